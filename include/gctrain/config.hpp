@@ -1,0 +1,72 @@
+// Configuration of a training run: model shape, optimizer, hyper-parameters, GC mode.
+//
+// Every default lives in optimizer_defaults(); reports print the values actually used.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "gctrain/status.hpp"
+
+namespace gct {
+
+// Maximum number of weight layers (so a model has up to kMaxLayers + 1 sizes).
+constexpr int kMaxLayers = 8;
+
+struct LayerSizes {
+  uint32_t size[kMaxLayers + 1] = {};
+  int count = 0;  // number of sizes, >= 2; the model has count - 1 weight layers
+  int num_layers() const { return count - 1; }
+  uint32_t input() const { return size[0]; }
+  uint32_t output() const { return size[count - 1]; }
+};
+
+// Parses "3072,512,256,100". Fails on empty fields, zero, non-digits or too many layers.
+Status parse_layer_sizes(const char* text, LayerSizes* out);
+// Writes "3072-512-256-100" into buf (always NUL-terminated).
+void format_layer_sizes(const LayerSizes& sizes, char* buf, size_t buf_size);
+uint64_t parameter_count(const LayerSizes& sizes);
+
+enum class OptimizerKind : uint8_t { kSgd = 0, kSgdMomentum, kAdagrad, kRmsprop, kAdam };
+constexpr int kNumOptimizers = 5;
+
+enum class GcMode : uint8_t {
+  kOff = 0,
+  kGrad,    // centralise the gradient (after weight decay, before the state update): the paper's GC
+  kUpdate,  // centralise the final update row-wise: the authors' variant for adaptive methods
+};
+
+struct OptimizerParams {
+  float lr = 0.01f;
+  float momentum = 0.9f;        // SGDM
+  bool nesterov = false;        // SGDM
+  float alpha = 0.99f;          // RMSProp smoothing constant (PyTorch's name)
+  float beta1 = 0.9f;           // Adam
+  float beta2 = 0.999f;         // Adam
+  float eps = 1e-8f;            // Adagrad 1e-10, others 1e-8 (PyTorch)
+  float initial_accumulator = 0.0f;  // Adagrad
+  float weight_decay = 0.0f;    // L2, added to the gradient of every parameter (PyTorch semantics)
+};
+
+// PyTorch's conventions; see README "Optimizers" for the reasoning behind each learning rate.
+OptimizerParams optimizer_defaults(OptimizerKind kind);
+
+const char* optimizer_name(OptimizerKind kind);  // "sgd", "sgdm", "adagrad", "rmsprop", "adam"
+bool parse_optimizer(const char* text, OptimizerKind* out);
+const char* gc_mode_name(GcMode mode);           // "off", "grad", "update"
+bool parse_gc_mode(const char* text, GcMode* out);
+
+struct TrainConfig {
+  LayerSizes layers;
+  uint32_t batch = 128;
+  OptimizerKind optimizer = OptimizerKind::kSgd;
+  OptimizerParams hp;
+  GcMode gc = GcMode::kOff;
+  uint64_t seed = 1;
+};
+
+// A default configuration: 3072-512-256-100, batch 128, SGD with its defaults, GC off.
+TrainConfig default_train_config();
+Status validate_train_config(const TrainConfig& config);
+
+}  // namespace gct

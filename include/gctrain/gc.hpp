@@ -1,0 +1,25 @@
+// Gradient Centralization (Yong et al., ECCV 2020).
+//
+// For a weight matrix W [out x in] (PyTorch layout) the gradient of each output unit's row is
+// centred over the fan-in: G[i, :] -= mean_j G[i, j]. One mean per output unit. Biases and other
+// 1-D parameters are never centred. The operation is a projection: applying it twice changes
+// nothing, and every row of the result sums to zero.
+//
+// Inside a training step GC is fused into the optimizer pass (see optimizer.hpp); these functions
+// are the reference form, used by tests and by anyone who wants GC on its own.
+#pragma once
+
+#include <cstdint>
+
+namespace gct {
+
+struct Mlp;
+
+// Mean of n floats, accumulated in double so that the centred row sums to zero to float precision.
+float row_mean(const float* x, uint32_t n);
+// G[i, :] -= mean(G[i, :]) for every row of a row-major [rows x cols] matrix.
+void gc_centralize_rows(float* g, uint32_t rows, uint32_t cols);
+// Centralises every weight gradient dW of the model; bias gradients are left as they are.
+void gc_apply(Mlp* mlp);
+
+}  // namespace gct

@@ -1,0 +1,62 @@
+// Mlp: fully connected layers with ReLU between them and softmax cross-entropy at the end.
+//
+// Layout for sizes n0-n1-...-nL and batch B (all row-major, all in the arena):
+//
+//   layer l = 1..L:  W_l [n_l x n_{l-1}]  (PyTorch's layout: y = x W^T + b)   b_l [n_l]
+//                    dW_l, db_l of the same shapes
+//   act[0] [B x n0]  normalised input batch (filled by the caller / trainer)
+//   act[l] [B x n_l] post-ReLU output of hidden layer l; act[L] holds the logits, then dLoss/dlogits
+//   scratch [B x max(n_1..n_{L-1})]  dLoss/d(act) of a hidden layer before the ReLU mask
+//
+// Backward overwrites act[L..1] with the gradients of the pre-activations ("dZ"): a hidden
+// activation is needed only until the weight gradient of the layer above has been formed, and
+// the ReLU mask is read from it just before it is replaced. The input gradient of layer 1 is
+// never formed (nothing consumes it).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "gctrain/arena.hpp"
+#include "gctrain/config.hpp"
+#include "gctrain/gemm.hpp"
+#include "gctrain/rng.hpp"
+#include "gctrain/status.hpp"
+
+namespace gct {
+
+struct DenseLayer {
+  uint32_t in = 0, out = 0;
+  float* w = nullptr;
+  float* b = nullptr;
+  float* dw = nullptr;
+  float* db = nullptr;
+  GemmBlocking forward_blocking, weight_grad_blocking, input_grad_blocking;
+};
+
+struct Mlp {
+  LayerSizes sizes;
+  uint32_t batch = 0;
+  int num_layers = 0;
+  DenseLayer layer[kMaxLayers];
+  float* act[kMaxLayers + 1] = {};
+  float* scratch = nullptr;
+  GemmWorkspace gemm;
+};
+
+// Carves parameters, gradients, activations, scratch and GEMM workspace from the arena.
+void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena);
+// He (Kaiming) normal weights, std = sqrt(2 / fan_in); zero biases.
+void mlp_init_params(Mlp* mlp, Rng* rng);
+// act[0][0..rows) must hold the input; leaves logits in act[L]. rows <= batch.
+Status mlp_forward(Mlp* mlp, uint32_t rows);
+
+struct BatchLoss {
+  double loss_sum = 0.0;  // sum over the rows of -log softmax(z)[label]
+  uint32_t rows = 0;
+};
+
+// After mlp_forward: computes the mean cross-entropy over `rows` and all gradients dW, db.
+Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* loss);
+
+}  // namespace gct

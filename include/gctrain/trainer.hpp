@@ -1,0 +1,86 @@
+// Trainer: plans the arena, lays a model out in it, and runs training steps and evaluation
+// without a single heap allocation.
+//
+//   MemoryPlan plan;  trainer_plan(config, shape, &plan);        // bytes, before any memory exists
+//   alignas(64) static uint8_t arena[N];  (or one aligned host allocation of plan.total bytes)
+//   Trainer t;  trainer_setup(&t, config, train_view, arena, sizeof arena);
+//   for each epoch: trainer_begin_epoch(&t); while (!trainer_epoch_done(t)) trainer_step(&t, &r);
+//   trainer_evaluate(&t, test_view, &result);
+//
+// Arena order (each piece 64-byte aligned): W,b of every layer | dW,db | input batch | activations |
+// backward scratch | GEMM packing space | optimizer state | optimizer row | uint8->float table |
+// batch labels | shuffle order. trainer_plan() replays exactly this layout in a counting arena,
+// so setup uses exactly plan.total bytes.
+//
+// Determinism: with the same config (seed included), data and build, every step is bit-identical.
+// GC does not consume randomness, so runs that differ only in GC mode start from the same weights
+// and see the same batches in the same order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "gctrain/arena.hpp"
+#include "gctrain/config.hpp"
+#include "gctrain/dataset.hpp"
+#include "gctrain/metrics.hpp"
+#include "gctrain/mlp.hpp"
+#include "gctrain/optimizer.hpp"
+#include "gctrain/rng.hpp"
+#include "gctrain/status.hpp"
+
+namespace gct {
+
+struct DataShape {
+  uint16_t channels = 0;
+  uint32_t sample_size = 0;   // channels * height * width
+  uint32_t train_count = 0;   // records in the training split (size of the shuffle array)
+  uint16_t num_classes = 0;   // fine classes
+};
+DataShape data_shape_of(const DatasetView& train);
+
+struct MemoryPlan {
+  size_t total = 0;
+  size_t by_category[static_cast<int>(MemCategory::kCount)] = {};
+};
+
+Status trainer_plan(const TrainConfig& config, const DataShape& shape, MemoryPlan* plan);
+
+struct StepResult {
+  double loss = 0.0;  // mean cross-entropy of the batch, before the update
+  uint32_t rows = 0;
+};
+
+struct Trainer {
+  TrainConfig config;
+  Arena arena;
+  Mlp mlp;
+  OptimizerState opt;
+  DatasetView train;
+  float* lut = nullptr;            // [channels x 256] normalised value of each byte
+  uint8_t* batch_labels = nullptr; // [batch]
+  uint32_t* order = nullptr;       // [train.count] permutation of the training set
+  Rng shuffle_rng;
+  uint32_t epoch = 0;   // epochs begun
+  uint32_t cursor = 0;  // next position in order
+  uint64_t steps = 0;   // optimizer steps taken
+};
+
+// Validates config and data, lays out, initialises weights and optimizer state.
+// `buffer` must be 64-byte aligned and at least plan.total bytes.
+Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& train, void* buffer,
+                     size_t bytes);
+// Shuffles the order (Fisher-Yates, deterministic) and rewinds the cursor.
+void trainer_begin_epoch(Trainer* t);
+bool trainer_epoch_done(const Trainer& t);
+uint32_t trainer_steps_per_epoch(const Trainer& t);
+// One step on the next batch of the epoch (the last batch may be partial).
+Status trainer_step(Trainer* t, StepResult* result);
+// Loss and accuracy over a whole split, in batches; training state is not changed.
+Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result);
+// Normalises `rows` samples (by index, or consecutive from `first` when indices is null) into
+// act[0]; exposed for tests.
+void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* indices,
+                        uint32_t first, uint32_t rows);
+
+}  // namespace gct

@@ -1,0 +1,59 @@
+#include "gctrain/arena.hpp"
+
+namespace gct {
+
+const char* mem_category_name(MemCategory category) {
+  switch (category) {
+    case MemCategory::kParameters: return "parameters";
+    case MemCategory::kGradients: return "gradients";
+    case MemCategory::kOptimizerState: return "optimizer_state";
+    case MemCategory::kActivations: return "activations";
+    case MemCategory::kScratch: return "scratch";
+    case MemCategory::kInputBatch: return "input_batch";
+    case MemCategory::kIndices: return "indices";
+    case MemCategory::kGemmWorkspace: return "gemm_workspace";
+    case MemCategory::kCount: break;
+  }
+  return "unknown";
+}
+
+Status arena_init(Arena* arena, void* buffer, size_t bytes) {
+  *arena = Arena{};
+  if (buffer == nullptr && bytes > 0) {
+    return Status::Error(Code::kInvalidArgument, "arena buffer is null but %zu bytes were given", bytes);
+  }
+  if (reinterpret_cast<uintptr_t>(buffer) % kArenaAlignment != 0) {
+    return Status::Error(Code::kInvalidArgument, "arena buffer is not %zu-byte aligned",
+                         kArenaAlignment);
+  }
+  arena->base = static_cast<uint8_t*>(buffer);
+  arena->capacity = bytes;
+  return Status::Ok();
+}
+
+void arena_init_counting(Arena* arena) {
+  *arena = Arena{};
+  arena->counting = true;
+  arena->capacity = SIZE_MAX;
+}
+
+void* arena_alloc(Arena* arena, size_t bytes, MemCategory category) {
+  if (arena->sealed) {
+    arena->exhausted = true;
+    return nullptr;
+  }
+  const size_t start = (arena->used + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+  const size_t end = start + bytes;
+  arena->by_category[static_cast<int>(category)] += end - arena->used;
+  arena->used = end;
+  if (arena->counting) return nullptr;
+  if (end > arena->capacity) {
+    arena->exhausted = true;
+    return nullptr;
+  }
+  return arena->base + start;
+}
+
+void arena_seal(Arena* arena) { arena->sealed = true; }
+
+}  // namespace gct

@@ -1,0 +1,205 @@
+#include "gctrain/config.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <initializer_list>
+
+namespace gct {
+
+Status parse_layer_sizes(const char* text, LayerSizes* out) {
+  LayerSizes sizes;
+  const char* p = text;
+  if (p == nullptr || *p == '\0') {
+    return Status::Error(Code::kInvalidArgument, "layer sizes are empty");
+  }
+  while (true) {
+    if (sizes.count == kMaxLayers + 1) {
+      return Status::Error(Code::kInvalidArgument, "too many layers in '%s' (at most %d sizes)",
+                           text, kMaxLayers + 1);
+    }
+    uint64_t value = 0;
+    const char* start = p;
+    while (*p >= '0' && *p <= '9') {
+      value = value * 10 + static_cast<uint64_t>(*p - '0');
+      if (value > (1u << 24)) {
+        return Status::Error(Code::kInvalidArgument, "layer size too large in '%s'", text);
+      }
+      ++p;
+    }
+    if (p == start || value == 0) {
+      return Status::Error(Code::kInvalidArgument,
+                           "bad layer sizes '%s': expected positive integers separated by commas",
+                           text);
+    }
+    sizes.size[sizes.count++] = static_cast<uint32_t>(value);
+    if (*p == '\0') break;
+    if (*p != ',') {
+      return Status::Error(Code::kInvalidArgument, "bad character '%c' in layer sizes '%s'", *p,
+                           text);
+    }
+    ++p;
+  }
+  if (sizes.count < 2) {
+    return Status::Error(Code::kInvalidArgument,
+                         "layer sizes '%s' need at least an input and an output size", text);
+  }
+  *out = sizes;
+  return Status::Ok();
+}
+
+void format_layer_sizes(const LayerSizes& sizes, char* buf, size_t buf_size) {
+  if (buf_size == 0) return;
+  buf[0] = '\0';
+  size_t used = 0;
+  for (int i = 0; i < sizes.count && used < buf_size; ++i) {
+    int n = std::snprintf(buf + used, buf_size - used, i == 0 ? "%u" : "-%u", sizes.size[i]);
+    if (n < 0) break;
+    used += static_cast<size_t>(n);
+  }
+}
+
+uint64_t parameter_count(const LayerSizes& sizes) {
+  uint64_t total = 0;
+  for (int l = 0; l + 1 < sizes.count; ++l) {
+    total += static_cast<uint64_t>(sizes.size[l]) * sizes.size[l + 1] + sizes.size[l + 1];
+  }
+  return total;
+}
+
+OptimizerParams optimizer_defaults(OptimizerKind kind) {
+  OptimizerParams p;
+  switch (kind) {
+    case OptimizerKind::kSgd:
+      p.lr = 0.05f;  // PyTorch has no SGD default; see README "Optimizers"
+      break;
+    case OptimizerKind::kSgdMomentum:
+      p.lr = 0.01f;  // effective step lr/(1-mu) = 0.1
+      p.momentum = 0.9f;
+      break;
+    case OptimizerKind::kAdagrad:
+      p.lr = 0.01f;  // PyTorch default
+      p.eps = 1e-10f;
+      break;
+    case OptimizerKind::kRmsprop:
+      p.lr = 1e-4f;  // see README "Optimizers"
+      p.alpha = 0.99f;
+      p.eps = 1e-8f;
+      break;
+    case OptimizerKind::kAdam:
+      p.lr = 1e-4f;
+      p.beta1 = 0.9f;
+      p.beta2 = 0.999f;
+      p.eps = 1e-8f;
+      break;
+  }
+  return p;
+}
+
+const char* optimizer_name(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::kSgd: return "sgd";
+    case OptimizerKind::kSgdMomentum: return "sgdm";
+    case OptimizerKind::kAdagrad: return "adagrad";
+    case OptimizerKind::kRmsprop: return "rmsprop";
+    case OptimizerKind::kAdam: return "adam";
+  }
+  return "unknown";
+}
+
+bool parse_optimizer(const char* text, OptimizerKind* out) {
+  for (int i = 0; i < kNumOptimizers; ++i) {
+    auto kind = static_cast<OptimizerKind>(i);
+    if (std::strcmp(text, optimizer_name(kind)) == 0) {
+      *out = kind;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* gc_mode_name(GcMode mode) {
+  switch (mode) {
+    case GcMode::kOff: return "off";
+    case GcMode::kGrad: return "grad";
+    case GcMode::kUpdate: return "update";
+  }
+  return "unknown";
+}
+
+bool parse_gc_mode(const char* text, GcMode* out) {
+  for (GcMode mode : {GcMode::kOff, GcMode::kGrad, GcMode::kUpdate}) {
+    if (std::strcmp(text, gc_mode_name(mode)) == 0) {
+      *out = mode;
+      return true;
+    }
+  }
+  return false;
+}
+
+TrainConfig default_train_config() {
+  TrainConfig config;
+  config.layers.count = 4;
+  config.layers.size[0] = 3072;
+  config.layers.size[1] = 512;
+  config.layers.size[2] = 256;
+  config.layers.size[3] = 100;
+  config.batch = 128;
+  config.optimizer = OptimizerKind::kSgd;
+  config.hp = optimizer_defaults(config.optimizer);
+  config.gc = GcMode::kOff;
+  config.seed = 1;
+  return config;
+}
+
+static bool finite_nonneg(float x) { return std::isfinite(x) && x >= 0.0f; }
+
+Status validate_train_config(const TrainConfig& c) {
+  if (c.layers.count < 2 || c.layers.count > kMaxLayers + 1) {
+    return Status::Error(Code::kInvalidArgument, "model needs 2 to %d layer sizes, got %d",
+                         kMaxLayers + 1, c.layers.count);
+  }
+  for (int i = 0; i < c.layers.count; ++i) {
+    if (c.layers.size[i] == 0) {
+      return Status::Error(Code::kInvalidArgument, "layer size %d is zero", i);
+    }
+  }
+  if (c.layers.output() > 256) {
+    return Status::Error(Code::kInvalidArgument, "at most 256 classes (labels are uint8), got %u",
+                         c.layers.output());
+  }
+  if (c.batch == 0 || c.batch > 65536) {
+    return Status::Error(Code::kInvalidArgument, "batch size must be 1..65536, got %u", c.batch);
+  }
+  const OptimizerParams& p = c.hp;
+  if (!(std::isfinite(p.lr) && p.lr > 0.0f)) {
+    return Status::Error(Code::kInvalidArgument, "learning rate must be positive, got %g",
+                         static_cast<double>(p.lr));
+  }
+  if (!(finite_nonneg(p.momentum) && p.momentum < 1.0f)) {
+    return Status::Error(Code::kInvalidArgument, "momentum must be in [0, 1), got %g",
+                         static_cast<double>(p.momentum));
+  }
+  if (p.nesterov && (c.optimizer != OptimizerKind::kSgdMomentum || p.momentum <= 0.0f)) {
+    return Status::Error(Code::kInvalidArgument, "nesterov needs sgdm with momentum > 0");
+  }
+  if (!(finite_nonneg(p.alpha) && p.alpha < 1.0f)) {
+    return Status::Error(Code::kInvalidArgument, "rmsprop alpha must be in [0, 1), got %g",
+                         static_cast<double>(p.alpha));
+  }
+  if (!(finite_nonneg(p.beta1) && p.beta1 < 1.0f && finite_nonneg(p.beta2) && p.beta2 < 1.0f)) {
+    return Status::Error(Code::kInvalidArgument, "adam betas must be in [0, 1), got %g, %g",
+                         static_cast<double>(p.beta1), static_cast<double>(p.beta2));
+  }
+  if (!(finite_nonneg(p.eps) && finite_nonneg(p.weight_decay) &&
+        finite_nonneg(p.initial_accumulator))) {
+    return Status::Error(Code::kInvalidArgument,
+                         "eps, weight decay and initial accumulator must be finite and >= 0");
+  }
+  if (c.optimizer == OptimizerKind::kAdagrad && p.eps == 0.0f && p.initial_accumulator == 0.0f) {
+    return Status::Error(Code::kInvalidArgument, "adagrad needs eps > 0 or an initial accumulator");
+  }
+  return Status::Ok();
+}
+
+}  // namespace gct

@@ -1,0 +1,46 @@
+#include "gctrain/dataset.hpp"
+
+#include <cmath>
+
+namespace gct {
+
+Status dataset_validate(const DatasetView& d) {
+  if (d.pixels == nullptr || d.fine == nullptr) {
+    return Status::Error(Code::kInvalidArgument, "data set has no pixels or no labels");
+  }
+  if (d.count == 0) return Status::Error(Code::kInvalidArgument, "data set is empty");
+  if (d.channels == 0 || d.channels > kMaxChannels || d.height == 0 || d.width == 0) {
+    return Status::Error(Code::kShapeMismatch, "bad image shape %ux%ux%u", d.channels, d.height,
+                         d.width);
+  }
+  if (d.num_fine == 0 || d.num_fine > 256 || d.num_coarse > 256) {
+    return Status::Error(Code::kInvalidArgument, "bad class counts: %u fine, %u coarse",
+                         d.num_fine, d.num_coarse);
+  }
+  for (int c = 0; c < d.channels; ++c) {
+    if (!(std::isfinite(d.mean[c]) && std::isfinite(d.stddev[c]) && d.stddev[c] > 0.0f)) {
+      return Status::Error(Code::kInvalidArgument, "channel %d has no usable mean/std", c);
+    }
+  }
+  for (uint32_t i = 0; i < d.count; ++i) {
+    if (d.fine[i] >= d.num_fine) {
+      return Status::Error(Code::kCorruptData, "record %u: fine label %u out of range (0..%u)", i,
+                           d.fine[i], d.num_fine - 1);
+    }
+    if (d.coarse != nullptr && d.coarse[i] >= d.num_coarse) {
+      return Status::Error(Code::kCorruptData, "record %u: coarse label %u out of range (0..%u)",
+                           i, d.coarse[i], d.num_coarse - 1);
+    }
+  }
+  if (d.fine_to_coarse != nullptr) {
+    for (uint32_t f = 0; f < d.num_fine; ++f) {
+      if (d.fine_to_coarse[f] >= d.num_coarse) {
+        return Status::Error(Code::kCorruptData, "fine label %u maps to coarse %u, out of range",
+                             f, d.fine_to_coarse[f]);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace gct

@@ -1,0 +1,15 @@
+// SGD: w -= lr * g
+#include "rules.hpp"
+
+namespace gct::optim {
+
+void sgd_row(const RowContext& ctx, float* w, float* g, float*, float*, uint32_t n) {
+  const float lr = ctx.step_size;
+  if (ctx.emit_update) {
+    for (uint32_t j = 0; j < n; ++j) g[j] = lr * g[j];
+  } else {
+    for (uint32_t j = 0; j < n; ++j) w[j] -= lr * g[j];
+  }
+}
+
+}  // namespace gct::optim

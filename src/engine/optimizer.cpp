@@ -1,0 +1,117 @@
+#include "gctrain/optimizer.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "gctrain/gc.hpp"
+#include "optim/rules.hpp"
+
+namespace gct {
+
+int optimizer_state_buffers(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::kSgd: return 0;
+    case OptimizerKind::kSgdMomentum:
+    case OptimizerKind::kAdagrad:
+    case OptimizerKind::kRmsprop: return 1;
+    case OptimizerKind::kAdam: return 2;
+  }
+  return 0;
+}
+
+void optimizer_layout(OptimizerState* state, OptimizerKind kind, const Mlp& mlp, Arena* arena) {
+  *state = OptimizerState{};
+  state->kind = kind;
+  state->buffers = optimizer_state_buffers(kind);
+  uint32_t widest = 0;
+  for (int l = 0; l < mlp.num_layers; ++l) {
+    const DenseLayer& d = mlp.layer[l];
+    for (int k = 0; k < state->buffers; ++k) {
+      state->w_state[l][k] =
+          arena_alloc_array<float>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState);
+      state->b_state[l][k] = arena_alloc_array<float>(arena, d.out, MemCategory::kOptimizerState);
+    }
+    if (d.in > widest) widest = d.in;
+    if (d.out > widest) widest = d.out;
+  }
+  state->row = arena_alloc_array<float>(arena, widest, MemCategory::kScratch);
+}
+
+static void fill(float* p, size_t n, float value) {
+  for (size_t i = 0; i < n; ++i) p[i] = value;
+}
+
+void optimizer_reset(OptimizerState* state, const Mlp& mlp, const OptimizerParams& hp) {
+  const float initial = state->kind == OptimizerKind::kAdagrad ? hp.initial_accumulator : 0.0f;
+  for (int l = 0; l < mlp.num_layers; ++l) {
+    const DenseLayer& d = mlp.layer[l];
+    for (int k = 0; k < state->buffers; ++k) {
+      fill(state->w_state[l][k], size_t{d.out} * d.in, initial);
+      fill(state->b_state[l][k], d.out, initial);
+    }
+  }
+  state->step = 0;
+}
+
+static optim::RowRule rule_for(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::kSgd: return optim::sgd_row;
+    case OptimizerKind::kSgdMomentum: return optim::momentum_row;
+    case OptimizerKind::kAdagrad: return optim::adagrad_row;
+    case OptimizerKind::kRmsprop: return optim::rmsprop_row;
+    case OptimizerKind::kAdam: return optim::adam_row;
+  }
+  return optim::sgd_row;
+}
+
+// Updates a [rows x cols] parameter from its gradient; `centre` selects GC for this tensor.
+static void update_tensor(optim::RowRule rule, optim::RowContext ctx, const OptimizerParams& hp,
+                          GcMode gc, bool centre, float* w, const float* grad, float* s0, float* s1,
+                          uint32_t rows, uint32_t cols, float* g) {
+  const bool gc_grad = centre && gc == GcMode::kGrad;
+  const bool gc_update = centre && gc == GcMode::kUpdate;
+  ctx.emit_update = gc_update;
+  const float wd = hp.weight_decay;
+  for (uint32_t i = 0; i < rows; ++i) {
+    const size_t off = size_t{i} * cols;
+    float* wr = w + off;
+    const float* dr = grad + off;
+    if (wd != 0.0f) {
+      for (uint32_t j = 0; j < cols; ++j) g[j] = dr[j] + wd * wr[j];
+    } else {
+      std::memcpy(g, dr, sizeof(float) * cols);
+    }
+    if (gc_grad) {
+      const float mean = row_mean(g, cols);
+      for (uint32_t j = 0; j < cols; ++j) g[j] -= mean;
+    }
+    rule(ctx, wr, g, s0 ? s0 + off : nullptr, s1 ? s1 + off : nullptr, cols);
+    if (gc_update) {
+      const float mean = row_mean(g, cols);
+      for (uint32_t j = 0; j < cols; ++j) wr[j] -= g[j] - mean;
+    }
+  }
+}
+
+Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp, GcMode gc) {
+  const uint64_t t = state->step + 1;
+  optim::RowContext ctx{&hp, hp.lr, 1.0f, false};
+  if (state->kind == OptimizerKind::kAdam) {
+    const double bc1 = 1.0 - std::pow(static_cast<double>(hp.beta1), static_cast<double>(t));
+    const double bc2 = 1.0 - std::pow(static_cast<double>(hp.beta2), static_cast<double>(t));
+    ctx.step_size = static_cast<float>(static_cast<double>(hp.lr) / bc1);
+    ctx.bias_correction2_sqrt = static_cast<float>(std::sqrt(bc2));
+  }
+  const optim::RowRule rule = rule_for(state->kind);
+  for (int l = 0; l < mlp->num_layers; ++l) {
+    DenseLayer& d = mlp->layer[l];
+    update_tensor(rule, ctx, hp, gc, true, d.w, d.dw, state->w_state[l][0], state->w_state[l][1],
+                  d.out, d.in, state->row);
+    update_tensor(rule, ctx, hp, gc, false, d.b, d.db, state->b_state[l][0], state->b_state[l][1],
+                  1, d.out, state->row);
+  }
+  state->step = t;
+  return Status::Ok();
+}
+
+}  // namespace gct

@@ -1,0 +1,220 @@
+#include "gctrain/trainer.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "gctrain/loss.hpp"
+
+namespace gct {
+
+DataShape data_shape_of(const DatasetView& train) {
+  DataShape s;
+  s.channels = train.channels;
+  s.sample_size = train.sample_size();
+  s.train_count = train.count;
+  s.num_classes = train.num_fine;
+  return s;
+}
+
+// The single description of the arena layout, run by both the plan and the setup.
+static void trainer_layout(Trainer* t, const TrainConfig& config, const DataShape& shape,
+                           Arena* arena) {
+  mlp_layout(&t->mlp, config.layers, config.batch, arena);
+  optimizer_layout(&t->opt, config.optimizer, t->mlp, arena);
+  t->lut = arena_alloc_array<float>(arena, size_t{shape.channels} * 256, MemCategory::kInputBatch);
+  t->batch_labels = arena_alloc_array<uint8_t>(arena, config.batch, MemCategory::kInputBatch);
+  t->order = arena_alloc_array<uint32_t>(arena, shape.train_count, MemCategory::kIndices);
+}
+
+static Status check_shape(const TrainConfig& config, const DataShape& shape) {
+  GCT_RETURN_IF_ERROR(validate_train_config(config));
+  if (shape.channels == 0 || shape.channels > kMaxChannels) {
+    return Status::Error(Code::kShapeMismatch, "data has %u channels (1..%d supported)",
+                         shape.channels, kMaxChannels);
+  }
+  if (config.layers.input() != shape.sample_size) {
+    return Status::Error(Code::kShapeMismatch,
+                         "model input is %u values but each sample has %u (channels x height x width)",
+                         config.layers.input(), shape.sample_size);
+  }
+  if (config.layers.output() != shape.num_classes) {
+    return Status::Error(Code::kShapeMismatch, "model output is %u classes but the data has %u",
+                         config.layers.output(), shape.num_classes);
+  }
+  if (shape.train_count == 0) return Status::Error(Code::kInvalidArgument, "no training samples");
+  return Status::Ok();
+}
+
+Status trainer_plan(const TrainConfig& config, const DataShape& shape, MemoryPlan* plan) {
+  GCT_RETURN_IF_ERROR(check_shape(config, shape));
+  Arena counting;
+  arena_init_counting(&counting);
+  Trainer scratch;
+  trainer_layout(&scratch, config, shape, &counting);
+  *plan = MemoryPlan{};
+  plan->total = counting.used;
+  for (int c = 0; c < static_cast<int>(MemCategory::kCount); ++c) {
+    plan->by_category[c] = counting.by_category[c];
+  }
+  return Status::Ok();
+}
+
+Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& train, void* buffer,
+                     size_t bytes) {
+  *t = Trainer{};
+  GCT_RETURN_IF_ERROR(dataset_validate(train));
+  const DataShape shape = data_shape_of(train);
+  GCT_RETURN_IF_ERROR(check_shape(config, shape));
+  GCT_RETURN_IF_ERROR(arena_init(&t->arena, buffer, bytes));
+  trainer_layout(t, config, shape, &t->arena);
+  if (t->arena.exhausted) {
+    const size_t needed = t->arena.used;
+    *t = Trainer{};
+    return Status::Error(Code::kArenaTooSmall, "arena too small: plan needs %zu bytes, %zu given",
+                         needed, bytes);
+  }
+  arena_seal(&t->arena);
+  t->config = config;
+  t->train = train;
+
+  for (int c = 0; c < train.channels; ++c) {
+    const float mean = train.mean[c];
+    const float inv_std = 1.0f / train.stddev[c];
+    for (int v = 0; v < 256; ++v) {
+      t->lut[c * 256 + v] = (static_cast<float>(v) / 255.0f - mean) * inv_std;
+    }
+  }
+  Rng init_rng;
+  rng_seed(&init_rng, config.seed, RngStream::kInit);
+  mlp_init_params(&t->mlp, &init_rng);
+  optimizer_reset(&t->opt, t->mlp, config.hp);
+  for (uint32_t i = 0; i < train.count; ++i) t->order[i] = i;
+  rng_seed(&t->shuffle_rng, config.seed, RngStream::kShuffle);
+  t->epoch = 0;
+  t->cursor = train.count;  // no epoch begun yet
+  t->steps = 0;
+  return Status::Ok();
+}
+
+void trainer_begin_epoch(Trainer* t) {
+  const uint32_t n = t->train.count;
+  for (uint32_t i = n - 1; i > 0; --i) {
+    const uint32_t j = rng_below(&t->shuffle_rng, i + 1);
+    const uint32_t tmp = t->order[i];
+    t->order[i] = t->order[j];
+    t->order[j] = tmp;
+  }
+  t->cursor = 0;
+  ++t->epoch;
+}
+
+bool trainer_epoch_done(const Trainer& t) { return t.cursor >= t.train.count; }
+
+uint32_t trainer_steps_per_epoch(const Trainer& t) {
+  return (t.train.count + t.config.batch - 1) / t.config.batch;
+}
+
+void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* indices, uint32_t first,
+                        uint32_t rows) {
+  const uint32_t d = data.sample_size();
+  const uint32_t channels = data.channels;
+  const uint32_t plane = uint32_t{data.height} * data.width;
+  float* dst_base = t->mlp.act[0];
+  for (uint32_t r = 0; r < rows; ++r) {
+    const uint32_t index = indices ? indices[r] : first + r;
+    const uint8_t* src = data.pixels + size_t{index} * d;
+    float* dst = dst_base + size_t{r} * d;
+    if (data.layout == PixelLayout::kPlanar) {
+      for (uint32_t c = 0; c < channels; ++c) {
+        const float* lut = t->lut + c * 256;
+        const uint8_t* s = src + size_t{c} * plane;
+        float* o = dst + size_t{c} * plane;
+        for (uint32_t i = 0; i < plane; ++i) o[i] = lut[s[i]];
+      }
+    } else {
+      for (uint32_t p = 0; p < plane; ++p) {
+        for (uint32_t c = 0; c < channels; ++c) {
+          dst[p * channels + c] = t->lut[c * 256 + src[p * channels + c]];
+        }
+      }
+    }
+  }
+}
+
+Status trainer_step(Trainer* t, StepResult* result) {
+  if (trainer_epoch_done(*t)) {
+    return Status::Error(Code::kInvalidArgument, "trainer_step called with no epoch in progress");
+  }
+  const uint32_t remaining = t->train.count - t->cursor;
+  const uint32_t rows = remaining < t->config.batch ? remaining : t->config.batch;
+  const uint32_t* indices = t->order + t->cursor;
+  trainer_load_batch(t, t->train, indices, 0, rows);
+  for (uint32_t r = 0; r < rows; ++r) t->batch_labels[r] = t->train.fine[indices[r]];
+
+  GCT_RETURN_IF_ERROR(mlp_forward(&t->mlp, rows));
+  BatchLoss loss;
+  GCT_RETURN_IF_ERROR(mlp_backward(&t->mlp, t->batch_labels, rows, &loss));
+  const double mean_loss = loss.loss_sum / rows;
+  if (!std::isfinite(mean_loss)) {
+    return Status::Error(Code::kNumericalError,
+                         "step %llu (epoch %u): training loss is %s; lower the learning rate",
+                         static_cast<unsigned long long>(t->steps + 1), t->epoch,
+                         std::isnan(mean_loss) ? "NaN" : "infinite");
+  }
+  GCT_RETURN_IF_ERROR(optimizer_step(&t->opt, &t->mlp, t->config.hp, t->config.gc));
+  t->cursor += rows;
+  ++t->steps;
+  result->loss = mean_loss;
+  result->rows = rows;
+  return Status::Ok();
+}
+
+Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result) {
+  *result = EvalResult{};
+  if (data.sample_size() != t->train.sample_size() || data.channels != t->train.channels ||
+      data.layout != t->train.layout) {
+    return Status::Error(Code::kShapeMismatch,
+                         "evaluation data has %ux%ux%u samples, training data %ux%ux%u",
+                         data.channels, data.height, data.width, t->train.channels,
+                         t->train.height, t->train.width);
+  }
+  if (data.num_fine != t->train.num_fine) {
+    return Status::Error(Code::kShapeMismatch, "evaluation data has %u classes, training data %u",
+                         data.num_fine, t->train.num_fine);
+  }
+  const uint32_t classes = t->config.layers.output();
+  const bool has_coarse = data.coarse != nullptr && data.fine_to_coarse != nullptr;
+  result->has_coarse = has_coarse;
+  result->classes = classes;
+  const float* logits_base = t->mlp.act[t->mlp.num_layers];
+  for (uint32_t first = 0; first < data.count; first += t->config.batch) {
+    const uint32_t left = data.count - first;
+    const uint32_t rows = left < t->config.batch ? left : t->config.batch;
+    trainer_load_batch(t, data, nullptr, first, rows);
+    GCT_RETURN_IF_ERROR(mlp_forward(&t->mlp, rows));
+    for (uint32_t r = 0; r < rows; ++r) {
+      const uint32_t label = data.fine[first + r];
+      if (label >= classes) {
+        return Status::Error(Code::kCorruptData, "record %u: label %u out of range (0..%u)",
+                             first + r, label, classes - 1);
+      }
+      const float* z = logits_base + size_t{r} * classes;
+      result->loss_sum += softmax_cross_entropy_row(z, classes, label);
+      const uint32_t rank = label_rank(z, classes, label);
+      result->top1 += rank == 0 ? 1u : 0u;
+      result->top5 += rank < 5 ? 1u : 0u;
+      if (has_coarse) {
+        const uint32_t predicted = argmax(z, classes);
+        result->coarse_top1 += data.fine_to_coarse[predicted] == data.coarse[first + r] ? 1u : 0u;
+      }
+      result->elementwise_agree += elementwise_agreements(z, classes, label);
+    }
+    result->count += rows;
+  }
+  if (!std::isfinite(result->loss_sum)) {
+    return Status::Error(Code::kNumericalError, "evaluation loss is not finite");
+  }
+  return Status::Ok();
+}
+
+}  // namespace gct

@@ -1,0 +1,70 @@
+#include "gctrain/config.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <initializer_list>
+
+using namespace gct;
+
+TEST_CASE("layer sizes parse and print") {
+  LayerSizes s;
+  REQUIRE(parse_layer_sizes("3072,512,256,100", &s).ok());
+  CHECK(s.count == 4);
+  CHECK(s.input() == 3072);
+  CHECK(s.output() == 100);
+  char buf[64];
+  format_layer_sizes(s, buf, sizeof buf);
+  CHECK(std::strcmp(buf, "3072-512-256-100") == 0);
+  CHECK(parameter_count(s) == 1730404);  // ENGINEERING.md: 1,730,404 parameters
+}
+
+TEST_CASE("bad layer sizes are refused with a message") {
+  LayerSizes s;
+  for (const char* bad : {"", "3072", "3072,,100", "3072,0,100", "3072,x", "1,2,3,4,5,6,7,8,9,10",
+                          "99999999999,10", "3072,512,"}) {
+    Status st = parse_layer_sizes(bad, &s);
+    CHECK_MESSAGE(!st.ok(), bad);
+    CHECK(std::strlen(st.message()) > 0);
+  }
+}
+
+TEST_CASE("optimizer and GC names round-trip") {
+  for (int i = 0; i < kNumOptimizers; ++i) {
+    OptimizerKind k{};
+    REQUIRE(parse_optimizer(optimizer_name(static_cast<OptimizerKind>(i)), &k));
+    CHECK(k == static_cast<OptimizerKind>(i));
+  }
+  OptimizerKind k{};
+  CHECK_FALSE(parse_optimizer("adamw", &k));
+  GcMode g{};
+  CHECK(parse_gc_mode("update", &g));
+  CHECK(g == GcMode::kUpdate);
+  CHECK_FALSE(parse_gc_mode("on", &g));
+}
+
+TEST_CASE("defaults follow PyTorch's constants") {
+  CHECK(optimizer_defaults(OptimizerKind::kAdagrad).eps == doctest::Approx(1e-10));
+  CHECK(optimizer_defaults(OptimizerKind::kRmsprop).alpha == doctest::Approx(0.99));
+  CHECK(optimizer_defaults(OptimizerKind::kAdam).beta2 == doctest::Approx(0.999));
+  CHECK(optimizer_defaults(OptimizerKind::kSgdMomentum).momentum == doctest::Approx(0.9));
+}
+
+TEST_CASE("invalid hyper-parameters are refused") {
+  TrainConfig c = default_train_config();
+  CHECK(validate_train_config(c).ok());
+  c.hp.lr = -1.0f;
+  CHECK_FALSE(validate_train_config(c).ok());
+  c = default_train_config();
+  c.hp.momentum = 1.0f;
+  CHECK_FALSE(validate_train_config(c).ok());
+  c = default_train_config();
+  c.hp.nesterov = true;  // plain SGD
+  CHECK_FALSE(validate_train_config(c).ok());
+  c = default_train_config();
+  c.batch = 0;
+  CHECK_FALSE(validate_train_config(c).ok());
+  c = default_train_config();
+  c.layers.size[3] = 300;  // uint8 labels
+  CHECK_FALSE(validate_train_config(c).ok());
+}

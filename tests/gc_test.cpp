@@ -1,0 +1,105 @@
+#include "gctrain/gc.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "gctrain/rng.hpp"
+#include "model_fixture.hpp"
+
+using namespace gct;
+using testing::ModelFixture;
+
+static void random_gradients(Mlp* mlp, Rng* rng) {
+  for (int l = 0; l < mlp->num_layers; ++l) {
+    DenseLayer& d = mlp->layer[l];
+    for (uint32_t i = 0; i < d.out * d.in; ++i) d.dw[i] = rng_normal(rng) + 0.3f;
+    for (uint32_t i = 0; i < d.out; ++i) d.db[i] = rng_normal(rng) + 0.3f;
+  }
+}
+
+TEST_CASE("every row of a centralised gradient sums to zero, one mean per output unit") {
+  // [2 x 3]: row means 2 and 20.
+  std::vector<float> g = {1, 2, 3, 10, 20, 30};
+  gc_centralize_rows(g.data(), 2, 3);
+  CHECK(g == std::vector<float>{-1, 0, 1, -10, 0, 10});
+
+  ModelFixture f("40,30,20,10", 4, OptimizerKind::kSgd);
+  Rng rng;
+  rng_seed(&rng, 5, RngStream::kTest);
+  random_gradients(&f.mlp, &rng);
+  gc_apply(&f.mlp);
+  for (int l = 0; l < f.mlp.num_layers; ++l) {
+    const DenseLayer& d = f.mlp.layer[l];
+    for (uint32_t i = 0; i < d.out; ++i) {
+      double sum = 0, abs_sum = 0;
+      for (uint32_t j = 0; j < d.in; ++j) {
+        sum += d.dw[i * d.in + j];
+        abs_sum += std::fabs(d.dw[i * d.in + j]);
+      }
+      CHECK(std::fabs(sum) < 1e-5 * abs_sum);
+    }
+  }
+}
+
+TEST_CASE("GC is idempotent and leaves biases untouched") {
+  ModelFixture f("16,8,4", 2, OptimizerKind::kSgd);
+  Rng rng;
+  rng_seed(&rng, 6, RngStream::kTest);
+  random_gradients(&f.mlp, &rng);
+  std::vector<float> bias_before(f.mlp.layer[0].db, f.mlp.layer[0].db + 8);
+  gc_apply(&f.mlp);
+  std::vector<float> once(f.mlp.layer[0].dw, f.mlp.layer[0].dw + 8 * 16);
+  gc_apply(&f.mlp);
+  for (size_t i = 0; i < once.size(); ++i) CHECK(f.mlp.layer[0].dw[i] == doctest::Approx(once[i]).epsilon(1e-6));
+  CHECK(std::vector<float>(f.mlp.layer[0].db, f.mlp.layer[0].db + 8) == bias_before);
+}
+
+TEST_CASE("with SGD and GC the mean of every weight row stays at its initial value") {
+  for (GcMode mode : {GcMode::kGrad, GcMode::kUpdate}) {
+    ModelFixture f("32,16,8", 4, OptimizerKind::kSgd);
+    Rng rng;
+    rng_seed(&rng, 8, RngStream::kTest);
+    mlp_init_params(&f.mlp, &rng);
+    OptimizerParams hp = optimizer_defaults(OptimizerKind::kSgd);
+    hp.lr = 0.1f;
+    optimizer_reset(&f.opt, f.mlp, hp);
+    std::vector<std::vector<double>> initial_means;
+    for (int l = 0; l < f.mlp.num_layers; ++l) {
+      const DenseLayer& d = f.mlp.layer[l];
+      std::vector<double> means(d.out);
+      for (uint32_t i = 0; i < d.out; ++i) means[i] = row_mean(d.w + i * d.in, d.in);
+      initial_means.push_back(means);
+    }
+    std::vector<float> bias0(f.mlp.layer[1].b, f.mlp.layer[1].b + 8);
+    for (int step = 0; step < 200; ++step) {
+      random_gradients(&f.mlp, &rng);
+      REQUIRE(optimizer_step(&f.opt, &f.mlp, hp, mode).ok());
+    }
+    for (int l = 0; l < f.mlp.num_layers; ++l) {
+      const DenseLayer& d = f.mlp.layer[l];
+      for (uint32_t i = 0; i < d.out; ++i) {
+        CHECK(row_mean(d.w + i * d.in, d.in) == doctest::Approx(initial_means[l][i]).epsilon(1e-4).scale(1.0));
+      }
+    }
+    // Biases are not centred, so with a mean gradient of 0.3 they move.
+    CHECK(std::fabs(f.mlp.layer[1].b[0] - bias0[0]) > 1.0f);
+  }
+}
+
+TEST_CASE("without GC the row means drift (the check above can fail)") {
+  ModelFixture f("32,16,8", 4, OptimizerKind::kSgd);
+  Rng rng;
+  rng_seed(&rng, 8, RngStream::kTest);
+  mlp_init_params(&f.mlp, &rng);
+  OptimizerParams hp = optimizer_defaults(OptimizerKind::kSgd);
+  hp.lr = 0.1f;
+  optimizer_reset(&f.opt, f.mlp, hp);
+  const float before = row_mean(f.mlp.layer[0].w, 32);
+  for (int step = 0; step < 50; ++step) {
+    random_gradients(&f.mlp, &rng);
+    REQUIRE(optimizer_step(&f.opt, &f.mlp, hp, GcMode::kOff).ok());
+  }
+  CHECK(std::fabs(row_mean(f.mlp.layer[0].w, 32) - before) > 0.5f);
+}

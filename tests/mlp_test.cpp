@@ -1,0 +1,142 @@
+// Finite-difference check of the whole MLP + softmax cross-entropy against a double-precision
+// reference implementation written independently of the engine.
+#include "gctrain/mlp.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "gctrain/rng.hpp"
+#include "synthetic.hpp"
+
+using namespace gct;
+
+namespace {
+
+struct RefModel {
+  std::vector<uint32_t> sizes;
+  std::vector<std::vector<double>> w, b;
+};
+
+double ref_loss(const RefModel& m, const std::vector<double>& x, const std::vector<uint8_t>& y,
+                uint32_t rows) {
+  double total = 0;
+  const size_t L = m.sizes.size() - 1;
+  for (uint32_t r = 0; r < rows; ++r) {
+    std::vector<double> a(x.begin() + r * m.sizes[0], x.begin() + (r + 1) * m.sizes[0]);
+    for (size_t l = 0; l < L; ++l) {
+      std::vector<double> z(m.sizes[l + 1]);
+      for (uint32_t i = 0; i < m.sizes[l + 1]; ++i) {
+        double s = m.b[l][i];
+        for (uint32_t j = 0; j < m.sizes[l]; ++j) s += m.w[l][i * m.sizes[l] + j] * a[j];
+        z[i] = (l + 1 < L) ? std::fmax(s, 0.0) : s;
+      }
+      a = z;
+    }
+    double mx = a[0];
+    for (double v : a) mx = std::fmax(mx, v);
+    double se = 0;
+    for (double v : a) se += std::exp(v - mx);
+    total += std::log(se) + mx - a[y[r]];
+  }
+  return total / rows;
+}
+
+}  // namespace
+
+TEST_CASE("analytic gradients match central finite differences of a double reference") {
+  const std::vector<uint32_t> sizes = {7, 6, 5, 4};
+  const uint32_t batch = 5, rows = 4;  // a partial batch on purpose
+  LayerSizes ls;
+  for (uint32_t s : sizes) ls.size[ls.count++] = s;
+
+  Arena counting;
+  arena_init_counting(&counting);
+  Mlp probe;
+  mlp_layout(&probe, ls, batch, &counting);
+  testing::AlignedBuffer buffer(counting.used);
+  Arena arena;
+  REQUIRE(arena_init(&arena, buffer.data, counting.used).ok());
+  Mlp mlp;
+  mlp_layout(&mlp, ls, batch, &arena);
+  REQUIRE_FALSE(arena.exhausted);
+  REQUIRE(arena.used == counting.used);
+
+  Rng rng;
+  rng_seed(&rng, 3, RngStream::kTest);
+  mlp_init_params(&mlp, &rng);
+  for (int l = 0; l < mlp.num_layers; ++l)
+    for (uint32_t i = 0; i < mlp.layer[l].out; ++i) mlp.layer[l].b[i] = 0.1f * rng_normal(&rng);
+
+  std::vector<double> x(rows * sizes[0]);
+  for (auto& v : x) v = rng_normal(&rng);
+  std::vector<uint8_t> y = {0, 3, 1, 3};
+
+  RefModel ref;
+  ref.sizes = sizes;
+  for (int l = 0; l < mlp.num_layers; ++l) {
+    const DenseLayer& d = mlp.layer[l];
+    ref.w.emplace_back(d.w, d.w + d.out * d.in);
+    ref.b.emplace_back(d.b, d.b + d.out);
+  }
+
+  for (size_t i = 0; i < x.size(); ++i) mlp.act[0][i] = static_cast<float>(x[i]);
+  REQUIRE(mlp_forward(&mlp, rows).ok());
+  BatchLoss loss;
+  REQUIRE(mlp_backward(&mlp, y.data(), rows, &loss).ok());
+  CHECK(loss.loss_sum / rows == doctest::Approx(ref_loss(ref, x, y, rows)).epsilon(1e-5));
+
+  const double h = 1e-6;
+  double worst = 0;
+  for (int l = 0; l < mlp.num_layers; ++l) {
+    const DenseLayer& d = mlp.layer[l];
+    for (size_t i = 0; i < ref.w[l].size(); ++i) {
+      const double keep = ref.w[l][i];
+      ref.w[l][i] = keep + h;
+      const double up = ref_loss(ref, x, y, rows);
+      ref.w[l][i] = keep - h;
+      const double down = ref_loss(ref, x, y, rows);
+      ref.w[l][i] = keep;
+      const double numeric = (up - down) / (2 * h);
+      const double err = std::fabs(numeric - d.dw[i]) / std::fmax(1e-3, std::fabs(numeric));
+      worst = std::fmax(worst, err);
+    }
+    for (size_t i = 0; i < ref.b[l].size(); ++i) {
+      const double keep = ref.b[l][i];
+      ref.b[l][i] = keep + h;
+      const double up = ref_loss(ref, x, y, rows);
+      ref.b[l][i] = keep - h;
+      const double down = ref_loss(ref, x, y, rows);
+      ref.b[l][i] = keep;
+      const double numeric = (up - down) / (2 * h);
+      const double err = std::fabs(numeric - d.db[i]) / std::fmax(1e-3, std::fabs(numeric));
+      worst = std::fmax(worst, err);
+    }
+  }
+  CHECK(worst < 1e-3);
+}
+
+TEST_CASE("out-of-range labels are refused") {
+  LayerSizes ls;
+  REQUIRE(parse_layer_sizes("4,3", &ls).ok());
+  Arena counting;
+  arena_init_counting(&counting);
+  Mlp probe;
+  mlp_layout(&probe, ls, 2, &counting);
+  testing::AlignedBuffer buffer(counting.used);
+  Arena arena;
+  REQUIRE(arena_init(&arena, buffer.data, counting.used).ok());
+  Mlp mlp;
+  mlp_layout(&mlp, ls, 2, &arena);
+  Rng rng;
+  rng_seed(&rng, 1, RngStream::kTest);
+  mlp_init_params(&mlp, &rng);
+  for (int i = 0; i < 8; ++i) mlp.act[0][i] = 0.5f;
+  REQUIRE(mlp_forward(&mlp, 2).ok());
+  const uint8_t labels[2] = {0, 3};
+  BatchLoss loss;
+  Status s = mlp_backward(&mlp, labels, 2, &loss);
+  CHECK(s.code() == Code::kCorruptData);
+  CHECK(mlp_forward(&mlp, 3).code() == Code::kInvalidArgument);  // more rows than planned
+}
