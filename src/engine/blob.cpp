@@ -1,0 +1,169 @@
+#include "gctrain/blob.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "gctrain/crc32.hpp"
+
+namespace gct {
+namespace {
+
+uint16_t le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
+uint32_t le32(const uint8_t* p) {
+  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+}
+uint64_t le64(const uint8_t* p) { return uint64_t{le32(p)} | uint64_t{le32(p + 4)} << 32; }
+float lef32(const uint8_t* p) {
+  const uint32_t bits = le32(p);
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+bool all_zero(const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] != 0) return false;
+  }
+  return true;
+}
+
+const char* section_name(int s) {
+  static const char* const names[kNumSections] = {"pixels",          "fine labels",
+                                                  "coarse labels",   "fine->coarse map",
+                                                  "fine names",      "coarse names"};
+  return names[s];
+}
+
+// Names: exactly `count` NUL-terminated strings filling the section.
+bool names_valid(const uint8_t* p, uint64_t size, uint32_t count) {
+  if (size == 0) return true;
+  if (p[size - 1] != 0) return false;
+  uint32_t strings = 0;
+  for (uint64_t i = 0; i < size; ++i) strings += p[i] == 0 ? 1u : 0u;
+  return strings == count;
+}
+
+}  // namespace
+
+bool host_is_little_endian() {
+  const uint32_t one = 1;
+  uint8_t first;
+  std::memcpy(&first, &one, 1);
+  return first == 1;
+}
+
+Status blob_open(const uint8_t* bytes, size_t size, BlobView* out) {
+  namespace o = blob_offset;
+  *out = BlobView{};
+  if (!host_is_little_endian()) {
+    return Status::Error(Code::kUnsupported, "blob reader needs a little-endian host");
+  }
+  if (bytes == nullptr || size < kBlobHeaderSize) {
+    return Status::Error(Code::kCorruptData, "truncated: %zu bytes, a blob header alone is %u",
+                         size, kBlobHeaderSize);
+  }
+  if (std::memcmp(bytes, kBlobMagic, sizeof kBlobMagic) != 0) {
+    return Status::Error(Code::kCorruptData, "not a gctrain blob (bad magic)");
+  }
+  const uint32_t header_crc = le32(bytes + o::kHeaderCrc);
+  if (crc32_update(0, bytes, o::kHeaderCrc) != header_crc) {
+    return Status::Error(Code::kCorruptData, "header checksum mismatch (header corrupt)");
+  }
+  const uint32_t version = le32(bytes + o::kVersion);
+  if (version != kBlobVersion) {
+    return Status::Error(Code::kUnsupported, "blob format version %u, this reader knows %u",
+                         version, kBlobVersion);
+  }
+  if (le32(bytes + o::kHeaderSize) != kBlobHeaderSize) {
+    return Status::Error(Code::kCorruptData, "bad header size %u", le32(bytes + o::kHeaderSize));
+  }
+  const uint64_t file_size = le64(bytes + o::kFileSize);
+  if (file_size != size) {
+    return Status::Error(Code::kCorruptData, "%s: file is %zu bytes, header says %llu",
+                         size < file_size ? "truncated" : "trailing bytes", size,
+                         static_cast<unsigned long long>(file_size));
+  }
+  if (!all_zero(bytes + o::kReserved0, 4) || !all_zero(bytes + o::kReserved1, o::kHeaderCrc - o::kReserved1)) {
+    return Status::Error(Code::kCorruptData, "reserved header bytes are not zero");
+  }
+
+  DatasetView& d = out->data;
+  d.count = le32(bytes + o::kCount);
+  d.channels = le16(bytes + o::kChannels);
+  d.height = le16(bytes + o::kHeight);
+  d.width = le16(bytes + o::kWidth);
+  const uint8_t layout = bytes[o::kLayout];
+  const uint8_t split = bytes[o::kSplit];
+  d.num_fine = le16(bytes + o::kNumFine);
+  d.num_coarse = le16(bytes + o::kNumCoarse);
+  const uint32_t source = le32(bytes + o::kSource);
+  if (layout > 1) return Status::Error(Code::kCorruptData, "unknown pixel layout %u", layout);
+  if (split > 1) return Status::Error(Code::kCorruptData, "unknown split %u", split);
+  if (source < 1 || source > 3) return Status::Error(Code::kCorruptData, "unknown source %u", source);
+  if (d.channels == 0 || d.channels > kMaxChannels || d.height == 0 || d.width == 0) {
+    return Status::Error(Code::kCorruptData, "bad image shape %ux%ux%u", d.channels, d.height, d.width);
+  }
+  if (d.num_fine == 0 || d.num_fine > 256 || d.num_coarse > 256) {
+    return Status::Error(Code::kCorruptData, "bad class counts %u/%u", d.num_fine, d.num_coarse);
+  }
+  d.layout = static_cast<PixelLayout>(layout);
+  out->split = static_cast<BlobSplit>(split);
+  out->source = static_cast<BlobSource>(source);
+  for (int c = 0; c < kMaxChannels; ++c) {
+    d.mean[c] = lef32(bytes + o::kMean + 4 * c);
+    d.stddev[c] = lef32(bytes + o::kStd + 4 * c);
+    if (c < d.channels && !(std::isfinite(d.mean[c]) && std::isfinite(d.stddev[c]) && d.stddev[c] > 0.0f)) {
+      return Status::Error(Code::kCorruptData, "channel %d: bad statistics", c);
+    }
+  }
+
+  const uint64_t expected[kNumSections] = {
+      uint64_t{d.count} * d.channels * d.height * d.width, d.count,
+      d.num_coarse ? d.count : 0, d.num_coarse ? d.num_fine : 0, 0, 0};
+  uint64_t offset[kNumSections], length[kNumSections];
+  uint64_t previous_end = kBlobHeaderSize;
+  for (int s = 0; s < kNumSections; ++s) {
+    offset[s] = le64(bytes + o::kSections + 16 * s);
+    length[s] = le64(bytes + o::kSections + 16 * s + 8);
+    if (offset[s] % kBlobAlignment != 0 || offset[s] < previous_end || offset[s] > file_size ||
+        length[s] > file_size - offset[s]) {
+      return Status::Error(Code::kCorruptData, "%s section out of bounds or misaligned",
+                           section_name(s));
+    }
+    if (s < kSectionFineNames && length[s] != expected[s]) {
+      return Status::Error(Code::kCorruptData, "%s section is %llu bytes, expected %llu",
+                           section_name(s), static_cast<unsigned long long>(length[s]),
+                           static_cast<unsigned long long>(expected[s]));
+    }
+    previous_end = offset[s] + length[s];
+  }
+  if (crc32_update(0, bytes + kBlobHeaderSize, size - kBlobHeaderSize) != le32(bytes + o::kPayloadCrc)) {
+    return Status::Error(Code::kCorruptData, "payload checksum mismatch (data corrupt)");
+  }
+  if (!names_valid(bytes + offset[kSectionFineNames], length[kSectionFineNames], d.num_fine) ||
+      !names_valid(bytes + offset[kSectionCoarseNames], length[kSectionCoarseNames], d.num_coarse)) {
+    return Status::Error(Code::kCorruptData, "label names section malformed");
+  }
+  d.pixels = bytes + offset[kSectionPixels];
+  d.fine = bytes + offset[kSectionFine];
+  d.coarse = d.num_coarse ? bytes + offset[kSectionCoarse] : nullptr;
+  d.fine_to_coarse = d.num_coarse ? bytes + offset[kSectionFineToCoarse] : nullptr;
+  if (length[kSectionFineNames]) out->fine_names = reinterpret_cast<const char*>(bytes + offset[kSectionFineNames]);
+  if (length[kSectionCoarseNames]) out->coarse_names = reinterpret_cast<const char*>(bytes + offset[kSectionCoarseNames]);
+  if (d.count == 0) return Status::Error(Code::kCorruptData, "blob holds no records");
+  Status s = dataset_validate(d);
+  if (!s.ok()) {
+    *out = BlobView{};
+    return s;
+  }
+  return Status::Ok();
+}
+
+const char* blob_class_name(const char* names, uint32_t count, uint32_t index) {
+  if (names == nullptr || index >= count) return "";
+  const char* p = names;
+  for (uint32_t i = 0; i < index; ++i) p += std::strlen(p) + 1;
+  return p;
+}
+
+}  // namespace gct

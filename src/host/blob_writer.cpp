@@ -1,0 +1,81 @@
+#include "gctrain/host/blob_writer.hpp"
+
+#include <cstring>
+
+#include "gctrain/crc32.hpp"
+
+namespace gct::host {
+namespace {
+
+void put16(std::vector<uint8_t>& b, size_t at, uint16_t v) {
+  b[at] = static_cast<uint8_t>(v);
+  b[at + 1] = static_cast<uint8_t>(v >> 8);
+}
+void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+void put64(std::vector<uint8_t>& b, size_t at, uint64_t v) {
+  for (int i = 0; i < 8; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+void putf(std::vector<uint8_t>& b, size_t at, float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  put32(b, at, bits);
+}
+
+std::vector<uint8_t> join_names(const std::vector<std::string>& names) {
+  std::vector<uint8_t> out;
+  for (const auto& n : names) {
+    out.insert(out.end(), n.begin(), n.end());
+    out.push_back(0);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<uint8_t> build_blob(const ImageSet& set, const BlobMeta& meta) {
+  namespace o = blob_offset;
+  const std::vector<uint8_t> fine_names = join_names(meta.fine_names);
+  const std::vector<uint8_t> coarse_names = join_names(meta.coarse_names);
+  const bool coarse = meta.num_coarse > 0;
+  const std::vector<uint8_t> empty;
+  const std::vector<uint8_t>* sections[kNumSections] = {
+      &set.pixels, &set.fine, coarse ? &set.coarse : &empty,
+      coarse ? &meta.fine_to_coarse : &empty, &fine_names, &coarse_names};
+
+  uint64_t offsets[kNumSections];
+  uint64_t end = kBlobHeaderSize;
+  for (int s = 0; s < kNumSections; ++s) {
+    offsets[s] = (end + kBlobAlignment - 1) / kBlobAlignment * kBlobAlignment;
+    end = offsets[s] + sections[s]->size();
+  }
+  std::vector<uint8_t> b(end, 0);
+  std::memcpy(b.data() + o::kMagic, kBlobMagic, sizeof kBlobMagic);
+  put32(b, o::kVersion, kBlobVersion);
+  put32(b, o::kHeaderSize, kBlobHeaderSize);
+  put64(b, o::kFileSize, end);
+  put32(b, o::kCount, set.count());
+  put16(b, o::kChannels, set.channels);
+  put16(b, o::kHeight, set.height);
+  put16(b, o::kWidth, set.width);
+  b[o::kLayout] = static_cast<uint8_t>(set.layout);
+  b[o::kSplit] = static_cast<uint8_t>(meta.split);
+  put16(b, o::kNumFine, meta.num_fine);
+  put16(b, o::kNumCoarse, meta.num_coarse);
+  for (int c = 0; c < kMaxChannels; ++c) {
+    putf(b, o::kMean + 4 * c, meta.mean[c]);
+    putf(b, o::kStd + 4 * c, meta.stddev[c]);
+  }
+  put32(b, o::kSource, static_cast<uint32_t>(meta.source));
+  for (int s = 0; s < kNumSections; ++s) {
+    put64(b, o::kSections + 16 * s, offsets[s]);
+    put64(b, o::kSections + 16 * s + 8, sections[s]->size());
+    if (!sections[s]->empty()) std::memcpy(b.data() + offsets[s], sections[s]->data(), sections[s]->size());
+  }
+  put32(b, o::kPayloadCrc, crc32_update(0, b.data() + kBlobHeaderSize, b.size() - kBlobHeaderSize));
+  put32(b, o::kHeaderCrc, crc32_update(0, b.data(), o::kHeaderCrc));
+  return b;
+}
+
+}  // namespace gct::host

@@ -1,0 +1,134 @@
+#include "input.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "error.hpp"
+
+namespace c2b {
+namespace fs = std::filesystem;
+
+std::string base_name(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0) name.resize(name.size() - 3);
+  return name;
+}
+
+namespace {
+
+struct ArchiveReader {
+  archive* a = archive_read_new();
+  ~ArchiveReader() { archive_read_free(a); }
+};
+
+std::vector<uint8_t> read_data(archive* a, const std::string& origin) {
+  std::vector<uint8_t> out;
+  uint8_t buf[1 << 16];
+  while (true) {
+    const la_ssize_t n = archive_read_data(a, buf, sizeof buf);
+    if (n < 0) fail(origin, std::string("corrupt or truncated compressed data: ") + archive_error_string(a));
+    if (n == 0) break;
+    out.insert(out.end(), buf, buf + n);
+  }
+  return out;
+}
+
+bool starts_with_gzip(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char m[2] = {0, 0};
+  in.read(reinterpret_cast<char*>(m), 2);
+  return in.gcount() == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
+bool looks_like_tar(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char header[512];
+  in.read(header, sizeof header);
+  return in.gcount() == 512 && std::string(header + 257, 5) == "ustar";
+}
+
+std::vector<uint8_t> read_plain(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) fail(path, "read error");
+  return bytes;
+}
+
+// An archive (tar, possibly compressed) or a lone gzipped file.
+std::vector<Entry> read_archive(const std::string& path, const WantFn& want) {
+  ArchiveReader r;
+  archive_read_support_filter_all(r.a);
+  archive_read_support_format_tar(r.a);
+  archive_read_support_format_gnutar(r.a);
+  archive_read_support_format_raw(r.a);
+  if (archive_read_open_filename(r.a, path.c_str(), 1 << 20) != ARCHIVE_OK) {
+    fail(path, std::string("cannot read archive: ") + archive_error_string(r.a));
+  }
+  std::vector<Entry> entries;
+  archive_entry* e = nullptr;
+  bool any = false;
+  while (true) {
+    const int rc = archive_read_next_header(r.a, &e);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+      fail(path, std::string("corrupt archive: ") + archive_error_string(r.a));
+    }
+    any = true;
+    const bool raw = archive_format(r.a) == ARCHIVE_FORMAT_RAW;
+    const std::string inner = raw ? base_name(path) : archive_entry_pathname(e);
+    if (!raw && archive_entry_filetype(e) != AE_IFREG) continue;
+    const std::string name = base_name(inner);
+    if (!want(name)) {
+      archive_read_data_skip(r.a);
+      continue;
+    }
+    Entry entry{name, path + ":" + inner, {}};
+    entry.bytes = read_data(r.a, entry.origin);
+    entries.push_back(std::move(entry));
+  }
+  if (!any) fail(path, "empty archive");
+  return entries;
+}
+
+}  // namespace
+
+std::vector<Entry> load_input(const std::string& path, const WantFn& want) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) fail(path, "no such file or folder");
+  std::vector<Entry> entries;
+  if (fs::is_directory(st)) {
+    std::vector<fs::path> files;
+    for (const auto& d : fs::directory_iterator(path)) {
+      if (d.is_regular_file()) files.push_back(d.path());
+      if (d.is_directory()) {
+        for (const auto& inner : fs::directory_iterator(d.path())) {
+          if (inner.is_regular_file()) files.push_back(inner.path());
+        }
+      }
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      const std::string name = base_name(f.string());
+      if (!want(name)) continue;
+      if (starts_with_gzip(f.string())) {
+        auto inner = read_archive(f.string(), want);
+        for (auto& e : inner) entries.push_back(std::move(e));
+      } else {
+        entries.push_back(Entry{name, f.string(), read_plain(f.string())});
+      }
+    }
+    return entries;
+  }
+  if (starts_with_gzip(path) || looks_like_tar(path)) return read_archive(path, want);
+  entries.push_back(Entry{base_name(path), path, read_plain(path)});
+  return entries;
+}
+
+}  // namespace c2b
