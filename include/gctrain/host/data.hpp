@@ -1,0 +1,22 @@
+// Opening a data folder: OUTDIR of cifar2blob, holding train.blob and (optionally) test.blob.
+// Both are mmap'ed and validated by the engine's blob reader; nothing is copied.
+#pragma once
+
+#include <string>
+
+#include "gctrain/blob.hpp"
+#include "gctrain/host/mapped_file.hpp"
+#include "gctrain/status.hpp"
+
+namespace gct::host {
+
+struct DataFolder {
+  MappedFile train_file, test_file;
+  BlobView train, test;
+  bool has_test = false;
+};
+
+// Errors name the file: "data/train.blob: payload checksum mismatch (data corrupt)".
+Status open_data_folder(const std::string& dir, DataFolder* out, bool require_test);
+
+}  // namespace gct::host

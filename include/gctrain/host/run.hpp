@@ -1,0 +1,57 @@
+// One training run on a host: the single code path that `gctrain train`, `gctrain study` and a
+// cluster job all use. Owns the arena (one aligned allocation of exactly the planned size), trains
+// for a number of epochs, evaluates on the test split after every epoch, and reports progress.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "gctrain/config.hpp"
+#include "gctrain/dataset.hpp"
+#include "gctrain/metrics.hpp"
+#include "gctrain/status.hpp"
+#include "gctrain/trainer.hpp"
+
+namespace gct::host {
+
+struct EpochRecord {
+  uint32_t epoch = 0;          // 1-based
+  double train_loss = 0.0;     // mean over the epoch's training samples, as seen during training
+  EvalResult test;             // after the epoch
+  double seconds = 0.0;        // training time of this epoch (evaluation excluded)
+  double eval_seconds = 0.0;
+};
+
+struct RunResult {
+  TrainConfig config;
+  size_t arena_bytes = 0;
+  MemoryPlan plan;
+  uint32_t train_samples = 0;
+  std::vector<EpochRecord> epochs;
+  double train_seconds = 0.0;  // sum of epoch training times
+  bool interrupted = false;    // stopped by a signal before the last epoch finished
+};
+
+struct RunProgress {
+  uint32_t epoch = 0, epochs = 0;
+  uint32_t step = 0, steps = 0;
+  double loss = 0.0;          // running mean train loss of the current epoch
+  double elapsed = 0.0;       // seconds since the run started
+};
+
+struct RunOptions {
+  uint32_t epochs = 1;
+  uint32_t subset = 0;        // use only the first N training samples (0: all)
+  const std::atomic<bool>* stop = nullptr;  // checked after every step
+  std::function<void(const RunProgress&)> on_step;       // called every step (keep it cheap)
+  std::function<void(const EpochRecord&)> on_epoch;
+};
+
+// Trains `config` on `train`, evaluating on `test` (if not null) after each epoch.
+Status run_training(const TrainConfig& config, const DatasetView& train, const DatasetView* test,
+                    const RunOptions& options, RunResult* result);
+
+}  // namespace gct::host

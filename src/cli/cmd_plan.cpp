@@ -1,0 +1,85 @@
+// gctrain plan: the exact arena size of a configuration, before any memory is allocated.
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "commands.hpp"
+#include "gctrain/host/data.hpp"
+#include "options.hpp"
+#include "plan_format.hpp"
+
+namespace gct::cli {
+namespace {
+
+struct PlanCommand {
+  ModelOptions model;
+  OptimizerOptions optimizer;
+  std::string data;
+  uint32_t train_count = 50000;
+  uint16_t channels = 3;
+  bool json = false;
+
+  int run() {
+    TrainConfig config;
+    Status s = make_config(model, optimizer, &config);
+    if (!s.ok()) {
+      print_error("plan", s);
+      return kExitUsage;
+    }
+    DataShape shape;
+    host::DataFolder folder;
+    if (!data.empty()) {
+      s = host::open_data_folder(data, &folder, false);
+      if (!s.ok()) {
+        print_error("plan", s);
+        return kExitFailure;
+      }
+      shape = data_shape_of(folder.train.data);
+    } else {
+      shape.channels = channels;
+      shape.sample_size = config.layers.input();
+      shape.train_count = train_count;
+      shape.num_classes = static_cast<uint16_t>(config.layers.output());
+    }
+    MemoryPlan plan;
+    s = trainer_plan(config, shape, &plan);
+    if (!s.ok()) {
+      print_error("plan", s);
+      return data.empty() ? kExitUsage : kExitFailure;
+    }
+    if (json) {
+      host::JsonWriter j;
+      j.begin_object();
+      j.field("layers", layers_string(config.layers));
+      j.field("parameters", parameter_count(config.layers));
+      j.field("batch", config.batch);
+      j.field("optimizer", optimizer_name(config.optimizer));
+      j.field("scalar", "float32");
+      j.field("train_samples", shape.train_count);
+      plan_json(&j, plan);
+      j.end_object();
+      fmt::print("{}\n", j.str());
+    } else {
+      fmt::print("{}", plan_text(config, shape, plan));
+    }
+    return 0;
+  }
+};
+
+}  // namespace
+
+Runner add_plan_command(CLI::App* app) {
+  auto cmd = std::make_shared<PlanCommand>();
+  CLI::App* sub = app->add_subcommand("plan", "print the exact arena size of a configuration, by category");
+  cmd->model.add_to(sub);
+  cmd->optimizer.add_to(sub, false);
+  sub->add_option("--data", cmd->data, "take sample shape and count from this blob folder");
+  sub->add_option("--train-count", cmd->train_count, "training samples (size of the shuffle array)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--channels", cmd->channels, "image channels (size of the normalisation table)")
+      ->capture_default_str()->check(CLI::Range(1, 4));
+  sub->add_flag("--json", cmd->json, "print the plan as one JSON object");
+  return [cmd] { return cmd->run(); };
+}
+
+}  // namespace gct::cli

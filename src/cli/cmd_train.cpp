@@ -1,0 +1,137 @@
+// gctrain train: one training run on blob data, evaluated on the test split after every epoch.
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "commands.hpp"
+#include "gctrain/host/data.hpp"
+#include "gctrain/host/json.hpp"
+#include "gctrain/host/progress.hpp"
+#include "gctrain/host/run.hpp"
+#include "gctrain/host/signals.hpp"
+#include "options.hpp"
+#include "plan_format.hpp"
+
+namespace gct::cli {
+namespace {
+
+struct TrainCommand {
+  ModelOptions model;
+  OptimizerOptions optimizer;
+  std::string data;
+  uint32_t epochs = 10;
+  uint32_t subset = 0;
+  bool json = false;
+  bool quiet = false;
+
+  int run() {
+    TrainConfig config;
+    Status s = make_config(model, optimizer, &config);
+    if (!s.ok()) {
+      print_error("train", s);
+      return kExitUsage;
+    }
+    host::DataFolder folder;
+    s = host::open_data_folder(data, &folder, false);
+    if (!s.ok()) {
+      print_error("train", s);
+      return kExitFailure;
+    }
+    host::install_stop_handlers();
+    host::Progress progress(!quiet);
+    const OptimizerParams& hp = config.hp;
+    progress.println(fmt::format(
+        "training {} on {} ({} samples{}), batch {}, {} lr={:g} momentum={:g}{} alpha={:g} "
+        "betas=({:g},{:g}) eps={:g} weight_decay={:g}, GC {}, seed {}",
+        layers_string(config.layers), data, subset && subset < folder.train.data.count ? subset : folder.train.data.count,
+        subset ? " subset" : "", config.batch, optimizer_name(config.optimizer), hp.lr, hp.momentum,
+        hp.nesterov ? " nesterov" : "", hp.alpha, hp.beta1, hp.beta2, hp.eps, hp.weight_decay,
+        gc_mode_name(config.gc), config.seed));
+    host::RunOptions options;
+    options.epochs = epochs;
+    options.subset = subset;
+    options.stop = &host::stop_requested();
+    options.on_step = [&](const host::RunProgress& p) {
+      const double done = (p.epoch - 1 + static_cast<double>(p.step) / p.steps) / p.epochs;
+      progress.status(fmt::format("epoch {}/{}  step {}/{}  loss {:.4f}  elapsed {}  eta {}", p.epoch,
+                                  p.epochs, p.step, p.steps, p.loss, host::format_duration(p.elapsed),
+                                  host::format_duration(p.elapsed / done * (1 - done))));
+    };
+    options.on_epoch = [&](const host::EpochRecord& r) {
+      std::string line = fmt::format("epoch {:>3}  train loss {:.4f}  {:.1f} s", r.epoch, r.train_loss, r.seconds);
+      if (r.test.count) {
+        line += fmt::format("  | test loss {:.4f}  top-1 {:.2f}%  top-5 {:.2f}%", r.test.loss(),
+                            100 * r.test.top1_acc(), 100 * r.test.top5_acc());
+        if (r.test.has_coarse) line += fmt::format("  superclass {:.2f}%", 100 * r.test.coarse_top1_acc());
+      }
+      progress.println(line);
+    };
+    host::RunResult result;
+    s = host::run_training(config, folder.train.data, folder.has_test ? &folder.test.data : nullptr,
+                           options, &result);
+    progress.finish();
+    if (!s.ok()) {
+      print_error("train", s);
+      return kExitFailure;
+    }
+    const uint64_t steps_per_epoch = (result.train_samples + config.batch - 1) / config.batch;
+    const double steps = static_cast<double>(steps_per_epoch * result.epochs.size());
+    const host::EpochRecord* last = result.epochs.empty() ? nullptr : &result.epochs.back();
+    if (json) {
+      host::JsonWriter j;
+      j.begin_object();
+      j.field("layers", layers_string(config.layers));
+      j.field("optimizer", optimizer_name(config.optimizer));
+      j.field("gc", gc_mode_name(config.gc));
+      j.field("lr", static_cast<double>(hp.lr));
+      j.field("batch", config.batch);
+      j.field("seed", static_cast<uint64_t>(config.seed));
+      j.field("epochs", static_cast<uint64_t>(result.epochs.size()));
+      j.field("train_samples", result.train_samples);
+      j.field("top1", last && last->test.count ? last->test.top1_acc() : NAN);
+      j.field("top5", last && last->test.count ? last->test.top5_acc() : NAN);
+      j.field("coarse_top1", last && last->test.has_coarse ? last->test.coarse_top1_acc() : NAN);
+      j.field("test_loss", last && last->test.count ? last->test.loss() : NAN);
+      j.field("elementwise_acc", last && last->test.count ? last->test.elementwise_acc() : NAN);
+      j.field("final_train_loss", last ? last->train_loss : NAN);
+      j.field("train_seconds", result.train_seconds);
+      j.field("steps_per_second", result.train_seconds > 0 ? steps / result.train_seconds : NAN);
+      j.field("interrupted", result.interrupted);
+      plan_json(&j, result.plan);
+      j.end_object();
+      fmt::print("{}\n", j.str());
+    } else {
+      fmt::print("arena {} bytes; {} epochs in {:.1f} s ({:.1f} steps/s, {:.0f} samples/s)\n",
+                 result.arena_bytes, result.epochs.size(), result.train_seconds,
+                 steps / result.train_seconds, steps / result.train_seconds * config.batch);
+      if (last && last->test.count) {
+        fmt::print("test: top-1 {:.2f}%  top-5 {:.2f}%  superclass top-1 {}  loss {:.4f}\n",
+                   100 * last->test.top1_acc(), 100 * last->test.top5_acc(),
+                   last->test.has_coarse ? fmt::format("{:.2f}%", 100 * last->test.coarse_top1_acc()) : "n/a",
+                   last->test.loss());
+      }
+    }
+    if (result.interrupted) {
+      fmt::print(stderr, "gctrain train: interrupted after {} complete epochs\n", result.epochs.size());
+      return 130;
+    }
+    return 0;
+  }
+};
+
+}  // namespace
+
+Runner add_train_command(CLI::App* app) {
+  auto cmd = std::make_shared<TrainCommand>();
+  CLI::App* sub = app->add_subcommand("train", "train one model on blob data (see cifar2blob)");
+  sub->add_option("--data", cmd->data, "folder holding train.blob and test.blob")->required();
+  cmd->model.add_to(sub);
+  cmd->optimizer.add_to(sub);
+  sub->add_option("--epochs", cmd->epochs, "epochs")->check(CLI::Range(1, 100000))->capture_default_str();
+  sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(CLI::PositiveNumber);
+  sub->add_flag("--json", cmd->json, "print the final metrics as one JSON object on stdout");
+  sub->add_flag("-q,--quiet", cmd->quiet, "no progress output");
+  return [cmd] { return cmd->run(); };
+}
+
+}  // namespace gct::cli

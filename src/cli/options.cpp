@@ -1,0 +1,77 @@
+#include "options.hpp"
+
+#include <fmt/core.h>
+
+namespace gct::cli {
+
+void ModelOptions::add_to(CLI::App* app) {
+  app->add_option("--layers", layers, "layer sizes, input to output, e.g. 3072,512,256,100")
+      ->capture_default_str();
+  app->add_option("--batch", batch, "batch size")->check(CLI::Range(1, 65536))->capture_default_str();
+}
+
+void OptimizerOptions::add_to(CLI::App* app, bool with_gc_and_seed) {
+  app->add_option("--optimizer", optimizer, "sgd | sgdm | adagrad | rmsprop | adam")
+      ->check(CLI::IsMember({"sgd", "sgdm", "adagrad", "rmsprop", "adam"}))
+      ->capture_default_str();
+  if (with_gc_and_seed) {
+    app->add_option("--gc", gc, "Gradient Centralization: off | grad (on the gradient) | update (on the update)")
+        ->check(CLI::IsMember({"off", "grad", "update"}))
+        ->capture_default_str();
+    app->add_option("--seed", seed, "seed of weight initialisation and shuffling")->capture_default_str();
+  }
+  lr_opt = app->add_option("--lr", lr, "learning rate (default: per optimizer, see README)")
+               ->check(CLI::PositiveNumber);
+  momentum_opt = app->add_option("--momentum", momentum, "sgdm momentum (default 0.9)")->check(CLI::Range(0.0, 0.999999));
+  app->add_flag("--nesterov", nesterov, "Nesterov momentum (sgdm)");
+  alpha_opt = app->add_option("--alpha", alpha, "rmsprop smoothing constant (default 0.99)")->check(CLI::Range(0.0, 0.999999));
+  beta1_opt = app->add_option("--beta1", beta1, "adam beta1 (default 0.9)")->check(CLI::Range(0.0, 0.999999));
+  beta2_opt = app->add_option("--beta2", beta2, "adam beta2 (default 0.999)")->check(CLI::Range(0.0, 0.999999));
+  eps_opt = app->add_option("--eps", eps, "epsilon of adagrad/rmsprop/adam")->check(CLI::NonNegativeNumber);
+  initial_accumulator_opt = app->add_option("--initial-accumulator", initial_accumulator,
+                                            "adagrad initial accumulator (default 0)")
+                                ->check(CLI::NonNegativeNumber);
+  app->add_option("--weight-decay", weight_decay, "L2 weight decay added to the gradient")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
+void OptimizerOptions::apply_overrides(OptimizerParams* hp) const {
+  if (lr_opt && lr_opt->count()) hp->lr = lr;
+  if (momentum_opt && momentum_opt->count()) hp->momentum = momentum;
+  if (alpha_opt && alpha_opt->count()) hp->alpha = alpha;
+  if (beta1_opt && beta1_opt->count()) hp->beta1 = beta1;
+  if (beta2_opt && beta2_opt->count()) hp->beta2 = beta2;
+  if (eps_opt && eps_opt->count()) hp->eps = eps;
+  if (initial_accumulator_opt && initial_accumulator_opt->count()) hp->initial_accumulator = initial_accumulator;
+  hp->nesterov = nesterov;
+  hp->weight_decay = weight_decay;
+}
+
+Status make_config(const ModelOptions& model, const OptimizerOptions& opt, TrainConfig* config) {
+  TrainConfig c;
+  GCT_RETURN_IF_ERROR(parse_layer_sizes(model.layers.c_str(), &c.layers));
+  c.batch = model.batch;
+  if (!parse_optimizer(opt.optimizer.c_str(), &c.optimizer)) {
+    return Status::Error(Code::kInvalidArgument, "unknown optimizer '%s'", opt.optimizer.c_str());
+  }
+  if (!parse_gc_mode(opt.gc.c_str(), &c.gc)) {
+    return Status::Error(Code::kInvalidArgument, "unknown GC mode '%s'", opt.gc.c_str());
+  }
+  c.hp = optimizer_defaults(c.optimizer);
+  opt.apply_overrides(&c.hp);
+  c.seed = opt.seed;
+  GCT_RETURN_IF_ERROR(validate_train_config(c));
+  *config = c;
+  return Status::Ok();
+}
+
+void print_error(const char* command, const Status& status) {
+  fmt::print(stderr, "gctrain {}: error: {}\n", command, status.message());
+}
+
+void print_error(const char* command, const std::string& message) {
+  fmt::print(stderr, "gctrain {}: error: {}\n", command, message);
+}
+
+}  // namespace gct::cli

@@ -1,0 +1,44 @@
+// Options shared by the subcommands: model shape, optimizer and its hyper-parameters.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "gctrain/config.hpp"
+#include "gctrain/status.hpp"
+
+namespace gct::cli {
+
+// Exit codes: 0 success, 1 runtime failure (bad data, I/O, divergence), 2 bad usage.
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+struct ModelOptions {
+  std::string layers = "3072,512,256,100";
+  uint32_t batch = 128;
+  void add_to(CLI::App* app);
+};
+
+struct OptimizerOptions {
+  std::string optimizer = "sgd";
+  std::string gc = "off";
+  float lr = 0, momentum = 0, alpha = 0, beta1 = 0, beta2 = 0, eps = 0, weight_decay = 0,
+        initial_accumulator = 0;
+  bool nesterov = false;
+  uint64_t seed = 1;
+  CLI::Option *lr_opt = nullptr, *momentum_opt = nullptr, *alpha_opt = nullptr,
+              *beta1_opt = nullptr, *beta2_opt = nullptr, *eps_opt = nullptr,
+              *initial_accumulator_opt = nullptr;
+  void add_to(CLI::App* app, bool with_gc_and_seed = true);
+  // Applies explicitly given values over the optimizer's defaults.
+  void apply_overrides(OptimizerParams* hp) const;
+};
+
+Status make_config(const ModelOptions& model, const OptimizerOptions& opt, TrainConfig* config);
+
+// "error: ..." on stderr.
+void print_error(const char* command, const Status& status);
+void print_error(const char* command, const std::string& message);
+
+}  // namespace gct::cli

@@ -1,0 +1,37 @@
+#include "plan_format.hpp"
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+
+namespace gct::cli {
+
+std::string layers_string(const LayerSizes& sizes) {
+  char buf[128];
+  format_layer_sizes(sizes, buf, sizeof buf);
+  return buf;
+}
+
+std::string plan_text(const TrainConfig& config, const DataShape& shape, const MemoryPlan& plan) {
+  std::string out = fmt::format(
+      "arena plan: MLP {} ({} parameters), batch {}, {}, float32, {} training samples\n",
+      layers_string(config.layers), parameter_count(config.layers), config.batch,
+      optimizer_name(config.optimizer), shape.train_count);
+  for (int c = 0; c < static_cast<int>(MemCategory::kCount); ++c) {
+    out += fmt::format("  {:<16} {:>14L} bytes\n", mem_category_name(static_cast<MemCategory>(c)),
+                       plan.by_category[c]);
+  }
+  out += fmt::format("  {:<16} {:>14L} bytes ({:.2f} MiB), every buffer of training included\n",
+                     "total", plan.total, static_cast<double>(plan.total) / (1024.0 * 1024.0));
+  return out;
+}
+
+void plan_json(host::JsonWriter* json, const MemoryPlan& plan) {
+  json->key("arena_bytes").value(static_cast<uint64_t>(plan.total));
+  json->key("arena_by_category").begin_object();
+  for (int c = 0; c < static_cast<int>(MemCategory::kCount); ++c) {
+    json->field(mem_category_name(static_cast<MemCategory>(c)), static_cast<uint64_t>(plan.by_category[c]));
+  }
+  json->end_object();
+}
+
+}  // namespace gct::cli

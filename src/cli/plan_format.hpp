@@ -1,0 +1,15 @@
+// Presenting an arena plan as text and as JSON.
+#pragma once
+
+#include <string>
+
+#include "gctrain/host/json.hpp"
+#include "gctrain/trainer.hpp"
+
+namespace gct::cli {
+
+std::string plan_text(const TrainConfig& config, const DataShape& shape, const MemoryPlan& plan);
+void plan_json(host::JsonWriter* json, const MemoryPlan& plan);
+std::string layers_string(const LayerSizes& sizes);
+
+}  // namespace gct::cli

@@ -1,0 +1,30 @@
+#include "gctrain/host/signals.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <unistd.h>
+
+namespace gct::host {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_signal(int sig) {
+  if (g_stop.exchange(true)) _exit(128 + sig);
+  const char msg[] = "\ngctrain: stopping after the current step (signal again to abort)\n";
+  [[maybe_unused]] ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
+}
+
+}  // namespace
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+const std::atomic<bool>& stop_requested() { return g_stop; }
+
+}  // namespace gct::host
