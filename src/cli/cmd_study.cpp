@@ -1,7 +1,394 @@
+// gctrain study: the GC study - every optimizer without and with GC over several seeds - run in
+// this process (--jobs J in parallel), or planned as independent jobs for a cluster
+// (--plan-only, --run-job N, --collect).
+#include <fmt/core.h>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
 #include "commands.hpp"
+#include "gctrain/host/data.hpp"
+#include "gctrain/host/progress.hpp"
+#include "gctrain/host/signals.hpp"
+#include "gctrain/host/stats.hpp"
+#include "gctrain/host/study.hpp"
+#include "options.hpp"
+
 namespace gct::cli {
-Runner add_study_command(CLI::App* app) {
-  app->add_subcommand("study", "(in progress)");
-  return [] { return 2; };
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
 }
+
+std::string now_iso() {
+  std::time_t t = std::time(nullptr);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", std::gmtime(&t));
+  return buf;
+}
+
+struct StudyCommand {
+  std::string data, out, optimizers = "sgd,sgdm,adagrad,rmsprop,adam", gc = "grad";
+  std::string layers = "3072,512,256,100", layers_grid;
+  std::vector<std::string> lr_overrides, lr_grids;
+  uint32_t seeds = 3, epochs = 10, batch = 128, subset = 0, jobs = 1;
+  uint64_t first_seed = 1;
+  float weight_decay = 0;
+  bool nesterov = false, plan_only = false, collect = false, quiet = false;
+  int64_t run_job = -1;
+  std::string exe;
+
+  // Returns a usage error message, or "" on success.
+  std::string build_spec(host::StudySpec* spec) {
+    spec->data_dir = std::filesystem::absolute(data).lexically_normal().string();
+    for (const std::string& name : split(optimizers, ',')) {
+      OptimizerKind k;
+      if (!parse_optimizer(name.c_str(), &k)) return "unknown optimizer '" + name + "' in --optimizers";
+      for (OptimizerKind seen : spec->optimizers) {
+        if (seen == k) return "optimizer '" + name + "' listed twice";
+      }
+      OptimizerParams hp = optimizer_defaults(k);
+      hp.weight_decay = weight_decay;
+      hp.nesterov = nesterov && k == OptimizerKind::kSgdMomentum;
+      spec->optimizers.push_back(k);
+      spec->hp.push_back(hp);
+      spec->lr_grid.push_back({hp.lr});
+    }
+    auto find_opt = [&](const std::string& name, size_t* index) {
+      for (size_t i = 0; i < spec->optimizers.size(); ++i) {
+        if (name == optimizer_name(spec->optimizers[i])) {
+          *index = i;
+          return true;
+        }
+      }
+      return false;
+    };
+    for (const std::string& o : lr_overrides) {
+      const size_t eq = o.find('=');
+      size_t i;
+      if (eq == std::string::npos || !find_opt(o.substr(0, eq), &i)) {
+        return "--lr wants OPTIMIZER=VALUE for an optimizer of the study, got '" + o + "'";
+      }
+      try {
+        const float v = std::stof(o.substr(eq + 1));
+        if (!(v > 0)) throw std::invalid_argument("");
+        spec->hp[i].lr = v;
+        spec->lr_grid[i] = {v};
+      } catch (const std::exception&) {
+        return "bad learning rate in --lr '" + o + "'";
+      }
+    }
+    for (const std::string& o : lr_grids) {
+      const size_t eq = o.find('=');
+      size_t i;
+      if (eq == std::string::npos || !find_opt(o.substr(0, eq), &i)) {
+        return "--lr-grid wants OPTIMIZER=V1,V2,... for an optimizer of the study, got '" + o + "'";
+      }
+      std::vector<float> grid;
+      for (const std::string& v : split(o.substr(eq + 1), ',')) {
+        try {
+          const float f = std::stof(v);
+          if (!(f > 0)) throw std::invalid_argument("");
+          grid.push_back(f);
+        } catch (const std::exception&) {
+          return "bad learning rate '" + v + "' in --lr-grid";
+        }
+      }
+      spec->lr_grid[i] = grid;
+      spec->hp[i].lr = grid[0];
+    }
+    if (!parse_gc_mode(gc.c_str(), &spec->gc_mode) || spec->gc_mode == GcMode::kOff) {
+      return "--gc must be grad or update (the mode compared against off)";
+    }
+    spec->seeds = seeds;
+    spec->first_seed = first_seed;
+    spec->epochs = epochs;
+    spec->batch = batch;
+    spec->subset = subset;
+    spec->layers_grid = layers_grid.empty() ? std::vector<std::string>{layers} : split(layers_grid, ';');
+    for (const std::string& l : spec->layers_grid) {
+      LayerSizes sizes;
+      Status s = parse_layer_sizes(l.c_str(), &sizes);
+      if (!s.ok()) return s.message();
+    }
+    for (const host::StudyJob& j : host::study_jobs(*spec)) {
+      Status s = validate_train_config(host::job_config(*spec, j));
+      if (!s.ok()) return fmt::format("{} (job {}: {})", s.message(), j.index, optimizer_name(j.optimizer));
+    }
+    return "";
+  }
+
+  int run() {
+    exe = std::filesystem::canonical("/proc/self/exe").string();
+    if (collect || run_job >= 0) return run_from_plan();
+    if (data.empty()) {
+      print_error("study", "--data is required to plan or run a study");
+      return kExitUsage;
+    }
+    host::StudySpec spec;
+    const std::string err = build_spec(&spec);
+    if (!err.empty()) {
+      print_error("study", err);
+      return kExitUsage;
+    }
+    host::DataFolder folder;
+    Status s = host::open_data_folder(data, &folder, true);
+    if (!s.ok()) {
+      print_error("study", s);
+      return kExitFailure;
+    }
+    for (const std::string& l : spec.layers_grid) {
+      TrainConfig c;
+      (void)parse_layer_sizes(l.c_str(), &c.layers);
+      c.batch = spec.batch;
+      MemoryPlan plan;
+      s = trainer_plan(c, data_shape_of(folder.train.data), &plan);
+      if (!s.ok()) {
+        print_error("study", s);
+        return kExitFailure;
+      }
+    }
+    // An existing study folder may be resumed only with the same specification.
+    host::StudySpec existing;
+    if (std::filesystem::exists(out + "/study.json")) {
+      s = host::load_study_spec(out, &existing);
+      if (!s.ok() || host::study_spec_json(existing) != host::study_spec_json(spec)) {
+        print_error("study", fmt::format("{} holds a different study; choose another --out or remove it", out));
+        return kExitUsage;
+      }
+    }
+    s = host::write_study_plan(out, spec, exe);
+    if (!s.ok()) {
+      print_error("study", s);
+      return kExitFailure;
+    }
+    const auto jobs_list = host::study_jobs(spec);
+    if (plan_only) {
+      fmt::print("planned {} runs in {}: study.json, jobs.tsv\n", jobs_list.size(), out);
+      fmt::print("run one:  {} study --out {} --run-job N   (N = 0..{})\n", exe, out, jobs_list.size() - 1);
+      fmt::print("collect:  {} study --out {} --collect\n", exe, out);
+      return 0;
+    }
+    return execute(spec, folder, jobs_list);
+  }
+
+  int execute(const host::StudySpec& spec, const host::DataFolder& folder, const std::vector<host::StudyJob>& jobs_list) {
+    host::install_stop_handlers();
+    const auto& stop = host::stop_requested();
+    host::Progress progress(!quiet);
+    const auto start = std::chrono::steady_clock::now();
+    const size_t total = jobs_list.size();
+    std::atomic<size_t> next{0}, done{0};
+    std::atomic<int> failures{0};
+    std::mutex mutex;
+    // Fraction of each running job, for the ETA.
+    std::vector<double> fraction(total, 0.0);
+    std::vector<std::string> running(jobs, "");
+    progress.println(fmt::format("study: {} runs ({} optimizers x {} seeds x GC off/{}{}), {} epochs each, {} at a time -> {}",
+                                 total, spec.optimizers.size(), spec.seeds, gc_mode_name(spec.gc_mode),
+                                 spec.layers_grid.size() > 1 ? " x models" : "", spec.epochs, jobs, out));
+    auto worker = [&](uint32_t slot) {
+      while (!stop.load()) {
+        const size_t i = next.fetch_add(1);
+        if (i >= total) break;
+        const host::StudyJob& job = jobs_list[i];
+        const std::string name = fmt::format("{}/{}/seed{}", optimizer_name(job.optimizer), gc_mode_name(job.gc), job.seed);
+        host::RunOptions options;
+        options.stop = &stop;
+        options.on_step = [&, i, slot, name](const host::RunProgress& p) {
+          std::lock_guard<std::mutex> lock(mutex);
+          fraction[i] = (p.epoch - 1 + static_cast<double>(p.step) / p.steps) / p.epochs;
+          running[slot] = fmt::format("{} ep {}/{} loss {:.3f}", name, p.epoch, p.epochs, p.loss);
+          double finished = 0;
+          for (double f : fraction) finished += f;
+          const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          std::string line = fmt::format("[{}/{} runs] {}", done.load(), total, fmt::join(running, " | "));
+          line += fmt::format(" | elapsed {} eta {}", host::format_duration(elapsed),
+                              host::format_duration(elapsed / finished * (total - finished)));
+          progress.status(line);
+        };
+        bool skipped = false;
+        Status s = host::run_study_job(out, spec, job, folder.train.data, folder.test.data, options, &skipped);
+        std::lock_guard<std::mutex> lock(mutex);
+        fraction[i] = 1.0;
+        running[slot] = "";
+        if (!s.ok()) {
+          ++failures;
+          progress.println(fmt::format("run {} ({}) failed: {}", job.index, name, s.message()));
+        } else if (host::run_finished(out, job.index)) {
+          ++done;
+          progress.println(fmt::format("run {:>3}/{} {} {}", done.load(), total, name, skipped ? "already finished, kept" : "finished"));
+        }
+      }
+    };
+    std::vector<std::thread> threads;
+    for (uint32_t t = 0; t < jobs; ++t) threads.emplace_back(worker, t);
+    for (auto& th : threads) th.join();
+    progress.finish();
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return finish(spec, wall, folder.train.data.count, folder.test.data.count, failures.load(), stop.load());
+  }
+
+  int finish(const host::StudySpec& spec, double wall, uint32_t train_count, uint32_t test_count, int failures, bool stopped) {
+    host::StudyEnvironment env;
+    env.machine = host::machine_description();
+    env.build = host::build_description();
+    env.date = now_iso();
+    env.wall_seconds = wall;
+    env.train_count = train_count;
+    env.test_count = test_count;
+    std::vector<uint32_t> missing;
+    Status s = host::collect_study(out, spec, env, &missing);
+    if (!s.ok()) {
+      print_error("study", s);
+      return kExitFailure;
+    }
+    if (!quiet) print_summary(spec);
+    fmt::print("wrote {0}/report.md, {0}/results.csv, {0}/epochs.csv, {0}/plots/ ({1} of {2} runs{3})\n", out,
+               host::study_jobs(spec).size() - missing.size(), host::study_jobs(spec).size(),
+               wall > 0 ? fmt::format(", wall time {:.0f} s", wall) : "");
+    if (!missing.empty()) {
+      fmt::print("missing runs ({}): run each with\n", missing.size());
+      for (uint32_t m : missing) fmt::print("  {} study --out {} --run-job {}\n", exe, out, m);
+    }
+    if (failures > 0) return kExitFailure;
+    if (stopped) return 130;
+    return missing.empty() ? 0 : 3;
+  }
+
+  void print_summary(const host::StudySpec& spec) {
+    std::ifstream in(out + "/results.csv");
+    std::string line;
+    std::getline(in, line);
+    std::vector<std::string> header = split(line, ',');
+    auto col = [&](const char* name) {
+      return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+    };
+    const size_t c_opt = col("optimizer"), c_gc = col("gc"), c_top1 = col("top1");
+    fmt::print("{:<10} {:>20} {:>20}\n", "top-1 %", "GC off", fmt::format("GC {}", gc_mode_name(spec.gc_mode)));
+    std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> by;
+    std::vector<std::string> order;
+    while (std::getline(in, line)) {
+      auto f = split(line, ',');
+      if (f.size() <= c_top1) continue;
+      if (!by.count(f[c_opt])) order.push_back(f[c_opt]);
+      (f[c_gc] == "off" ? by[f[c_opt]].first : by[f[c_opt]].second).push_back(100 * std::stod(f[c_top1]));
+    }
+    for (const auto& o : order) {
+      auto fmt_s = [](const std::vector<double>& v) {
+        const host::Summary s = host::summarize(v);
+        return s.n ? fmt::format("{:.2f} ± {:.2f} (n={})", s.mean, s.stddev, s.n) : std::string("—");
+      };
+      fmt::print("{:<10} {:>20} {:>20}\n", o, fmt_s(by[o].first), fmt_s(by[o].second));
+    }
+  }
+
+  int run_from_plan() {
+    if (out.empty()) {
+      print_error("study", "--out is required");
+      return kExitUsage;
+    }
+    host::StudySpec spec;
+    Status s = host::load_study_spec(out, &spec);
+    if (!s.ok()) {
+      print_error("study", s);
+      return kExitFailure;
+    }
+    const auto jobs_list = host::study_jobs(spec);
+    if (collect) {
+      uint32_t train_count = 0, test_count = 0;
+      host::DataFolder folder;
+      if (host::open_data_folder(spec.data_dir, &folder, true).ok()) {
+        train_count = folder.train.data.count;
+        test_count = folder.test.data.count;
+      }
+      return finish(spec, 0, train_count, test_count, 0, false);
+    }
+    if (run_job >= static_cast<int64_t>(jobs_list.size())) {
+      print_error("study", fmt::format("--run-job {} out of range: the study has jobs 0..{}", run_job, jobs_list.size() - 1));
+      return kExitUsage;
+    }
+    host::DataFolder folder;
+    s = host::open_data_folder(spec.data_dir, &folder, true);
+    if (!s.ok()) {
+      print_error("study", s);
+      return kExitFailure;
+    }
+    host::install_stop_handlers();
+    host::Progress progress(!quiet);
+    const host::StudyJob& job = jobs_list[static_cast<size_t>(run_job)];
+    host::RunOptions options;
+    options.stop = &host::stop_requested();
+    options.on_epoch = [&](const host::EpochRecord& r) {
+      progress.println(fmt::format("job {} {}/{}/seed{} epoch {} train loss {:.4f} test top-1 {:.2f}%", job.index,
+                                   optimizer_name(job.optimizer), gc_mode_name(job.gc), job.seed, r.epoch,
+                                   r.train_loss, 100 * r.test.top1_acc()));
+    };
+    bool skipped = false;
+    s = host::run_study_job(out, spec, job, folder.train.data, folder.test.data, options, &skipped);
+    if (!s.ok()) {
+      print_error("study", s);
+      return kExitFailure;
+    }
+    if (host::stop_requested().load() && !host::run_finished(out, job.index)) {
+      fmt::print(stderr, "gctrain study: job {} interrupted, no result written\n", job.index);
+      return 130;
+    }
+    fmt::print("job {} {}: {}\n", job.index, skipped ? "already finished" : "finished", host::run_path(out, job.index));
+    return 0;
+  }
+};
+
+}  // namespace
+
+Runner add_study_command(CLI::App* app) {
+  auto cmd = std::make_shared<StudyCommand>();
+  CLI::App* sub = app->add_subcommand(
+      "study", "the GC study: each optimizer without and with GC, several seeds, report and plots");
+  sub->add_option("--data", cmd->data, "folder holding train.blob and test.blob");
+  sub->add_option("--out", cmd->out, "output folder for results, report and plots")->required();
+  sub->add_option("--optimizers", cmd->optimizers, "comma-separated subset of sgd,sgdm,adagrad,rmsprop,adam")
+      ->capture_default_str();
+  sub->add_option("--gc", cmd->gc, "GC mode compared against off: grad | update")
+      ->check(CLI::IsMember({"grad", "update"}))->capture_default_str();
+  sub->add_option("--seeds", cmd->seeds, "seeds per configuration")->check(CLI::Range(1, 1000))->capture_default_str();
+  sub->add_option("--first-seed", cmd->first_seed, "first seed")->capture_default_str();
+  sub->add_option("--epochs", cmd->epochs, "epochs per run")->check(CLI::Range(1, 100000))->capture_default_str();
+  sub->add_option("--layers", cmd->layers, "layer sizes")->capture_default_str();
+  sub->add_option("--layers-grid", cmd->layers_grid, "several models, ';'-separated, e.g. '3072,512,100;3072,256,100'");
+  sub->add_option("--batch", cmd->batch, "batch size")->check(CLI::Range(1, 65536))->capture_default_str();
+  sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(CLI::PositiveNumber);
+  sub->add_option("--jobs,-j", cmd->jobs, "runs in parallel (threads, each with its own arena)")
+      ->check(CLI::Range(1, 256))->capture_default_str();
+  sub->add_option("--lr", cmd->lr_overrides, "learning rate of one optimizer, e.g. --lr adam=3e-4 (repeatable)");
+  sub->add_option("--lr-grid", cmd->lr_grids, "several learning rates, e.g. --lr-grid sgd=0.01,0.05 (repeatable)");
+  sub->add_option("--weight-decay", cmd->weight_decay, "L2 weight decay for every optimizer")->check(CLI::NonNegativeNumber);
+  sub->add_flag("--nesterov", cmd->nesterov, "Nesterov momentum for sgdm");
+  sub->add_flag("--plan-only", cmd->plan_only, "write study.json and jobs.tsv and stop (for a cluster)");
+  sub->add_option("--run-job", cmd->run_job, "run job N of a planned study (OUTDIR/study.json)")->check(CLI::NonNegativeNumber);
+  sub->add_flag("--collect", cmd->collect, "merge finished runs into results, report and plots");
+  sub->add_flag("-q,--quiet", cmd->quiet, "no progress output");
+  return [cmd] { return cmd->run(); };
+}
+
 }  // namespace gct::cli

@@ -1,0 +1,87 @@
+// The GC study: for each optimizer (and, optionally, learning rate and model size), paired runs
+// without and with Gradient Centralization over several seeds.
+//
+// A study is a list of independent jobs. Every way of running it - in one process with --jobs J
+// threads, as a Slurm job array, with GNU parallel - executes jobs through run_study_job(), which
+// writes OUTDIR/runs/N.json atomically; collect_study() turns the finished runs into the outputs.
+//
+//   OUTDIR/study.json      the full specification (written first)
+//   OUTDIR/jobs.tsv        index, optimizer, gc, seed, lr, layers, and the command that runs it
+//   OUTDIR/runs/N.json     one finished run, with its per-epoch rows
+//   OUTDIR/results.csv, epochs.csv, report.md, plots/*.svg   made by collect
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "gctrain/config.hpp"
+#include "gctrain/host/run.hpp"
+#include "gctrain/status.hpp"
+
+namespace gct::host {
+
+struct StudySpec {
+  std::string data_dir;                        // absolute
+  std::vector<OptimizerKind> optimizers;
+  GcMode gc_mode = GcMode::kGrad;              // compared against off
+  uint32_t seeds = 3;
+  uint64_t first_seed = 1;
+  uint32_t epochs = 10;
+  uint32_t batch = 128;
+  uint32_t subset = 0;
+  std::vector<std::string> layers_grid;        // e.g. {"3072,512,256,100"}
+  std::vector<OptimizerParams> hp;             // per optimizer (same order), lr is the grid's first
+  std::vector<std::vector<float>> lr_grid;     // per optimizer: learning rates to run
+};
+
+struct StudyJob {
+  uint32_t index = 0;
+  OptimizerKind optimizer = OptimizerKind::kSgd;
+  GcMode gc = GcMode::kOff;
+  uint64_t seed = 1;
+  std::string layers;
+  OptimizerParams hp;
+};
+
+std::vector<StudyJob> study_jobs(const StudySpec& spec);
+TrainConfig job_config(const StudySpec& spec, const StudyJob& job);  // layers parsed; validated later
+
+std::string study_spec_json(const StudySpec& spec);
+Status parse_study_spec(const std::string& text, StudySpec* spec);
+// Writes study.json and jobs.tsv (atomically) and creates OUTDIR/runs.
+Status write_study_plan(const std::string& outdir, const StudySpec& spec, const std::string& exe);
+Status load_study_spec(const std::string& outdir, StudySpec* spec);
+
+struct StudyRun {
+  StudyJob job;
+  RunResult result;
+};
+
+std::string run_path(const std::string& outdir, uint32_t index);
+bool run_finished(const std::string& outdir, uint32_t index);
+// Runs one job (if not finished already) and writes runs/N.json atomically. An interrupted run
+// writes nothing. `skipped` tells whether a finished result was found.
+Status run_study_job(const std::string& outdir, const StudySpec& spec, const StudyJob& job,
+                     const DatasetView& train, const DatasetView& test, RunOptions options,
+                     bool* skipped);
+std::string run_json(const StudyJob& job, const RunResult& r);
+Status parse_run_json(const std::string& text, StudyRun* run);
+
+struct StudyEnvironment {
+  std::string machine, build, date;
+  double wall_seconds = 0;  // of the whole study, if known (0: unknown)
+  uint32_t train_count = 0, test_count = 0;
+};
+
+// Reads every finished run and writes results.csv, epochs.csv, report.md and plots/*.svg.
+// `missing` receives the indices of jobs without a result.
+Status collect_study(const std::string& outdir, const StudySpec& spec, const StudyEnvironment& env,
+                     std::vector<uint32_t>* missing);
+
+std::string machine_description();
+std::string build_description();
+
+}  // namespace gct::host

@@ -1,0 +1,143 @@
+#include <sys/stat.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "gctrain/host/atomic_file.hpp"
+#include "gctrain/host/study.hpp"
+
+namespace gct::host {
+
+using nlohmann::json;
+
+std::string run_path(const std::string& outdir, uint32_t index) {
+  return outdir + "/runs/" + std::to_string(index) + ".json";
+}
+
+static bool read_text(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+bool run_finished(const std::string& outdir, uint32_t index) {
+  std::string text;
+  StudyRun run;
+  return read_text(run_path(outdir, index), &text) && parse_run_json(text, &run).ok() &&
+         run.job.index == index;
+}
+
+std::string run_json(const StudyJob& job, const RunResult& r) {
+  json epochs = json::array();
+  for (const EpochRecord& e : r.epochs) {
+    epochs.push_back(json{{"epoch", e.epoch},
+                          {"train_loss", e.train_loss},
+                          {"test_loss", e.test.loss()},
+                          {"top1", e.test.top1_acc()},
+                          {"top5", e.test.top5_acc()},
+                          {"coarse_top1", e.test.has_coarse ? e.test.coarse_top1_acc() : -1.0},
+                          {"elementwise_acc", e.test.elementwise_acc()},
+                          {"elementwise_agree", e.test.elementwise_agree},
+                          {"classes", e.test.classes},
+                          {"test_count", e.test.count},
+                          {"seconds", e.seconds},
+                          {"eval_seconds", e.eval_seconds}});
+  }
+  const OptimizerParams& p = job.hp;
+  json j{{"format", "gctrain-run"},
+         {"version", 1},
+         {"job", job.index},
+         {"optimizer", optimizer_name(job.optimizer)},
+         {"gc", gc_mode_name(job.gc)},
+         {"seed", job.seed},
+         {"layers", job.layers},
+         {"batch", r.config.batch},
+         {"hyperparameters",
+          {{"lr", p.lr}, {"momentum", p.momentum}, {"nesterov", p.nesterov}, {"alpha", p.alpha},
+           {"beta1", p.beta1}, {"beta2", p.beta2}, {"eps", p.eps},
+           {"initial_accumulator", p.initial_accumulator}, {"weight_decay", p.weight_decay}}},
+         {"train_samples", r.train_samples},
+         {"arena_bytes", r.arena_bytes},
+         {"train_seconds", r.train_seconds},
+         {"epochs", epochs}};
+  return j.dump(1) + "\n";
+}
+
+Status parse_run_json(const std::string& text, StudyRun* run) {
+  try {
+    const json j = json::parse(text);
+    if (j.at("format") != "gctrain-run" || j.at("version") != 1) {
+      return Status::Error(Code::kCorruptData, "not a gctrain run result");
+    }
+    StudyRun r;
+    r.job.index = j.at("job").get<uint32_t>();
+    if (!parse_optimizer(j.at("optimizer").get<std::string>().c_str(), &r.job.optimizer) ||
+        !parse_gc_mode(j.at("gc").get<std::string>().c_str(), &r.job.gc)) {
+      return Status::Error(Code::kCorruptData, "bad optimizer or gc");
+    }
+    r.job.seed = j.at("seed").get<uint64_t>();
+    r.job.layers = j.at("layers").get<std::string>();
+    const json& h = j.at("hyperparameters");
+    OptimizerParams& p = r.job.hp;
+    p.lr = h.at("lr").get<float>();
+    p.momentum = h.at("momentum").get<float>();
+    p.nesterov = h.at("nesterov").get<bool>();
+    p.alpha = h.at("alpha").get<float>();
+    p.beta1 = h.at("beta1").get<float>();
+    p.beta2 = h.at("beta2").get<float>();
+    p.eps = h.at("eps").get<float>();
+    p.initial_accumulator = h.at("initial_accumulator").get<float>();
+    p.weight_decay = h.at("weight_decay").get<float>();
+    RunResult& res = r.result;
+    res.config.batch = j.at("batch").get<uint32_t>();
+    res.train_samples = j.at("train_samples").get<uint32_t>();
+    res.arena_bytes = j.at("arena_bytes").get<size_t>();
+    res.train_seconds = j.at("train_seconds").get<double>();
+    for (const json& e : j.at("epochs")) {
+      EpochRecord rec;
+      rec.epoch = e.at("epoch").get<uint32_t>();
+      rec.train_loss = e.at("train_loss").get<double>();
+      rec.seconds = e.at("seconds").get<double>();
+      rec.eval_seconds = e.at("eval_seconds").get<double>();
+      // Rebuild exact counts from the stored rates (counts are integers; rates are exact ratios).
+      EvalResult& t = rec.test;
+      t.count = e.at("test_count").get<uint32_t>();
+      t.classes = e.at("classes").get<uint32_t>();
+      t.loss_sum = e.at("test_loss").get<double>() * t.count;
+      t.top1 = static_cast<uint32_t>(std::llround(e.at("top1").get<double>() * t.count));
+      t.top5 = static_cast<uint32_t>(std::llround(e.at("top5").get<double>() * t.count));
+      const double coarse = e.at("coarse_top1").get<double>();
+      t.has_coarse = coarse >= 0;
+      t.coarse_top1 = t.has_coarse ? static_cast<uint32_t>(std::llround(coarse * t.count)) : 0;
+      t.elementwise_agree = e.at("elementwise_agree").get<uint64_t>();
+      res.epochs.push_back(rec);
+    }
+    *run = r;
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    return Status::Error(Code::kCorruptData, "%s", e.what());
+  }
+}
+
+Status run_study_job(const std::string& outdir, const StudySpec& spec, const StudyJob& job,
+                     const DatasetView& train, const DatasetView& test, RunOptions options,
+                     bool* skipped) {
+  *skipped = false;
+  if (run_finished(outdir, job.index)) {
+    *skipped = true;
+    return Status::Ok();
+  }
+  options.epochs = spec.epochs;
+  options.subset = spec.subset;
+  RunResult result;
+  GCT_RETURN_IF_ERROR(run_training(job_config(spec, job), train, &test, options, &result));
+  if (result.interrupted || result.epochs.size() != spec.epochs) return Status::Ok();
+  mkdir((outdir + "/runs").c_str(), 0755);
+  return write_file_atomic(run_path(outdir, job.index), run_json(job, result));
+}
+
+}  // namespace gct::host
