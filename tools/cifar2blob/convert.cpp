@@ -29,8 +29,8 @@ ConvertSummary convert(const ConvertOptions& o) {
   if (ec || !std::filesystem::is_directory(o.outdir)) {
     fail(o.outdir, "cannot create output folder" + (ec ? ": " + ec.message() : std::string()));
   }
-  const bool explicit_file = std::filesystem::is_regular_file(o.input);
-  auto entries = load_input(o.input, [&](const std::string& n) { return explicit_file || wanted_entry(n); });
+  // A single plain file is always read; archives and folders contribute only known entries.
+  auto entries = load_input(o.input, wanted_entry);
   const Format format = detect_format(entries, o.format, o.input);
   SourceData data = format == Format::kCifar100 ? parse_cifar100(entries, o.input)
                     : format == Format::kCifar10 ? parse_cifar10(entries, o.input)

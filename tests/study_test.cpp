@@ -1,0 +1,154 @@
+// A small end-to-end study on synthetic blobs: every output file, with the right columns.
+#include "gctrain/host/study.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "gctrain/host/atomic_file.hpp"
+#include "gctrain/host/blob_writer.hpp"
+#include "gctrain/host/data.hpp"
+#include "synthetic.hpp"
+
+namespace fs = std::filesystem;
+using namespace gct;
+
+namespace {
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_blob(const std::string& path, const testing::SyntheticData& d, BlobSplit split) {
+  host::ImageSet set;
+  set.channels = d.view.channels;
+  set.height = d.view.height;
+  set.width = d.view.width;
+  set.pixels = d.pixels;
+  set.fine = d.fine;
+  set.coarse = d.coarse;
+  host::BlobMeta meta;
+  meta.split = split;
+  meta.num_fine = d.view.num_fine;
+  meta.num_coarse = d.view.num_coarse;
+  meta.fine_to_coarse = d.fine_to_coarse;
+  meta.mean[0] = 0.5f;
+  meta.stddev[0] = 0.25f;
+  const auto bytes = host::build_blob(set, meta);
+  REQUIRE(host::write_file_atomic(path, std::string(bytes.begin(), bytes.end())).ok());
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string l;
+  while (std::getline(ss, l)) out.push_back(l);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("jobs come in pairs that differ only in GC") {
+  host::StudySpec spec;
+  spec.optimizers = {OptimizerKind::kSgd, OptimizerKind::kAdam};
+  spec.hp = {optimizer_defaults(OptimizerKind::kSgd), optimizer_defaults(OptimizerKind::kAdam)};
+  spec.lr_grid = {{0.1f, 0.05f}, {1e-3f}};
+  spec.seeds = 3;
+  spec.layers_grid = {"16,8,4"};
+  const auto jobs = host::study_jobs(spec);
+  REQUIRE(jobs.size() == (2 + 1) * 3 * 2);
+  for (size_t i = 0; i < jobs.size(); i += 2) {
+    CHECK(jobs[i].index == i);
+    CHECK(jobs[i].gc == GcMode::kOff);
+    CHECK(jobs[i + 1].gc == GcMode::kGrad);
+    CHECK(jobs[i].seed == jobs[i + 1].seed);
+    CHECK(jobs[i].optimizer == jobs[i + 1].optimizer);
+    CHECK(jobs[i].hp.lr == jobs[i + 1].hp.lr);
+  }
+  host::StudySpec back;
+  REQUIRE(host::parse_study_spec(host::study_spec_json(spec), &back).ok());
+  CHECK(host::study_spec_json(back) == host::study_spec_json(spec));
+}
+
+TEST_CASE("a small study produces every output, resumes, and reports missing runs") {
+  char tmpl[] = "/tmp/gct_study_XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string data = dir + "/data", out = dir + "/out";
+  fs::create_directories(data);
+  auto train = testing::make_separable(120, 5, 1, 4, 4, 1, 40, 2);
+  auto test = testing::make_separable(40, 5, 1, 4, 4, 1, 40, 2);
+  write_blob(data + "/train.blob", train, BlobSplit::kTrain);
+  write_blob(data + "/test.blob", test, BlobSplit::kTest);
+  host::DataFolder folder;
+  REQUIRE(host::open_data_folder(data, &folder, true).ok());
+
+  host::StudySpec spec;
+  spec.data_dir = data;
+  spec.optimizers = {OptimizerKind::kSgdMomentum, OptimizerKind::kAdam};
+  spec.hp = {optimizer_defaults(OptimizerKind::kSgdMomentum), optimizer_defaults(OptimizerKind::kAdam)};
+  spec.lr_grid = {{0.01f}, {1e-3f}};
+  spec.seeds = 2;
+  spec.epochs = 1;
+  spec.batch = 16;
+  spec.layers_grid = {"16,12,5"};
+  REQUIRE(host::write_study_plan(out, spec, "/usr/bin/gctrain").ok());
+  const auto jobs = host::study_jobs(spec);
+  REQUIRE(jobs.size() == 8);
+  for (const auto& job : jobs) {
+    bool skipped = true;
+    Status s = host::run_study_job(out, spec, job, folder.train.data, folder.test.data, {}, &skipped);
+    REQUIRE_MESSAGE(s.ok(), s.message());
+    CHECK_FALSE(skipped);
+  }
+  // Re-running a finished job does nothing.
+  const auto before = fs::last_write_time(host::run_path(out, 3));
+  bool skipped = false;
+  REQUIRE(host::run_study_job(out, spec, jobs[3], folder.train.data, folder.test.data, {}, &skipped).ok());
+  CHECK(skipped);
+  CHECK(fs::last_write_time(host::run_path(out, 3)) == before);
+
+  host::StudyEnvironment env;
+  env.machine = "test machine";
+  env.build = "test build";
+  std::vector<uint32_t> missing;
+  REQUIRE(host::collect_study(out, spec, env, &missing).ok());
+  CHECK(missing.empty());
+
+  const auto results = lines(read(out + "/results.csv"));
+  REQUIRE(results.size() == 9);
+  for (const char* column : {"optimizer", "gc", "seed", "epochs", "lr", "train_seconds", "seconds_per_epoch", "top1",
+                             "top5", "coarse_top1", "final_train_loss", "test_loss", "elementwise_acc"}) {
+    CHECK_MESSAGE(("," + results[0] + ",").find(std::string(",") + column + ",") != std::string::npos, column);
+  }
+  const size_t columns = static_cast<size_t>(std::count(results[0].begin(), results[0].end(), ','));
+  for (const auto& row : results) CHECK(static_cast<size_t>(std::count(row.begin(), row.end(), ',')) == columns);
+  const auto epochs = lines(read(out + "/epochs.csv"));
+  CHECK(epochs.size() == 9);  // 8 runs x 1 epoch
+  CHECK(epochs[0].find("train_loss,test_loss,test_top1") != std::string::npos);
+
+  const std::string report = read(out + "/report.md");
+  for (const char* heading : {"## Configuration", "## Results in the shape of the old report", "## Paired difference",
+                              "## Reading", "## Plots", "plots/test_top1.svg", "| sgdm |", "| adam |"}) {
+    CHECK_MESSAGE(report.find(heading) != std::string::npos, heading);
+  }
+  CHECK(report.find("Missing runs") == std::string::npos);
+  for (const char* plot : {"test_top1.svg", "train_loss.svg", "final_top1.svg"}) {
+    const std::string svg = read(out + "/plots/" + plot);
+    CHECK(svg.rfind("<svg", 0) == 0);
+    CHECK(svg.find("</svg>") != std::string::npos);
+  }
+
+  // A lost run is reported missing, with the command to run it.
+  fs::remove(host::run_path(out, 5));
+  REQUIRE(host::collect_study(out, spec, env, &missing).ok());
+  CHECK(missing == std::vector<uint32_t>{5});
+  CHECK(read(out + "/report.md").find("for N in: 5") != std::string::npos);
+  CHECK(read(out + "/jobs.tsv").find("study --out '" + out + "' --run-job 5") != std::string::npos);
+  fs::remove_all(dir);
+}
