@@ -1,0 +1,79 @@
+#!/bin/bash
+# End-to-end checks of the command-line tools on synthetic CIFAR-100 files:
+# the happy paths, machine-readable output, and that bad input gives a clear error, the right exit
+# code, and leaves nothing behind.
+# usage: cli_test.sh GCTRAIN CIFAR2BLOB MAKE_CIFAR100
+set -u
+GCTRAIN=$1 CIFAR2BLOB=$2 MAKE=$3
+T=$(mktemp -d /tmp/gct_cli_XXXXXX)
+trap 'rm -rf "$T"' EXIT
+passed=0 failed=0
+ok()   { passed=$((passed + 1)); }
+bad()  { failed=$((failed + 1)); echo "FAIL: $*"; }
+# expect CODE PATTERN -- command...: exit code and a fragment of stderr+stdout
+expect() {
+  local code=$1 pattern=$2; shift 3
+  local out; out=$("$@" 2>&1); local rc=$?
+  if [ "$rc" != "$code" ]; then bad "$* -> exit $rc, want $code: $out"; return; fi
+  if [ -n "$pattern" ] && ! grep -q -- "$pattern" <<<"$out"; then bad "$* -> output lacks '$pattern': $out"; return; fi
+  ok
+}
+
+mkdir -p "$T/src/cifar-100-binary"
+"$MAKE" "$T/src/cifar-100-binary" 600 200 || { echo "cannot make data"; exit 1; }
+tar -C "$T/src" -czf "$T/cifar-100-binary.tar.gz" cifar-100-binary
+
+expect 0 "wrote .*/train.blob: 600 records" -- "$CIFAR2BLOB" "$T/cifar-100-binary.tar.gz" "$T/data"
+expect 0 "" -- test -f "$T/data/test.blob"
+expect 0 "arena plan" -- "$GCTRAIN" plan
+expect 0 '"arena_bytes":' -- "$GCTRAIN" plan --optimizer adam --json
+expect 0 '"train_samples":600' -- "$GCTRAIN" plan --data "$T/data" --json
+
+# train: JSON result with honest metrics in range
+out=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm --gc grad --epochs 2 --json -q)
+if [ $? -eq 0 ] && grep -q '"top1":' <<<"$out" && grep -q '"coarse_top1":' <<<"$out" && grep -q '"arena_bytes":' <<<"$out"; then ok; else bad "train --json: $out"; fi
+top1=$(sed -n 's/.*"top1":\([0-9.e-]*\).*/\1/p' <<<"$out")
+awk -v a="$top1" 'BEGIN { exit !(a >= 0 && a <= 1) }' && ok || bad "top1 out of range: $top1"
+
+# determinism through the CLI: same seed, same metrics
+out2=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm --gc grad --epochs 2 --json -q)
+[ "$(sed 's/"train_seconds":[^,]*,"steps_per_second":[^,]*,//' <<<"$out")" = "$(sed 's/"train_seconds":[^,]*,"steps_per_second":[^,]*,//' <<<"$out2")" ] && ok || bad "same seed gave different results"
+
+# usage errors: exit 2 with a clear message
+expect 2 "optimizer" -- "$GCTRAIN" train --data "$T/data" --optimizer adamw
+expect 2 "" -- "$GCTRAIN" train --data "$T/data" --bogus
+expect 2 "learning rate\|lr" -- "$GCTRAIN" train --data "$T/data" --lr -1
+expect 2 "bad layer sizes" -- "$GCTRAIN" plan --layers 3072,,100
+expect 2 "" -- "$GCTRAIN"
+expect 2 "" -- "$CIFAR2BLOB" "$T/src" "$T/x" --resize 16by16
+expect 2 "nesterov" -- "$GCTRAIN" train --data "$T/data" --optimizer adam --nesterov
+
+# runtime errors: exit 1, file named
+expect 1 "does not exist" -- "$GCTRAIN" train --data "$T/nowhere"
+expect 1 "model input is 100 values" -- "$GCTRAIN" train --data "$T/data" --layers 100,10,100
+cp -r "$T/data" "$T/corrupt"
+printf '\x01' | dd of="$T/corrupt/train.blob" bs=1 seek=5000 conv=notrunc 2>/dev/null
+expect 1 "corrupt/train.blob: payload checksum mismatch" -- "$GCTRAIN" train --data "$T/corrupt"
+cp -r "$T/data" "$T/trunc"
+truncate -s -1 "$T/trunc/test.blob"
+expect 1 "trunc/test.blob: truncated" -- "$GCTRAIN" train --data "$T/trunc"
+mkdir -p "$T/short"; head -c 10000 "$T/src/cifar-100-binary/train.bin" > "$T/short/train.bin"
+expect 1 "not a multiple of the 3074-byte record" -- "$CIFAR2BLOB" "$T/short/train.bin" "$T/short_out"
+[ -z "$(ls -A "$T/short_out" 2>/dev/null)" ] && ok || bad "partial output left in short_out: $(ls "$T/short_out")"
+expect 1 "no such file" -- "$CIFAR2BLOB" "$T/missing.tar.gz" "$T/o"
+
+# the study, small: every output file, and a resume that keeps finished runs
+expect 0 "wrote .*/report.md" -- "$GCTRAIN" study --data "$T/data" --out "$T/study" --layers 3072,32,100 --optimizers sgd,adam --seeds 2 --epochs 1 --jobs 2 -q
+for f in results.csv epochs.csv report.md study.json jobs.tsv plots/test_top1.svg plots/train_loss.svg plots/final_top1.svg runs/7.json; do
+  [ -s "$T/study/$f" ] && ok || bad "study output $f missing"
+done
+[ "$(wc -l < "$T/study/results.csv")" = 9 ] && ok || bad "results.csv should have 8 runs"
+expect 0 "already finished" -- "$GCTRAIN" study --out "$T/study" --run-job 3
+expect 2 "different study" -- "$GCTRAIN" study --data "$T/data" --out "$T/study" --layers 3072,32,100 --optimizers sgd --seeds 2 --epochs 1
+rm "$T/study/runs/6.json"
+expect 3 "run-job 6" -- "$GCTRAIN" study --out "$T/study" --collect
+expect 0 "finished" -- "$GCTRAIN" study --out "$T/study" --run-job 6 -q
+expect 0 "8 of 8 runs" -- "$GCTRAIN" study --out "$T/study" --collect -q
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
