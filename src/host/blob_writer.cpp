@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "gctrain/crc32.hpp"
+#include "gctrain/host/atomic_file.hpp"
 
 namespace gct::host {
 namespace {
@@ -34,23 +35,43 @@ std::vector<uint8_t> join_names(const std::vector<std::string>& names) {
 
 }  // namespace
 
-std::vector<uint8_t> build_blob(const ImageSet& set, const BlobMeta& meta) {
-  namespace o = blob_offset;
-  const std::vector<uint8_t> fine_names = join_names(meta.fine_names);
-  const std::vector<uint8_t> coarse_names = join_names(meta.coarse_names);
-  const bool coarse = meta.num_coarse > 0;
-  const std::vector<uint8_t> empty;
-  const std::vector<uint8_t>* sections[kNumSections] = {
-      &set.pixels, &set.fine, coarse ? &set.coarse : &empty,
-      coarse ? &meta.fine_to_coarse : &empty, &fine_names, &coarse_names};
+// The blob as a header plus a list of pieces (section bytes, or zero padding).
+struct BlobPieces {
+  std::vector<uint8_t> header;
+  struct Piece {
+    const uint8_t* data;  // null: `size` zero bytes
+    size_t size;
+  };
+  std::vector<Piece> pieces;
+  std::vector<uint8_t> fine_names, coarse_names, empty;
+  uint64_t total = 0;
+};
 
+static void make_pieces(const ImageSet& set, const BlobMeta& meta, BlobPieces* p) {
+  namespace o = blob_offset;
+  p->fine_names = join_names(meta.fine_names);
+  p->coarse_names = join_names(meta.coarse_names);
+  const bool coarse = meta.num_coarse > 0;
+  const std::vector<uint8_t>* sections[kNumSections] = {
+      &set.pixels, &set.fine, coarse ? &set.coarse : &p->empty,
+      coarse ? &meta.fine_to_coarse : &p->empty, &p->fine_names, &p->coarse_names};
   uint64_t offsets[kNumSections];
   uint64_t end = kBlobHeaderSize;
+  uint32_t crc = 0;
+  static const uint8_t zeros[kBlobAlignment] = {};
   for (int s = 0; s < kNumSections; ++s) {
     offsets[s] = (end + kBlobAlignment - 1) / kBlobAlignment * kBlobAlignment;
+    if (offsets[s] > end) {
+      p->pieces.push_back({nullptr, static_cast<size_t>(offsets[s] - end)});
+      crc = crc32_update(crc, zeros, offsets[s] - end);
+    }
+    p->pieces.push_back({sections[s]->data(), sections[s]->size()});
+    crc = crc32_update(crc, sections[s]->data(), sections[s]->size());
     end = offsets[s] + sections[s]->size();
   }
-  std::vector<uint8_t> b(end, 0);
+  p->total = end;
+  std::vector<uint8_t>& b = p->header;
+  b.assign(kBlobHeaderSize, 0);
   std::memcpy(b.data() + o::kMagic, kBlobMagic, sizeof kBlobMagic);
   put32(b, o::kVersion, kBlobVersion);
   put32(b, o::kHeaderSize, kBlobHeaderSize);
@@ -71,11 +92,37 @@ std::vector<uint8_t> build_blob(const ImageSet& set, const BlobMeta& meta) {
   for (int s = 0; s < kNumSections; ++s) {
     put64(b, o::kSections + 16 * s, offsets[s]);
     put64(b, o::kSections + 16 * s + 8, sections[s]->size());
-    if (!sections[s]->empty()) std::memcpy(b.data() + offsets[s], sections[s]->data(), sections[s]->size());
   }
-  put32(b, o::kPayloadCrc, crc32_update(0, b.data() + kBlobHeaderSize, b.size() - kBlobHeaderSize));
+  put32(b, o::kPayloadCrc, crc);
   put32(b, o::kHeaderCrc, crc32_update(0, b.data(), o::kHeaderCrc));
-  return b;
+}
+
+std::vector<uint8_t> build_blob(const ImageSet& set, const BlobMeta& meta) {
+  BlobPieces p;
+  make_pieces(set, meta, &p);
+  std::vector<uint8_t> out;
+  out.reserve(p.total);
+  out.insert(out.end(), p.header.begin(), p.header.end());
+  for (const auto& piece : p.pieces) {
+    if (piece.data) {
+      out.insert(out.end(), piece.data, piece.data + piece.size);
+    } else {
+      out.insert(out.end(), piece.size, uint8_t{0});
+    }
+  }
+  return out;
+}
+
+Status write_blob(const ImageSet& set, const BlobMeta& meta, AtomicFile* file, uint64_t* bytes) {
+  BlobPieces p;
+  make_pieces(set, meta, &p);
+  static const uint8_t zeros[kBlobAlignment] = {};
+  GCT_RETURN_IF_ERROR(file->write(p.header.data(), p.header.size()));
+  for (const auto& piece : p.pieces) {
+    GCT_RETURN_IF_ERROR(file->write(piece.data ? piece.data : zeros, piece.size));
+  }
+  *bytes = p.total;
+  return Status::Ok();
 }
 
 }  // namespace gct::host

@@ -22,8 +22,8 @@ std::vector<std::string> read_names(const Entry& e) {
   return names;
 }
 
-const Entry* find(const std::vector<Entry>& entries, const std::string& name) {
-  for (const auto& e : entries) {
+Entry* find(std::vector<Entry>& entries, const std::string& name) {
+  for (auto& e : entries) {
     if (e.name == name) return &e;
   }
   return nullptr;
@@ -32,7 +32,9 @@ const Entry* find(const std::vector<Entry>& entries, const std::string& name) {
 bool is_test_name(const std::string& name) { return name.find("test") != std::string::npos; }
 
 // Appends the records of one file; label_bytes is 2 (CIFAR-100: coarse, fine) or 1 (CIFAR-10).
-void append_records(const Entry& e, int label_bytes, uint16_t num_fine, uint16_t num_coarse,
+// The entry's buffer is consumed: for the first file of a split it becomes the pixel array,
+// compacted in place, so a 150 MB split is never copied a second time.
+void append_records(Entry& e, int label_bytes, uint16_t num_fine, uint16_t num_coarse,
                     gct::host::ImageSet* set) {
   const size_t record = label_bytes + kPixels;
   if (e.bytes.empty()) fail(e.origin, "file is empty");
@@ -46,7 +48,6 @@ void append_records(const Entry& e, int label_bytes, uint16_t num_fine, uint16_t
   set->width = 32;
   set->layout = gct::PixelLayout::kPlanar;
   const size_t base = set->fine.size();
-  set->pixels.resize((base + n) * kPixels);
   set->fine.resize(base + n);
   if (label_bytes == 2) set->coarse.resize(base + n);
   for (size_t i = 0; i < n; ++i) {
@@ -62,7 +63,18 @@ void append_records(const Entry& e, int label_bytes, uint16_t num_fine, uint16_t
     }
     set->fine[base + i] = fine;
     if (label_bytes == 2) set->coarse[base + i] = r[0];
-    std::memcpy(set->pixels.data() + (base + i) * kPixels, r + label_bytes, kPixels);
+  }
+  if (base == 0) {
+    std::vector<uint8_t> buf = std::move(e.bytes);
+    for (size_t i = 0; i < n; ++i) std::memmove(buf.data() + i * kPixels, buf.data() + i * record + label_bytes, kPixels);
+    buf.resize(n * kPixels);
+    set->pixels = std::move(buf);
+  } else {
+    set->pixels.resize((base + n) * kPixels);
+    for (size_t i = 0; i < n; ++i) {
+      std::memcpy(set->pixels.data() + (base + i) * kPixels, e.bytes.data() + i * record + label_bytes, kPixels);
+    }
+    e.bytes = {};
   }
 }
 
@@ -76,13 +88,13 @@ void check_names(const std::vector<std::string>& names, size_t expected, const s
 
 }  // namespace
 
-SourceData parse_cifar100(const std::vector<Entry>& entries, const std::string& input) {
+SourceData parse_cifar100(std::vector<Entry>& entries, const std::string& input) {
   SourceData d;
   d.source = gct::BlobSource::kCifar100;
   d.num_fine = 100;
   d.num_coarse = 20;
-  const Entry* train = find(entries, "train.bin");
-  const Entry* test = find(entries, "test.bin");
+  Entry* train = find(entries, "train.bin");
+  Entry* test = find(entries, "test.bin");
   if (train == nullptr && test == nullptr && entries.size() == 1 && entries[0].name.find(".txt") == std::string::npos) {
     (is_test_name(entries[0].name) ? test : train) = &entries[0];  // a single file given by path
   }
@@ -121,21 +133,21 @@ SourceData parse_cifar100(const std::vector<Entry>& entries, const std::string& 
   return d;
 }
 
-SourceData parse_cifar10(const std::vector<Entry>& entries, const std::string& input) {
+SourceData parse_cifar10(std::vector<Entry>& entries, const std::string& input) {
   SourceData d;
   d.source = gct::BlobSource::kCifar10;
   d.num_fine = 10;
   d.num_coarse = 0;
-  std::vector<const Entry*> train;
-  const Entry* test = find(entries, "test_batch.bin");
+  std::vector<Entry*> train;
+  Entry* test = find(entries, "test_batch.bin");
   for (int i = 1; i <= 5; ++i) {
-    if (const Entry* e = find(entries, "data_batch_" + std::to_string(i) + ".bin")) train.push_back(e);
+    if (Entry* e = find(entries, "data_batch_" + std::to_string(i) + ".bin")) train.push_back(e);
   }
   if (train.empty() && test == nullptr && entries.size() == 1) {
     if (is_test_name(entries[0].name)) test = &entries[0]; else train.push_back(&entries[0]);
   }
   if (train.empty() && test == nullptr) fail(input, "no data_batch_*.bin or test_batch.bin found");
-  for (const Entry* e : train) append_records(*e, 1, 10, 0, &d.train);
+  for (Entry* e : train) append_records(*e, 1, 10, 0, &d.train);
   d.has_train = !train.empty();
   if (test) {
     append_records(*test, 1, 10, 0, &d.test);

@@ -66,18 +66,21 @@ ConvertSummary convert(const ConvertOptions& o) {
     if (!p.present) continue;
     if (p.set->fine.empty()) fail(o.input, std::string("no ") + p.name + " records left after --classes/--limit");
     meta.split = p.split;
-    std::vector<uint8_t> blob = gct::host::build_blob(*p.set, meta);
-    // Re-validate with the engine's reader: never ship a blob the engine would refuse.
-    gct::BlobView view;
-    gct::Status check = gct::blob_open(blob.data(), blob.size(), &view);
-    if (!check.ok()) fail(o.input, std::string("internal error, built blob invalid: ") + check.message());
     const std::string path = o.outdir + "/" + p.name + ".blob";
-    write_atomic(path, blob.data(), blob.size());
+    uint64_t bytes = 0;
+    {
+      gct::host::AtomicFile file;
+      gct::Status s = file.open(path);
+      if (s.ok()) s = gct::host::write_blob(*p.set, meta, &file, &bytes);
+      if (s.ok()) s = file.commit();
+      if (!s.ok()) fail("", s.message());
+    }
     if (o.c_array) {
+      const std::vector<uint8_t> blob = gct::host::build_blob(*p.set, meta);
       const std::string src = c_array_source(blob, o.c_name_prefix + "_" + p.name + "_blob");
       write_atomic(o.outdir + "/" + p.name + "_blob.c", src.data(), src.size());
     }
-    summary.splits.push_back({path, p.set->count(), blob.size()});
+    summary.splits.push_back({path, p.set->count(), bytes});
     // Free the split early: the full CIFAR-100 training set is 150 MB.
     *p.set = gct::host::ImageSet{};
   }

@@ -28,10 +28,11 @@ struct SourceData {
 };
 
 bool wanted_entry(const std::string& base_name);
+// The parsers consume the entries' buffers.
 // Chooses the format from entry names, then from content; `forced` overrides.
 Format detect_format(const std::vector<Entry>& entries, Format forced, const std::string& input);
-SourceData parse_cifar100(const std::vector<Entry>& entries, const std::string& input);
-SourceData parse_cifar10(const std::vector<Entry>& entries, const std::string& input);
+SourceData parse_cifar100(std::vector<Entry>& entries, const std::string& input);
+SourceData parse_cifar10(std::vector<Entry>& entries, const std::string& input);
 SourceData parse_idx(const std::vector<Entry>& entries, const std::string& input);
 
 }  // namespace c2b

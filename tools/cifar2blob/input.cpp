@@ -26,8 +26,9 @@ struct ArchiveReader {
   ~ArchiveReader() { archive_read_free(a); }
 };
 
-std::vector<uint8_t> read_data(archive* a, const std::string& origin) {
+std::vector<uint8_t> read_data(archive* a, archive_entry* e, const std::string& origin) {
   std::vector<uint8_t> out;
+  if (e != nullptr && archive_entry_size_is_set(e)) out.reserve(static_cast<size_t>(archive_entry_size(e)));
   uint8_t buf[1 << 16];
   while (true) {
     const la_ssize_t n = archive_read_data(a, buf, sizeof buf);
@@ -89,7 +90,7 @@ std::vector<Entry> read_archive(const std::string& path, const WantFn& want) {
       continue;
     }
     Entry entry{name, path + ":" + inner, {}};
-    entry.bytes = read_data(r.a, entry.origin);
+    entry.bytes = read_data(r.a, raw ? nullptr : e, entry.origin);
     entries.push_back(std::move(entry));
   }
   if (!any) fail(path, "empty archive");

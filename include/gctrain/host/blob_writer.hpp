@@ -7,6 +7,7 @@
 
 #include "gctrain/blob.hpp"
 #include "gctrain/dataset.hpp"
+#include "gctrain/host/atomic_file.hpp"
 
 namespace gct::host {
 
@@ -31,5 +32,7 @@ struct BlobMeta {
 
 // Serialises to the blob format, CRCs included.
 std::vector<uint8_t> build_blob(const ImageSet& set, const BlobMeta& meta);
+// The same bytes, written piece by piece into an open AtomicFile (no copy of the payload).
+Status write_blob(const ImageSet& set, const BlobMeta& meta, AtomicFile* file, uint64_t* bytes);
 
 }  // namespace gct::host
