@@ -78,6 +78,8 @@ uint32_t trainer_steps_per_epoch(const Trainer& t);
 Status trainer_step(Trainer* t, StepResult* result);
 // Loss and accuracy over a whole split, in batches; training state is not changed.
 Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result);
+// CRC-32 of all weights and biases in layer order: a fingerprint for reproducibility checks.
+uint32_t trainer_parameters_crc32(const Trainer& t);
 // Normalises `rows` samples (by index, or consecutive from `first` when indices is null) into
 // act[0]; exposed for tests.
 void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* indices,

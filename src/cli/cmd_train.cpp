@@ -23,6 +23,9 @@ struct TrainCommand {
   uint32_t subset = 0;
   bool json = false;
   bool quiet = false;
+  std::string checkpoint;
+  uint64_t checkpoint_every = 0;
+  bool resume = false;
 
   int run() {
     TrainConfig config;
@@ -51,6 +54,13 @@ struct TrainCommand {
     options.epochs = epochs;
     options.subset = subset;
     options.stop = &host::stop_requested();
+    options.checkpoint_path = checkpoint;
+    options.checkpoint_every = checkpoint_every;
+    options.resume = resume;
+    if (resume && checkpoint.empty()) {
+      print_error("train", "--resume needs --checkpoint FILE");
+      return kExitUsage;
+    }
     options.on_step = [&](const host::RunProgress& p) {
       const double done = (p.epoch - 1 + static_cast<double>(p.step) / p.steps) / p.epochs;
       progress.status(fmt::format("epoch {}/{}  step {}/{}  loss {:.4f}  elapsed {}  eta {}", p.epoch,
@@ -72,10 +82,12 @@ struct TrainCommand {
     progress.finish();
     if (!s.ok()) {
       print_error("train", s);
+      if (s.code() == Code::kNumericalError && !checkpoint.empty()) {
+        fmt::print(stderr, "gctrain train: the last good checkpoint is kept in {}\n", checkpoint);
+      }
       return kExitFailure;
     }
-    const uint64_t steps_per_epoch = (result.train_samples + config.batch - 1) / config.batch;
-    const double steps = static_cast<double>(steps_per_epoch * result.epochs.size());
+    const double steps_per_second = result.steps_run / result.steps_seconds;
     const host::EpochRecord* last = result.epochs.empty() ? nullptr : &result.epochs.back();
     if (json) {
       host::JsonWriter j;
@@ -95,15 +107,18 @@ struct TrainCommand {
       j.field("elementwise_acc", last && last->test.count ? last->test.elementwise_acc() : NAN);
       j.field("final_train_loss", last ? last->train_loss : NAN);
       j.field("train_seconds", result.train_seconds);
-      j.field("steps_per_second", result.train_seconds > 0 ? steps / result.train_seconds : NAN);
+      j.field("steps_per_second", result.steps_run ? steps_per_second : NAN);
       j.field("interrupted", result.interrupted);
+      j.field("resumed", result.resumed);
+      j.field("checkpoints_written", result.checkpoints_written);
+      j.field("parameters_crc32", result.parameters_crc32);
       plan_json(&j, result.plan);
       j.end_object();
       fmt::print("{}\n", j.str());
     } else {
       fmt::print("arena {} bytes; {} epochs in {:.1f} s ({:.1f} steps/s, {:.0f} samples/s)\n",
-                 result.arena_bytes, result.epochs.size(), result.train_seconds,
-                 steps / result.train_seconds, steps / result.train_seconds * config.batch);
+                 result.arena_bytes, result.epochs.size(), result.train_seconds, steps_per_second,
+                 steps_per_second * config.batch);
       if (last && last->test.count) {
         fmt::print("test: top-1 {:.2f}%  top-5 {:.2f}%  superclass top-1 {}  loss {:.4f}\n",
                    100 * last->test.top1_acc(), 100 * last->test.top5_acc(),
@@ -130,6 +145,10 @@ Runner add_train_command(CLI::App* app) {
   sub->add_option("--epochs", cmd->epochs, "epochs")->check(CLI::Range(1, 100000))->capture_default_str();
   sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(CLI::PositiveNumber);
   sub->add_flag("--json", cmd->json, "print the final metrics as one JSON object on stdout");
+  sub->add_option("--checkpoint", cmd->checkpoint,
+                  "checkpoint file: written atomically after every epoch, every --checkpoint-every steps and on Ctrl-C");
+  sub->add_option("--checkpoint-every", cmd->checkpoint_every, "also checkpoint every N steps")->check(CLI::PositiveNumber);
+  sub->add_flag("--resume", cmd->resume, "continue from --checkpoint (same configuration and data)");
   sub->add_flag("-q,--quiet", cmd->quiet, "no progress output");
   return [cmd] { return cmd->run(); };
 }

@@ -65,7 +65,10 @@ static optim::RowRule rule_for(OptimizerKind kind) {
 }
 
 // Updates a [rows x cols] parameter from its gradient; `centre` selects GC for this tensor.
-static void update_tensor(optim::RowRule rule, optim::RowContext ctx, const OptimizerParams& hp,
+// Returns 0 if all is finite, 1 if a gradient, 2 if an updated parameter is NaN or infinite.
+// The check sums x * 0, which is 0 for every finite x and NaN otherwise: one cheap pass over a row
+// that is already in L1.
+static int update_tensor(optim::RowRule rule, optim::RowContext ctx, const OptimizerParams& hp,
                           GcMode gc, bool centre, float* w, const float* grad, float* s0, float* s1,
                           uint32_t rows, uint32_t cols, float* g) {
   const bool gc_grad = centre && gc == GcMode::kGrad;
@@ -76,11 +79,19 @@ static void update_tensor(optim::RowRule rule, optim::RowContext ctx, const Opti
     const size_t off = size_t{i} * cols;
     float* wr = w + off;
     const float* dr = grad + off;
+    float gsum = 0.0f;
     if (wd != 0.0f) {
-      for (uint32_t j = 0; j < cols; ++j) g[j] = dr[j] + wd * wr[j];
+      for (uint32_t j = 0; j < cols; ++j) {
+        g[j] = dr[j] + wd * wr[j];
+        gsum += g[j] * 0.0f;
+      }
     } else {
-      std::memcpy(g, dr, sizeof(float) * cols);
+      for (uint32_t j = 0; j < cols; ++j) {
+        g[j] = dr[j];
+        gsum += g[j] * 0.0f;
+      }
     }
+    if (gsum != 0.0f) return 1;
     if (gc_grad) {
       const float mean = row_mean(g, cols);
       for (uint32_t j = 0; j < cols; ++j) g[j] -= mean;
@@ -90,7 +101,11 @@ static void update_tensor(optim::RowRule rule, optim::RowContext ctx, const Opti
       const float mean = row_mean(g, cols);
       for (uint32_t j = 0; j < cols; ++j) wr[j] -= g[j] - mean;
     }
+    float wsum = 0.0f;
+    for (uint32_t j = 0; j < cols; ++j) wsum += wr[j] * 0.0f;
+    if (wsum != 0.0f) return 2;
   }
+  return 0;
 }
 
 Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp, GcMode gc) {
@@ -105,10 +120,23 @@ Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp
   const optim::RowRule rule = rule_for(state->kind);
   for (int l = 0; l < mlp->num_layers; ++l) {
     DenseLayer& d = mlp->layer[l];
-    update_tensor(rule, ctx, hp, gc, true, d.w, d.dw, state->w_state[l][0], state->w_state[l][1],
-                  d.out, d.in, state->row);
-    update_tensor(rule, ctx, hp, gc, false, d.b, d.db, state->b_state[l][0], state->b_state[l][1],
-                  1, d.out, state->row);
+    int bad = update_tensor(rule, ctx, hp, gc, true, d.w, d.dw, state->w_state[l][0],
+                            state->w_state[l][1], d.out, d.in, state->row);
+    const char* tensor = "weights";
+    if (bad == 0) {
+      bad = update_tensor(rule, ctx, hp, gc, false, d.b, d.db, state->b_state[l][0],
+                          state->b_state[l][1], 1, d.out, state->row);
+      tensor = "biases";
+    }
+    if (bad != 0) {
+      const unsigned long long step = static_cast<unsigned long long>(t);
+      if (bad == 1) {
+        return Status::Error(Code::kNumericalError, "step %llu: the gradient of layer %d %s is NaN or infinite",
+                             step, l + 1, tensor);
+      }
+      return Status::Error(Code::kNumericalError, "step %llu: layer %d %s became NaN or infinite in the update",
+                           step, l + 1, tensor);
+    }
   }
   state->step = t;
   return Status::Ok();

@@ -1,8 +1,10 @@
 #include "gctrain/trainer.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
+#include "gctrain/crc32.hpp"
 #include "gctrain/loss.hpp"
 
 namespace gct {
@@ -156,10 +158,21 @@ Status trainer_step(Trainer* t, StepResult* result) {
   GCT_RETURN_IF_ERROR(mlp_backward(&t->mlp, t->batch_labels, rows, &loss));
   const double mean_loss = loss.loss_sum / rows;
   if (!std::isfinite(mean_loss)) {
+    // Name the first layer whose parameters went bad, if any (else the input or the loss overflowed).
+    int bad_layer = 0;
+    for (int l = 0; l < t->mlp.num_layers && bad_layer == 0; ++l) {
+      const DenseLayer& d = t->mlp.layer[l];
+      float probe = 0.0f;
+      for (size_t i = 0; i < size_t{d.out} * d.in; ++i) probe += d.w[i] * 0.0f;
+      for (uint32_t i = 0; i < d.out; ++i) probe += d.b[i] * 0.0f;
+      if (probe != 0.0f) bad_layer = l + 1;
+    }
+    char where[64] = "";
+    if (bad_layer) std::snprintf(where, sizeof where, " (layer %d parameters are not finite)", bad_layer);
     return Status::Error(Code::kNumericalError,
-                         "step %llu (epoch %u): training loss is %s; lower the learning rate",
+                         "step %llu (epoch %u): training loss is %s%s; lower the learning rate",
                          static_cast<unsigned long long>(t->steps + 1), t->epoch,
-                         std::isnan(mean_loss) ? "NaN" : "infinite");
+                         std::isnan(mean_loss) ? "NaN" : "infinite", where);
   }
   GCT_RETURN_IF_ERROR(optimizer_step(&t->opt, &t->mlp, t->config.hp, t->config.gc));
   t->cursor += rows;
@@ -215,6 +228,20 @@ Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result)
     return Status::Error(Code::kNumericalError, "evaluation loss is not finite");
   }
   return Status::Ok();
+}
+
+}  // namespace gct
+
+namespace gct {
+
+uint32_t trainer_parameters_crc32(const Trainer& t) {
+  uint32_t crc = 0;
+  for (int l = 0; l < t.mlp.num_layers; ++l) {
+    const DenseLayer& d = t.mlp.layer[l];
+    crc = crc32_update(crc, d.w, sizeof(float) * d.out * d.in);
+    crc = crc32_update(crc, d.b, sizeof(float) * d.out);
+  }
+  return crc;
 }
 
 }  // namespace gct

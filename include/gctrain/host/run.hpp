@@ -33,6 +33,11 @@ struct RunResult {
   std::vector<EpochRecord> epochs;
   double train_seconds = 0.0;  // sum of epoch training times
   bool interrupted = false;    // stopped by a signal before the last epoch finished
+  bool resumed = false;
+  uint64_t steps_run = 0;       // optimizer steps taken in this process
+  double steps_seconds = 0.0;   // time those steps took
+  uint32_t checkpoints_written = 0;
+  uint32_t parameters_crc32 = 0;  // CRC-32 of every weight and bias: equal runs, equal hash
 };
 
 struct RunProgress {
@@ -48,6 +53,11 @@ struct RunOptions {
   const std::atomic<bool>* stop = nullptr;  // checked after every step
   std::function<void(const RunProgress&)> on_step;       // called every step (keep it cheap)
   std::function<void(const EpochRecord&)> on_epoch;
+  // Checkpointing (off when the path is empty): written atomically every `checkpoint_every` steps
+  // (0: only at epoch ends), after every epoch's evaluation, and when a stop is requested.
+  std::string checkpoint_path;
+  uint64_t checkpoint_every = 0;
+  bool resume = false;  // continue from checkpoint_path (which must exist and match)
 };
 
 // Trains `config` on `train`, evaluating on `test` (if not null) after each epoch.

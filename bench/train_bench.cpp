@@ -1,0 +1,243 @@
+// Training-step benchmark: samples/s, seconds per CIFAR-100 epoch and GFLOP/s of the step for each
+// optimizer, next to the same matrix products run bare (gctrain's GEMM path, and OpenBLAS's sgemm
+// when built with it) in the same process, so the step's efficiency is a ratio measured side by
+// side. Not a test: numbers on a shared machine vary; compare within one run.
+//
+//   train_bench [--steps N] [--reps R] [--data DIR] [--layers 3072,512,256,100] [--batch 128]
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "gctrain/gemm.hpp"
+#include "gctrain/host/data.hpp"
+#include "gctrain/rng.hpp"
+#include "gctrain/trainer.hpp"
+
+#ifdef GCT_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
+
+using namespace gct;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+template <typename F>
+double median_seconds(int reps, F&& f) {
+  std::vector<double> t;
+  for (int r = 0; r < reps; ++r) {
+    const auto s = Clock::now();
+    f();
+    t.push_back(seconds_since(s));
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+struct Product {
+  Trans ta, tb;
+  int64_t m, n, k;
+};
+
+// The products of one training step (forward, weight gradient, input gradient but the first).
+std::vector<Product> step_products(const LayerSizes& s, uint32_t batch, bool backward) {
+  std::vector<Product> p;
+  for (int l = 0; l + 1 < s.count; ++l) {
+    const int64_t in = s.size[l], out = s.size[l + 1];
+    p.push_back({Trans::kNo, Trans::kYes, batch, out, in});
+    if (backward) {
+      p.push_back({Trans::kYes, Trans::kNo, out, in, batch});
+      if (l > 0) p.push_back({Trans::kNo, Trans::kNo, batch, in, out});
+    }
+  }
+  return p;
+}
+
+double flops(const std::vector<Product>& ps) {
+  double f = 0;
+  for (const auto& p : ps) f += 2.0 * p.m * p.n * p.k;
+  return f;
+}
+
+struct Buffers {
+  std::vector<float> a, b, c;
+};
+
+Buffers buffers_for(const std::vector<Product>& ps) {
+  size_t a = 0, b = 0, c = 0;
+  for (const auto& p : ps) {
+    a = std::max<size_t>(a, p.m * p.k);
+    b = std::max<size_t>(b, p.k * p.n);
+    c = std::max<size_t>(c, p.m * p.n);
+  }
+  Buffers buf{std::vector<float>(a, 0.5f), std::vector<float>(b, 0.25f), std::vector<float>(c, 0.0f)};
+  return buf;
+}
+
+double bare_gctrain_gemm(const std::vector<Product>& ps, int reps) {
+  GemmWorkspace ws;
+  std::vector<GemmBlocking> blocking;
+  for (const auto& p : ps) blocking.push_back(gemm_workspace_require(&ws, p.m, p.n, p.k));
+  Arena counting;
+  arena_init_counting(&counting);
+  GemmWorkspace probe = ws;
+  gemm_workspace_layout(&probe, &counting);
+  void* mem = std::aligned_alloc(64, (counting.used + 63) / 64 * 64);
+  Arena arena;
+  (void)arena_init(&arena, mem, (counting.used + 63) / 64 * 64);
+  gemm_workspace_layout(&ws, &arena);
+  Buffers buf = buffers_for(ps);
+  const double t = median_seconds(reps, [&] {
+    for (size_t i = 0; i < ps.size(); ++i) {
+      const Product& p = ps[i];
+      const int64_t lda = p.ta == Trans::kNo ? p.k : p.m, ldb = p.tb == Trans::kNo ? p.n : p.k;
+      gemm(ws, blocking[i], p.ta, p.tb, p.m, p.n, p.k, 1.0f, buf.a.data(), lda, buf.b.data(), ldb, buf.c.data(), p.n);
+    }
+  });
+  std::free(mem);
+  return t;
+}
+
+#ifdef GCT_HAVE_OPENBLAS
+double bare_openblas(const std::vector<Product>& ps, int reps) {
+  Buffers buf = buffers_for(ps);
+  return median_seconds(reps, [&] {
+    for (const Product& p : ps) {
+      const int64_t lda = p.ta == Trans::kNo ? p.k : p.m, ldb = p.tb == Trans::kNo ? p.n : p.k;
+      cblas_sgemm(CblasRowMajor, p.ta == Trans::kNo ? CblasNoTrans : CblasTrans,
+                  p.tb == Trans::kNo ? CblasNoTrans : CblasTrans, p.m, p.n, p.k, 1.0f, buf.a.data(), lda,
+                  buf.b.data(), ldb, 1.0f, buf.c.data(), p.n);
+    }
+  });
+}
+#endif
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int steps = 40, reps = 5;
+  std::string data_dir, layers = "3072,512,256,100";
+  uint32_t batch = 128;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+    if (a == "--steps") steps = std::atoi(next().c_str());
+    else if (a == "--reps") reps = std::atoi(next().c_str());
+    else if (a == "--data") data_dir = next();
+    else if (a == "--layers") layers = next();
+    else if (a == "--batch") batch = static_cast<uint32_t>(std::atoi(next().c_str()));
+    else {
+      fmt::print(stderr, "usage: train_bench [--steps N] [--reps R] [--data DIR] [--layers L] [--batch B]\n");
+      return 2;
+    }
+  }
+  LayerSizes sizes;
+  if (!parse_layer_sizes(layers.c_str(), &sizes).ok() || steps < 1 || reps < 1 || batch < 1) {
+    fmt::print(stderr, "train_bench: bad arguments\n");
+    return 2;
+  }
+
+  // Data: real blobs if given, else random pixels in the CIFAR-100 shape.
+  host::DataFolder folder;
+  DatasetView train;
+  std::vector<uint8_t> pixels, labels;
+  if (!data_dir.empty()) {
+    Status s = host::open_data_folder(data_dir, &folder, true);
+    if (!s.ok()) {
+      fmt::print(stderr, "train_bench: {}\n", s.message());
+      return 1;
+    }
+    train = folder.train.data;
+  } else {
+    const uint32_t n = batch * 64;
+    Rng rng;
+    rng_seed(&rng, 1, RngStream::kTest);
+    pixels.resize(size_t{n} * sizes.input());
+    labels.resize(n);
+    for (auto& p : pixels) p = static_cast<uint8_t>(rng_next_u32(&rng));
+    for (auto& l : labels) l = static_cast<uint8_t>(rng_below(&rng, sizes.output()));
+    train.pixels = pixels.data();
+    train.fine = labels.data();
+    train.count = n;
+    train.channels = 1;
+    train.height = 1;
+    train.width = static_cast<uint16_t>(sizes.input());
+    train.num_fine = static_cast<uint16_t>(sizes.output());
+    train.mean[0] = 0.5f;
+    train.stddev[0] = 0.25f;
+  }
+
+  const auto products = step_products(sizes, batch, true);
+  const auto forward = step_products(sizes, batch, false);
+  const double step_flops = flops(products), fwd_flops = flops(forward);
+  fmt::print("gctrain step benchmark: MLP {} batch {}, {} steps x {} reps (median), {:.2f} MFLOP per sample\n",
+             layers, batch, steps, reps, step_flops / batch / 1e6);
+  const double bare = bare_gctrain_gemm(products, reps * 4);
+  const double bare_gflops = step_flops / bare / 1e9;
+  fmt::print("bare GEMMs of one step, gctrain path (Eigen kernels, arena packing): {:.2f} ms  {:.1f} GFLOP/s\n", bare * 1e3, bare_gflops);
+  double peak = bare_gflops;
+#ifdef GCT_HAVE_OPENBLAS
+  openblas_set_num_threads(1);
+  const double ob = bare_openblas(products, reps * 4);
+  fmt::print("bare GEMMs of one step, OpenBLAS sgemm (1 thread):                {:.2f} ms  {:.1f} GFLOP/s\n", ob * 1e3,
+             step_flops / ob / 1e9);
+  peak = std::max(peak, step_flops / ob / 1e9);
+#endif
+  fmt::print("\n{:<8} {:>11} {:>13} {:>9} {:>12} {:>12}\n", "optimizer", "samples/s", "s/epoch(50k)", "GFLOP/s",
+             "vs gctrain", "vs best bare");
+  for (int k = 0; k < kNumOptimizers; ++k) {
+    TrainConfig c;
+    c.layers = sizes;
+    c.batch = batch;
+    c.optimizer = static_cast<OptimizerKind>(k);
+    c.hp = optimizer_defaults(c.optimizer);
+    c.gc = GcMode::kGrad;
+    MemoryPlan plan;
+    Status s = trainer_plan(c, data_shape_of(train), &plan);
+    if (!s.ok()) {
+      fmt::print(stderr, "train_bench: {}\n", s.message());
+      return 1;
+    }
+    void* mem = std::aligned_alloc(64, (plan.total + 63) / 64 * 64);
+    Trainer t;
+    s = trainer_setup(&t, c, train, mem, plan.total);
+    if (!s.ok()) {
+      fmt::print(stderr, "train_bench: {}\n", s.message());
+      return 1;
+    }
+    auto run_steps = [&](int n) {
+      for (int i = 0; i < n; ++i) {
+        if (trainer_epoch_done(t)) trainer_begin_epoch(&t);
+        // Keep every measured batch full-sized.
+        if (t.train.count - t.cursor < batch) trainer_begin_epoch(&t);
+        StepResult r;
+        if (!trainer_step(&t, &r).ok()) std::abort();
+      }
+    };
+    run_steps(3);
+    const double per_step = median_seconds(reps, [&] { run_steps(steps); }) / steps;
+    const double gflops = step_flops / per_step / 1e9;
+    fmt::print("{:<8} {:>11.0f} {:>13.2f} {:>9.1f} {:>11.0f}% {:>11.0f}%\n", optimizer_name(c.optimizer),
+               batch / per_step, 50000.0 / (batch / per_step), gflops, 100 * gflops / bare_gflops, 100 * gflops / peak);
+    if (k == kNumOptimizers - 1) {
+      // Evaluation: forward only, over 10,000 samples' worth of batches.
+      const double bare_fwd = bare_gctrain_gemm(forward, reps * 4);
+      DatasetView eval = train;
+      eval.count = std::min<uint32_t>(train.count, 10000);
+      EvalResult r;
+      const double te = median_seconds(reps, [&] { (void)trainer_evaluate(&t, eval, &r); });
+      const double eval_gflops = fwd_flops / batch * eval.count / te / 1e9;
+      fmt::print("\nevaluation of {} samples: {:.3f} s, {:.1f} GFLOP/s = {:.0f}% of the bare forward GEMMs ({:.1f} GFLOP/s)\n",
+                 eval.count, te, eval_gflops, 100 * eval_gflops / (fwd_flops / bare_fwd / 1e9), fwd_flops / bare_fwd / 1e9);
+    }
+    std::free(mem);
+  }
+  return 0;
+}

@@ -1,0 +1,180 @@
+#include "gctrain/checkpoint.hpp"
+
+#include <cstring>
+
+#include "gctrain/blob.hpp"
+#include "gctrain/crc32.hpp"
+
+namespace gct {
+namespace {
+
+constexpr char kMagic[8] = {'G', 'C', 'T', 'C', 'K', 'P', 'T', '1'};
+constexpr uint32_t kVersion = 1;
+constexpr size_t kHeader = 256;
+
+namespace off {
+constexpr size_t kMagic = 0, kVersion = 8, kHeaderSize = 12, kTotal = 16, kLayerCount = 24,
+                 kLayers = 28, kBatch = 64, kOptimizer = 68, kGc = 69, kScalar = 70, kNesterov = 71,
+                 kHp = 72, kSeed = 104, kTrainCount = 112, kEpoch = 116, kSteps = 120, kCursor = 128,
+                 kOptStep = 136, kRngState = 144, kRngInc = 152, kHost = 160, kReserved = 224,
+                 kPayloadCrc = 248, kHeaderCrc = 252;
+}  // namespace off
+
+void put32(uint8_t* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+void put64(uint8_t* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+uint32_t get32(const uint8_t* p) {
+  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+}
+uint64_t get64(const uint8_t* p) { return uint64_t{get32(p)} | uint64_t{get32(p + 4)} << 32; }
+void putf(uint8_t* p, float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  put32(p, b);
+}
+
+// The payload as a list of (pointer, bytes) in a fixed order; visited for size, save and load.
+template <typename F>
+void for_each_tensor(const Trainer& t, F&& f) {
+  const Mlp& m = t.mlp;
+  for (int l = 0; l < m.num_layers; ++l) {
+    const DenseLayer& d = m.layer[l];
+    f(reinterpret_cast<uint8_t*>(d.w), size_t{d.out} * d.in * sizeof(float));
+    f(reinterpret_cast<uint8_t*>(d.b), size_t{d.out} * sizeof(float));
+  }
+  for (int l = 0; l < m.num_layers; ++l) {
+    const DenseLayer& d = m.layer[l];
+    for (int k = 0; k < t.opt.buffers; ++k) {
+      f(reinterpret_cast<uint8_t*>(t.opt.w_state[l][k]), size_t{d.out} * d.in * sizeof(float));
+      f(reinterpret_cast<uint8_t*>(t.opt.b_state[l][k]), size_t{d.out} * sizeof(float));
+    }
+  }
+  f(reinterpret_cast<uint8_t*>(t.order), size_t{t.train.count} * sizeof(uint32_t));
+}
+
+void write_header(const Trainer& t, const uint8_t* host, uint8_t* h, size_t total) {
+  std::memset(h, 0, kHeader);
+  std::memcpy(h + off::kMagic, kMagic, 8);
+  put32(h + off::kVersion, kVersion);
+  put32(h + off::kHeaderSize, kHeader);
+  put64(h + off::kTotal, total);
+  const TrainConfig& c = t.config;
+  put32(h + off::kLayerCount, static_cast<uint32_t>(c.layers.count));
+  for (int i = 0; i < c.layers.count; ++i) put32(h + off::kLayers + 4 * i, c.layers.size[i]);
+  put32(h + off::kBatch, c.batch);
+  h[off::kOptimizer] = static_cast<uint8_t>(c.optimizer);
+  h[off::kGc] = static_cast<uint8_t>(c.gc);
+  h[off::kScalar] = 0;  // float32
+  h[off::kNesterov] = c.hp.nesterov ? 1 : 0;
+  const float hp[8] = {c.hp.lr,  c.hp.momentum, c.hp.alpha, c.hp.beta1, c.hp.beta2,
+                       c.hp.eps, c.hp.initial_accumulator, c.hp.weight_decay};
+  for (int i = 0; i < 8; ++i) putf(h + off::kHp + 4 * i, hp[i]);
+  put64(h + off::kSeed, c.seed);
+  put32(h + off::kTrainCount, t.train.count);
+  put32(h + off::kEpoch, t.epoch);
+  put64(h + off::kSteps, t.steps);
+  put32(h + off::kCursor, t.cursor);
+  put64(h + off::kOptStep, t.opt.step);
+  put64(h + off::kRngState, t.shuffle_rng.state);
+  put64(h + off::kRngInc, t.shuffle_rng.inc);
+  if (host != nullptr) std::memcpy(h + off::kHost, host, kCheckpointHostBytes);
+}
+
+}  // namespace
+
+size_t checkpoint_size(const Trainer& t) {
+  size_t total = kHeader;
+  for_each_tensor(t, [&](uint8_t*, size_t n) { total += n; });
+  return total;
+}
+
+Status checkpoint_save(const Trainer& t, const uint8_t* host_data, uint8_t* out, size_t size) {
+  if (!host_is_little_endian()) return Status::Error(Code::kUnsupported, "checkpoints need a little-endian host");
+  const size_t total = checkpoint_size(t);
+  if (size < total) {
+    return Status::Error(Code::kArenaTooSmall, "checkpoint needs %zu bytes, %zu given", total, size);
+  }
+  size_t pos = kHeader;
+  uint32_t crc = 0;
+  for_each_tensor(t, [&](uint8_t* p, size_t n) {
+    std::memcpy(out + pos, p, n);
+    crc = crc32_update(crc, p, n);
+    pos += n;
+  });
+  write_header(t, host_data, out, total);
+  put32(out + off::kPayloadCrc, crc);
+  put32(out + off::kHeaderCrc, crc32_update(0, out, off::kHeaderCrc));
+  return Status::Ok();
+}
+
+Status checkpoint_load(Trainer* t, const uint8_t* bytes, size_t size, uint8_t* host_data) {
+  if (!host_is_little_endian()) return Status::Error(Code::kUnsupported, "checkpoints need a little-endian host");
+  if (size < kHeader) return Status::Error(Code::kCorruptData, "checkpoint truncated: %zu bytes", size);
+  if (std::memcmp(bytes, kMagic, 8) != 0) return Status::Error(Code::kCorruptData, "not a gctrain checkpoint");
+  if (crc32_update(0, bytes, off::kHeaderCrc) != get32(bytes + off::kHeaderCrc)) {
+    return Status::Error(Code::kCorruptData, "checkpoint header checksum mismatch (corrupt)");
+  }
+  if (get32(bytes + off::kVersion) != kVersion || get32(bytes + off::kHeaderSize) != kHeader) {
+    return Status::Error(Code::kUnsupported, "checkpoint format version %u, this build reads %u",
+                         get32(bytes + off::kVersion), kVersion);
+  }
+  const size_t total = checkpoint_size(*t);
+  if (get64(bytes + off::kTotal) != size) {
+    return Status::Error(Code::kCorruptData, "checkpoint is %zu bytes, its header says %llu (truncated?)", size,
+                         static_cast<unsigned long long>(get64(bytes + off::kTotal)));
+  }
+  // Configuration: build the header this trainer would write and compare field by field.
+  uint8_t expect[kHeader];
+  write_header(*t, nullptr, expect, total);
+  struct Field { size_t at, len; const char* name; };
+  const Field fields[] = {{off::kLayerCount, off::kBatch - off::kLayerCount, "layer sizes"},
+                          {off::kBatch, 4, "batch size"},
+                          {off::kOptimizer, 1, "optimizer"},
+                          {off::kGc, 1, "GC mode"},
+                          {off::kScalar, 1, "scalar type"},
+                          {off::kNesterov, 1, "nesterov"},
+                          {off::kHp, 32, "hyper-parameters"},
+                          {off::kTrainCount, 4, "training-set size"}};
+  for (const Field& f : fields) {
+    if (std::memcmp(bytes + f.at, expect + f.at, f.len) != 0) {
+      return Status::Error(Code::kShapeMismatch, "checkpoint was made for another %s", f.name);
+    }
+  }
+  if (size != total) {
+    return Status::Error(Code::kShapeMismatch, "checkpoint holds %zu bytes, this configuration needs %zu", size, total);
+  }
+  for (size_t i = off::kReserved; i < off::kPayloadCrc; ++i) {
+    if (bytes[i] != 0) return Status::Error(Code::kCorruptData, "checkpoint reserved bytes are not zero");
+  }
+  if (crc32_update(0, bytes + kHeader, size - kHeader) != get32(bytes + off::kPayloadCrc)) {
+    return Status::Error(Code::kCorruptData, "checkpoint payload checksum mismatch (corrupt)");
+  }
+  const uint32_t cursor = get32(bytes + off::kCursor);
+  if (cursor > t->train.count) return Status::Error(Code::kCorruptData, "checkpoint position out of range");
+  // Every index must be in range, or later steps would read outside the data set.
+  const uint8_t* order_bytes = bytes + size - size_t{t->train.count} * sizeof(uint32_t);
+  for (uint32_t i = 0; i < t->train.count; ++i) {
+    if (get32(order_bytes + 4 * size_t{i}) >= t->train.count) {
+      return Status::Error(Code::kCorruptData, "checkpoint shuffle order out of range");
+    }
+  }
+  // Everything checked: now restore.
+  size_t pos = kHeader;
+  for_each_tensor(*t, [&](uint8_t* p, size_t n) {
+    std::memcpy(p, bytes + pos, n);
+    pos += n;
+  });
+  t->epoch = get32(bytes + off::kEpoch);
+  t->steps = get64(bytes + off::kSteps);
+  t->cursor = cursor;
+  t->opt.step = get64(bytes + off::kOptStep);
+  t->shuffle_rng.state = get64(bytes + off::kRngState);
+  t->shuffle_rng.inc = get64(bytes + off::kRngInc);
+  if (host_data != nullptr) std::memcpy(host_data, bytes + off::kHost, kCheckpointHostBytes);
+  return Status::Ok();
+}
+
+}  // namespace gct

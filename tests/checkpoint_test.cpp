@@ -1,0 +1,117 @@
+#include "gctrain/checkpoint.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "synthetic.hpp"
+
+using namespace gct;
+using testing::AlignedBuffer;
+
+namespace {
+
+struct Run {
+  std::unique_ptr<AlignedBuffer> buffer;
+  Trainer t;
+};
+
+std::unique_ptr<Run> setup(const TrainConfig& c, const DatasetView& d) {
+  auto r = std::make_unique<Run>();
+  MemoryPlan plan;
+  REQUIRE(trainer_plan(c, data_shape_of(d), &plan).ok());
+  r->buffer = std::make_unique<AlignedBuffer>(plan.total);
+  REQUIRE(trainer_setup(&r->t, c, d, r->buffer->data, plan.total).ok());
+  return r;
+}
+
+// Runs `steps` steps, beginning epochs as needed.
+void steps(Trainer* t, int n) {
+  for (int i = 0; i < n; ++i) {
+    if (trainer_epoch_done(*t)) trainer_begin_epoch(t);
+    StepResult r;
+    REQUIRE(trainer_step(t, &r).ok());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("save mid-epoch, load into a fresh trainer, continue: bit-identical to never stopping") {
+  auto data = testing::make_separable(100, 6, 1, 4, 4, 3);
+  for (auto kind : {OptimizerKind::kSgdMomentum, OptimizerKind::kAdam, OptimizerKind::kAdagrad}) {
+    TrainConfig c = testing::config_for(data.view, {10}, 16, kind, GcMode::kGrad, 5);
+    auto whole = setup(c, data.view);
+    steps(&whole->t, 23);  // 100 / 16 = 7 steps per epoch: stops inside epoch 4
+
+    auto first = setup(c, data.view);
+    steps(&first->t, 10);
+    std::vector<uint8_t> ckpt(checkpoint_size(first->t));
+    uint8_t host[kCheckpointHostBytes];
+    for (size_t i = 0; i < sizeof host; ++i) host[i] = static_cast<uint8_t>(i * 3);
+    REQUIRE(checkpoint_save(first->t, host, ckpt.data(), ckpt.size()).ok());
+
+    TrainConfig other_seed = c;
+    other_seed.seed = 99;  // the checkpoint, not the seed, decides the state
+    auto second = setup(other_seed, data.view);
+    second->t.config.seed = c.seed;
+    uint8_t host_back[kCheckpointHostBytes] = {};
+    Status s = checkpoint_load(&second->t, ckpt.data(), ckpt.size(), host_back);
+    REQUIRE_MESSAGE(s.ok(), s.message());
+    CHECK(std::memcmp(host, host_back, sizeof host) == 0);
+    steps(&second->t, 13);
+    CHECK(trainer_parameters_crc32(second->t) == trainer_parameters_crc32(whole->t));
+    CHECK(second->t.steps == whole->t.steps);
+    CHECK(second->t.epoch == whole->t.epoch);
+  }
+}
+
+TEST_CASE("a corrupt, truncated or mismatched checkpoint is refused and changes nothing") {
+  auto data = testing::make_separable(50, 4, 1, 3, 3, 4);
+  TrainConfig c = testing::config_for(data.view, {6}, 8, OptimizerKind::kAdam, GcMode::kOff, 1);
+  auto a = setup(c, data.view);
+  steps(&a->t, 5);
+  std::vector<uint8_t> good(checkpoint_size(a->t));
+  REQUIRE(checkpoint_save(a->t, nullptr, good.data(), good.size()).ok());
+  auto b = setup(c, data.view);
+  const uint32_t before = trainer_parameters_crc32(b->t);
+  for (size_t pos = 0; pos < good.size(); pos += (pos < 256 ? 1 : 13)) {
+    auto bad = good;
+    bad[pos] ^= 0x10;
+    CHECK_MESSAGE(!checkpoint_load(&b->t, bad.data(), bad.size(), nullptr).ok(), "byte ", pos);
+  }
+  for (size_t n : {size_t{0}, size_t{100}, size_t{256}, good.size() - 1}) {
+    CHECK_FALSE(checkpoint_load(&b->t, good.data(), n, nullptr).ok());
+  }
+  CHECK(trainer_parameters_crc32(b->t) == before);
+  CHECK(b->t.steps == 0);
+
+  struct Variant { const char* what; TrainConfig config; };
+  TrainConfig layers = testing::config_for(data.view, {7}, 8, OptimizerKind::kAdam, GcMode::kOff, 1);
+  TrainConfig opt = testing::config_for(data.view, {6}, 8, OptimizerKind::kRmsprop, GcMode::kOff, 1);
+  TrainConfig batch = testing::config_for(data.view, {6}, 9, OptimizerKind::kAdam, GcMode::kOff, 1);
+  for (const Variant& v : {Variant{"layer sizes", layers}, Variant{"optimizer", opt}, Variant{"batch size", batch}}) {
+    auto other = setup(v.config, data.view);
+    Status s = checkpoint_load(&other->t, good.data(), good.size(), nullptr);
+    CHECK(s.code() == Code::kShapeMismatch);
+    CHECK_MESSAGE(std::strstr(s.message(), v.what) != nullptr, s.message());
+  }
+  REQUIRE(checkpoint_load(&b->t, good.data(), good.size(), nullptr).ok());
+  CHECK(trainer_parameters_crc32(b->t) == trainer_parameters_crc32(a->t));
+}
+
+TEST_CASE("divergence stops with a message naming the step and the layer") {
+  auto data = testing::make_separable(64, 4, 1, 3, 3, 5);
+  TrainConfig c = testing::config_for(data.view, {6}, 8, OptimizerKind::kSgd, GcMode::kOff, 1);
+  auto r = setup(c, data.view);
+  steps(&r->t, 2);
+  r->t.mlp.layer[1].w[3] = INFINITY;  // as if an update had overflowed
+  trainer_begin_epoch(&r->t);
+  StepResult res;
+  Status s = trainer_step(&r->t, &res);
+  CHECK(s.code() == Code::kNumericalError);
+  CHECK(std::strstr(s.message(), "step 3") != nullptr);
+  CHECK_MESSAGE(std::strstr(s.message(), "layer 2") != nullptr, s.message());
+}
