@@ -360,3 +360,18 @@ TEST_CASE("bad input: a clear error naming the file, and no output left behind")
   }
   CHECK(message.find("cannot create output folder") != std::string::npos);
 }
+
+TEST_CASE("inputs that crashed the archive fuzzer now give a clear error") {
+  // Corrupt archives on which libarchive reports an error without a message.
+  for (const char* name : {"archive-41ddb6f5edb0.bin", "archive-8fe95df00cb2.bin"}) {
+    const std::string path = std::string(GCT_SOURCE_DIR) + "/tests/fuzz_regressions/" + name;
+    REQUIRE(fs::exists(path));
+    std::string message;
+    try {
+      load_input(path, wanted_entry);
+    } catch (const ConvertError& e) {
+      message = e.what();
+    }
+    CHECK_MESSAGE(!message.empty(), name);
+  }
+}

@@ -118,8 +118,8 @@ Status blob_open(const uint8_t* bytes, size_t size, BlobView* out) {
   }
 
   const uint64_t expected[kNumSections] = {
-      uint64_t{d.count} * d.channels * d.height * d.width, d.count,
-      d.num_coarse ? d.count : 0, d.num_coarse ? d.num_fine : 0, 0, 0};
+      uint64_t{d.count} * d.channels * d.height * d.width, uint64_t{d.count},
+      d.num_coarse ? uint64_t{d.count} : 0u, d.num_coarse ? uint64_t{d.num_fine} : 0u, 0u, 0u};
   uint64_t offset[kNumSections], length[kNumSections];
   uint64_t previous_end = kBlobHeaderSize;
   for (int s = 0; s < kNumSections; ++s) {

@@ -154,6 +154,10 @@ Status checkpoint_load(Trainer* t, const uint8_t* bytes, size_t size, uint8_t* h
   }
   const uint32_t cursor = get32(bytes + off::kCursor);
   if (cursor > t->train.count) return Status::Error(Code::kCorruptData, "checkpoint position out of range");
+  // PCG's increment is always odd; an even one (e.g. zero) could make the shuffle loop forever.
+  if ((get64(bytes + off::kRngInc) & 1u) == 0) {
+    return Status::Error(Code::kCorruptData, "checkpoint PRNG state invalid");
+  }
   // Every index must be in range, or later steps would read outside the data set.
   const uint8_t* order_bytes = bytes + size - size_t{t->train.count} * sizeof(uint32_t);
   for (uint32_t i = 0; i < t->train.count; ++i) {

@@ -245,18 +245,20 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
   }
 
   md += "\n## Paired difference GC − no GC\n\n";
-  md += "Per seed, d = metric(with GC) − metric(without GC), in percentage points. Mean of d, its 95 % confidence interval (Student's t, n − 1 degrees of freedom) and the two-sided paired t-test p-value.\n\n";
+  md += "Per seed, d = metric(with GC) − metric(without GC): accuracies in percentage points, losses in nats. Mean of d, its 95 % confidence interval (Student's t, n − 1 degrees of freedom) and the two-sided paired t-test p-value.\n\n";
   md += "| optimizer | metric | n | mean d | 95 % CI | p |\n|---|---|---|---|---|---|\n";
   std::vector<PairedTest> top1_tests;
   for (const Group& g : groups) {
-    struct M { const char* name; double (*f)(const StudyRun*); };
-    for (M m : {M{"top-1", top1_of}, M{"top-5", top5_of}, M{"superclass top-1", coarse_of}}) {
+    struct M { const char* name; double (*f)(const StudyRun*); double scale; int digits; };
+    for (M m : {M{"top-1", top1_of, 100, 2}, M{"top-5", top5_of, 100, 2}, M{"superclass top-1", coarse_of, 100, 2},
+                M{"final train loss", train_loss_of, 1, 3}, M{"test loss", test_loss_of, 1, 3}}) {
       std::vector<double> with, without;
       paired(g, m.f, &with, &without);
       const PairedTest t = paired_t_test(with, without);
       if (m.f == top1_of) top1_tests.push_back(t);
-      md += fmt::format("| {} | {} | {} | {:+.2f} | {} | {} |\n", group_label(g), m.name, t.n, pct(t.mean_diff),
-                        t.valid ? fmt::format("{:+.2f} to {:+.2f}", pct(t.ci_low), pct(t.ci_high)) : "—",
+      md += fmt::format("| {} | {} | {} | {:+.{}f} | {} | {} |\n", group_label(g), m.name, t.n, m.scale * t.mean_diff,
+                        m.digits,
+                        t.valid ? fmt::format("{:+.{}f} to {:+.{}f}", m.scale * t.ci_low, m.digits, m.scale * t.ci_high, m.digits) : "—",
                         t.valid ? format_p(t.p) : "—");
     }
   }

@@ -19,8 +19,12 @@ std::string esc(const std::string& s) {
   return o;
 }
 
+// Enough decimals that neighbouring ticks differ (2.5 steps need one, 0.25 two).
 std::string tick_label(double v, double step) {
-  const int decimals = step >= 1 ? 0 : std::min(6, static_cast<int>(std::ceil(-std::log10(step))));
+  int decimals = 0;
+  while (decimals < 6 && std::fabs(step * std::pow(10.0, decimals) - std::round(step * std::pow(10.0, decimals))) > 1e-6) {
+    ++decimals;
+  }
   return fmt::format("{:.{}f}", v, decimals);
 }
 
@@ -47,7 +51,7 @@ std::vector<double> nice_ticks(double lo, double hi, int count) {
 std::string line_panels_svg(const std::string& title, const std::string& x_label,
                             const std::string& y_label, const std::vector<LinePanel>& panels,
                             int columns) {
-  const int pw = 330, ph = 240, top = 50, left = 20;
+  const int pw = 330, ph = 240, top = 56, left = 20;
   const int rows = (static_cast<int>(panels.size()) + columns - 1) / columns;
   const int width = left + columns * pw + 20, height = top + rows * ph + 40;
   std::string s = fmt::format(
@@ -55,6 +59,16 @@ std::string line_panels_svg(const std::string& title, const std::string& x_label
       "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       "<text x=\"{}\" y=\"28\" text-anchor=\"middle\" font-size=\"18\" {}>{}</text>\n",
       width, height, width, height, width / 2, kFont, esc(title));
+  // One legend for all panels (they share their series), under the title.
+  if (!panels.empty()) {
+    int lx = width / 2 - 90 * static_cast<int>(panels[0].series.size());
+    for (const auto& se : panels[0].series) {
+      s += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"40\" y2=\"40\" stroke=\"{}\" stroke-width=\"2\"{}/>"
+                       "<text x=\"{}\" y=\"44\" font-size=\"12\" {}>{}</text>\n",
+                       lx, lx + 26, se.color, se.dashed ? " stroke-dasharray=\"6,4\"" : "", lx + 32, kFont, esc(se.label));
+      lx += 180;
+    }
+  }
   for (size_t i = 0; i < panels.size(); ++i) {
     const LinePanel& p = panels[i];
     const int ox = left + static_cast<int>(i % columns) * pw, oy = top + static_cast<int>(i / columns) * ph;
@@ -97,7 +111,6 @@ std::string line_panels_svg(const std::string& title, const std::string& x_label
                      y0 + 32, kFont, esc(x_label));
     s += fmt::format("<text transform=\"translate({},{}) rotate(-90)\" text-anchor=\"middle\" font-size=\"11\" {}>{}</text>\n",
                      ox + 14, (y0 + y1) / 2, kFont, esc(y_label));
-    int legend_y = y1 + 14;
     for (const auto& se : p.series) {
       if (!se.lo.empty()) {
         std::string pts;
@@ -109,11 +122,6 @@ std::string line_panels_svg(const std::string& title, const std::string& x_label
       for (size_t k = 0; k < se.x.size(); ++k) pts += fmt::format("{:.1f},{:.1f} ", X(se.x[k]), Y(se.y[k]));
       s += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{}/>\n", pts, se.color,
                        se.dashed ? " stroke-dasharray=\"6,4\"" : "");
-      s += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"2\"{}/>"
-                       "<text x=\"{}\" y=\"{}\" font-size=\"11\" {}>{}</text>\n",
-                       x1 - 110, x1 - 88, legend_y - 4, legend_y - 4, se.color,
-                       se.dashed ? " stroke-dasharray=\"6,4\"" : "", x1 - 84, legend_y, kFont, esc(se.label));
-      legend_y += 15;
     }
   }
   return s + "</svg>\n";

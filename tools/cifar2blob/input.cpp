@@ -21,6 +21,12 @@ std::string base_name(const std::string& path) {
 
 namespace {
 
+// libarchive may report an error without a message: never build a string from null.
+std::string error_of(archive* a) {
+  const char* e = archive_error_string(a);
+  return e != nullptr ? e : "unknown libarchive error";
+}
+
 struct ArchiveReader {
   archive* a = archive_read_new();
   ~ArchiveReader() { archive_read_free(a); }
@@ -28,11 +34,14 @@ struct ArchiveReader {
 
 std::vector<uint8_t> read_data(archive* a, archive_entry* e, const std::string& origin) {
   std::vector<uint8_t> out;
-  if (e != nullptr && archive_entry_size_is_set(e)) out.reserve(static_cast<size_t>(archive_entry_size(e)));
+  // The size is only a hint from the (possibly corrupt) archive: never reserve more than 1 GiB on it.
+  if (e != nullptr && archive_entry_size_is_set(e) && archive_entry_size(e) > 0) {
+    out.reserve(static_cast<size_t>(std::min<la_int64_t>(archive_entry_size(e), la_int64_t{1} << 30)));
+  }
   uint8_t buf[1 << 16];
   while (true) {
     const la_ssize_t n = archive_read_data(a, buf, sizeof buf);
-    if (n < 0) fail(origin, std::string("corrupt or truncated compressed data: ") + archive_error_string(a));
+    if (n < 0) fail(origin, std::string("corrupt or truncated compressed data: ") + error_of(a));
     if (n == 0) break;
     out.insert(out.end(), buf, buf + n);
   }
@@ -69,7 +78,7 @@ std::vector<Entry> read_archive(const std::string& path, const WantFn& want) {
   archive_read_support_format_gnutar(r.a);
   archive_read_support_format_raw(r.a);
   if (archive_read_open_filename(r.a, path.c_str(), 1 << 20) != ARCHIVE_OK) {
-    fail(path, std::string("cannot read archive: ") + archive_error_string(r.a));
+    fail(path, std::string("cannot read archive: ") + error_of(r.a));
   }
   std::vector<Entry> entries;
   archive_entry* e = nullptr;
@@ -78,11 +87,12 @@ std::vector<Entry> read_archive(const std::string& path, const WantFn& want) {
     const int rc = archive_read_next_header(r.a, &e);
     if (rc == ARCHIVE_EOF) break;
     if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-      fail(path, std::string("corrupt archive: ") + archive_error_string(r.a));
+      fail(path, std::string("corrupt archive: ") + error_of(r.a));
     }
     any = true;
     const bool raw = archive_format(r.a) == ARCHIVE_FORMAT_RAW;
-    const std::string inner = raw ? base_name(path) : archive_entry_pathname(e);
+    const char* entry_path = archive_entry_pathname(e);
+    const std::string inner = raw ? base_name(path) : (entry_path != nullptr ? entry_path : "");
     if (!raw && archive_entry_filetype(e) != AE_IFREG) continue;
     const std::string name = base_name(inner);
     if (!want(name)) {
