@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "gctrain/host/thread_pool.hpp"
 #include "gctrain/trainer.hpp"
 #include "synthetic.hpp"
 
@@ -84,11 +85,14 @@ TEST_CASE("training steps, epochs and evaluation at default shapes allocate noth
     c.optimizer = kind;
     c.hp = optimizer_defaults(kind);
     c.gc = k % 2 == 0 ? GcMode::kGrad : GcMode::kUpdate;
+    c.threads = k < 3 ? 1 : 2;  // the last two optimizers run their products on a thread pool
+    gct::host::ThreadPool pool(c.threads);  // threads are created here, before counting starts
     MemoryPlan plan;
     REQUIRE(trainer_plan(c, data_shape_of(train.view), &plan).ok());
     testing::AlignedBuffer buffer(plan.total);
     Trainer t;
     REQUIRE(trainer_setup(&t, c, train.view, buffer.data, plan.total).ok());
+    trainer_set_runner(&t, pool.runner());
 
     long steps = 0;
     g_allocations = 0;

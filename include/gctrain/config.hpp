@@ -63,6 +63,9 @@ struct TrainConfig {
   OptimizerParams hp;
   GcMode gc = GcMode::kOff;
   uint64_t seed = 1;
+  // Row blocks each matrix product is split into, run concurrently by a TaskRunner (1..16).
+  // Results do not depend on it (see mlp.cpp); the arena holds one packing space per block.
+  uint32_t threads = 1;
 };
 
 // A default configuration: 3072-512-256-100, batch 128, SGD with its defaults, GC off.

@@ -20,6 +20,7 @@
 #include "gctrain/arena.hpp"
 #include "gctrain/config.hpp"
 #include "gctrain/gemm.hpp"
+#include "gctrain/parallel.hpp"
 #include "gctrain/rng.hpp"
 #include "gctrain/status.hpp"
 
@@ -41,11 +42,13 @@ struct Mlp {
   DenseLayer layer[kMaxLayers];
   float* act[kMaxLayers + 1] = {};
   float* scratch = nullptr;
-  GemmWorkspace gemm;
+  uint32_t threads = 1;
+  GemmWorkspace gemm[kMaxThreads];  // one packing space per column block
+  const TaskRunner* runner = nullptr;  // null: column blocks run one after another
 };
 
-// Carves parameters, gradients, activations, scratch and GEMM workspace from the arena.
-void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena);
+// Carves parameters, gradients, activations, scratch and GEMM workspace (per thread) from the arena.
+void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena, uint32_t threads = 1);
 // He (Kaiming) normal weights, std = sqrt(2 / fan_in); zero biases.
 void mlp_init_params(Mlp* mlp, Rng* rng);
 // act[0][0..rows) must hold the input; leaves logits in act[L]. rows <= batch.

@@ -70,6 +70,9 @@ struct Trainer {
 // `buffer` must be 64-byte aligned and at least plan.total bytes.
 Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& train, void* buffer,
                      size_t bytes);
+// Lets the trainer run column blocks of its products concurrently (config.threads > 1). The runner
+// must outlive the trainer. Without one, the blocks run one after another.
+void trainer_set_runner(Trainer* t, const TaskRunner* runner);
 // Shuffles the order (Fisher-Yates, deterministic) and rewinds the cursor.
 void trainer_begin_epoch(Trainer* t);
 bool trainer_epoch_done(const Trainer& t);

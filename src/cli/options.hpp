@@ -17,6 +17,7 @@ constexpr int kExitUsage = 2;
 struct ModelOptions {
   std::string layers = "3072,512,256,100";
   uint32_t batch = 128;
+  uint32_t threads = 1;
   void add_to(CLI::App* app);
 };
 

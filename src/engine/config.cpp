@@ -171,6 +171,9 @@ Status validate_train_config(const TrainConfig& c) {
   if (c.batch == 0 || c.batch > 65536) {
     return Status::Error(Code::kInvalidArgument, "batch size must be 1..65536, got %u", c.batch);
   }
+  if (c.threads == 0 || c.threads > 16) {
+    return Status::Error(Code::kInvalidArgument, "threads must be 1..16, got %u", c.threads);
+  }
   const OptimizerParams& p = c.hp;
   if (!(std::isfinite(p.lr) && p.lr > 0.0f)) {
     return Status::Error(Code::kInvalidArgument, "learning rate must be positive, got %g",

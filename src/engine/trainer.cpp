@@ -21,7 +21,7 @@ DataShape data_shape_of(const DatasetView& train) {
 // The single description of the arena layout, run by both the plan and the setup.
 static void trainer_layout(Trainer* t, const TrainConfig& config, const DataShape& shape,
                            Arena* arena) {
-  mlp_layout(&t->mlp, config.layers, config.batch, arena);
+  mlp_layout(&t->mlp, config.layers, config.batch, arena, config.threads);
   optimizer_layout(&t->opt, config.optimizer, t->mlp, arena);
   t->lut = arena_alloc_array<float>(arena, size_t{shape.channels} * 256, MemCategory::kInputBatch);
   t->batch_labels = arena_alloc_array<uint8_t>(arena, config.batch, MemCategory::kInputBatch);
@@ -97,6 +97,8 @@ Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& t
   t->steps = 0;
   return Status::Ok();
 }
+
+void trainer_set_runner(Trainer* t, const TaskRunner* runner) { t->mlp.runner = runner; }
 
 void trainer_begin_epoch(Trainer* t) {
   const uint32_t n = t->train.count;

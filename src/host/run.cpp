@@ -9,6 +9,7 @@
 
 #include "gctrain/checkpoint.hpp"
 #include "gctrain/host/atomic_file.hpp"
+#include "gctrain/host/thread_pool.hpp"
 
 namespace gct::host {
 namespace {
@@ -71,6 +72,11 @@ Status run_training(const TrainConfig& config, const DatasetView& full_train, co
   Trainer trainer;
   GCT_RETURN_IF_ERROR(trainer_setup(&trainer, config, train, arena.get(), bytes));
   result->arena_bytes = trainer.arena.used;
+  std::unique_ptr<ThreadPool> pool;
+  if (config.threads > 1) {
+    pool = std::make_unique<ThreadPool>(config.threads);
+    trainer_set_runner(&trainer, pool->runner());
+  }
 
   const bool checkpointing = !options.checkpoint_path.empty();
   std::vector<uint8_t> checkpoint_buffer(checkpointing ? checkpoint_size(trainer) : 0);

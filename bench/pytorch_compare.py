@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""Side-by-side epoch time and peak memory: gctrain against PyTorch on the CPU.
+
+Same MLP (3072-512-256-100, He-normal init), same batch size, optimizer and learning rate, same
+data (the blobs made by cifar2blob, read as uint8 and normalised per batch with the training
+split's per-channel statistics), same number of threads; one training epoch plus one evaluation
+pass over the test split per process, alternated R times. Each run is its own process, so peak
+resident memory (getrusage ru_maxrss of the child) is per framework.
+
+    bench/pytorch_compare.py --data out/cifar100 --gctrain build/src/cli/gctrain [--reps 3]
+        [--optimizer sgdm] [--threads 1] [--batch 128]
+
+Needs Debian's python3-torch (run with /usr/bin/python3). Prints which BLAS library PyTorch has
+mapped: the reference BLAS is ~20x slower than OpenBLAS and would make the comparison meaningless.
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import struct
+import subprocess
+import sys
+import time
+
+LR = {"sgd": 0.05, "sgdm": 0.01, "adagrad": 0.005, "rmsprop": 3e-4, "adam": 3e-4}
+
+
+def read_blob(path):
+    import numpy as np
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] != b"GCTBLOB1":
+        sys.exit(f"{path}: not a gctrain blob")
+    count, c, h, w = struct.unpack_from("<IHHH", data, 24)
+    mean = struct.unpack_from("<4f", data, 40)[:c]
+    std = struct.unpack_from("<4f", data, 56)[:c]
+    sections = [struct.unpack_from("<QQ", data, 80 + 16 * i) for i in range(6)]
+    pix_off, pix_len = sections[0]
+    fine_off, _ = sections[1]
+    pixels = np.frombuffer(data, dtype=np.uint8, count=pix_len, offset=pix_off).reshape(count, c * h * w)
+    labels = np.frombuffer(data, dtype=np.uint8, count=count, offset=fine_off)
+    return pixels, labels, mean, std, c
+
+
+def torch_child(args):
+    import numpy as np
+    import torch
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    xtr, ytr, mean, std, c = read_blob(os.path.join(args.data, "train.blob"))
+    xte, yte, _, _, _ = read_blob(os.path.join(args.data, "test.blob"))
+    xtr, ytr = torch.from_numpy(xtr.copy()), torch.from_numpy(ytr.astype(np.int64))
+    xte, yte = torch.from_numpy(xte.copy()), torch.from_numpy(yte.astype(np.int64))
+    plane = xtr.shape[1] // c
+    m = torch.tensor(mean, dtype=torch.float32).repeat_interleave(plane)
+    s = torch.tensor(std, dtype=torch.float32).repeat_interleave(plane)
+    model = torch.nn.Sequential(torch.nn.Linear(3072, 512), torch.nn.ReLU(), torch.nn.Linear(512, 256),
+                                torch.nn.ReLU(), torch.nn.Linear(256, 100))
+    for layer in model:
+        if isinstance(layer, torch.nn.Linear):
+            torch.nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            torch.nn.init.zeros_(layer.bias)
+    lr = LR[args.optimizer]
+    opt = {"sgd": lambda p: torch.optim.SGD(p, lr=lr),
+           "sgdm": lambda p: torch.optim.SGD(p, lr=lr, momentum=0.9),
+           "adagrad": lambda p: torch.optim.Adagrad(p, lr=lr),
+           "rmsprop": lambda p: torch.optim.RMSprop(p, lr=lr),
+           "adam": lambda p: torch.optim.Adam(p, lr=lr)}[args.optimizer](model.parameters())
+    loss_fn = torch.nn.CrossEntropyLoss()
+    start = time.perf_counter()
+    order = torch.randperm(xtr.shape[0])
+    for i in range(0, xtr.shape[0], args.batch):
+        idx = order[i:i + args.batch]
+        x = (xtr[idx].float() / 255.0 - m) / s
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), ytr[idx])
+        loss.backward()
+        opt.step()
+    train_seconds = time.perf_counter() - start
+    correct = 0
+    with torch.no_grad():
+        for i in range(0, xte.shape[0], args.batch):
+            x = (xte[i:i + args.batch].float() / 255.0 - m) / s
+            correct += (model(x).argmax(1) == yte[i:i + args.batch]).sum().item()
+    blas = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line.lower() or "lapack" in line.lower()})
+    print(json.dumps({"train_seconds": train_seconds, "top1": correct / xte.shape[0], "blas": blas}))
+
+
+def measured(cmd, env=None):
+    """Runs cmd in a child process; returns its peak resident memory in MiB."""
+    pid = os.fork()
+    if pid == 0:
+        os.execve(cmd[0], cmd, env or os.environ)
+    _, status, usage = os.wait4(pid, 0)
+    if status != 0:
+        sys.exit(f"failed: {' '.join(cmd)}")
+    return usage.ru_maxrss / 1024.0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--gctrain", default="build/src/cli/gctrain")
+    ap.add_argument("--optimizer", default="sgdm", choices=sorted(LR))
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        torch_child(args)
+        return
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads))
+    g_times, t_times, g_rss, t_rss = [], [], [], []
+    blas = None
+    for rep in range(args.reps):
+        out_path = f"/tmp/gct_compare_{os.getpid()}.json"
+        gcmd = ["/bin/sh", "-c", f"'{args.gctrain}' train --data '{args.data}' --optimizer {args.optimizer} "
+                f"--lr {LR[args.optimizer]} --batch {args.batch} --threads {args.threads} --epochs 1 --json -q > {out_path}"]
+        g_rss.append(measured(gcmd, env))
+        g = json.load(open(out_path))
+        g_times.append(g["train_seconds"])
+        tcmd = ["/usr/bin/python3", os.path.abspath(__file__), "--child", "--data", args.data, "--optimizer",
+                args.optimizer, "--threads", str(args.threads), "--batch", str(args.batch)]
+        t_rss.append(measured(["/bin/sh", "-c", " ".join(f"'{c}'" for c in tcmd) + f" > {out_path}"], env))
+        t = json.load(open(out_path))
+        t_times.append(t["train_seconds"])
+        blas = t["blas"]
+        os.unlink(out_path)
+        print(f"rep {rep + 1}: gctrain {g_times[-1]:.2f} s (top-1 {g['top1']:.3f}), "
+              f"PyTorch {t_times[-1]:.2f} s (top-1 {t['top1']:.3f})", flush=True)
+    gm, tm = statistics.median(g_times), statistics.median(t_times)
+    print(f"\n{args.optimizer}, batch {args.batch}, {args.threads} thread(s), one epoch of {args.data}, median of {args.reps}")
+    print(f"PyTorch BLAS libraries mapped: {', '.join(blas) or 'none found'}")
+    print(f"epoch time:  gctrain {gm:.2f} s   PyTorch {tm:.2f} s   ratio gctrain/PyTorch {gm / tm:.3f}")
+    print(f"peak RSS:    gctrain {max(g_rss):.0f} MiB   PyTorch {max(t_rss):.0f} MiB   ratio {max(g_rss) / max(t_rss):.3f}")
+
+
+if __name__ == "__main__":
+    main()
