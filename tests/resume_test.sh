@@ -51,7 +51,8 @@ echo "kill/resume: $TRIALS trials, $kills SIGKILLs, reference hash $ref"
 # SIGTERM: finishes the step, writes a checkpoint, exits 130; resuming completes identically.
 "$GCTRAIN" "${ARGS[@]}" --checkpoint "$T/term.ckpt" > "$T/term.json" 2>/dev/null &
 pid=$!
-sleep "$(awk -v t="$ref_seconds" 'BEGIN { printf "%.3f", t * 0.4 }')"
+# Signal once training is surely under way: after the first epoch's checkpoint appeared.
+for _ in $(seq 1 500); do [ -f "$T/term.ckpt" ] && break; sleep 0.01; done
 kill -TERM "$pid"
 wait "$pid"; rc=$?
 if [ "$rc" = 130 ] || [ "$rc" = 0 ]; then ok; else bad "SIGTERM exit code $rc"; fi
