@@ -51,7 +51,7 @@ struct StudyCommand {
   std::string data, out, optimizers = "sgd,sgdm,adagrad,rmsprop,adam", gc = "grad";
   std::string layers = "3072,512,256,100", layers_grid;
   std::vector<std::string> lr_overrides, lr_grids;
-  uint32_t seeds = 3, epochs = 10, batch = 128, subset = 0, jobs = 1;
+  uint32_t seeds = 3, epochs = 10, batch = 128, subset = 0, jobs = 1, threads = 1;
   uint64_t first_seed = 1;
   float weight_decay = 0;
   bool nesterov = false, plan_only = false, collect = false, quiet = false;
@@ -215,6 +215,7 @@ struct StudyCommand {
         const std::string name = fmt::format("{}/{}/seed{}", optimizer_name(job.optimizer), gc_mode_name(job.gc), job.seed);
         host::RunOptions options;
         options.stop = &stop;
+        options.threads = threads;
         options.on_step = [&, i, slot, name](const host::RunProgress& p) {
           std::lock_guard<std::mutex> lock(mutex);
           fraction[i] = (p.epoch - 1 + static_cast<double>(p.step) / p.steps) / p.epochs;
@@ -339,6 +340,7 @@ struct StudyCommand {
     const host::StudyJob& job = jobs_list[static_cast<size_t>(run_job)];
     host::RunOptions options;
     options.stop = &host::stop_requested();
+    options.threads = threads;
     options.on_epoch = [&](const host::EpochRecord& r) {
       progress.println(fmt::format("job {} {}/{}/seed{} epoch {} train loss {:.4f} test top-1 {:.2f}%", job.index,
                                    optimizer_name(job.optimizer), gc_mode_name(job.gc), job.seed, r.epoch,
@@ -380,6 +382,8 @@ Runner add_study_command(CLI::App* app) {
   sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(CLI::PositiveNumber);
   sub->add_option("--jobs,-j", cmd->jobs, "runs in parallel (threads, each with its own arena)")
       ->check(CLI::Range(1, 256))->capture_default_str();
+  sub->add_option("--threads", cmd->threads, "threads per run for its matrix products (results do not depend on it)")
+      ->check(CLI::Range(1, 16))->capture_default_str();
   sub->add_option("--lr", cmd->lr_overrides, "learning rate of one optimizer, e.g. --lr adam=3e-4 (repeatable)");
   sub->add_option("--lr-grid", cmd->lr_grids, "several learning rates, e.g. --lr-grid sgd=0.01,0.05 (repeatable)");
   sub->add_option("--weight-decay", cmd->weight_decay, "L2 weight decay for every optimizer")->check(CLI::NonNegativeNumber);

@@ -55,8 +55,10 @@ Status read_checkpoint(Trainer* t, HostState* hs, const std::string& path) {
 
 }  // namespace
 
-Status run_training(const TrainConfig& config, const DatasetView& full_train, const DatasetView* test,
+Status run_training(const TrainConfig& requested, const DatasetView& full_train, const DatasetView* test,
                     const RunOptions& options, RunResult* result) {
+  TrainConfig config = requested;
+  if (options.threads > 0) config.threads = options.threads;
   *result = RunResult{};
   result->config = config;
   DatasetView train = full_train;

@@ -50,6 +50,7 @@ struct RunProgress {
 struct RunOptions {
   uint32_t epochs = 1;
   uint32_t subset = 0;        // use only the first N training samples (0: all)
+  uint32_t threads = 0;       // if > 0, overrides config.threads (the study keeps it out of its plan)
   const std::atomic<bool>* stop = nullptr;  // checked after every step
   std::function<void(const RunProgress&)> on_step;       // called every step (keep it cheap)
   std::function<void(const EpochRecord&)> on_epoch;

@@ -1,0 +1,133 @@
+#!/bin/bash
+# Runs a small study on a real single-node Slurm cluster (munge + slurmctld + slurmd, configured in
+# a temporary folder) and proves that it equals the same study run in one process, metric for
+# metric except timings. Then cancels one array task midway, checks that collect reports it
+# missing, resubmits it and collects a complete result. The cluster is always shut down.
+# Needs root and Debian's slurm-wlm, slurmctld, slurmd, slurm-client, munge.
+#   tests/slurm_test.sh GCTRAIN CIFAR2BLOB MAKE_CIFAR100
+set -u
+GCTRAIN=$(realpath "$1") CIFAR2BLOB=$(realpath "$2") MAKE=$(realpath "$3")
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+T=$(mktemp -d /tmp/gct_slurm_XXXXXX)
+chmod 755 "$T"
+export SLURM_CONF="$T/slurm.conf"
+passed=0 failed=0
+ok()  { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+started=$(date +%s.%N)
+
+cleanup() {
+  scontrol shutdown >/dev/null 2>&1
+  sleep 1
+  [ -f "$T/munged.pid" ] && kill "$(cat "$T/munged.pid")" 2>/dev/null
+  pkill -f "slurmd -f $SLURM_CONF" 2>/dev/null
+  pkill -f "slurmctld -c -f $SLURM_CONF" 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+
+# --- start munge and a one-node cluster (ENGINEERING.md §6)
+mkdir -p "$T/munge" /run/munge "$T/spool/ctld" "$T/spool/d" "$T/log"
+chown munge:munge /run/munge "$T/munge" 2>/dev/null
+[ -f /etc/munge/munge.key ] || { echo "munge key missing"; exit 1; }
+sudo_munge() { if command -v runuser >/dev/null; then runuser -u munge -- "$@"; else su munge -s /bin/sh -c "$*"; fi; }
+sudo_munge /usr/sbin/munged --pid-file="$T/munge/munged.pid" --log-file="$T/munge/munged.log" \
+  --seed-file="$T/munge/munged.seed" --socket=/run/munge/munge.socket.2 || { echo "munged failed"; exit 1; }
+cp "$T/munge/munged.pid" "$T/munged.pid" 2>/dev/null
+munge -n | unmunge >/dev/null || { echo "munge does not work"; exit 1; }
+host=$(hostname)
+node=$(slurmd -C | head -1)
+cat > "$SLURM_CONF" <<CONF
+ClusterName=gctrain-test
+SlurmctldHost=$host
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+StateSaveLocation=$T/spool/ctld
+SlurmdSpoolDir=$T/spool/d
+SlurmctldPidFile=$T/slurmctld.pid
+SlurmdPidFile=$T/slurmd.pid
+SlurmctldLogFile=$T/log/slurmctld.log
+SlurmdLogFile=$T/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+ReturnToService=2
+SchedulerParameters=batch_sched_delay=0
+MailProg=/bin/true
+$node
+PartitionName=main Nodes=$host Default=YES MaxTime=INFINITE State=UP
+CONF
+slurmctld -c -f "$SLURM_CONF" || { echo "slurmctld failed"; exit 1; }
+slurmd -f "$SLURM_CONF" || { echo "slurmd failed"; exit 1; }
+for _ in $(seq 1 100); do [ "$(sinfo -h -o %t 2>/dev/null)" = idle ] && break; sleep 0.2; done
+[ "$(sinfo -h -o %t)" = idle ] && ok || { bad "cluster not idle: $(sinfo 2>&1)"; exit 1; }
+echo "cluster up in $(awk -v a="$(date +%s.%N)" -v b="$started" 'BEGIN { printf "%.1f", a - b }') s"
+
+# --- data and the study plan: 2 optimizers x 2 GC modes x 2 seeds = 8 runs
+mkdir -p "$T/src"
+"$MAKE" "$T/src" 2000 200 >/dev/null && "$CIFAR2BLOB" -q "$T/src" "$T/data" || { bad "data"; exit 1; }
+STUDY=(study --data "$T/data" --layers 3072,128,100 --optimizers sgdm,adam --seeds 2 --epochs 3 --batch 64)
+"$GCTRAIN" "${STUDY[@]}" --out "$T/cluster" --plan-only >/dev/null && ok || bad "plan-only"
+[ "$(grep -vc '^#' "$T/cluster/jobs.tsv")" = 8 ] && ok || bad "jobs.tsv should list 8 runs"
+
+wait_for() {  # job id: poll squeue until the array is gone
+  for _ in $(seq 1 1200); do
+    [ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return 0
+    sleep 0.25
+  done
+  return 1
+}
+
+# --- submit the array; cancel task 5 while it runs
+t0=$(date +%s.%N)
+job=$("$HERE/tools/slurm/submit.sh" "$T/cluster") && ok || { bad "submit: $job"; exit 1; }
+cancelled=0
+for _ in $(seq 1 800); do
+  state=$(squeue -h -j "${job}_5" -o %T 2>/dev/null)
+  if [ "$state" = RUNNING ]; then sleep 0.3; scancel "${job}_5" && cancelled=1; break; fi
+  [ -f "$T/cluster/runs/5.json" ] && break
+  sleep 0.05
+done
+wait_for "$job" && ok || bad "array did not finish"
+t1=$(date +%s.%N)
+[ "$cancelled" = 1 ] && ok || bad "could not catch task 5 running"
+out=$("$GCTRAIN" study --out "$T/cluster" --collect -q 2>&1); rc=$?
+[ "$rc" = 3 ] && grep -q -- "--run-job 5" <<<"$out" && ok || bad "collect should report run 5 missing (rc $rc): $out"
+[ ! -f "$T/cluster/runs/5.json" ] && ok || bad "a cancelled task left a result"
+
+# --- resubmit only what is missing, then collect a complete study
+job2=$("$HERE/tools/slurm/submit.sh" "$T/cluster" --missing) && ok || bad "resubmit"
+wait_for "$job2" && ok || bad "resubmitted task did not finish"
+"$GCTRAIN" study --out "$T/cluster" --collect -q >/dev/null && ok || bad "collect after resubmit"
+[ "$(wc -l < "$T/cluster/results.csv")" = 9 ] && ok || bad "results.csv incomplete"
+
+# --- the same study in one process, and the comparison
+l0=$(date +%s.%N)
+"$GCTRAIN" "${STUDY[@]}" --out "$T/local" --jobs 2 -q >/dev/null && ok || bad "local study"
+l1=$(date +%s.%N)
+strip() {  # drop timing columns by name
+  awk -F, -v drop="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if (index("," drop ",", "," $i ",")) skip[i] = 1 }
+    { line = ""; for (i = 1; i <= NF; i++) if (!skip[i]) line = line $i ","; print line }' "$1"
+}
+if diff <(strip "$T/cluster/results.csv" train_seconds,seconds_per_epoch) \
+        <(strip "$T/local/results.csv" train_seconds,seconds_per_epoch) >/dev/null; then ok
+else bad "cluster and local results.csv differ"; diff <(strip "$T/cluster/results.csv" train_seconds,seconds_per_epoch) <(strip "$T/local/results.csv" train_seconds,seconds_per_epoch) | head; fi
+if diff <(strip "$T/cluster/epochs.csv" seconds) <(strip "$T/local/epochs.csv" seconds) >/dev/null; then ok
+else bad "cluster and local epochs.csv differ"; fi
+grep -q "Paired difference" "$T/cluster/report.md" && ok || bad "cluster report"
+
+# --- GNU parallel recipe from the README, on the same plan
+"$GCTRAIN" "${STUDY[@]}" --out "$T/parallel" --plan-only >/dev/null
+tail -n +2 "$T/parallel/jobs.tsv" | cut -f7 | parallel -j2 --joblog "$T/parallel/joblog.txt" >/dev/null 2>&1 && ok || bad "GNU parallel run"
+"$GCTRAIN" study --out "$T/parallel" --collect -q >/dev/null && ok || bad "collect after parallel"
+diff <(strip "$T/parallel/results.csv" train_seconds,seconds_per_epoch) <(strip "$T/local/results.csv" train_seconds,seconds_per_epoch) >/dev/null && ok || bad "parallel and local differ"
+
+printf 'wall time: cluster array %.1f s (8 runs, 2 at a time, task 5 cancelled), local --jobs 2 %.1f s; whole test %.1f s\n' \
+  "$(awk -v a="$t1" -v b="$t0" 'BEGIN { print a - b }')" "$(awk -v a="$l1" -v b="$l0" 'BEGIN { print a - b }')" \
+  "$(awk -v a="$(date +%s.%N)" -v b="$started" 'BEGIN { print a - b }')"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
