@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -246,4 +247,32 @@ TEST_CASE("interleaved and planar layouts normalise the same pixels identically"
         const float expect = (planar.pixels[i * 12 + c * 4 + p] / 255.0f - planar.view.mean[c]) / planar.view.stddev[c];
         CHECK(pv == doctest::Approx(expect));
       }
+}
+
+#include "gctrain/plan_bound.hpp"
+
+TEST_CASE("the compile-time arena bound covers the plan") {
+  static_assert(trainer_arena_bound(std::array<uint32_t, 3>{64, 32, 10}.data(), 3, 16, OptimizerKind::kAdam, 1, 500) > 0);
+  for (auto kind : {OptimizerKind::kSgd, OptimizerKind::kRmsprop, OptimizerKind::kAdam}) {
+    CHECK(plan_detail::state_buffers(kind) == optimizer_state_buffers(kind));
+    for (auto sizes : {std::vector<uint32_t>{64, 32, 10}, std::vector<uint32_t>{3072, 512, 256, 100},
+                       std::vector<uint32_t>{256, 7, 3}, std::vector<uint32_t>{10, 300, 200, 100, 5}}) {
+      for (uint32_t batch : {1u, 16u, 128u}) {
+        for (uint32_t threads : {1u, 3u}) {
+          TrainConfig c;
+          c.layers.count = 0;
+          for (uint32_t s : sizes) c.layers.size[c.layers.count++] = s;
+          c.batch = batch;
+          c.optimizer = kind;
+          c.hp = optimizer_defaults(kind);
+          c.threads = threads;
+          DataShape shape{1, sizes[0], 777, static_cast<uint16_t>(sizes.back())};
+          MemoryPlan plan;
+          REQUIRE(trainer_plan(c, shape, &plan).ok());
+          const size_t bound = trainer_arena_bound(sizes.data(), static_cast<int>(sizes.size()), batch, kind, 1, 777, threads);
+          CHECK(bound >= plan.total);
+        }
+      }
+    }
+  }
 }

@@ -12,7 +12,9 @@
 #include <cstdlib>
 #include <new>
 
+#ifndef GCT_NO_HOST
 #include "gctrain/host/thread_pool.hpp"
+#endif
 #include "gctrain/trainer.hpp"
 #include "synthetic.hpp"
 
@@ -85,14 +87,18 @@ TEST_CASE("training steps, epochs and evaluation at default shapes allocate noth
     c.optimizer = kind;
     c.hp = optimizer_defaults(kind);
     c.gc = k % 2 == 0 ? GcMode::kGrad : GcMode::kUpdate;
+#ifndef GCT_NO_HOST
     c.threads = k < 3 ? 1 : 2;  // the last two optimizers run their products on a thread pool
     gct::host::ThreadPool pool(c.threads);  // threads are created here, before counting starts
+#endif
     MemoryPlan plan;
     REQUIRE(trainer_plan(c, data_shape_of(train.view), &plan).ok());
     testing::AlignedBuffer buffer(plan.total);
     Trainer t;
     REQUIRE(trainer_setup(&t, c, train.view, buffer.data, plan.total).ok());
+#ifndef GCT_NO_HOST
     trainer_set_runner(&t, pool.runner());
+#endif
 
     long steps = 0;
     g_allocations = 0;

@@ -77,8 +77,12 @@ ConvertSummary convert(const ConvertOptions& o) {
     }
     if (o.c_array) {
       const std::vector<uint8_t> blob = gct::host::build_blob(*p.set, meta);
-      const std::string src = c_array_source(blob, o.c_name_prefix + "_" + p.name + "_blob");
+      const std::string name = o.c_name_prefix + "_" + p.name + "_blob";
+      const std::string src = c_array_source(blob, name);
       write_atomic(o.outdir + "/" + p.name + "_blob.c", src.data(), src.size());
+      const std::string header = c_array_header(
+          name, blob.size(), CArrayShape{p.set->count(), p.set->channels, p.set->height, p.set->width, data.num_fine});
+      write_atomic(o.outdir + "/" + p.name + "_blob.h", header.data(), header.size());
     }
     summary.splits.push_back({path, p.set->count(), bytes});
     // Free the split early: the full CIFAR-100 training set is 150 MB.

@@ -1,0 +1,81 @@
+// A compile-time upper bound of trainer_plan(), so firmware can size a static arena:
+//
+//   constexpr uint32_t kSizes[] = {64, 32, 10};
+//   constexpr size_t kArena = gct::trainer_arena_bound(kSizes, 3, 16, gct::OptimizerKind::kAdam, 1, 500);
+//   static_assert(kArena + kStack <= kBoardRam, "model does not fit the board");
+//   alignas(64) static uint8_t arena[kArena];
+//
+// It replays the layout of trainer.cpp with one difference: the GEMM packing blocks, whose exact
+// size depends on cache sizes known only at run time, are bounded by whole panels (kc <= k,
+// mc <= n, nc <= m). Everything else is exact, and a test checks bound >= plan for many shapes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "gctrain/config.hpp"
+
+namespace gct {
+
+namespace plan_detail {
+
+constexpr size_t alloc(size_t used, size_t bytes) { return (used + 63) / 64 * 64 + bytes; }
+constexpr size_t max(size_t a, size_t b) { return a > b ? a : b; }
+constexpr int state_buffers(OptimizerKind kind) {
+  return kind == OptimizerKind::kSgd ? 0 : (kind == OptimizerKind::kAdam ? 2 : 1);
+}
+
+}  // namespace plan_detail
+
+constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t batch,
+                                     OptimizerKind optimizer, uint32_t channels,
+                                     uint32_t train_count, uint32_t threads = 1) {
+  using plan_detail::alloc;
+  using plan_detail::max;
+  size_t u = 0;
+  const int layers = count - 1;
+  for (int pass = 0; pass < 2; ++pass) {  // parameters, then gradients
+    for (int l = 0; l < layers; ++l) {
+      u = alloc(u, size_t{sizes[l + 1]} * sizes[l] * 4);
+      u = alloc(u, size_t{sizes[l + 1]} * 4);
+    }
+  }
+  u = alloc(u, size_t{batch} * sizes[0] * 4);
+  size_t widest_hidden = 0;
+  for (int l = 1; l <= layers; ++l) {
+    u = alloc(u, size_t{batch} * sizes[l] * 4);
+    if (l < layers) widest_hidden = max(widest_hidden, sizes[l]);
+  }
+  u = alloc(u, size_t{batch} * widest_hidden * 4);
+  size_t block_a = 0, block_b = 0;  // floats; C[m x n] += A[m x k] B[k x n] needs <= k*n and k*m
+  for (int l = 0; l < layers; ++l) {
+    const size_t in = sizes[l], out = sizes[l + 1];
+    block_a = max(block_a, in * out);      // forward: m = batch, n = out, k = in
+    block_b = max(block_b, in * batch);
+    block_a = max(block_a, batch * in);    // weight gradient: m = out, n = in, k = batch
+    block_b = max(block_b, batch * out);
+    if (l > 0) {
+      block_a = max(block_a, out * in);    // input gradient: m = batch, n = in, k = out
+      block_b = max(block_b, out * batch);
+    }
+  }
+  for (uint32_t t = 0; t < (threads < 1 ? 1 : threads); ++t) {
+    u = alloc(u, block_a * 4);
+    u = alloc(u, block_b * 4);
+  }
+  size_t widest = 0;
+  for (int l = 0; l < layers; ++l) {
+    for (int k = 0; k < plan_detail::state_buffers(optimizer); ++k) {
+      u = alloc(u, size_t{sizes[l + 1]} * sizes[l] * 4);
+      u = alloc(u, size_t{sizes[l + 1]} * 4);
+    }
+    widest = max(widest, max(sizes[l], sizes[l + 1]));
+  }
+  u = alloc(u, widest * 4);
+  u = alloc(u, size_t{channels} * 256 * 4);
+  u = alloc(u, batch);
+  u = alloc(u, size_t{train_count} * 4);
+  return u;
+}
+
+}  // namespace gct
