@@ -29,7 +29,7 @@ enum class MemCategory : uint8_t {
   kOptimizerState,   // momentum buffer, accumulators, moments
   kActivations,      // per-layer outputs (reused as their gradients in backward)
   kScratch,          // one backward buffer and one row buffer for GC/optimizer passes
-  kInputBatch,       // normalised float batch and the uint8->float lookup table
+  kInputBatch,       // normalised float batch, per-channel scale/offset, batch labels
   kIndices,          // shuffle order of the training set
   kGemmWorkspace,    // packing buffers of the matrix products
   kCount

@@ -72,7 +72,7 @@ constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t 
     widest = max(widest, max(sizes[l], sizes[l + 1]));
   }
   u = alloc(u, widest * 4);
-  u = alloc(u, size_t{channels} * 256 * 4);
+  u = alloc(u, size_t{channels} * 2 * 4);
   u = alloc(u, batch);
   u = alloc(u, size_t{train_count} * 4);
   return u;

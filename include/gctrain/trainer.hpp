@@ -8,7 +8,7 @@
 //   trainer_evaluate(&t, test_view, &result);
 //
 // Arena order (each piece 64-byte aligned): W,b of every layer | dW,db | input batch | activations |
-// backward scratch | GEMM packing space | optimizer state | optimizer row | uint8->float table |
+// backward scratch | GEMM packing space | optimizer state | optimizer row | normalisation |
 // batch labels | shuffle order. trainer_plan() replays exactly this layout in a counting arena,
 // so setup uses exactly plan.total bytes.
 //
@@ -57,7 +57,7 @@ struct Trainer {
   Mlp mlp;
   OptimizerState opt;
   DatasetView train;
-  float* lut = nullptr;            // [channels x 256] normalised value of each byte
+  float* norm = nullptr;           // [channels x 2] scale and offset: x = byte * scale + offset
   uint8_t* batch_labels = nullptr; // [batch]
   uint32_t* order = nullptr;       // [train.count] permutation of the training set
   Rng shuffle_rng;

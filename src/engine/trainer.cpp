@@ -23,7 +23,7 @@ static void trainer_layout(Trainer* t, const TrainConfig& config, const DataShap
                            Arena* arena) {
   mlp_layout(&t->mlp, config.layers, config.batch, arena, config.threads);
   optimizer_layout(&t->opt, config.optimizer, t->mlp, arena);
-  t->lut = arena_alloc_array<float>(arena, size_t{shape.channels} * 256, MemCategory::kInputBatch);
+  t->norm = arena_alloc_array<float>(arena, size_t{shape.channels} * 2, MemCategory::kInputBatch);
   t->batch_labels = arena_alloc_array<uint8_t>(arena, config.batch, MemCategory::kInputBatch);
   t->order = arena_alloc_array<uint32_t>(arena, shape.train_count, MemCategory::kIndices);
 }
@@ -79,12 +79,12 @@ Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& t
   t->config = config;
   t->train = train;
 
+  // x = (v / 255 - mean) / std = v * scale + offset: one multiply-add per pixel, which vectorises
+  // (a 256-entry table lookup per pixel does not, and cost 8 % of a step).
   for (int c = 0; c < train.channels; ++c) {
-    const float mean = train.mean[c];
     const float inv_std = 1.0f / train.stddev[c];
-    for (int v = 0; v < 256; ++v) {
-      t->lut[c * 256 + v] = (static_cast<float>(v) / 255.0f - mean) * inv_std;
-    }
+    t->norm[2 * c] = inv_std / 255.0f;
+    t->norm[2 * c + 1] = -train.mean[c] * inv_std;
   }
   Rng init_rng;
   rng_seed(&init_rng, config.seed, RngStream::kInit);
@@ -130,15 +130,15 @@ void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* ind
     float* dst = dst_base + size_t{r} * d;
     if (data.layout == PixelLayout::kPlanar) {
       for (uint32_t c = 0; c < channels; ++c) {
-        const float* lut = t->lut + c * 256;
+        const float scale = t->norm[2 * c], offset = t->norm[2 * c + 1];
         const uint8_t* s = src + size_t{c} * plane;
         float* o = dst + size_t{c} * plane;
-        for (uint32_t i = 0; i < plane; ++i) o[i] = lut[s[i]];
+        for (uint32_t i = 0; i < plane; ++i) o[i] = static_cast<float>(s[i]) * scale + offset;
       }
     } else {
       for (uint32_t p = 0; p < plane; ++p) {
         for (uint32_t c = 0; c < channels; ++c) {
-          dst[p * channels + c] = t->lut[c * 256 + src[p * channels + c]];
+          dst[p * channels + c] = static_cast<float>(src[p * channels + c]) * t->norm[2 * c] + t->norm[2 * c + 1];
         }
       }
     }
