@@ -7,36 +7,9 @@
 
 #include "gctrain/checkpoint.hpp"
 #include "gctrain/crc32.hpp"
+#include "fixture.hpp"
 
 namespace {
-
-struct Fixture {
-  std::vector<uint8_t> pixels = std::vector<uint8_t>(40 * 16, 7), labels = std::vector<uint8_t>(40, 1);
-  gct::DatasetView data;
-  gct::Trainer trainer;
-  void* arena = nullptr;
-  Fixture() {
-    for (size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<uint8_t>(i % 3);
-    data.pixels = pixels.data();
-    data.fine = labels.data();
-    data.count = 40;
-    data.channels = 1;
-    data.height = 4;
-    data.width = 4;
-    data.num_fine = 3;
-    data.mean[0] = 0.5f;
-    data.stddev[0] = 0.2f;
-    gct::TrainConfig c;
-    (void)gct::parse_layer_sizes("16,5,3", &c.layers);
-    c.batch = 8;
-    c.optimizer = gct::OptimizerKind::kAdam;
-    c.hp = gct::optimizer_defaults(c.optimizer);
-    gct::MemoryPlan plan;
-    (void)gct::trainer_plan(c, gct::data_shape_of(data), &plan);
-    arena = std::aligned_alloc(64, (plan.total + 63) / 64 * 64);
-    if (!gct::trainer_setup(&trainer, c, data, arena, plan.total).ok()) std::abort();
-  }
-};
 
 void put32(uint8_t* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
@@ -61,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 namespace {
 
 int load(const uint8_t* data, size_t size) {
-  static Fixture f;
+  static fuzzing::TrainerFixture f;
   const uint32_t before = gct::trainer_parameters_crc32(f.trainer);
   if (!gct::checkpoint_load(&f.trainer, data, size, nullptr).ok()) {
     if (gct::trainer_parameters_crc32(f.trainer) != before) std::abort();  // half-loaded

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "fixture.hpp"
 #include "gctrain/checkpoint.hpp"
 #include "gctrain/host/blob_writer.hpp"
 
@@ -37,27 +38,9 @@ int main(int argc, char** argv) {
   meta.stddev[0] = 0.2f;
   write(dir + "/blob_fuzz/seed", gct::host::build_blob(set, meta));
 
-  // The checkpoint fuzzer's fixture: 16-5-3, batch 8, Adam, 40 samples.
-  gct::DatasetView data;
-  data.pixels = set.pixels.data();
-  data.fine = set.fine.data();
-  data.count = 40;
-  data.channels = 1;
-  data.height = 4;
-  data.width = 4;
-  data.num_fine = 3;
-  data.mean[0] = 0.5f;
-  data.stddev[0] = 0.2f;
-  gct::TrainConfig c;
-  (void)gct::parse_layer_sizes("16,5,3", &c.layers);
-  c.batch = 8;
-  c.optimizer = gct::OptimizerKind::kAdam;
-  c.hp = gct::optimizer_defaults(c.optimizer);
-  gct::MemoryPlan plan;
-  (void)gct::trainer_plan(c, gct::data_shape_of(data), &plan);
-  void* arena = std::aligned_alloc(64, (plan.total + 63) / 64 * 64);
-  gct::Trainer t;
-  if (!gct::trainer_setup(&t, c, data, arena, plan.total).ok()) return 1;
+  // The checkpoint fuzzer's own fixture, one step in.
+  fuzzing::TrainerFixture fixture;
+  gct::Trainer& t = fixture.trainer;
   gct::trainer_begin_epoch(&t);
   gct::StepResult r;
   (void)gct::trainer_step(&t, &r);
@@ -89,6 +72,5 @@ int main(int argc, char** argv) {
   archive_entry_free(e);
   archive_write_close(a);
   archive_write_free(a);
-  std::free(arena);
   return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "gctrain/host/atomic_file.hpp"
 #include "gctrain/host/study.hpp"
+#include "hyperparameters_json.hpp"
 
 namespace gct::host {
 
@@ -47,7 +48,6 @@ std::string run_json(const StudyJob& job, const RunResult& r) {
                           {"seconds", e.seconds},
                           {"eval_seconds", e.eval_seconds}});
   }
-  const OptimizerParams& p = job.hp;
   json j{{"format", "gctrain-run"},
          {"version", 1},
          {"job", job.index},
@@ -56,10 +56,7 @@ std::string run_json(const StudyJob& job, const RunResult& r) {
          {"seed", job.seed},
          {"layers", job.layers},
          {"batch", r.config.batch},
-         {"hyperparameters",
-          {{"lr", p.lr}, {"momentum", p.momentum}, {"nesterov", p.nesterov}, {"alpha", p.alpha},
-           {"beta1", p.beta1}, {"beta2", p.beta2}, {"eps", p.eps},
-           {"initial_accumulator", p.initial_accumulator}, {"weight_decay", p.weight_decay}}},
+         {"hyperparameters", hyperparameters_to_json(job.hp)},
          {"train_samples", r.train_samples},
          {"arena_bytes", r.arena_bytes},
          {"train_seconds", r.train_seconds},
@@ -81,17 +78,7 @@ Status parse_run_json(const std::string& text, StudyRun* run) {
     }
     r.job.seed = j.at("seed").get<uint64_t>();
     r.job.layers = j.at("layers").get<std::string>();
-    const json& h = j.at("hyperparameters");
-    OptimizerParams& p = r.job.hp;
-    p.lr = h.at("lr").get<float>();
-    p.momentum = h.at("momentum").get<float>();
-    p.nesterov = h.at("nesterov").get<bool>();
-    p.alpha = h.at("alpha").get<float>();
-    p.beta1 = h.at("beta1").get<float>();
-    p.beta2 = h.at("beta2").get<float>();
-    p.eps = h.at("eps").get<float>();
-    p.initial_accumulator = h.at("initial_accumulator").get<float>();
-    p.weight_decay = h.at("weight_decay").get<float>();
+    r.job.hp = hyperparameters_from_json(j.at("hyperparameters"));
     RunResult& res = r.result;
     res.config.batch = j.at("batch").get<uint32_t>();
     res.train_samples = j.at("train_samples").get<uint32_t>();

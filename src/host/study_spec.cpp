@@ -12,6 +12,7 @@
 
 #include "gctrain/host/atomic_file.hpp"
 #include "gctrain/host/study.hpp"
+#include "hyperparameters_json.hpp"
 
 namespace gct::host {
 
@@ -52,32 +53,11 @@ TrainConfig job_config(const StudySpec& spec, const StudyJob& job) {
   return c;
 }
 
-static json hp_json(const OptimizerParams& p) {
-  return json{{"lr", p.lr},       {"momentum", p.momentum}, {"nesterov", p.nesterov},
-              {"alpha", p.alpha}, {"beta1", p.beta1},       {"beta2", p.beta2},
-              {"eps", p.eps},     {"initial_accumulator", p.initial_accumulator},
-              {"weight_decay", p.weight_decay}};
-}
-
-static OptimizerParams hp_from(const json& j) {
-  OptimizerParams p;
-  p.lr = j.at("lr").get<float>();
-  p.momentum = j.at("momentum").get<float>();
-  p.nesterov = j.at("nesterov").get<bool>();
-  p.alpha = j.at("alpha").get<float>();
-  p.beta1 = j.at("beta1").get<float>();
-  p.beta2 = j.at("beta2").get<float>();
-  p.eps = j.at("eps").get<float>();
-  p.initial_accumulator = j.at("initial_accumulator").get<float>();
-  p.weight_decay = j.at("weight_decay").get<float>();
-  return p;
-}
-
 std::string study_spec_json(const StudySpec& spec) {
   json opts = json::array();
   for (size_t o = 0; o < spec.optimizers.size(); ++o) {
     opts.push_back(json{{"name", optimizer_name(spec.optimizers[o])},
-                        {"hyperparameters", hp_json(spec.hp[o])},
+                        {"hyperparameters", hyperparameters_to_json(spec.hp[o])},
                         {"lr_grid", spec.lr_grid[o]}});
   }
   json j{{"format", "gctrain-study"}, {"version", 1},
@@ -103,7 +83,7 @@ Status parse_study_spec(const std::string& text, StudySpec* out) {
         return Status::Error(Code::kCorruptData, "unknown optimizer in study.json");
       }
       s.optimizers.push_back(k);
-      s.hp.push_back(hp_from(o.at("hyperparameters")));
+      s.hp.push_back(hyperparameters_from_json(o.at("hyperparameters")));
       s.lr_grid.push_back(o.at("lr_grid").get<std::vector<float>>());
     }
     if (!parse_gc_mode(j.at("gc").get<std::string>().c_str(), &s.gc_mode) || s.gc_mode == GcMode::kOff) {
