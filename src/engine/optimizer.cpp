@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "finite.hpp"
 #include "gctrain/gc.hpp"
 #include "optim/rules.hpp"
 
@@ -65,18 +66,6 @@ static optim::RowRule rule_for(OptimizerKind kind) {
 }
 
 // Updates a [rows x cols] parameter from its gradient; `centre` selects GC for this tensor.
-// True if any of the n values is NaN or infinite: all exponent bits set. Integer operations with no
-// carried dependency, so the loop vectorises; the row is in L1 when this runs.
-static bool any_non_finite(const float* x, uint32_t n) {
-  uint32_t bad = 0;
-  for (uint32_t j = 0; j < n; ++j) {
-    uint32_t bits;
-    std::memcpy(&bits, x + j, sizeof bits);
-    bad |= static_cast<uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
-  }
-  return bad != 0;
-}
-
 // Returns 0 if all is finite, 1 if a gradient, 2 if an updated parameter is NaN or infinite.
 // Only the updated row is checked on the fast path: a non-finite gradient makes it non-finite too,
 // and then the (untouched) gradient row tells which of the two went bad first.

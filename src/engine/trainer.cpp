@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "finite.hpp"
 #include "gctrain/crc32.hpp"
 #include "gctrain/loss.hpp"
 
@@ -164,10 +165,7 @@ Status trainer_step(Trainer* t, StepResult* result) {
     int bad_layer = 0;
     for (int l = 0; l < t->mlp.num_layers && bad_layer == 0; ++l) {
       const DenseLayer& d = t->mlp.layer[l];
-      float probe = 0.0f;
-      for (size_t i = 0; i < size_t{d.out} * d.in; ++i) probe += d.w[i] * 0.0f;
-      for (uint32_t i = 0; i < d.out; ++i) probe += d.b[i] * 0.0f;
-      if (probe != 0.0f) bad_layer = l + 1;
+      if (any_non_finite(d.w, uint64_t{d.out} * d.in) || any_non_finite(d.b, d.out)) bad_layer = l + 1;
     }
     char where[64] = "";
     if (bad_layer) std::snprintf(where, sizeof where, " (layer %d parameters are not finite)", bad_layer);

@@ -13,6 +13,7 @@
 #include "gctrain/host/stats.hpp"
 #include "gctrain/host/study.hpp"
 #include "gctrain/host/svg_plot.hpp"
+#include "text_file.hpp"
 
 namespace gct::host {
 namespace {
@@ -27,7 +28,6 @@ struct Group {
   std::map<uint64_t, const StudyRun*> off, on;  // by seed
 };
 
-const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"};
 
 double pct(double v) { return 100.0 * v; }
 
@@ -109,16 +109,13 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
   runs.reserve(jobs.size());
   missing->clear();
   for (const StudyJob& job : jobs) {
-    std::ifstream in(run_path(outdir, job.index));
+    std::string text;
     StudyRun run;
-    if (in) {
-      std::stringstream ss;
-      ss << in.rdbuf();
-      if (parse_run_json(ss.str(), &run).ok() && run.job.index == job.index && !run.result.epochs.empty()) {
-        run.job = job;  // the plan is authoritative for the job's identity
-        runs.push_back(run);
-        continue;
-      }
+    if (read_text_file(run_path(outdir, job.index), &text) && parse_run_json(text, &run).ok() &&
+        run.job.index == job.index && !run.result.epochs.empty()) {
+      run.job = job;  // the plan is authoritative for the job's identity
+      runs.push_back(run);
+      continue;
     }
     missing->push_back(job.index);
   }

@@ -7,6 +7,7 @@
 #include "gctrain/host/atomic_file.hpp"
 #include "gctrain/host/study.hpp"
 #include "hyperparameters_json.hpp"
+#include "text_file.hpp"
 
 namespace gct::host {
 
@@ -16,19 +17,11 @@ std::string run_path(const std::string& outdir, uint32_t index) {
   return outdir + "/runs/" + std::to_string(index) + ".json";
 }
 
-static bool read_text(const std::string& path, std::string* out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
 
 bool run_finished(const std::string& outdir, uint32_t index) {
   std::string text;
   StudyRun run;
-  return read_text(run_path(outdir, index), &text) && parse_run_json(text, &run).ok() &&
+  return read_text_file(run_path(outdir, index), &text) && parse_run_json(text, &run).ok() &&
          run.job.index == index;
 }
 

@@ -13,6 +13,7 @@
 #include "gctrain/host/atomic_file.hpp"
 #include "gctrain/host/study.hpp"
 #include "hyperparameters_json.hpp"
+#include "text_file.hpp"
 
 namespace gct::host {
 
@@ -129,11 +130,11 @@ Status write_study_plan(const std::string& outdir, const StudySpec& spec, const 
 
 Status load_study_spec(const std::string& outdir, StudySpec* spec) {
   const std::string path = outdir + "/study.json";
-  std::ifstream in(path);
-  if (!in) return Status::Error(Code::kIoError, "cannot read %s (plan the study first)", path.c_str());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  Status s = parse_study_spec(ss.str(), spec);
+  std::string text;
+  if (!read_text_file(path, &text)) {
+    return Status::Error(Code::kIoError, "cannot read %s (plan the study first)", path.c_str());
+  }
+  Status s = parse_study_spec(text, spec);
   if (!s.ok()) return Status::Error(s.code(), "%s: %s", path.c_str(), s.message());
   return Status::Ok();
 }

@@ -12,11 +12,8 @@ namespace c2b {
 
 namespace {
 
-void write_atomic(const std::string& path, const void* data, size_t size) {
-  gct::host::AtomicFile f;
-  gct::Status s = f.open(path);
-  if (s.ok()) s = f.write(data, size);
-  if (s.ok()) s = f.commit();
+void write_atomic(const std::string& path, const std::string& text) {
+  const gct::Status s = gct::host::write_file_atomic(path, text);
   if (!s.ok()) fail("", s.message());
 }
 
@@ -79,10 +76,10 @@ ConvertSummary convert(const ConvertOptions& o) {
       const std::vector<uint8_t> blob = gct::host::build_blob(*p.set, meta);
       const std::string name = o.c_name_prefix + "_" + p.name + "_blob";
       const std::string src = c_array_source(blob, name);
-      write_atomic(o.outdir + "/" + p.name + "_blob.c", src.data(), src.size());
+      write_atomic(o.outdir + "/" + p.name + "_blob.c", src);
       const std::string header = c_array_header(
           name, blob.size(), CArrayShape{p.set->count(), p.set->channels, p.set->height, p.set->width, data.num_fine});
-      write_atomic(o.outdir + "/" + p.name + "_blob.h", header.data(), header.size());
+      write_atomic(o.outdir + "/" + p.name + "_blob.h", header);
     }
     summary.splits.push_back({path, p.set->count(), bytes});
     // Free the split early: the full CIFAR-100 training set is 150 MB.
