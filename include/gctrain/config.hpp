@@ -36,6 +36,9 @@ enum class GcMode : uint8_t {
   kUpdate,  // centralise the final update row-wise: the authors' variant for adaptive methods
 };
 
+// Arithmetic of the training step: float32, or integer fixed point (formats in fixed.hpp).
+enum class ScalarKind : uint8_t { kFloat = 0, kFixed = 1 };
+
 struct OptimizerParams {
   float lr = 0.01f;
   float momentum = 0.9f;        // SGDM
@@ -55,6 +58,8 @@ const char* optimizer_name(OptimizerKind kind);  // "sgd", "sgdm", "adagrad", "r
 bool parse_optimizer(const char* text, OptimizerKind* out);
 const char* gc_mode_name(GcMode mode);           // "off", "grad", "update"
 bool parse_gc_mode(const char* text, GcMode* out);
+const char* scalar_name(ScalarKind kind);        // "float", "fixed"
+bool parse_scalar(const char* text, ScalarKind* out);
 
 struct TrainConfig {
   LayerSizes layers;
@@ -66,6 +71,7 @@ struct TrainConfig {
   // Row blocks each matrix product is split into, run concurrently by a TaskRunner (1..16).
   // Results do not depend on it (see mlp.cpp); the arena holds one packing space per block.
   uint32_t threads = 1;
+  ScalarKind scalar = ScalarKind::kFloat;
 };
 
 // A default configuration: 3072-512-256-100, batch 128, SGD with its defaults, GC off.

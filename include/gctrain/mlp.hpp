@@ -12,6 +12,10 @@
 // activation is needed only until the weight gradient of the layer above has been formed, and
 // the ReLU mask is read from it just before it is replaced. The input gradient of layer 1 is
 // never formed (nothing consumes it).
+//
+// With ScalarKind::kFixed the same layout holds int32 tensors (q* pointers; the float ones are null)
+// in the formats of fixed.hpp, the products run on the integer kernels of qgemm.hpp, and the backward
+// ReLU is applied as the input-gradient product is stored, so the scratch buffer is not needed.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +24,7 @@
 #include "gctrain/arena.hpp"
 #include "gctrain/config.hpp"
 #include "gctrain/gemm.hpp"
+#include "gctrain/qgemm.hpp"
 #include "gctrain/parallel.hpp"
 #include "gctrain/rng.hpp"
 #include "gctrain/status.hpp"
@@ -32,6 +37,10 @@ struct DenseLayer {
   float* b = nullptr;
   float* dw = nullptr;
   float* db = nullptr;
+  int32_t* qw = nullptr;  // fixed point: Q3.28
+  int32_t* qb = nullptr;
+  int32_t* qdw = nullptr;
+  int32_t* qdb = nullptr;
   GemmBlocking forward_blocking, weight_grad_blocking, input_grad_blocking;
 };
 
@@ -42,14 +51,19 @@ struct Mlp {
   DenseLayer layer[kMaxLayers];
   float* act[kMaxLayers + 1] = {};
   float* scratch = nullptr;
+  ScalarKind scalar = ScalarKind::kFloat;
+  int32_t* qact[kMaxLayers + 1] = {};  // fixed point: input/activations Q15.16, their gradients Q1.30
+  QGemmWorkspace qgemm;
   uint32_t threads = 1;
   GemmWorkspace gemm[kMaxThreads];  // one packing space per column block
   const TaskRunner* runner = nullptr;  // null: column blocks run one after another
 };
 
 // Carves parameters, gradients, activations, scratch and GEMM workspace (per thread) from the arena.
-void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena, uint32_t threads = 1);
-// He (Kaiming) normal weights, std = sqrt(2 / fan_in); zero biases.
+void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena, uint32_t threads = 1,
+                ScalarKind scalar = ScalarKind::kFloat);
+// He (Kaiming) normal weights, std = sqrt(2 / fan_in); zero biases. Fixed point draws the normal
+// deviates as Irwin-Hall sums of 12 uniforms (integer only, identical on every target).
 void mlp_init_params(Mlp* mlp, Rng* rng);
 // act[0][0..rows) must hold the input; leaves logits in act[L]. rows <= batch.
 Status mlp_forward(Mlp* mlp, uint32_t rows);

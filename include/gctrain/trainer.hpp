@@ -58,6 +58,7 @@ struct Trainer {
   OptimizerState opt;
   DatasetView train;
   float* norm = nullptr;           // [channels x 2] scale and offset: x = byte * scale + offset
+  int32_t* qnorm = nullptr;        // fixed point: the same in Q24 (the input is Q16)
   uint8_t* batch_labels = nullptr; // [batch]
   uint32_t* order = nullptr;       // [train.count] permutation of the training set
   Rng shuffle_rng;

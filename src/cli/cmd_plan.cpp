@@ -54,7 +54,7 @@ struct PlanCommand {
       j.field("parameters", parameter_count(config.layers));
       j.field("batch", config.batch);
       j.field("optimizer", optimizer_name(config.optimizer));
-      j.field("scalar", "float32");
+      j.field("scalar", scalar_name(config.scalar));
       j.field("train_samples", shape.train_count);
       plan_json(&j, plan);
       j.end_object();

@@ -94,6 +94,7 @@ struct TrainCommand {
       j.begin_object();
       j.field("layers", layers_string(config.layers));
       j.field("optimizer", optimizer_name(config.optimizer));
+      j.field("scalar", scalar_name(config.scalar));
       j.field("gc", gc_mode_name(config.gc));
       j.field("lr", static_cast<double>(hp.lr));
       j.field("batch", config.batch);

@@ -10,6 +10,9 @@ void ModelOptions::add_to(CLI::App* app) {
   app->add_option("--batch", batch, "batch size")->check(CLI::Range(1, 65536))->capture_default_str();
   app->add_option("--threads", threads, "threads for the matrix products (results do not depend on it)")
       ->check(CLI::Range(1, 16))->capture_default_str();
+  app->add_option("--scalar", scalar, "arithmetic of training: float (float32) | fixed (integer fixed point)")
+      ->check(CLI::IsMember({"float", "fixed"}))
+      ->capture_default_str();
 }
 
 void OptimizerOptions::add_to(CLI::App* app, bool with_gc_and_seed) {
@@ -55,6 +58,9 @@ Status make_config(const ModelOptions& model, const OptimizerOptions& opt, Train
   GCT_RETURN_IF_ERROR(parse_layer_sizes(model.layers.c_str(), &c.layers));
   c.batch = model.batch;
   c.threads = model.threads;
+  if (!parse_scalar(model.scalar.c_str(), &c.scalar)) {
+    return Status::Error(Code::kInvalidArgument, "unknown scalar kind '%s'", model.scalar.c_str());
+  }
   if (!parse_optimizer(opt.optimizer.c_str(), &c.optimizer)) {
     return Status::Error(Code::kInvalidArgument, "unknown optimizer '%s'", opt.optimizer.c_str());
   }

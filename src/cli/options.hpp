@@ -18,6 +18,7 @@ struct ModelOptions {
   std::string layers = "3072,512,256,100";
   uint32_t batch = 128;
   uint32_t threads = 1;
+  std::string scalar = "float";
   void add_to(CLI::App* app);
 };
 

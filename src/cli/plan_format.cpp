@@ -13,9 +13,11 @@ std::string layers_string(const LayerSizes& sizes) {
 
 std::string plan_text(const TrainConfig& config, const DataShape& shape, const MemoryPlan& plan) {
   std::string out = fmt::format(
-      "arena plan: MLP {} ({} parameters), batch {}, {}, float32, {} training samples\n",
+      "arena plan: MLP {} ({} parameters), batch {}, {}, {}, {} training samples\n",
       layers_string(config.layers), parameter_count(config.layers), config.batch,
-      optimizer_name(config.optimizer), shape.train_count);
+      optimizer_name(config.optimizer),
+      config.scalar == ScalarKind::kFixed ? "fixed point (int32 Q formats, int64 second moments)" : "float32",
+      shape.train_count);
   for (int c = 0; c < static_cast<int>(MemCategory::kCount); ++c) {
     out += fmt::format("  {:<16} {:>14L} bytes\n", mem_category_name(static_cast<MemCategory>(c)),
                        plan.by_category[c]);

@@ -40,19 +40,32 @@ void putf(uint8_t* p, float f) {
 template <typename F>
 void for_each_tensor(const Trainer& t, F&& f) {
   const Mlp& m = t.mlp;
+  auto bytes = [](const void* p) { return reinterpret_cast<uint8_t*>(const_cast<void*>(p)); };
+  const bool fixed = m.scalar == ScalarKind::kFixed;
   for (int l = 0; l < m.num_layers; ++l) {
     const DenseLayer& d = m.layer[l];
-    f(reinterpret_cast<uint8_t*>(d.w), size_t{d.out} * d.in * sizeof(float));
-    f(reinterpret_cast<uint8_t*>(d.b), size_t{d.out} * sizeof(float));
+    f(bytes(fixed ? static_cast<const void*>(d.qw) : d.w), size_t{d.out} * d.in * 4);
+    f(bytes(fixed ? static_cast<const void*>(d.qb) : d.b), size_t{d.out} * 4);
   }
   for (int l = 0; l < m.num_layers; ++l) {
     const DenseLayer& d = m.layer[l];
+    if (fixed) {
+      if (t.opt.qm_w[l] != nullptr) {
+        f(bytes(t.opt.qm_w[l]), size_t{d.out} * d.in * sizeof(int32_t));
+        f(bytes(t.opt.qm_b[l]), size_t{d.out} * sizeof(int32_t));
+      }
+      if (t.opt.qv_w[l] != nullptr) {
+        f(bytes(t.opt.qv_w[l]), size_t{d.out} * d.in * sizeof(int64_t));
+        f(bytes(t.opt.qv_b[l]), size_t{d.out} * sizeof(int64_t));
+      }
+      continue;
+    }
     for (int k = 0; k < t.opt.buffers; ++k) {
-      f(reinterpret_cast<uint8_t*>(t.opt.w_state[l][k]), size_t{d.out} * d.in * sizeof(float));
-      f(reinterpret_cast<uint8_t*>(t.opt.b_state[l][k]), size_t{d.out} * sizeof(float));
+      f(bytes(t.opt.w_state[l][k]), size_t{d.out} * d.in * sizeof(float));
+      f(bytes(t.opt.b_state[l][k]), size_t{d.out} * sizeof(float));
     }
   }
-  f(reinterpret_cast<uint8_t*>(t.order), size_t{t.train.count} * sizeof(uint32_t));
+  f(bytes(t.order), size_t{t.train.count} * sizeof(uint32_t));
 }
 
 void write_header(const Trainer& t, const uint8_t* host, uint8_t* h, size_t total) {
@@ -67,7 +80,7 @@ void write_header(const Trainer& t, const uint8_t* host, uint8_t* h, size_t tota
   put32(h + off::kBatch, c.batch);
   h[off::kOptimizer] = static_cast<uint8_t>(c.optimizer);
   h[off::kGc] = static_cast<uint8_t>(c.gc);
-  h[off::kScalar] = 0;  // float32
+  h[off::kScalar] = static_cast<uint8_t>(c.scalar);  // 0 float32, 1 fixed point
   h[off::kNesterov] = c.hp.nesterov ? 1 : 0;
   const float hp[8] = {c.hp.lr,  c.hp.momentum, c.hp.alpha, c.hp.beta1, c.hp.beta2,
                        c.hp.eps, c.hp.initial_accumulator, c.hp.weight_decay};

@@ -137,6 +137,24 @@ bool parse_gc_mode(const char* text, GcMode* out) {
   return false;
 }
 
+const char* scalar_name(ScalarKind kind) {
+  switch (kind) {
+    case ScalarKind::kFloat: return "float";
+    case ScalarKind::kFixed: return "fixed";
+  }
+  return "unknown";
+}
+
+bool parse_scalar(const char* text, ScalarKind* out) {
+  for (ScalarKind kind : {ScalarKind::kFloat, ScalarKind::kFixed}) {
+    if (std::strcmp(text, scalar_name(kind)) == 0) {
+      *out = kind;
+      return true;
+    }
+  }
+  return false;
+}
+
 TrainConfig default_train_config() {
   TrainConfig config;
   config.layers.count = 4;
@@ -198,6 +216,14 @@ Status validate_train_config(const TrainConfig& c) {
         finite_nonneg(p.initial_accumulator))) {
     return Status::Error(Code::kInvalidArgument,
                          "eps, weight decay and initial accumulator must be finite and >= 0");
+  }
+  if (c.scalar == ScalarKind::kFixed && !(p.lr < 256.0f && p.weight_decay < 256.0f && p.eps < 1.0f &&
+                                           p.initial_accumulator < 64.0f)) {
+    return Status::Error(Code::kInvalidArgument,
+                         "fixed point needs lr and weight decay < 256, eps < 1, initial accumulator < 64");
+  }
+  if (c.scalar != ScalarKind::kFloat && c.scalar != ScalarKind::kFixed) {
+    return Status::Error(Code::kInvalidArgument, "unknown scalar kind %u", static_cast<unsigned>(c.scalar));
   }
   if (c.optimizer == OptimizerKind::kAdagrad && p.eps == 0.0f && p.initial_accumulator == 0.0f) {
     return Status::Error(Code::kInvalidArgument, "adagrad needs eps > 0 or an initial accumulator");

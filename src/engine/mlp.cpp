@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "fixed/qpath.hpp"
 #include "gctrain/loss.hpp"
 
 namespace gct {
@@ -55,13 +56,23 @@ bool parallel_gemm(const Mlp* mlp, const GemmBlocking& blocking, Trans ta, Trans
 
 }  // namespace
 
-void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena, uint32_t threads) {
+void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena, uint32_t threads,
+                ScalarKind scalar) {
   *mlp = Mlp{};
   mlp->threads = threads < 1 ? 1 : (threads > kMaxThreads ? kMaxThreads : threads);
   mlp->sizes = sizes;
   mlp->batch = batch;
   mlp->num_layers = sizes.num_layers();
+  mlp->scalar = scalar;
   const int L = mlp->num_layers;
+  for (int l = 0; l < L; ++l) {
+    mlp->layer[l].in = sizes.size[l];
+    mlp->layer[l].out = sizes.size[l + 1];
+  }
+  if (scalar == ScalarKind::kFixed) {
+    fixed_path::mlp_layout(mlp, arena);
+    return;
+  }
   for (int l = 0; l < L; ++l) {
     DenseLayer& d = mlp->layer[l];
     d.in = sizes.size[l];
@@ -96,6 +107,10 @@ void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena,
 }
 
 void mlp_init_params(Mlp* mlp, Rng* rng) {
+  if (mlp->scalar == ScalarKind::kFixed) {
+    fixed_path::mlp_init_params(mlp, rng);
+    return;
+  }
   for (int l = 0; l < mlp->num_layers; ++l) {
     DenseLayer& d = mlp->layer[l];
     const float std_dev = std::sqrt(2.0f / static_cast<float>(d.in));
@@ -115,6 +130,7 @@ Status mlp_forward(Mlp* mlp, uint32_t rows) {
     return Status::Error(Code::kInvalidArgument, "batch of %u rows, model planned for 1..%u", rows,
                          mlp->batch);
   }
+  if (mlp->scalar == ScalarKind::kFixed) return fixed_path::mlp_forward(mlp, rows);
   const int L = mlp->num_layers;
   for (int l = 0; l < L; ++l) {
     const DenseLayer& d = mlp->layer[l];
@@ -135,6 +151,7 @@ Status mlp_forward(Mlp* mlp, uint32_t rows) {
 }
 
 Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* loss) {
+  if (mlp->scalar == ScalarKind::kFixed) return fixed_path::mlp_backward(mlp, labels, rows, loss);
   const int L = mlp->num_layers;
   const uint32_t classes = mlp->sizes.output();
   float* logits = mlp->act[L];

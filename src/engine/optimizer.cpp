@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "finite.hpp"
+#include "fixed/qpath.hpp"
 #include "gctrain/gc.hpp"
 #include "optim/rules.hpp"
 
@@ -24,6 +25,11 @@ void optimizer_layout(OptimizerState* state, OptimizerKind kind, const Mlp& mlp,
   *state = OptimizerState{};
   state->kind = kind;
   state->buffers = optimizer_state_buffers(kind);
+  if (mlp.scalar == ScalarKind::kFixed) {
+    state->fixed = true;
+    fixed_path::optimizer_layout(state, mlp, arena);
+    return;
+  }
   uint32_t widest = 0;
   for (int l = 0; l < mlp.num_layers; ++l) {
     const DenseLayer& d = mlp.layer[l];
@@ -43,6 +49,10 @@ static void fill(float* p, size_t n, float value) {
 }
 
 void optimizer_reset(OptimizerState* state, const Mlp& mlp, const OptimizerParams& hp) {
+  if (state->fixed) {
+    fixed_path::optimizer_reset(state, mlp, hp);
+    return;
+  }
   const float initial = state->kind == OptimizerKind::kAdagrad ? hp.initial_accumulator : 0.0f;
   for (int l = 0; l < mlp.num_layers; ++l) {
     const DenseLayer& d = mlp.layer[l];
@@ -100,6 +110,7 @@ static int update_tensor(optim::RowRule rule, optim::RowContext ctx, const Optim
 }
 
 Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp, GcMode gc) {
+  if (state->fixed) return fixed_path::optimizer_step(state, mlp, hp, gc);
   const uint64_t t = state->step + 1;
   optim::RowContext ctx{&hp, hp.lr, 1.0f, false};
   if (state->kind == OptimizerKind::kAdam) {

@@ -6,6 +6,7 @@
 
 #include "finite.hpp"
 #include "gctrain/crc32.hpp"
+#include "gctrain/fixed.hpp"
 #include "gctrain/loss.hpp"
 
 namespace gct {
@@ -22,9 +23,13 @@ DataShape data_shape_of(const DatasetView& train) {
 // The single description of the arena layout, run by both the plan and the setup.
 static void trainer_layout(Trainer* t, const TrainConfig& config, const DataShape& shape,
                            Arena* arena) {
-  mlp_layout(&t->mlp, config.layers, config.batch, arena, config.threads);
+  mlp_layout(&t->mlp, config.layers, config.batch, arena, config.threads, config.scalar);
   optimizer_layout(&t->opt, config.optimizer, t->mlp, arena);
-  t->norm = arena_alloc_array<float>(arena, size_t{shape.channels} * 2, MemCategory::kInputBatch);
+  if (config.scalar == ScalarKind::kFixed) {
+    t->qnorm = arena_alloc_array<int32_t>(arena, size_t{shape.channels} * 2, MemCategory::kInputBatch);
+  } else {
+    t->norm = arena_alloc_array<float>(arena, size_t{shape.channels} * 2, MemCategory::kInputBatch);
+  }
   t->batch_labels = arena_alloc_array<uint8_t>(arena, config.batch, MemCategory::kInputBatch);
   t->order = arena_alloc_array<uint32_t>(arena, shape.train_count, MemCategory::kIndices);
 }
@@ -83,6 +88,14 @@ Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& t
   // x = (v / 255 - mean) / std = v * scale + offset: one multiply-add per pixel, which vectorises
   // (a 256-entry table lookup per pixel does not, and cost 8 % of a step).
   for (int c = 0; c < train.channels; ++c) {
+    if (config.scalar == ScalarKind::kFixed) {
+      // Single correctly rounded IEEE operations and an exact rounding: the same integers on every
+      // target. Training itself never touches floating point.
+      const double std_dev = static_cast<double>(train.stddev[c]);
+      t->qnorm[2 * c] = static_cast<int32_t>(std::llround(16777216.0 / (255.0 * std_dev)));
+      t->qnorm[2 * c + 1] = static_cast<int32_t>(std::llround(-16777216.0 * static_cast<double>(train.mean[c]) / std_dev));
+      continue;
+    }
     const float inv_std = 1.0f / train.stddev[c];
     t->norm[2 * c] = inv_std / 255.0f;
     t->norm[2 * c + 1] = -train.mean[c] * inv_std;
@@ -124,6 +137,25 @@ void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* ind
   const uint32_t d = data.sample_size();
   const uint32_t channels = data.channels;
   const uint32_t plane = uint32_t{data.height} * data.width;
+  if (t->mlp.scalar == ScalarKind::kFixed) {
+    // x = (byte * scale + offset) / 2^8: Q24 constants, Q16 input.
+    int32_t* qdst = t->mlp.qact[0];
+    for (uint32_t r = 0; r < rows; ++r) {
+      const uint32_t index = indices ? indices[r] : first + r;
+      const uint8_t* src = data.pixels + size_t{index} * d;
+      int32_t* dst = qdst + size_t{r} * d;
+      const bool planar = data.layout == PixelLayout::kPlanar;
+      const uint32_t outer = planar ? channels : plane, inner = planar ? plane : channels;
+      for (uint32_t o = 0; o < outer; ++o) {
+        for (uint32_t i = 0; i < inner; ++i) {
+          const uint32_t c = planar ? o : i;
+          const size_t at = size_t{o} * inner + i;
+          dst[at] = fx::sat32(fx::shift_round(int64_t{src[at]} * t->qnorm[2 * c] + t->qnorm[2 * c + 1], 8));
+        }
+      }
+    }
+    return;
+  }
   float* dst_base = t->mlp.act[0];
   for (uint32_t r = 0; r < rows; ++r) {
     const uint32_t index = indices ? indices[r] : first + r;
@@ -199,7 +231,9 @@ Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result)
   const bool has_coarse = data.coarse != nullptr && data.fine_to_coarse != nullptr;
   result->has_coarse = has_coarse;
   result->classes = classes;
+  const bool fixed = t->mlp.scalar == ScalarKind::kFixed;
   const float* logits_base = t->mlp.act[t->mlp.num_layers];
+  const int32_t* qlogits_base = t->mlp.qact[t->mlp.num_layers];
   for (uint32_t first = 0; first < data.count; first += t->config.batch) {
     const uint32_t left = data.count - first;
     const uint32_t rows = left < t->config.batch ? left : t->config.batch;
@@ -211,16 +245,25 @@ Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result)
         return Status::Error(Code::kCorruptData, "record %u: label %u out of range (0..%u)",
                              first + r, label, classes - 1);
       }
-      const float* z = logits_base + size_t{r} * classes;
-      result->loss_sum += softmax_cross_entropy_row(z, classes, label);
-      const uint32_t rank = label_rank(z, classes, label);
+      uint32_t rank, predicted;
+      if (fixed) {
+        const int32_t* z = qlogits_base + size_t{r} * classes;
+        result->loss_sum += static_cast<double>(softmax_cross_entropy_row_q(z, classes, label)) / 65536.0;
+        rank = label_rank(z, classes, label);
+        predicted = argmax(z, classes);
+        result->elementwise_agree += elementwise_agreements(z, classes, label);
+      } else {
+        const float* z = logits_base + size_t{r} * classes;
+        result->loss_sum += softmax_cross_entropy_row(z, classes, label);
+        rank = label_rank(z, classes, label);
+        predicted = argmax(z, classes);
+        result->elementwise_agree += elementwise_agreements(z, classes, label);
+      }
       result->top1 += rank == 0 ? 1u : 0u;
       result->top5 += rank < 5 ? 1u : 0u;
       if (has_coarse) {
-        const uint32_t predicted = argmax(z, classes);
         result->coarse_top1 += data.fine_to_coarse[predicted] == data.coarse[first + r] ? 1u : 0u;
       }
-      result->elementwise_agree += elementwise_agreements(z, classes, label);
     }
     result->count += rows;
   }
@@ -238,8 +281,9 @@ uint32_t trainer_parameters_crc32(const Trainer& t) {
   uint32_t crc = 0;
   for (int l = 0; l < t.mlp.num_layers; ++l) {
     const DenseLayer& d = t.mlp.layer[l];
-    crc = crc32_update(crc, d.w, sizeof(float) * d.out * d.in);
-    crc = crc32_update(crc, d.b, sizeof(float) * d.out);
+    const bool fixed = t.mlp.scalar == ScalarKind::kFixed;
+    crc = crc32_update(crc, fixed ? static_cast<const void*>(d.qw) : d.w, 4 * size_t{d.out} * d.in);
+    crc = crc32_update(crc, fixed ? static_cast<const void*>(d.qb) : d.b, 4 * size_t{d.out});
   }
   return crc;
 }

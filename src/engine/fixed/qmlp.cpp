@@ -1,0 +1,124 @@
+// The Mlp in fixed point: the same layout and passes as mlp.cpp, with int32 tensors and the
+// integer products of qgemm.cpp. Bias and ReLU are fused into the forward product's store, the
+// backward ReLU into the input-gradient product's store.
+#include <cstring>
+
+#include "gctrain/fixed.hpp"
+#include "gctrain/loss.hpp"
+#include "qpath.hpp"
+
+namespace gct::fixed_path {
+
+void mlp_layout(Mlp* mlp, Arena* arena) {
+  const int L = mlp->num_layers;
+  const uint32_t batch = mlp->batch;
+  for (int l = 0; l < L; ++l) {
+    DenseLayer& d = mlp->layer[l];
+    d.qw = arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kParameters);
+    d.qb = arena_alloc_array<int32_t>(arena, d.out, MemCategory::kParameters);
+  }
+  for (int l = 0; l < L; ++l) {
+    DenseLayer& d = mlp->layer[l];
+    d.qdw = arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kGradients);
+    d.qdb = arena_alloc_array<int32_t>(arena, d.out, MemCategory::kGradients);
+  }
+  mlp->qact[0] = arena_alloc_array<int32_t>(arena, size_t{batch} * mlp->sizes.size[0], MemCategory::kInputBatch);
+  for (int l = 1; l <= L; ++l) {
+    mlp->qact[l] = arena_alloc_array<int32_t>(arena, size_t{batch} * mlp->sizes.size[l], MemCategory::kActivations);
+  }
+  for (int l = 0; l < L; ++l) {
+    const DenseLayer& d = mlp->layer[l];
+    qgemm_workspace_require(&mlp->qgemm, batch, d.out, d.in);
+    qgemm_workspace_require(&mlp->qgemm, d.out, d.in, batch);
+    if (l > 0) qgemm_workspace_require(&mlp->qgemm, batch, d.in, d.out);
+  }
+  qgemm_workspace_layout(&mlp->qgemm, arena);
+}
+
+// Irwin-Hall: the sum of 12 uniforms minus 6 has mean 0 and variance 1 (range +-6), Q24.
+static int64_t normal_q24(Rng* rng) {
+  int64_t sum = 0;
+  for (int i = 0; i < 12; ++i) sum += rng_next_u32(rng);
+  return (sum - (int64_t{6} << 32)) >> 8;
+}
+
+void mlp_init_params(Mlp* mlp, Rng* rng) {
+  for (int l = 0; l < mlp->num_layers; ++l) {
+    DenseLayer& d = mlp->layer[l];
+    // std = sqrt(2 / fan_in) in Q28.
+    const int64_t std_q28 = static_cast<int64_t>(fx::sqrt_q((uint64_t{2} << fx::kSqFrac) / d.in, fx::kSqFrac, 28));
+    const size_t n = size_t{d.out} * d.in;
+    for (size_t i = 0; i < n; ++i) d.qw[i] = fx::sat32(fx::shift_round(normal_q24(rng) * std_q28, 24));
+    std::memset(d.qb, 0, sizeof(int32_t) * d.out);
+  }
+}
+
+static Status gemm_failed(const char* what, int layer) {
+  return Status::Error(Code::kArenaTooSmall, "%s product of layer %d needs more GEMM workspace than planned",
+                       what, layer + 1);
+}
+
+Status mlp_forward(Mlp* mlp, uint32_t rows) {
+  const int L = mlp->num_layers;
+  for (int l = 0; l < L; ++l) {
+    const DenseLayer& d = mlp->layer[l];
+    const QOperand x{mlp->qact[l], d.in, 1, fx::kActFrac};
+    const QOperand wt{d.qw, 1, d.in, fx::kParamFrac};  // W^T: element (k, j) = W[j][k]
+    QEpilogue ep;
+    ep.out_frac = fx::kActFrac;
+    ep.bias = d.qb;
+    ep.bias_frac = fx::kParamFrac;
+    ep.relu = l + 1 < L;
+    if (!qgemm(mlp->qgemm, mlp->runner, mlp->threads, rows, d.out, d.in, x, wt, mlp->qact[l + 1], d.out, ep)) {
+      return gemm_failed("forward", l);
+    }
+  }
+  return Status::Ok();
+}
+
+Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* loss) {
+  const int L = mlp->num_layers;
+  const uint32_t classes = mlp->sizes.output();
+  int32_t* logits = mlp->qact[L];
+  int64_t loss_q16 = 0;
+  for (uint32_t r = 0; r < rows; ++r) {
+    if (labels[r] >= classes) {
+      return Status::Error(Code::kCorruptData, "label %u out of range (model has %u classes)", labels[r], classes);
+    }
+    loss_q16 += softmax_cross_entropy_grad_row_q(logits + size_t{r} * classes, classes, labels[r], rows);
+  }
+  // The loss is only reported; converting it is the one floating-point operation of the step.
+  loss->loss_sum = static_cast<double>(loss_q16) / 65536.0;
+  loss->rows = rows;
+
+  for (int l = L - 1; l >= 0; --l) {
+    DenseLayer& d = mlp->layer[l];
+    const int32_t* dz = mlp->qact[l + 1];  // [rows x out], Q30
+    // dW = dZ^T X
+    const QOperand dzt{dz, 1, d.out, fx::kDzFrac};
+    const QOperand x{mlp->qact[l], d.in, 1, fx::kActFrac};
+    QEpilogue to_param;
+    to_param.out_frac = fx::kParamFrac;
+    if (!qgemm(mlp->qgemm, mlp->runner, mlp->threads, d.out, d.in, rows, dzt, x, d.qdw, d.in, to_param)) {
+      return gemm_failed("weight-gradient", l);
+    }
+    for (uint32_t j = 0; j < d.out; ++j) {
+      int64_t sum = 0;
+      for (uint32_t r = 0; r < rows; ++r) sum += dz[size_t{r} * d.out + j];
+      d.qdb[j] = fx::sat32(fx::shift_round(sum, fx::kDzFrac - fx::kParamFrac));
+    }
+    if (l == 0) break;
+    // dZ_{l-1} = (dZ W) * (act > 0), stored over the activation.
+    const QOperand dzm{dz, d.out, 1, fx::kDzFrac};
+    const QOperand w{d.qw, d.in, 1, fx::kParamFrac};
+    QEpilogue masked;
+    masked.out_frac = fx::kDzFrac;
+    masked.mask_in_place = true;
+    if (!qgemm(mlp->qgemm, mlp->runner, mlp->threads, rows, d.in, d.out, dzm, w, mlp->qact[l], d.in, masked)) {
+      return gemm_failed("input-gradient", l);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace gct::fixed_path

@@ -1,0 +1,232 @@
+// The five optimizers, weight decay and GC in fixed point. Same order per row as optimizer.cpp:
+// weight decay, GC on the gradient, the rule, GC on the update. The equations are PyTorch's; the
+// integer forms are
+//   sgdm:     b = mu b + g                         (int32 Q28, saturating)
+//   adagrad:  s = s + g^2                          (int64 Q56: g^2 exact, saturating)
+//   rmsprop:  v = v + (1 - alpha)(g^2 - v)
+//   adam:     m = m + (1 - b1)(g - m);  v = v + (1 - b2)(g^2 - v)
+// and every adaptive update u = c * x / (sqrt(v) + eps) is formed with a table square root into
+// Q36 and a table reciprocal, normalising x first so that small values keep their precision.
+#include "gctrain/fixed.hpp"
+#include "gctrain/gc.hpp"
+#include "qpath.hpp"
+
+namespace gct::fixed_path {
+namespace {
+
+using fx::Coef;
+
+struct Context {
+  Coef lr, wd, momentum, one_minus_alpha, one_minus_b1, one_minus_b2, step_size, inv_bc2_sqrt;
+  uint64_t eps = 0;  // Q36
+  bool nesterov = false;
+  bool emit_update = false;
+};
+
+// x * c for |x| < 2^63: the low 32 bits and the rest are scaled separately (two roundings).
+int64_t mul_coef64(int64_t x, const Coef& c) {
+  const int64_t hi = x >> 32;
+  const int64_t lo = x & 0xFFFFFFFF;
+  return fx::shift_round(hi * c.mant, c.shift - 32) + fx::shift_round(lo * c.mant, c.shift);
+}
+
+// c * x / den with x in Q28, den in Q36 (> 0); result in Q28.
+int64_t ratio(int64_t x, uint64_t den, const Coef& c) {
+  if (x == 0 || den == 0 || c.mant == 0) return 0;
+  const uint64_t ax = static_cast<uint64_t>(x < 0 ? -x : x);
+  const int bx = fx::bit_length(ax);
+  const uint64_t xn = bx > 31 ? ax >> (bx - 31) : ax << (31 - bx);  // [2^30, 2^31)
+  const uint64_t r = fx::recip_mantissa(den);                      // 1/den = r 2^-(31 + b)
+  const uint64_t p = (xn * (r >> 1)) >> 31;                        // < 2^32
+  const int b = fx::bit_length(den);
+  // u = |x| r 2^(5 - b) c  (see the derivation in the README, "Fixed point")
+  const int64_t u = fx::shift_round(static_cast<int64_t>(p) * c.mant, b + c.shift - bx - 6);
+  return x < 0 ? -u : u;
+}
+
+inline int64_t sat_add64(int64_t a, int64_t b) {
+  constexpr int64_t kMax = int64_t{1} << 62;
+  const int64_t s = a + b;  // |a|, |b| <= 2^62: cannot overflow int64
+  return s > kMax ? kMax : (s < -kMax ? -kMax : s);
+}
+
+inline void apply(const Context& ctx, int32_t* w, int32_t* g, uint32_t j, int64_t u) {
+  if (ctx.emit_update) {
+    g[j] = fx::sat32(u);
+  } else {
+    w[j] = fx::sat32(int64_t{w[j]} - u);
+  }
+}
+
+void sgd_row(const Context& ctx, int32_t* w, int32_t* g, int32_t*, int64_t*, uint32_t n) {
+  for (uint32_t j = 0; j < n; ++j) apply(ctx, w, g, j, fx::mul_coef(g[j], ctx.lr));
+}
+
+void momentum_row(const Context& ctx, int32_t* w, int32_t* g, int32_t* b, int64_t*, uint32_t n) {
+  for (uint32_t j = 0; j < n; ++j) {
+    b[j] = fx::sat32(fx::mul_coef(b[j], ctx.momentum) + g[j]);
+    const int64_t step = ctx.nesterov ? g[j] + fx::mul_coef(b[j], ctx.momentum) : b[j];
+    apply(ctx, w, g, j, fx::mul_coef(step, ctx.lr));
+  }
+}
+
+void adagrad_row(const Context& ctx, int32_t* w, int32_t* g, int32_t*, int64_t* s, uint32_t n) {
+  for (uint32_t j = 0; j < n; ++j) {
+    s[j] = sat_add64(s[j], int64_t{g[j]} * g[j]);
+    const uint64_t den = fx::sqrt_q(static_cast<uint64_t>(s[j]), fx::kSqFrac, fx::kDenFrac) + ctx.eps;
+    apply(ctx, w, g, j, ratio(g[j], den, ctx.lr));
+  }
+}
+
+void rmsprop_row(const Context& ctx, int32_t* w, int32_t* g, int32_t*, int64_t* v, uint32_t n) {
+  for (uint32_t j = 0; j < n; ++j) {
+    v[j] += mul_coef64(int64_t{g[j]} * g[j] - v[j], ctx.one_minus_alpha);
+    if (v[j] < 0) v[j] = 0;  // a rounding below zero would make the root meaningless
+    const uint64_t den = fx::sqrt_q(static_cast<uint64_t>(v[j]), fx::kSqFrac, fx::kDenFrac) + ctx.eps;
+    apply(ctx, w, g, j, ratio(g[j], den, ctx.lr));
+  }
+}
+
+void adam_row(const Context& ctx, int32_t* w, int32_t* g, int32_t* m, int64_t* v, uint32_t n) {
+  for (uint32_t j = 0; j < n; ++j) {
+    m[j] = fx::sat32(m[j] + fx::mul_coef(int64_t{g[j]} - m[j], ctx.one_minus_b1));
+    v[j] += mul_coef64(int64_t{g[j]} * g[j] - v[j], ctx.one_minus_b2);
+    if (v[j] < 0) v[j] = 0;
+    const uint64_t root = fx::sqrt_q(static_cast<uint64_t>(v[j]), fx::kSqFrac, fx::kDenFrac);
+    const uint64_t den = static_cast<uint64_t>(mul_coef64(static_cast<int64_t>(root), ctx.inv_bc2_sqrt)) + ctx.eps;
+    apply(ctx, w, g, j, ratio(m[j], den, ctx.step_size));
+  }
+}
+
+using Rule = void (*)(const Context&, int32_t*, int32_t*, int32_t*, int64_t*, uint32_t);
+
+Rule rule_for(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::kSgd: return sgd_row;
+    case OptimizerKind::kSgdMomentum: return momentum_row;
+    case OptimizerKind::kAdagrad: return adagrad_row;
+    case OptimizerKind::kRmsprop: return rmsprop_row;
+    case OptimizerKind::kAdam: return adam_row;
+  }
+  return sgd_row;
+}
+
+// A value in [0, 1) as Q31.
+uint64_t q31_of(float value) {
+  const Coef c = fx::coef_from_float(value);
+  return static_cast<uint64_t>(fx::shift_round(c.mant, c.shift - 31));
+}
+
+uint64_t pow_q31(uint64_t base, uint64_t t) {
+  uint64_t result = uint64_t{1} << 31;
+  while (t > 0) {
+    if (t & 1) result = (result * base + (uint64_t{1} << 30)) >> 31;
+    base = (base * base + (uint64_t{1} << 30)) >> 31;
+    t >>= 1;
+  }
+  return result;
+}
+
+Coef one_minus(float value) {
+  const uint64_t q = q31_of(value);
+  return fx::coef_ratio((uint64_t{1} << 31) - q, 31, 1, 0);
+}
+
+int64_t fixed_of(float value, int frac) {
+  const Coef c = fx::coef_from_float(value);
+  return fx::shift_round(c.mant, c.shift - frac);
+}
+
+void update_tensor(Rule rule, Context ctx, GcMode gc, bool centre, int32_t* w, const int32_t* grad,
+                   int32_t* m, int64_t* v, uint32_t rows, uint32_t cols, int32_t* g) {
+  const bool gc_grad = centre && gc == GcMode::kGrad;
+  const bool gc_update = centre && gc == GcMode::kUpdate;
+  ctx.emit_update = gc_update;
+  const bool decay = ctx.wd.mant != 0;
+  for (uint32_t i = 0; i < rows; ++i) {
+    const size_t off = size_t{i} * cols;
+    int32_t* wr = w + off;
+    const int32_t* dr = grad + off;
+    for (uint32_t j = 0; j < cols; ++j) g[j] = decay ? fx::sat32(dr[j] + fx::mul_coef(wr[j], ctx.wd)) : dr[j];
+    if (gc_grad) gc_centralize_rows_q(g, 1, cols);
+    rule(ctx, wr, g, m ? m + off : nullptr, v ? v + off : nullptr, cols);
+    if (gc_update) {
+      const int32_t mean = row_mean_q(g, cols);
+      for (uint32_t j = 0; j < cols; ++j) wr[j] = fx::sat32(int64_t{wr[j]} - (int64_t{g[j]} - mean));
+    }
+  }
+}
+
+bool uses_first(OptimizerKind k) { return k == OptimizerKind::kSgdMomentum || k == OptimizerKind::kAdam; }
+bool uses_second(OptimizerKind k) {
+  return k == OptimizerKind::kAdagrad || k == OptimizerKind::kRmsprop || k == OptimizerKind::kAdam;
+}
+
+}  // namespace
+
+void optimizer_layout(OptimizerState* state, const Mlp& mlp, Arena* arena) {
+  uint32_t widest = 0;
+  for (int l = 0; l < mlp.num_layers; ++l) {
+    const DenseLayer& d = mlp.layer[l];
+    if (uses_first(state->kind)) {
+      state->qm_w[l] = arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState);
+      state->qm_b[l] = arena_alloc_array<int32_t>(arena, d.out, MemCategory::kOptimizerState);
+    }
+    if (uses_second(state->kind)) {
+      state->qv_w[l] = arena_alloc_array<int64_t>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState);
+      state->qv_b[l] = arena_alloc_array<int64_t>(arena, d.out, MemCategory::kOptimizerState);
+    }
+    if (d.in > widest) widest = d.in;
+    if (d.out > widest) widest = d.out;
+  }
+  state->qrow = arena_alloc_array<int32_t>(arena, widest, MemCategory::kScratch);
+}
+
+void optimizer_reset(OptimizerState* state, const Mlp& mlp, const OptimizerParams& hp) {
+  const int64_t initial = state->kind == OptimizerKind::kAdagrad ? fixed_of(hp.initial_accumulator, fx::kSqFrac) : 0;
+  for (int l = 0; l < mlp.num_layers; ++l) {
+    const DenseLayer& d = mlp.layer[l];
+    const size_t n = size_t{d.out} * d.in;
+    if (state->qm_w[l] != nullptr) {
+      for (size_t i = 0; i < n; ++i) state->qm_w[l][i] = 0;
+      for (uint32_t i = 0; i < d.out; ++i) state->qm_b[l][i] = 0;
+    }
+    if (state->qv_w[l] != nullptr) {
+      for (size_t i = 0; i < n; ++i) state->qv_w[l][i] = initial;
+      for (uint32_t i = 0; i < d.out; ++i) state->qv_b[l][i] = initial;
+    }
+  }
+  state->step = 0;
+}
+
+Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp, GcMode gc) {
+  const uint64_t t = state->step + 1;
+  Context ctx;
+  ctx.lr = fx::coef_from_float(hp.lr);
+  ctx.wd = fx::coef_from_float(hp.weight_decay);
+  ctx.momentum = fx::coef_from_float(hp.momentum);
+  ctx.nesterov = hp.nesterov;
+  ctx.one_minus_alpha = one_minus(hp.alpha);
+  ctx.eps = static_cast<uint64_t>(fixed_of(hp.eps, fx::kDenFrac));
+  if (state->kind == OptimizerKind::kAdam) {
+    ctx.one_minus_b1 = one_minus(hp.beta1);
+    ctx.one_minus_b2 = one_minus(hp.beta2);
+    uint64_t bc1 = (uint64_t{1} << 31) - pow_q31(q31_of(hp.beta1), t);
+    uint64_t bc2 = (uint64_t{1} << 31) - pow_q31(q31_of(hp.beta2), t);
+    if (bc1 == 0) bc1 = 1;
+    if (bc2 == 0) bc2 = 1;
+    ctx.step_size = fx::coef_ratio(static_cast<uint64_t>(ctx.lr.mant), ctx.lr.shift, bc1, 31);
+    const uint64_t root = fx::sqrt_q(bc2 << 31, 62, 31);
+    ctx.inv_bc2_sqrt = fx::coef_ratio(1, 0, root, 31);
+  }
+  const Rule rule = rule_for(state->kind);
+  for (int l = 0; l < mlp->num_layers; ++l) {
+    DenseLayer& d = mlp->layer[l];
+    update_tensor(rule, ctx, gc, true, d.qw, d.qdw, state->qm_w[l], state->qv_w[l], d.out, d.in, state->qrow);
+    update_tensor(rule, ctx, gc, false, d.qb, d.qdb, state->qm_b[l], state->qv_b[l], 1, d.out, state->qrow);
+  }
+  state->step = t;
+  return Status::Ok();
+}
+
+}  // namespace gct::fixed_path
