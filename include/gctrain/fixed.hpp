@@ -42,17 +42,16 @@ inline int32_t sat32(int64_t x) {
   return x > INT32_MAX ? INT32_MAX : (x < INT32_MIN ? INT32_MIN : static_cast<int32_t>(x));
 }
 
-// x * 2^-s rounded to nearest for s > 0; x * 2^-s (saturated to +-2^62) for s <= 0.
+// x * 2^-s rounded to nearest for s > 0 (0 for s >= 63); x * 2^-s saturated to +-2^62 for s <= 0.
+// |x| < 2^62. Written with selects, not branches, so that loops using it vectorise.
 inline int64_t shift_round(int64_t x, int s) {
-  if (s > 0) {
-    if (s >= 63) return 0;
-    return (x + (int64_t{1} << (s - 1))) >> s;
-  }
-  if (s == 0) return x;
-  const int l = -s;
+  const int down = s < 0 ? 0 : (s > 63 ? 63 : s);
+  const int up = s < 0 ? (-s > 62 ? 62 : -s) : 0;
+  const int64_t rounded = (x + ((int64_t{1} << down) >> 1)) >> down;
   constexpr int64_t kLimit = int64_t{1} << 62;
-  if (l >= 62 || x > (kLimit >> l) || x < -(kLimit >> l)) return x > 0 ? kLimit : (x < 0 ? -kLimit : 0);
-  return x * (int64_t{1} << l);
+  const int64_t lim = kLimit >> up;
+  const int64_t raised = x > lim ? kLimit : (x < -lim ? -kLimit : x * (int64_t{1} << up));
+  return s >= 0 ? (s > 62 ? 0 : rounded) : raised;
 }
 
 inline int bit_length(uint64_t x) { return x == 0 ? 0 : 64 - __builtin_clzll(x); }

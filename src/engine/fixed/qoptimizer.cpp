@@ -7,7 +7,9 @@
 //   adam:     m = m + (1 - b1)(g - m);  v = v + (1 - b2)(g^2 - v)
 // and every adaptive update u = c * x / (sqrt(v) + eps) is formed with a table square root into
 // Q36 and a table reciprocal, normalising x first so that small values keep their precision.
-#include "gctrain/fixed.hpp"
+#include <initializer_list>
+
+#include "fx_inline.hpp"
 #include "gctrain/gc.hpp"
 #include "qpath.hpp"
 
@@ -20,27 +22,28 @@ struct Context {
   Coef lr, wd, momentum, one_minus_alpha, one_minus_b1, one_minus_b2, step_size, inv_bc2_sqrt;
   uint64_t eps = 0;  // Q36
   bool nesterov = false;
-  bool emit_update = false;
 };
 
-// x * c for |x| < 2^63: the low 32 bits and the rest are scaled separately (two roundings).
-int64_t mul_coef64(int64_t x, const Coef& c) {
+// x * c for |x| < 2^62: the low 32 bits and the rest are scaled separately (two roundings).
+inline int64_t mul_coef64(int64_t x, const Coef& c) {
   const int64_t hi = x >> 32;
   const int64_t lo = x & 0xFFFFFFFF;
-  return fx::shift_round(hi * c.mant, c.shift - 32) + fx::shift_round(lo * c.mant, c.shift);
+  return fx::scale_small(hi * c.mant, c.shift - 32) + fx::shr_round(lo * c.mant, c.shift);
 }
 
-// c * x / den with x in Q28, den in Q36 (> 0); result in Q28.
-int64_t ratio(int64_t x, uint64_t den, const Coef& c) {
-  if (x == 0 || den == 0 || c.mant == 0) return 0;
+// c * x / den with x in Q28, den in Q36 (> 0); result in Q28. Normalising x first keeps the
+// precision of small values: u = |x| r 2^(5 - b) c with 1/den = r 2^-(31 + b).
+inline int64_t ratio(int64_t x, uint64_t den, const Coef& c) {
   const uint64_t ax = static_cast<uint64_t>(x < 0 ? -x : x);
-  const int bx = fx::bit_length(ax);
-  const uint64_t xn = bx > 31 ? ax >> (bx - 31) : ax << (31 - bx);  // [2^30, 2^31)
-  const uint64_t r = fx::recip_mantissa(den);                      // 1/den = r 2^-(31 + b)
-  const uint64_t p = (xn * (r >> 1)) >> 31;                        // < 2^32
-  const int b = fx::bit_length(den);
-  // u = |x| r 2^(5 - b) c  (see the derivation in the README, "Fixed point")
-  const int64_t u = fx::shift_round(static_cast<int64_t>(p) * c.mant, b + c.shift - bx - 6);
+  const int bx = 64 - __builtin_clzll(ax | 1);
+  const uint64_t xn = bx > 31 ? ax >> ((bx - 31) & 63) : ax << ((31 - bx) & 63);  // [2^30, 2^31) or 0
+  const uint64_t r = fx::recip_fast(den);
+  const uint64_t p = (xn * (r >> 1)) >> 31;  // < 2^32
+  const int b = 64 - __builtin_clzll(den | 1);
+  const int64_t pm = static_cast<int64_t>(p) * c.mant;
+  const int s = b + c.shift - bx - 6;
+  // s < 0 means |u| >= 2^31 (or x == 0): saturate, the caller narrows to int32.
+  const int64_t u = s < 0 ? (ax == 0 ? 0 : int64_t{1} << 40) : fx::shr_round(pm, s > 62 ? 62 : s);
   return x < 0 ? -u : u;
 }
 
@@ -50,55 +53,63 @@ inline int64_t sat_add64(int64_t a, int64_t b) {
   return s > kMax ? kMax : (s < -kMax ? -kMax : s);
 }
 
-inline void apply(const Context& ctx, int32_t* w, int32_t* g, uint32_t j, int64_t u) {
-  if (ctx.emit_update) {
-    g[j] = fx::sat32(u);
-  } else {
-    w[j] = fx::sat32(int64_t{w[j]} - u);
-  }
+// Each rule writes its update u (saturated to int32) into g; update_tensor applies it. Keeping the
+// rules free of that choice (and reading the context into locals) lets the loops vectorise.
+void sgd_row(const Context& ctx, int32_t* g, int32_t*, int64_t*, uint32_t n) {
+  const Coef lr = ctx.lr;
+  for (uint32_t j = 0; j < n; ++j) g[j] = fx::sat32(fx::mul_down(g[j], lr));
 }
 
-void sgd_row(const Context& ctx, int32_t* w, int32_t* g, int32_t*, int64_t*, uint32_t n) {
-  for (uint32_t j = 0; j < n; ++j) apply(ctx, w, g, j, fx::mul_coef(g[j], ctx.lr));
-}
-
-void momentum_row(const Context& ctx, int32_t* w, int32_t* g, int32_t* b, int64_t*, uint32_t n) {
+void momentum_row(const Context& ctx, int32_t* g, int32_t* b, int64_t*, uint32_t n) {
+  const Coef lr = ctx.lr, mu = ctx.momentum;
+  const bool nesterov = ctx.nesterov;
   for (uint32_t j = 0; j < n; ++j) {
-    b[j] = fx::sat32(fx::mul_coef(b[j], ctx.momentum) + g[j]);
-    const int64_t step = ctx.nesterov ? g[j] + fx::mul_coef(b[j], ctx.momentum) : b[j];
-    apply(ctx, w, g, j, fx::mul_coef(step, ctx.lr));
+    const int32_t bj = fx::sat32(fx::mul_down(b[j], mu) + g[j]);
+    b[j] = bj;
+    const int64_t step = nesterov ? g[j] + fx::mul_down(bj, mu) : bj;
+    g[j] = fx::sat32(fx::mul_down(step, lr));
   }
 }
 
-void adagrad_row(const Context& ctx, int32_t* w, int32_t* g, int32_t*, int64_t* s, uint32_t n) {
+void adagrad_row(const Context& ctx, int32_t* g, int32_t*, int64_t* s, uint32_t n) {
+  const Coef lr = ctx.lr;
+  const uint64_t eps = ctx.eps;
   for (uint32_t j = 0; j < n; ++j) {
-    s[j] = sat_add64(s[j], int64_t{g[j]} * g[j]);
-    const uint64_t den = fx::sqrt_q(static_cast<uint64_t>(s[j]), fx::kSqFrac, fx::kDenFrac) + ctx.eps;
-    apply(ctx, w, g, j, ratio(g[j], den, ctx.lr));
+    const int64_t sj = sat_add64(s[j], int64_t{g[j]} * g[j]);
+    s[j] = sj;
+    const uint64_t den = fx::sqrt_fast(static_cast<uint64_t>(sj), fx::kSqFrac, fx::kDenFrac) + eps;
+    g[j] = fx::sat32(ratio(g[j], den, lr));
   }
 }
 
-void rmsprop_row(const Context& ctx, int32_t* w, int32_t* g, int32_t*, int64_t* v, uint32_t n) {
+void rmsprop_row(const Context& ctx, int32_t* g, int32_t*, int64_t* v, uint32_t n) {
+  const Coef lr = ctx.lr, keep = ctx.one_minus_alpha;
+  const uint64_t eps = ctx.eps;
   for (uint32_t j = 0; j < n; ++j) {
-    v[j] += mul_coef64(int64_t{g[j]} * g[j] - v[j], ctx.one_minus_alpha);
-    if (v[j] < 0) v[j] = 0;  // a rounding below zero would make the root meaningless
-    const uint64_t den = fx::sqrt_q(static_cast<uint64_t>(v[j]), fx::kSqFrac, fx::kDenFrac) + ctx.eps;
-    apply(ctx, w, g, j, ratio(g[j], den, ctx.lr));
+    int64_t vj = v[j] + mul_coef64(int64_t{g[j]} * g[j] - v[j], keep);
+    vj = vj < 0 ? 0 : vj;  // a rounding below zero would make the root meaningless
+    v[j] = vj;
+    const uint64_t den = fx::sqrt_fast(static_cast<uint64_t>(vj), fx::kSqFrac, fx::kDenFrac) + eps;
+    g[j] = fx::sat32(ratio(g[j], den, lr));
   }
 }
 
-void adam_row(const Context& ctx, int32_t* w, int32_t* g, int32_t* m, int64_t* v, uint32_t n) {
+void adam_row(const Context& ctx, int32_t* g, int32_t* m, int64_t* v, uint32_t n) {
+  const Coef b1 = ctx.one_minus_b1, b2 = ctx.one_minus_b2, step = ctx.step_size, inv = ctx.inv_bc2_sqrt;
+  const uint64_t eps = ctx.eps;
   for (uint32_t j = 0; j < n; ++j) {
-    m[j] = fx::sat32(m[j] + fx::mul_coef(int64_t{g[j]} - m[j], ctx.one_minus_b1));
-    v[j] += mul_coef64(int64_t{g[j]} * g[j] - v[j], ctx.one_minus_b2);
-    if (v[j] < 0) v[j] = 0;
-    const uint64_t root = fx::sqrt_q(static_cast<uint64_t>(v[j]), fx::kSqFrac, fx::kDenFrac);
-    const uint64_t den = static_cast<uint64_t>(mul_coef64(static_cast<int64_t>(root), ctx.inv_bc2_sqrt)) + ctx.eps;
-    apply(ctx, w, g, j, ratio(m[j], den, ctx.step_size));
+    const int32_t mj = fx::sat32(m[j] + fx::mul_down(int64_t{g[j]} - m[j], b1));
+    m[j] = mj;
+    int64_t vj = v[j] + mul_coef64(int64_t{g[j]} * g[j] - v[j], b2);
+    vj = vj < 0 ? 0 : vj;
+    v[j] = vj;
+    const uint64_t root = fx::sqrt_fast(static_cast<uint64_t>(vj), fx::kSqFrac, fx::kDenFrac);
+    const uint64_t den = static_cast<uint64_t>(mul_coef64(static_cast<int64_t>(root), inv)) + eps;
+    g[j] = fx::sat32(ratio(mj, den, step));
   }
 }
 
-using Rule = void (*)(const Context&, int32_t*, int32_t*, int32_t*, int64_t*, uint32_t);
+using Rule = void (*)(const Context&, int32_t*, int32_t*, int64_t*, uint32_t);
 
 Rule rule_for(OptimizerKind kind) {
   switch (kind) {
@@ -137,23 +148,24 @@ int64_t fixed_of(float value, int frac) {
   return fx::shift_round(c.mant, c.shift - frac);
 }
 
-void update_tensor(Rule rule, Context ctx, GcMode gc, bool centre, int32_t* w, const int32_t* grad,
+void update_tensor(Rule rule, const Context& ctx, GcMode gc, bool centre, int32_t* w, const int32_t* grad,
                    int32_t* m, int64_t* v, uint32_t rows, uint32_t cols, int32_t* g) {
   const bool gc_grad = centre && gc == GcMode::kGrad;
   const bool gc_update = centre && gc == GcMode::kUpdate;
-  ctx.emit_update = gc_update;
-  const bool decay = ctx.wd.mant != 0;
+  const Coef wd = ctx.wd;
   for (uint32_t i = 0; i < rows; ++i) {
     const size_t off = size_t{i} * cols;
     int32_t* wr = w + off;
     const int32_t* dr = grad + off;
-    for (uint32_t j = 0; j < cols; ++j) g[j] = decay ? fx::sat32(dr[j] + fx::mul_coef(wr[j], ctx.wd)) : dr[j];
-    if (gc_grad) gc_centralize_rows_q(g, 1, cols);
-    rule(ctx, wr, g, m ? m + off : nullptr, v ? v + off : nullptr, cols);
-    if (gc_update) {
-      const int32_t mean = row_mean_q(g, cols);
-      for (uint32_t j = 0; j < cols; ++j) wr[j] = fx::sat32(int64_t{wr[j]} - (int64_t{g[j]} - mean));
+    if (wd.mant != 0) {
+      for (uint32_t j = 0; j < cols; ++j) g[j] = fx::sat32(dr[j] + fx::mul_down(wr[j], wd));
+    } else {
+      for (uint32_t j = 0; j < cols; ++j) g[j] = dr[j];
     }
+    if (gc_grad) gc_centralize_rows_q(g, 1, cols);
+    rule(ctx, g, m ? m + off : nullptr, v ? v + off : nullptr, cols);
+    const int64_t mean = gc_update ? row_mean_q(g, cols) : 0;
+    for (uint32_t j = 0; j < cols; ++j) wr[j] = fx::sat32(int64_t{wr[j]} - (int64_t{g[j]} - mean));
   }
 }
 
@@ -216,8 +228,12 @@ Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp
     if (bc1 == 0) bc1 = 1;
     if (bc2 == 0) bc2 = 1;
     ctx.step_size = fx::coef_ratio(static_cast<uint64_t>(ctx.lr.mant), ctx.lr.shift, bc1, 31);
-    const uint64_t root = fx::sqrt_q(bc2 << 31, 62, 31);
+    const uint64_t root = fx::sqrt_fast(bc2 << 31, 62, 31);
     ctx.inv_bc2_sqrt = fx::coef_ratio(1, 0, root, 31);
+  }
+  for (Coef* c : {&ctx.lr, &ctx.wd, &ctx.momentum, &ctx.one_minus_alpha, &ctx.one_minus_b1, &ctx.one_minus_b2,
+                  &ctx.step_size, &ctx.inv_bc2_sqrt}) {
+    *c = fx::coef_normalised(*c);
   }
   const Rule rule = rule_for(state->kind);
   for (int l = 0; l < mlp->num_layers; ++l) {
