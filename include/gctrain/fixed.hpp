@@ -6,7 +6,8 @@
 //   tensor                                   storage  frac  range       resolution
 //   input batch, hidden activations, logits  int32    16    +-32768     1.5e-5
 //   dLoss/dZ (pre-activation gradients)      int32    30    +-2         9.3e-10
-//   weights, biases, dW, db, momentum, m     int32    28    +-8         3.7e-9
+//   weights, biases, dW, db, SGD momentum    int32    28    +-8         3.7e-9
+//   Adam's first moment m                    int32    31    +-1         4.7e-10  (m ~ 0.1 g: 3 more bits)
 //   Adagrad sum / RMSProp, Adam second moment int64   56    +-128       1.4e-17  (g^2 is exact)
 //   optimizer denominators sqrt(v) + eps     uint64   36    < 2^27      1.5e-11
 //
@@ -29,6 +30,7 @@ namespace gct::fx {
 constexpr int kActFrac = 16;
 constexpr int kDzFrac = 30;
 constexpr int kParamFrac = 28;
+constexpr int kMomentFrac = 31;
 constexpr int kSqFrac = 56;
 constexpr int kDenFrac = 36;
 

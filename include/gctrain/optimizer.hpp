@@ -30,7 +30,7 @@ struct OptimizerState {
   float* w_state[kMaxLayers][2] = {};
   float* b_state[kMaxLayers][2] = {};
   float* row = nullptr;  // one row of the widest parameter, for GC and the update
-  // Fixed point: momentum buffer / Adam m (Q3.28) and Adagrad sum / RMSProp, Adam v (int64 Q7.56).
+  // Fixed point: momentum buffer (Q3.28) / Adam m (Q0.31) and Adagrad sum / RMSProp, Adam v (int64 Q7.56).
   int32_t* qm_w[kMaxLayers] = {};
   int32_t* qm_b[kMaxLayers] = {};
   int64_t* qv_w[kMaxLayers] = {};

@@ -4,7 +4,7 @@
 //   sgdm:     b = mu b + g                         (int32 Q28, saturating)
 //   adagrad:  s = s + g^2                          (int64 Q56: g^2 exact, saturating)
 //   rmsprop:  v = v + (1 - alpha)(g^2 - v)
-//   adam:     m = m + (1 - b1)(g - m);  v = v + (1 - b2)(g^2 - v)
+//   adam:     m = m + (1 - b1)(g - m)  (Q31);  v = v + (1 - b2)(g^2 - v)
 // and every adaptive update u = c * x / (sqrt(v) + eps) is formed with a table square root into
 // Q36 and a table reciprocal, normalising x first so that small values keep their precision.
 #include <initializer_list>
@@ -98,7 +98,8 @@ void adam_row(const Context& ctx, int32_t* g, int32_t* m, int64_t* v, uint32_t n
   const Coef b1 = ctx.one_minus_b1, b2 = ctx.one_minus_b2, step = ctx.step_size, inv = ctx.inv_bc2_sqrt;
   const uint64_t eps = ctx.eps;
   for (uint32_t j = 0; j < n; ++j) {
-    const int32_t mj = fx::sat32(m[j] + fx::mul_down(int64_t{g[j]} - m[j], b1));
+    const int64_t g31 = int64_t{g[j]} * (1 << (fx::kMomentFrac - fx::kParamFrac));
+    const int32_t mj = fx::sat32(m[j] + fx::mul_down(g31 - m[j], b1));
     m[j] = mj;
     int64_t vj = v[j] + mul_coef64(int64_t{g[j]} * g[j] - v[j], b2);
     vj = vj < 0 ? 0 : vj;
@@ -227,7 +228,8 @@ Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp
     uint64_t bc2 = (uint64_t{1} << 31) - pow_q31(q31_of(hp.beta2), t);
     if (bc1 == 0) bc1 = 1;
     if (bc2 == 0) bc2 = 1;
-    ctx.step_size = fx::coef_ratio(static_cast<uint64_t>(ctx.lr.mant), ctx.lr.shift, bc1, 31);
+    // m is Q31, the update Q28: the step size absorbs the difference.
+    ctx.step_size = fx::coef_ratio(static_cast<uint64_t>(ctx.lr.mant), ctx.lr.shift + fx::kMomentFrac - fx::kParamFrac, bc1, 31);
     const uint64_t root = fx::sqrt_fast(bc2 << 31, 62, 31);
     ctx.inv_bc2_sqrt = fx::coef_ratio(1, 0, root, 31);
   }

@@ -1,0 +1,352 @@
+// The fixed-point training path against the float path, and its guarantees: saturation, no
+// underflow of second moments, determinism, a recorded weight hash checked on every target.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gctrain/checkpoint.hpp"
+#include "gctrain/fixed.hpp"
+#include "gctrain/gc.hpp"
+#include "gctrain/loss.hpp"
+#include "gctrain/trainer.hpp"
+#include "synthetic.hpp"
+
+using namespace gct;
+using testing::AlignedBuffer;
+using testing::config_for;
+using testing::make_separable;
+
+namespace {
+
+constexpr OptimizerKind kAll[] = {OptimizerKind::kSgd, OptimizerKind::kSgdMomentum, OptimizerKind::kAdagrad,
+                                  OptimizerKind::kRmsprop, OptimizerKind::kAdam};
+
+struct Run {
+  std::unique_ptr<AlignedBuffer> buffer;
+  Trainer t;
+  MemoryPlan plan;
+};
+
+std::unique_ptr<Run> setup(TrainConfig c, const DatasetView& data, ScalarKind scalar) {
+  c.scalar = scalar;
+  auto run = std::make_unique<Run>();
+  REQUIRE(trainer_plan(c, data_shape_of(data), &run->plan).ok());
+  run->buffer = std::make_unique<AlignedBuffer>(run->plan.total);
+  const Status s = trainer_setup(&run->t, c, data, run->buffer->data, run->plan.total);
+  REQUIRE_MESSAGE(s.ok(), s.message());
+  return run;
+}
+
+double train(Trainer* t, int epochs) {
+  double last = 0;
+  for (int e = 0; e < epochs; ++e) {
+    trainer_begin_epoch(t);
+    double sum = 0;
+    uint32_t n = 0;
+    while (!trainer_epoch_done(*t)) {
+      StepResult r;
+      const Status s = trainer_step(t, &r);
+      REQUIRE_MESSAGE(s.ok(), s.message());
+      sum += r.loss * r.rows;
+      n += r.rows;
+    }
+    last = sum / n;
+  }
+  return last;
+}
+
+double q(int64_t v, int frac) { return std::ldexp(static_cast<double>(v), -frac); }
+int32_t to_q(double v, int frac) { return static_cast<int32_t>(std::llround(std::ldexp(v, frac))); }
+
+// A float and a fixed model of the same shape with the same (float-representable) weights.
+struct Pair {
+  Arena fa, qa;
+  std::unique_ptr<AlignedBuffer> fbuf, qbuf;
+  Mlp f, x;
+  OptimizerState fo, xo;
+  Pair(const char* sizes, uint32_t batch, OptimizerKind kind) {
+    LayerSizes ls;
+    REQUIRE(parse_layer_sizes(sizes, &ls).ok());
+    for (int pass = 0; pass < 2; ++pass) {
+      const ScalarKind scalar = pass == 0 ? ScalarKind::kFloat : ScalarKind::kFixed;
+      Arena counting;
+      arena_init_counting(&counting);
+      Mlp m;
+      OptimizerState o;
+      mlp_layout(&m, ls, batch, &counting, 1, scalar);
+      optimizer_layout(&o, kind, m, &counting);
+      auto buf = std::make_unique<AlignedBuffer>(counting.used);
+      Arena& a = pass == 0 ? fa : qa;
+      REQUIRE(arena_init(&a, buf->data, counting.used).ok());
+      mlp_layout(pass == 0 ? &f : &x, ls, batch, &a, 1, scalar);
+      optimizer_layout(pass == 0 ? &fo : &xo, kind, pass == 0 ? f : x, &a);
+      REQUIRE_FALSE(a.exhausted);
+      (pass == 0 ? fbuf : qbuf) = std::move(buf);
+    }
+  }
+  // Random weights (multiples of 2^-28 so both hold them exactly) and gradients.
+  void randomise(Rng* rng, double grad_scale) {
+    for (int l = 0; l < f.num_layers; ++l) {
+      DenseLayer& d = f.layer[l];
+      DenseLayer& e = x.layer[l];
+      const size_t n = size_t{d.out} * d.in;
+      for (size_t i = 0; i < n + d.out; ++i) {
+        const bool bias = i >= n;
+        const size_t k = bias ? i - n : i;
+        const int32_t w = to_q(0.1 * rng_normal(rng), 28);
+        (bias ? d.b : d.w)[k] = static_cast<float>(q(w, 28));
+        (bias ? e.qb : e.qw)[k] = w;
+      }
+    }
+    set_gradients(rng, grad_scale);
+  }
+  void set_gradients(Rng* rng, double scale) {
+    for (int l = 0; l < f.num_layers; ++l) {
+      DenseLayer& d = f.layer[l];
+      DenseLayer& e = x.layer[l];
+      const size_t n = size_t{d.out} * d.in;
+      for (size_t i = 0; i < n + d.out; ++i) {
+        const bool bias = i >= n;
+        const size_t k = bias ? i - n : i;
+        const int32_t g = to_q(scale * rng_normal(rng), 28);
+        (bias ? d.db : d.dw)[k] = static_cast<float>(q(g, 28));
+        (bias ? e.qdb : e.qdw)[k] = g;
+      }
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("fixed softmax cross-entropy and its gradient match the float path") {
+  Rng rng;
+  rng_seed(&rng, 11, RngStream::kTest);
+  double worst_grad = 0, worst_loss = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    const uint32_t classes = 2 + rng_below(&rng, 120), label = rng_below(&rng, classes), rows = 1 + rng_below(&rng, 128);
+    std::vector<float> z(classes);
+    std::vector<int32_t> zq(classes);
+    for (uint32_t j = 0; j < classes; ++j) {
+      zq[j] = to_q(8.0 * rng_normal(&rng), 16);
+      z[j] = static_cast<float>(q(zq[j], 16));
+    }
+    const int64_t loss_eval = softmax_cross_entropy_row_q(zq.data(), classes, label);
+    const double lf = softmax_cross_entropy_grad_row(z.data(), classes, label, 1.0f / static_cast<float>(rows));
+    const int64_t lq = softmax_cross_entropy_grad_row_q(zq.data(), classes, label, rows);
+    CHECK(lq == loss_eval);
+    worst_loss = std::max(worst_loss, std::fabs(q(lq, 16) - lf));
+    for (uint32_t j = 0; j < classes; ++j) worst_grad = std::max(worst_grad, std::fabs(q(zq[j], 30) - z[j]) * rows);
+  }
+  MESSAGE("worst loss error ", worst_loss, " nats, worst gradient error ", worst_grad, " (times rows)");
+  CHECK(worst_loss < 5e-4);  // log2 to 2^-16 and exp2 to 1e-6 relative, logits exact
+  CHECK(worst_grad < 1e-5);
+}
+
+TEST_CASE("fixed GC centres every weight row to within rounding and is idempotent") {
+  Rng rng;
+  rng_seed(&rng, 12, RngStream::kTest);
+  std::vector<int32_t> g(5 * 37);
+  for (auto& v : g) v = static_cast<int32_t>(rng_next_u32(&rng)) >> 4;
+  gc_centralize_rows_q(g.data(), 5, 37);
+  for (int r = 0; r < 5; ++r) {
+    int64_t sum = 0;
+    for (int j = 0; j < 37; ++j) sum += g[r * 37 + j];
+    CHECK(std::llabs(sum) <= 37 / 2);
+  }
+  const std::vector<int32_t> once = g;
+  gc_centralize_rows_q(g.data(), 5, 37);
+  CHECK(g == once);
+  std::vector<int32_t> extreme(8, INT32_MAX);
+  extreme[0] = INT32_MIN;
+  gc_centralize_rows_q(extreme.data(), 1, 8);  // saturates rather than wraps
+  CHECK(extreme[0] == INT32_MIN);
+  CHECK(extreme[1] > 0);
+}
+
+TEST_CASE("each fixed optimizer update, with weight decay and both GC modes, follows the float update") {
+  for (OptimizerKind kind : kAll) {
+    for (GcMode gc : {GcMode::kOff, GcMode::kGrad, GcMode::kUpdate}) {
+      const std::string name = std::string(optimizer_name(kind)) + " gc " + gc_mode_name(gc);
+      CAPTURE(name);
+      Pair p("20,12,5", 4, kind);
+      Rng rng;
+      rng_seed(&rng, 13, RngStream::kTest);
+      OptimizerParams hp = optimizer_defaults(kind);
+      hp.weight_decay = 1e-3f;
+      hp.nesterov = kind == OptimizerKind::kSgdMomentum;
+      optimizer_reset(&p.fo, p.f, hp);
+      optimizer_reset(&p.xo, p.x, hp);
+      p.randomise(&rng, 1e-3);
+      double worst = 0, largest = 0;
+      for (int step = 0; step < 4; ++step) {
+        if (step > 0) p.set_gradients(&rng, 1e-3);
+        std::vector<double> before;
+        for (int l = 0; l < p.f.num_layers; ++l) {
+          const DenseLayer& d = p.f.layer[l];
+          before.insert(before.end(), d.w, d.w + d.out * d.in);
+        }
+        REQUIRE(optimizer_step(&p.fo, &p.f, hp, gc).ok());
+        REQUIRE(optimizer_step(&p.xo, &p.x, hp, gc).ok());
+        size_t i = 0;
+        for (int l = 0; l < p.f.num_layers; ++l) {
+          const DenseLayer& d = p.f.layer[l];
+          const DenseLayer& e = p.x.layer[l];
+          for (size_t k = 0; k < size_t{d.out} * d.in; ++k, ++i) {
+            largest = std::max(largest, std::fabs(static_cast<double>(d.w[k]) - before[i]));
+            const double err = std::fabs(q(e.qw[k], 28) - static_cast<double>(d.w[k]));
+            worst = std::max(worst, err);
+            // Later steps compare against float weights that the fixed path did not share: realign.
+            p.x.layer[l].qw[k] = to_q(d.w[k], 28);
+            p.f.layer[l].w[k] = static_cast<float>(q(p.x.layer[l].qw[k], 28));
+          }
+        }
+      }
+      // Derived tolerance: the tables give 2e-5, coefficients 2^-24, a few Q28 steps of rounding;
+      // the largest term is an element whose centred gradient lands near zero (|g| ~ 3e-6): its
+      // second moment ~1e-14 is held to 3 digits in Q56, and Adam's m ~ 0.1 g to 3 digits in Q31.
+      CHECK(worst <= 1e-3 * largest + 8.0 / (1 << 28));
+    }
+  }
+}
+
+TEST_CASE("fixed training reaches nearly the float loss for every optimizer with and without GC") {
+  auto data = make_separable(480, 8, 3, 4, 4, 21, 30);
+  for (OptimizerKind kind : kAll) {
+    for (GcMode gc : {GcMode::kOff, GcMode::kGrad}) {
+      TrainConfig c = config_for(data.view, {32}, 32, kind, gc, 3);
+      auto f = setup(c, data.view, ScalarKind::kFloat);
+      auto x = setup(c, data.view, ScalarKind::kFixed);
+      // Same starting weights (the fixed initialisation draws its normals differently).
+      for (int l = 0; l < f->t.mlp.num_layers; ++l) {
+        const DenseLayer& e = x->t.mlp.layer[l];
+        DenseLayer& d = f->t.mlp.layer[l];
+        for (uint32_t i = 0; i < d.out * d.in; ++i) d.w[i] = static_cast<float>(q(e.qw[i], 28));
+      }
+      const double first_x = train(&x->t, 1);
+      const double lf = train(&f->t, 8);
+      const double lx = train(&x->t, 7);
+      MESSAGE(std::string(optimizer_name(kind)), " gc ", std::string(gc_mode_name(gc)), ": float ", lf, ", fixed ", lx);
+      // From the same weights the two paths stay within a few parts in a thousand.
+      CHECK(lx < 0.5 * first_x);
+      CHECK(std::fabs(lx - lf) <= 0.01 * lf + 1e-4);
+    }
+  }
+}
+
+TEST_CASE("fixed training saturates instead of wrapping") {
+  // All-white images and huge weights: logits saturate at the Q15.16 limits, the loss stays finite.
+  auto data = make_separable(64, 4, 1, 4, 4, 3, 0);
+  std::fill(data.pixels.begin(), data.pixels.end(), uint8_t{255});
+  TrainConfig c = config_for(data.view, {8}, 16, OptimizerKind::kSgd, GcMode::kOff, 1);
+  c.hp.lr = 200.0f;
+  auto x = setup(c, data.view, ScalarKind::kFixed);
+  for (int l = 0; l < x->t.mlp.num_layers; ++l) {
+    DenseLayer& d = x->t.mlp.layer[l];
+    for (uint32_t i = 0; i < d.out * d.in; ++i) d.qw[i] = (i % 3 == 0) ? -(7 << 28) : (7 << 28);
+  }
+  trainer_begin_epoch(&x->t);
+  StepResult r;
+  REQUIRE(trainer_step(&x->t, &r).ok());
+  CHECK(std::isfinite(r.loss));
+  bool any_saturated = false;
+  for (int l = 0; l < x->t.mlp.num_layers; ++l) {
+    const DenseLayer& d = x->t.mlp.layer[l];
+    for (uint32_t i = 0; i < d.out * d.in; ++i) {
+      any_saturated |= d.qw[i] == INT32_MAX || d.qw[i] == INT32_MIN;
+      // lr 200 drives updates far past the Q3.28 range; a wrapped weight would flip sign.
+      if (d.qdw[i] > 0) CHECK(d.qw[i] <= (7 << 28));
+      if (d.qdw[i] < 0) CHECK(d.qw[i] >= -(7 << 28));
+    }
+  }
+  CHECK(any_saturated);
+}
+
+TEST_CASE("second moments do not underflow in a realistic step") {
+  // CIFAR-like shapes: gradients of 1e-6..1e-2, g^2 down to 1e-12, every one representable in Q56.
+  auto data = make_separable(256, 100, 3, 8, 8, 4, 60, 20);
+  TrainConfig c = config_for(data.view, {128, 64}, 128, OptimizerKind::kAdam, GcMode::kGrad, 1);
+  auto x = setup(c, data.view, ScalarKind::kFixed);
+  trainer_begin_epoch(&x->t);
+  StepResult r;
+  REQUIRE(trainer_step(&x->t, &r).ok());
+  uint64_t nonzero_grad = 0, zero_v = 0;
+  double smallest_g = 1, smallest_v = 1;
+  for (int l = 0; l < x->t.mlp.num_layers; ++l) {
+    const DenseLayer& d = x->t.mlp.layer[l];
+    for (uint32_t i = 0; i < d.out * d.in; ++i) {
+      // v = (1 - beta2) g^2 after one step; g here is after GC, so recompute from v itself.
+      const int64_t v = x->t.opt.qv_w[l][i];
+      if (d.qdw[i] != 0) {
+        ++nonzero_grad;
+        smallest_g = std::min(smallest_g, std::fabs(q(d.qdw[i], 28)));
+      }
+      if (v == 0 && d.qdw[i] != 0) ++zero_v;
+      if (v > 0) smallest_v = std::min(smallest_v, q(v, 56));
+    }
+  }
+  MESSAGE("nonzero gradients ", nonzero_grad, ", smallest |g| ", smallest_g, ", smallest v ", smallest_v);
+  CHECK(nonzero_grad > 10000);
+  CHECK(zero_v == 0);
+  CHECK(smallest_v < 1e-14);  // far below the float32 ~1e-8 scale people worry about, and kept
+}
+
+TEST_CASE("fixed training is bit-exact: repeated runs, thread counts and a recorded hash on every target") {
+  auto data = make_separable(300, 10, 3, 4, 4, 1);
+  // Recorded on x86-64; the same test runs cross-compiled for aarch64 and armhf under qemu-user.
+  struct Expect {
+    OptimizerKind kind;
+    GcMode gc;
+    uint32_t crc;
+  };
+  const Expect expected[] = {
+      {OptimizerKind::kSgd, GcMode::kGrad, 3024769421u},     {OptimizerKind::kSgdMomentum, GcMode::kOff, 2369386779u},
+      {OptimizerKind::kSgdMomentum, GcMode::kGrad, 1060488082u}, {OptimizerKind::kAdagrad, GcMode::kGrad, 890121420u},
+      {OptimizerKind::kRmsprop, GcMode::kGrad, 3555143821u}, {OptimizerKind::kAdam, GcMode::kGrad, 2875009342u},
+      {OptimizerKind::kAdam, GcMode::kUpdate, 1456371450u},
+  };
+  for (const Expect& e : expected) {
+    const std::string name = std::string(optimizer_name(e.kind)) + " gc " + gc_mode_name(e.gc);
+    CAPTURE(name);
+    TrainConfig c = config_for(data.view, {24, 16}, 32, e.kind, e.gc, 9);
+    auto a = setup(c, data.view, ScalarKind::kFixed);
+    c.threads = 3;  // blocks run in turn without a runner: the split itself must not matter
+    auto b = setup(c, data.view, ScalarKind::kFixed);
+    train(&a->t, 2);
+    train(&b->t, 2);
+    const uint32_t crc = trainer_parameters_crc32(a->t);
+    CHECK(crc == trainer_parameters_crc32(b->t));
+    MESSAGE(std::string(optimizer_name(e.kind)), " gc ", std::string(gc_mode_name(e.gc)), ": crc ", crc);
+    CHECK(crc == e.crc);
+  }
+}
+
+TEST_CASE("the fixed plan is exact and a fixed checkpoint resumes bit-exactly") {
+  auto data = make_separable(200, 10, 3, 4, 4, 2);
+  for (OptimizerKind kind : kAll) {
+    TrainConfig c = config_for(data.view, {32}, 16, kind, GcMode::kGrad, 4);
+    auto a = setup(c, data.view, ScalarKind::kFixed);
+    CHECK(a->t.arena.used == a->plan.total);
+    for (int k = 0; k < static_cast<int>(MemCategory::kCount); ++k) CHECK(a->t.arena.by_category[k] == a->plan.by_category[k]);
+    // Second moments are int64: Adagrad, RMSProp hold 8 bytes of state per parameter, Adam 12.
+    const uint64_t params = parameter_count(c.layers);
+    const size_t per = kind == OptimizerKind::kAdam ? 12 : (kind == OptimizerKind::kSgd ? 0 : (kind == OptimizerKind::kSgdMomentum ? 4 : 8));
+    CHECK(a->plan.by_category[static_cast<int>(MemCategory::kOptimizerState)] >= per * params);
+    CHECK(a->plan.by_category[static_cast<int>(MemCategory::kOptimizerState)] < per * params + 64 * 8);
+
+    train(&a->t, 1);
+    std::vector<uint8_t> ckpt(checkpoint_size(a->t));
+    REQUIRE(checkpoint_save(a->t, nullptr, ckpt.data(), ckpt.size()).ok());
+    train(&a->t, 1);
+    auto b = setup(c, data.view, ScalarKind::kFixed);
+    REQUIRE(checkpoint_load(&b->t, ckpt.data(), ckpt.size(), nullptr).ok());
+    train(&b->t, 1);
+    CHECK(trainer_parameters_crc32(a->t) == trainer_parameters_crc32(b->t));
+    // A float trainer refuses a fixed checkpoint.
+    auto f = setup(c, data.view, ScalarKind::kFloat);
+    CHECK_FALSE(checkpoint_load(&f->t, ckpt.data(), ckpt.size(), nullptr).ok());
+  }
+}

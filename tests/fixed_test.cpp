@@ -1,0 +1,195 @@
+// The integer arithmetic of fixed.hpp and the exact products of qgemm.hpp.
+#include "gctrain/fixed.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "gctrain/qgemm.hpp"
+#include "gctrain/rng.hpp"
+#include "synthetic.hpp"
+
+using namespace gct;
+
+namespace {
+
+uint64_t random_u64(Rng* rng) { return uint64_t{rng_next_u32(rng)} << 32 | rng_next_u32(rng); }
+
+double rel_err(double got, double want) { return std::fabs(got - want) / std::fabs(want); }
+
+}  // namespace
+
+TEST_CASE("shift_round rounds to nearest and saturates instead of wrapping") {
+  CHECK(fx::shift_round(5, 1) == 3);    // 2.5 -> 3
+  CHECK(fx::shift_round(-5, 1) == -2);  // -2.5 -> -2 (ties towards +infinity)
+  CHECK(fx::shift_round(7, 2) == 2);
+  CHECK(fx::shift_round(-7, 2) == -2);
+  CHECK(fx::shift_round(123, 0) == 123);
+  CHECK(fx::shift_round(3, -4) == 48);
+  CHECK(fx::shift_round(int64_t{1} << 40, -30) == int64_t{1} << 62);
+  CHECK(fx::shift_round(-(int64_t{1} << 40), -30) == -(int64_t{1} << 62));
+  CHECK(fx::shift_round(int64_t{1} << 61, 70) == 0);
+  CHECK(fx::sat32(int64_t{1} << 40) == INT32_MAX);
+  CHECK(fx::sat32(-(int64_t{1} << 40)) == INT32_MIN);
+  CHECK(fx::sat32(-17) == -17);
+}
+
+TEST_CASE("coef_from_float is exact and coef_ratio keeps 30 significant bits") {
+  Rng rng;
+  rng_seed(&rng, 5, RngStream::kTest);
+  for (int i = 0; i < 1000; ++i) {
+    const float v = std::ldexp(static_cast<float>(rng_uniform(&rng)) + 0.001f, -static_cast<int>(rng_below(&rng, 40)));
+    const fx::Coef c = fx::coef_from_float(v);
+    CHECK(std::ldexp(static_cast<double>(c.mant), -c.shift) == static_cast<double>(v));
+    const uint64_t num = 1 + rng_next_u32(&rng), den = 1 + random_u64(&rng) % (uint64_t{1} << 50);
+    const fx::Coef r = fx::coef_ratio(num, 10, den, 20);
+    CHECK(r.mant < (int64_t{1} << 31));
+    const double want = std::ldexp(static_cast<double>(num), -10) / std::ldexp(static_cast<double>(den), -20);
+    CHECK(rel_err(std::ldexp(static_cast<double>(r.mant), -r.shift), want) < 2e-9);
+  }
+}
+
+TEST_CASE("sqrt, reciprocal, exp2 and log2 stay within their documented error") {
+  Rng rng;
+  rng_seed(&rng, 6, RngStream::kTest);
+  double worst_sqrt = 0, worst_recip = 0, worst_exp = 0, worst_log = 0;
+  for (int i = 0; i < 20000; ++i) {
+    // Second moments from 1e-17 to 64 (Q56), the range the optimizers meet.
+    const uint64_t v = 1 + (random_u64(&rng) >> (2 + rng_below(&rng, 60)));
+    const double want = std::sqrt(std::ldexp(static_cast<double>(v), -56));
+    const double got = std::ldexp(static_cast<double>(fx::sqrt_q(v, 56, 36)), -36);
+    // Relative error of the table, plus half a unit of the Q36 result (which dominates below 1e-6).
+    worst_sqrt = std::max(worst_sqrt, std::fabs(got - want) / (want + std::ldexp(0.5, -36) / 2e-5));
+    const uint64_t d = 1 + (random_u64(&rng) >> rng_below(&rng, 63));
+    const double r = std::ldexp(static_cast<double>(fx::recip_mantissa(d)), -(31 + fx::bit_length(d)));
+    worst_recip = std::max(worst_recip, rel_err(r, 1.0 / static_cast<double>(d)));
+    const int64_t x = -static_cast<int64_t>(rng_below(&rng, 20 << 16));
+    const double e = std::ldexp(static_cast<double>(fx::exp2_neg_q16(x)), -30);
+    worst_exp = std::max(worst_exp, std::fabs(e - std::exp2(std::ldexp(static_cast<double>(x), -16))));
+    const double l = std::ldexp(static_cast<double>(fx::log2_q16(v, 56)), -16);
+    worst_log = std::max(worst_log, std::fabs(l - std::log2(std::ldexp(static_cast<double>(v), -56))));
+  }
+  MESSAGE("worst errors: sqrt ", worst_sqrt, ", reciprocal ", worst_recip, ", exp2 ", worst_exp, ", log2 ", worst_log);
+  CHECK(worst_sqrt < 2e-5);
+  CHECK(worst_recip < 2e-5);
+  CHECK(worst_exp < 2e-6);
+  CHECK(worst_log < 3.0 / 65536);
+  CHECK(fx::sqrt_q(0, 56, 36) == 0);
+  CHECK(fx::exp2_neg_q16(0) == int64_t{1} << 30);
+  CHECK(fx::exp2_neg_q16(-(int64_t{100} << 16)) == 0);
+  CHECK(fx::max_abs(std::vector<int32_t>{3, INT32_MIN, 7}.data(), 3) == uint32_t{INT32_MAX});
+}
+
+namespace {
+
+struct Matrices {
+  std::vector<int32_t> a, b, bias;
+};
+
+Matrices random_matrices(int64_t m, int64_t n, int64_t k, Rng* rng, int bits) {
+  Matrices x;
+  x.a.resize(static_cast<size_t>(m * k));
+  x.b.resize(static_cast<size_t>(k * n));
+  x.bias.resize(static_cast<size_t>(n));
+  auto draw = [&](int32_t& v) { v = static_cast<int32_t>(rng_next_u32(rng)) >> (32 - bits); };
+  for (auto& v : x.a) draw(v);
+  for (auto& v : x.b) draw(v);
+  for (auto& v : x.bias) draw(v);
+  return x;
+}
+
+}  // namespace
+
+TEST_CASE("qgemm equals the straightforward int64 reference bit for bit, for any thread count") {
+  Rng rng;
+  rng_seed(&rng, 7, RngStream::kTest);
+  const int64_t shapes[][3] = {{1, 1, 1}, {7, 5, 3}, {8, 16, 32}, {13, 33, 70}, {64, 100, 257}, {3, 40, 1000}};
+  for (const auto& s : shapes) {
+    const int64_t m = s[0], n = s[1], k = s[2];
+    for (int transposed = 0; transposed < 4; ++transposed) {
+      Matrices x = random_matrices(m, n, k, &rng, 20 + static_cast<int>(rng_below(&rng, 12)));
+      // a as [m x k] or its transpose stored [k x m]; b as [k x n] or stored [n x k].
+      const QOperand a = (transposed & 1) ? QOperand{x.a.data(), 1, m, 16} : QOperand{x.a.data(), k, 1, 16};
+      const QOperand b = (transposed & 2) ? QOperand{x.b.data(), 1, k, 28} : QOperand{x.b.data(), n, 1, 28};
+      QEpilogue ep;
+      ep.out_frac = 16;
+      ep.bias = transposed == 1 ? x.bias.data() : nullptr;
+      ep.bias_frac = 28;
+      ep.relu = transposed == 2;
+      QGemmWorkspace ws;
+      qgemm_workspace_require(&ws, m, n, k);
+      std::vector<int16_t> pa(ws.a_elems + 32), pb(ws.b_elems + 32);
+      // 64-byte alignment, as the arena gives.
+      ws.pack_a = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pa.data()) + 63) & ~uintptr_t{63});
+      ws.pack_b = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pb.data()) + 63) & ~uintptr_t{63});
+      std::vector<int32_t> want(static_cast<size_t>(m * n), 5), got1(want), got3(want);
+      qgemm_reference(m, n, k, a, b, want.data(), n, ep);
+      REQUIRE(qgemm(ws, nullptr, 1, m, n, k, a, b, got1.data(), n, ep));
+      REQUIRE(qgemm(ws, nullptr, 3, m, n, k, a, b, got3.data(), n, ep));
+      CHECK(got1 == want);
+      CHECK(got3 == want);
+    }
+  }
+}
+
+TEST_CASE("qgemm is exact at the worst case of its operand range and saturates its output") {
+  // Every quantised operand at -kOperandMax: each dot product is k * 8191^2, far beyond int32.
+  const int64_t m = 8, n = 16, k = 4096;
+  std::vector<int32_t> a(static_cast<size_t>(m * k), INT32_MIN), b(static_cast<size_t>(k * n), INT32_MIN);
+  QGemmWorkspace ws;
+  qgemm_workspace_require(&ws, m, n, k);
+  std::vector<int16_t> pa(ws.a_elems + 32), pb(ws.b_elems + 32);
+  ws.pack_a = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pa.data()) + 63) & ~uintptr_t{63});
+  ws.pack_b = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pb.data()) + 63) & ~uintptr_t{63});
+  // max_abs saturates INT32_MIN to INT32_MAX (31 bits): operands are shifted by 31 - 13 = 18 bits,
+  // so the product has frac 2 * (30 - 18) = 24; frac 12 keeps the exact sum / 2^12.
+  const QOperand qa{a.data(), k, 1, 30}, qb{b.data(), n, 1, 30};
+  QEpilogue ep;
+  ep.out_frac = 12;
+  std::vector<int32_t> c(static_cast<size_t>(m * n));
+  REQUIRE(qgemm(ws, nullptr, 1, m, n, k, qa, qb, c.data(), n, ep));
+  const int64_t exact = k * int64_t{fx::kOperandMax} * fx::kOperandMax;  // (-8191)^2 per term
+  CHECK(c[0] == fx::sat32(fx::shift_round(exact, 12)));
+  CHECK(c[0] > 0);  // wrapped int32 sums would have gone negative
+  ep.out_frac = 24;  // the exact sum itself does not fit int32: saturated, not wrapped
+  REQUIRE(qgemm(ws, nullptr, 1, m, n, k, qa, qb, c.data(), n, ep));
+  CHECK(c[5] == INT32_MAX);
+  // A workspace planned for smaller shapes is refused.
+  CHECK_FALSE(qgemm(ws, nullptr, 1, m, n, k + 64, qa, qb, c.data(), n, ep));
+}
+
+TEST_CASE("qgemm approximates the real product within the 14-bit operand precision") {
+  Rng rng;
+  rng_seed(&rng, 8, RngStream::kTest);
+  const int64_t m = 16, n = 24, k = 300;
+  Matrices x = random_matrices(m, n, k, &rng, 24);
+  const QOperand a{x.a.data(), k, 1, 20}, b{x.b.data(), n, 1, 24};
+  QGemmWorkspace ws;
+  qgemm_workspace_require(&ws, m, n, k);
+  std::vector<int16_t> pa(ws.a_elems + 32), pb(ws.b_elems + 32);
+  ws.pack_a = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pa.data()) + 63) & ~uintptr_t{63});
+  ws.pack_b = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pb.data()) + 63) & ~uintptr_t{63});
+  QEpilogue ep;
+  ep.out_frac = 16;
+  std::vector<int32_t> c(static_cast<size_t>(m * n));
+  REQUIRE(qgemm(ws, nullptr, 1, m, n, k, a, b, c.data(), n, ep));
+  double amax = 0, bmax = 0;
+  for (int32_t v : x.a) amax = std::max(amax, std::fabs(std::ldexp(static_cast<double>(v), -20)));
+  for (int32_t v : x.b) bmax = std::max(bmax, std::fabs(std::ldexp(static_cast<double>(v), -24)));
+  // Each operand is off by at most half a step of max/8191; the bound sums those errors over k.
+  const double bound = static_cast<double>(k) * amax * bmax * (1.0 / 8191 + 1.0 / 8191) + std::ldexp(1.0, -16);
+  double worst = 0;
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      double want = 0;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        want += std::ldexp(static_cast<double>(x.a[i * k + kk]), -20) * std::ldexp(static_cast<double>(x.b[kk * n + j]), -24);
+      }
+      worst = std::max(worst, std::fabs(std::ldexp(static_cast<double>(c[i * n + j]), -16) - want));
+    }
+  }
+  MESSAGE("worst absolute error ", worst, ", bound ", bound);
+  CHECK(worst <= bound);
+}
