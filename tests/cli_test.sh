@@ -28,6 +28,9 @@ expect 0 "" -- test -f "$T/data/test.blob"
 expect 0 "arena plan" -- "$GCTRAIN" plan
 expect 0 '"arena_bytes":' -- "$GCTRAIN" plan --optimizer adam --json
 expect 0 '"train_samples":600' -- "$GCTRAIN" plan --data "$T/data" --json
+expect 0 '"scalar":"fixed".*"optimizer_state":20764896' -- "$GCTRAIN" plan --scalar fixed --optimizer adam --json
+expect 0 '"scalar":"fixed"' -- "$GCTRAIN" train --data "$T/data" --layers 3072,16,100 --scalar fixed --optimizer adam --gc grad --epochs 1 -q --json
+expect 2 "scalar" -- "$GCTRAIN" train --data "$T/data" --scalar double
 
 # train: JSON result with honest metrics in range
 out=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm --gc grad --epochs 2 --json -q)
@@ -74,6 +77,10 @@ rm "$T/study/runs/6.json"
 expect 3 "run-job 6" -- "$GCTRAIN" study --out "$T/study" --collect
 expect 0 "finished" -- "$GCTRAIN" study --out "$T/study" --run-job 6 -q
 expect 0 "8 of 8 runs" -- "$GCTRAIN" study --out "$T/study" --collect -q
+# a fixed-point study records its arithmetic in study.json and the report
+expect 0 "wrote .*/report.md" -- "$GCTRAIN" study --data "$T/data" --out "$T/fstudy" --layers 3072,16,100 --optimizers sgdm --seeds 1 --epochs 1 --scalar fixed -q
+grep -q '"scalar": "fixed"' "$T/fstudy/study.json" && ok || bad "study.json lacks the scalar kind"
+grep -q "Arithmetic: integer fixed point" "$T/fstudy/report.md" && ok || bad "report lacks the arithmetic"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -76,14 +76,18 @@ TEST_CASE("the counter itself works: it sees a vector and a malloc") {
   CHECK(g_allocations.load() == 3);  // malloc, the vector object, its storage
 }
 
-TEST_CASE("training steps, epochs and evaluation at default shapes allocate nothing") {
+TEST_CASE("training steps, epochs and evaluation at default shapes allocate nothing, float and fixed") {
   // 3072 = 3 x 32 x 32, 100 classes: the CIFAR-100 shapes, on synthetic pixels.
   auto train = testing::make_separable(700, 100, 3, 32, 32, 1, 40, 20);
   auto test = testing::make_separable(300, 100, 3, 32, 32, 2, 40, 20);
-  for (int k = 0; k < kNumOptimizers; ++k) {
+  // Every optimizer in float32, then every optimizer in fixed point.
+  for (int run = 0; run < 2 * kNumOptimizers; ++run) {
+    const int k = run % kNumOptimizers;
     const auto kind = static_cast<OptimizerKind>(k);
     CAPTURE(optimizer_name(kind));
+    CAPTURE(run);
     TrainConfig c = default_train_config();
+    c.scalar = run < kNumOptimizers ? ScalarKind::kFloat : ScalarKind::kFixed;
     c.optimizer = kind;
     c.hp = optimizer_defaults(kind);
     c.gc = k % 2 == 0 ? GcMode::kGrad : GcMode::kUpdate;

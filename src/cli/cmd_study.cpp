@@ -49,7 +49,7 @@ std::string now_iso() {
 
 struct StudyCommand {
   std::string data, out, optimizers = "sgd,sgdm,adagrad,rmsprop,adam", gc = "grad";
-  std::string layers = "3072,512,256,100", layers_grid;
+  std::string layers = "3072,512,256,100", layers_grid, scalar = "float";
   std::vector<std::string> lr_overrides, lr_grids;
   uint32_t seeds = 3, epochs = 10, batch = 128, subset = 0, jobs = 1, threads = 1;
   uint64_t first_seed = 1;
@@ -125,6 +125,7 @@ struct StudyCommand {
     spec->epochs = epochs;
     spec->batch = batch;
     spec->subset = subset;
+    if (!parse_scalar(scalar.c_str(), &spec->scalar)) return "--scalar must be float or fixed";
     spec->layers_grid = layers_grid.empty() ? std::vector<std::string>{layers} : split(layers_grid, ';');
     for (const std::string& l : spec->layers_grid) {
       LayerSizes sizes;
@@ -161,6 +162,7 @@ struct StudyCommand {
       TrainConfig c;
       (void)parse_layer_sizes(l.c_str(), &c.layers);
       c.batch = spec.batch;
+      c.scalar = spec.scalar;
       MemoryPlan plan;
       s = trainer_plan(c, data_shape_of(folder.train.data), &plan);
       if (!s.ok()) {
@@ -379,6 +381,9 @@ Runner add_study_command(CLI::App* app) {
   sub->add_option("--layers", cmd->layers, "layer sizes")->capture_default_str();
   sub->add_option("--layers-grid", cmd->layers_grid, "several models, ';'-separated, e.g. '3072,512,100;3072,256,100'");
   sub->add_option("--batch", cmd->batch, "batch size")->check(CLI::Range(1, 65536))->capture_default_str();
+  sub->add_option("--scalar", cmd->scalar, "arithmetic of every run: float | fixed (integer fixed point)")
+      ->check(CLI::IsMember({"float", "fixed"}))
+      ->capture_default_str();
   sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(CLI::PositiveNumber);
   sub->add_option("--jobs,-j", cmd->jobs, "runs in parallel (threads, each with its own arena)")
       ->check(CLI::Range(1, 256))->capture_default_str();

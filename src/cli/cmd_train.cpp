@@ -45,11 +45,11 @@ struct TrainCommand {
     const OptimizerParams& hp = config.hp;
     progress.println(fmt::format(
         "training {} on {} ({} samples{}), batch {}, {} lr={:g} momentum={:g}{} alpha={:g} "
-        "betas=({:g},{:g}) eps={:g} weight_decay={:g}, GC {}, seed {}",
+        "betas=({:g},{:g}) eps={:g} weight_decay={:g}, GC {}, seed {}, {}",
         layers_string(config.layers), data, subset && subset < folder.train.data.count ? subset : folder.train.data.count,
         subset ? " subset" : "", config.batch, optimizer_name(config.optimizer), hp.lr, hp.momentum,
         hp.nesterov ? " nesterov" : "", hp.alpha, hp.beta1, hp.beta2, hp.eps, hp.weight_decay,
-        gc_mode_name(config.gc), config.seed));
+        gc_mode_name(config.gc), config.seed, config.scalar == ScalarKind::kFixed ? "fixed point" : "float32"));
     host::RunOptions options;
     options.epochs = epochs;
     options.subset = subset;

@@ -183,6 +183,9 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
                     spec.subset ? " (subset)" : " (full training set)", env.test_count ? std::to_string(env.test_count) : "?");
   md += fmt::format("- Model: MLP {} (ReLU, softmax cross-entropy, He-normal initialisation, zero biases), batch {}\n",
                     fmt::join(spec.layers_grid, " / "), spec.batch);
+  md += fmt::format("- Arithmetic: {}\n", spec.scalar == ScalarKind::kFixed
+                                               ? "integer fixed point (`--scalar fixed`; formats in the README, \"Fixed point\")"
+                                               : "float32");
   md += fmt::format("- Epochs: {} per run, evaluated on the test set after every epoch; seeds {}..{} ({} per configuration)\n",
                     spec.epochs, spec.first_seed, spec.first_seed + spec.seeds - 1, spec.seeds);
   md += fmt::format("- GC compared: `{}` ({}) against `off`. Paired design: for one seed, both runs start from identical weights and see identical batches, so their difference is GC's alone.\n",

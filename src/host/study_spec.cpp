@@ -51,6 +51,7 @@ TrainConfig job_config(const StudySpec& spec, const StudyJob& job) {
   c.hp = job.hp;
   c.gc = job.gc;
   c.seed = job.seed;
+  c.scalar = spec.scalar;
   return c;
 }
 
@@ -66,6 +67,7 @@ std::string study_spec_json(const StudySpec& spec) {
          {"gc", gc_mode_name(spec.gc_mode)}, {"seeds", spec.seeds},
          {"first_seed", spec.first_seed}, {"epochs", spec.epochs},
          {"batch", spec.batch},       {"subset", spec.subset},
+         {"scalar", scalar_name(spec.scalar)},
          {"layers_grid", spec.layers_grid}};
   return j.dump(2) + "\n";
 }
@@ -95,6 +97,10 @@ Status parse_study_spec(const std::string& text, StudySpec* out) {
     s.epochs = j.at("epochs").get<uint32_t>();
     s.batch = j.at("batch").get<uint32_t>();
     s.subset = j.at("subset").get<uint32_t>();
+    // Absent in studies planned before fixed point existed: float.
+    if (j.contains("scalar") && !parse_scalar(j.at("scalar").get<std::string>().c_str(), &s.scalar)) {
+      return Status::Error(Code::kCorruptData, "bad scalar kind in study.json");
+    }
     s.layers_grid = j.at("layers_grid").get<std::vector<std::string>>();
     if (s.optimizers.empty() || s.layers_grid.empty() || s.seeds == 0 || s.epochs == 0) {
       return Status::Error(Code::kCorruptData, "study.json describes no runs");
