@@ -16,6 +16,7 @@
 #include "gctrain/gemm.hpp"
 #include "gctrain/host/data.hpp"
 #include "gctrain/rng.hpp"
+#include "gctrain/qgemm.hpp"
 #include "gctrain/trainer.hpp"
 
 #ifdef GCT_HAVE_OPENBLAS
@@ -119,6 +120,59 @@ double bare_openblas(const std::vector<Product>& ps, int reps) {
 }
 #endif
 
+// A trainer in its own arena that can run full-sized steps.
+struct BenchTrainer {
+  void* mem = nullptr;
+  Trainer t;
+  uint32_t batch = 0;
+  BenchTrainer(const TrainConfig& c, const DatasetView& train) : batch(c.batch) {
+    MemoryPlan plan;
+    Status s = trainer_plan(c, data_shape_of(train), &plan);
+    if (s.ok()) {
+      mem = std::aligned_alloc(64, (plan.total + 63) / 64 * 64);
+      s = trainer_setup(&t, c, train, mem, plan.total);
+    }
+    if (!s.ok()) {
+      fmt::print(stderr, "train_bench: {}\n", s.message());
+      std::exit(1);
+    }
+  }
+  ~BenchTrainer() { std::free(mem); }
+  void run_steps(int n) {
+    for (int i = 0; i < n; ++i) {
+      // Keep every measured batch full-sized.
+      if (trainer_epoch_done(t) || t.train.count - t.cursor < batch) trainer_begin_epoch(&t);
+      StepResult r;
+      if (!trainer_step(&t, &r).ok()) std::abort();
+    }
+  }
+};
+
+// The same products on the fixed-point path's integer kernels (int32 tensors in, int32 out).
+double bare_qgemm(const std::vector<Product>& ps, int reps) {
+  QGemmWorkspace ws;
+  for (const auto& p : ps) qgemm_workspace_require(&ws, p.m, p.n, p.k);
+  std::vector<int16_t> pa(ws.a_elems + 32), pb(ws.b_elems + 32);
+  ws.pack_a = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pa.data()) + 63) & ~uintptr_t{63});
+  ws.pack_b = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pb.data()) + 63) & ~uintptr_t{63});
+  size_t a = 0, b = 0, c = 0;
+  for (const auto& p : ps) {
+    a = std::max<size_t>(a, p.m * p.k);
+    b = std::max<size_t>(b, p.k * p.n);
+    c = std::max<size_t>(c, p.m * p.n);
+  }
+  std::vector<int32_t> av(a, 3 << 20), bv(b, -(5 << 18)), cv(c, 0);
+  QEpilogue ep;
+  ep.out_frac = 16;
+  return median_seconds(reps, [&] {
+    for (const Product& p : ps) {
+      const QOperand qa = p.ta == Trans::kNo ? QOperand{av.data(), p.k, 1, 16} : QOperand{av.data(), 1, p.m, 16};
+      const QOperand qb = p.tb == Trans::kNo ? QOperand{bv.data(), p.n, 1, 28} : QOperand{bv.data(), 1, p.k, 28};
+      if (!qgemm(ws, nullptr, 1, p.m, p.n, p.k, qa, qb, cv.data(), p.n, ep)) std::abort();
+    }
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -199,30 +253,9 @@ int main(int argc, char** argv) {
     c.optimizer = static_cast<OptimizerKind>(k);
     c.hp = optimizer_defaults(c.optimizer);
     c.gc = GcMode::kGrad;
-    MemoryPlan plan;
-    Status s = trainer_plan(c, data_shape_of(train), &plan);
-    if (!s.ok()) {
-      fmt::print(stderr, "train_bench: {}\n", s.message());
-      return 1;
-    }
-    void* mem = std::aligned_alloc(64, (plan.total + 63) / 64 * 64);
-    Trainer t;
-    s = trainer_setup(&t, c, train, mem, plan.total);
-    if (!s.ok()) {
-      fmt::print(stderr, "train_bench: {}\n", s.message());
-      return 1;
-    }
-    auto run_steps = [&](int n) {
-      for (int i = 0; i < n; ++i) {
-        if (trainer_epoch_done(t)) trainer_begin_epoch(&t);
-        // Keep every measured batch full-sized.
-        if (t.train.count - t.cursor < batch) trainer_begin_epoch(&t);
-        StepResult r;
-        if (!trainer_step(&t, &r).ok()) std::abort();
-      }
-    };
-    run_steps(3);
-    const double per_step = median_seconds(reps, [&] { run_steps(steps); }) / steps;
+    BenchTrainer bt(c, train);
+    bt.run_steps(3);
+    const double per_step = median_seconds(reps, [&] { bt.run_steps(steps); }) / steps;
     const double gflops = step_flops / per_step / 1e9;
     fmt::print("{:<8} {:>11.0f} {:>13.2f} {:>9.1f} {:>11.0f}% {:>11.0f}%\n", optimizer_name(c.optimizer),
                batch / per_step, 50000.0 / (batch / per_step), gflops, 100 * gflops / bare_gflops, 100 * gflops / peak);
@@ -232,12 +265,45 @@ int main(int argc, char** argv) {
       DatasetView eval = train;
       eval.count = std::min<uint32_t>(train.count, 10000);
       EvalResult r;
-      const double te = median_seconds(reps, [&] { (void)trainer_evaluate(&t, eval, &r); });
+      const double te = median_seconds(reps, [&] { (void)trainer_evaluate(&bt.t, eval, &r); });
       const double eval_gflops = fwd_flops / batch * eval.count / te / 1e9;
       fmt::print("\nevaluation of {} samples: {:.3f} s, {:.1f} GFLOP/s = {:.0f}% of the bare forward GEMMs ({:.1f} GFLOP/s)\n",
                  eval.count, te, eval_gflops, 100 * eval_gflops / (fwd_flops / bare_fwd / 1e9), fwd_flops / bare_fwd / 1e9);
     }
-    std::free(mem);
+  }
+
+  // Fixed point against float32: the two trainers alternate within each repetition so that both see
+  // the same machine state.
+  const double qbare = bare_qgemm(products, reps);
+  fmt::print("\nfixed point (--scalar fixed): bare integer products of one step {:.2f} ms  {:.1f} GOP/s "
+             "({:.0f}% of the float path's bare GEMMs)\n",
+             qbare * 1e3, step_flops / qbare / 1e9, 100 * bare / qbare);
+  fmt::print("{:<8} {:>15} {:>15} {:>12}\n", "optimizer", "float samples/s", "fixed samples/s", "fixed/float");
+  for (int k = 0; k < kNumOptimizers; ++k) {
+    TrainConfig c;
+    c.layers = sizes;
+    c.batch = batch;
+    c.optimizer = static_cast<OptimizerKind>(k);
+    c.hp = optimizer_defaults(c.optimizer);
+    c.gc = GcMode::kGrad;
+    BenchTrainer fl(c, train);
+    c.scalar = ScalarKind::kFixed;
+    BenchTrainer fx(c, train);
+    fl.run_steps(2);
+    fx.run_steps(2);
+    std::vector<double> tf, tx;
+    for (int r = 0; r < reps; ++r) {
+      auto t0 = Clock::now();
+      fl.run_steps(steps);
+      tf.push_back(seconds_since(t0));
+      t0 = Clock::now();
+      fx.run_steps(steps);
+      tx.push_back(seconds_since(t0));
+    }
+    std::sort(tf.begin(), tf.end());
+    std::sort(tx.begin(), tx.end());
+    const double f = tf[tf.size() / 2] / steps, x = tx[tx.size() / 2] / steps;
+    fmt::print("{:<8} {:>15.0f} {:>15.0f} {:>11.2f}x\n", optimizer_name(c.optimizer), batch / f, batch / x, f / x);
   }
   return 0;
 }

@@ -193,3 +193,39 @@ TEST_CASE("qgemm approximates the real product within the 14-bit operand precisi
   MESSAGE("worst absolute error ", worst, ", bound ", bound);
   CHECK(worst <= bound);
 }
+
+// The vectorised adaptive step (AVX-512 where built with it) against its scalar definition, over
+// random and extreme values: zero and saturated moments, zero and extreme x, huge and tiny steps.
+#include "../src/engine/fixed/adaptive.hpp"
+#include "../src/engine/fixed/fx_inline.hpp"
+
+TEST_CASE("the adaptive update equals its scalar definition lane by lane") {
+  Rng rng;
+  rng_seed(&rng, 9, RngStream::kTest);
+  const uint32_t n = 4099;
+  std::vector<int64_t> v(n);
+  std::vector<int32_t> x(n), out(n);
+  const int64_t special_v[] = {0, 1, INT64_C(1) << 62, 12345};
+  const int32_t special_x[] = {0, 1, -1, INT32_MAX, INT32_MIN};
+  for (uint32_t j = 0; j < n; ++j) {
+    v[j] = j % 17 == 0 ? special_v[j % 4] : static_cast<int64_t>(random_u64(&rng) >> (2 + rng_below(&rng, 61)));
+    x[j] = j % 13 == 0 ? special_x[j % 5] : static_cast<int32_t>(rng_next_u32(&rng)) >> rng_below(&rng, 31);
+  }
+  const fx::Coef coefs[] = {fx::coef_normalised(fx::coef_from_float(3e-4f)), fx::coef_normalised(fx::coef_from_float(200.0f)),
+                            fx::coef_normalised(fx::coef_from_float(1e-9f))};
+  const fx::Coef inv = fx::coef_normalised(fx::coef_ratio(1, 0, 67860, 31));  // 1/sqrt(0.001)-like
+  for (const fx::Coef& c : coefs) {
+    for (int with_inv = 0; with_inv < 2; ++with_inv) {
+      for (uint64_t eps : {uint64_t{0}, uint64_t{687}}) {
+        fixed_path::adaptive_update(v.data(), x.data(), c, with_inv ? &inv : nullptr, eps, out.data(), n);
+        uint32_t mismatches = 0;
+        for (uint32_t j = 0; j < n; ++j) {
+          uint64_t root = fx::sqrt_fast(static_cast<uint64_t>(v[j]), fx::kSqFrac, fx::kDenFrac);
+          if (with_inv) root = static_cast<uint64_t>(fx::mul_coef64(static_cast<int64_t>(root), inv));
+          mismatches += out[j] != fx::sat32(fx::ratio(x[j], root + eps, c)) ? 1u : 0u;
+        }
+        CHECK(mismatches == 0);
+      }
+    }
+  }
+}

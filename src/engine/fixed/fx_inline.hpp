@@ -117,4 +117,27 @@ inline int64_t exp2_fast(int64_t x) {
   return shift_round(static_cast<int64_t>(e), static_cast<int>(-whole > 63 ? 63 : -whole));
 }
 
+// x * c for |x| < 2^62: the low 32 bits and the rest are scaled separately (two roundings).
+inline int64_t mul_coef64(int64_t x, const Coef& c) {
+  const int64_t hi = x >> 32;
+  const int64_t lo = x & 0xFFFFFFFF;
+  return scale_small(hi * c.mant, c.shift - 32) + shr_round(lo * c.mant, c.shift);
+}
+
+// c * x / den with den in Q36 (> 0); with x in Q28 the result is in Q28. Normalising x first keeps the
+// precision of small values: u = |x| r 2^(5 - b) c with 1/den = r 2^-(31 + b).
+inline int64_t ratio(int64_t x, uint64_t den, const Coef& c) {
+  const uint64_t ax = static_cast<uint64_t>(x < 0 ? -x : x);
+  const int bx = 64 - __builtin_clzll(ax | 1);
+  const uint64_t xn = bx > 31 ? ax >> ((bx - 31) & 63) : ax << ((31 - bx) & 63);  // [2^30, 2^31) or 0
+  const uint64_t r = recip_fast(den);
+  const uint64_t p = (xn * (r >> 1)) >> 31;  // < 2^32
+  const int b = 64 - __builtin_clzll(den | 1);
+  const int64_t pm = static_cast<int64_t>(p) * c.mant;
+  const int s = b + c.shift - bx - 6;
+  // s < 0 means |u| >= 2^31 (or x == 0): saturate, the caller narrows to int32.
+  const int64_t u = s < 0 ? (ax == 0 ? 0 : int64_t{1} << 40) : shr_round(pm, s > 62 ? 62 : s);
+  return x < 0 ? -u : u;
+}
+
 }  // namespace gct::fx

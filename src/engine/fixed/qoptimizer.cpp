@@ -9,6 +9,7 @@
 // Q36 and a table reciprocal, normalising x first so that small values keep their precision.
 #include <initializer_list>
 
+#include "adaptive.hpp"
 #include "fx_inline.hpp"
 #include "gctrain/gc.hpp"
 #include "qpath.hpp"
@@ -23,29 +24,6 @@ struct Context {
   uint64_t eps = 0;  // Q36
   bool nesterov = false;
 };
-
-// x * c for |x| < 2^62: the low 32 bits and the rest are scaled separately (two roundings).
-inline int64_t mul_coef64(int64_t x, const Coef& c) {
-  const int64_t hi = x >> 32;
-  const int64_t lo = x & 0xFFFFFFFF;
-  return fx::scale_small(hi * c.mant, c.shift - 32) + fx::shr_round(lo * c.mant, c.shift);
-}
-
-// c * x / den with x in Q28, den in Q36 (> 0); result in Q28. Normalising x first keeps the
-// precision of small values: u = |x| r 2^(5 - b) c with 1/den = r 2^-(31 + b).
-inline int64_t ratio(int64_t x, uint64_t den, const Coef& c) {
-  const uint64_t ax = static_cast<uint64_t>(x < 0 ? -x : x);
-  const int bx = 64 - __builtin_clzll(ax | 1);
-  const uint64_t xn = bx > 31 ? ax >> ((bx - 31) & 63) : ax << ((31 - bx) & 63);  // [2^30, 2^31) or 0
-  const uint64_t r = fx::recip_fast(den);
-  const uint64_t p = (xn * (r >> 1)) >> 31;  // < 2^32
-  const int b = 64 - __builtin_clzll(den | 1);
-  const int64_t pm = static_cast<int64_t>(p) * c.mant;
-  const int s = b + c.shift - bx - 6;
-  // s < 0 means |u| >= 2^31 (or x == 0): saturate, the caller narrows to int32.
-  const int64_t u = s < 0 ? (ax == 0 ? 0 : int64_t{1} << 40) : fx::shr_round(pm, s > 62 ? 62 : s);
-  return x < 0 ? -u : u;
-}
 
 inline int64_t sat_add64(int64_t a, int64_t b) {
   constexpr int64_t kMax = int64_t{1} << 62;
@@ -71,43 +49,31 @@ void momentum_row(const Context& ctx, int32_t* g, int32_t* b, int64_t*, uint32_t
   }
 }
 
+// Adaptive rules: a first pass updates the state (vectorises as it stands), the second forms the
+// updates (adaptive.cpp).
 void adagrad_row(const Context& ctx, int32_t* g, int32_t*, int64_t* s, uint32_t n) {
-  const Coef lr = ctx.lr;
-  const uint64_t eps = ctx.eps;
-  for (uint32_t j = 0; j < n; ++j) {
-    const int64_t sj = sat_add64(s[j], int64_t{g[j]} * g[j]);
-    s[j] = sj;
-    const uint64_t den = fx::sqrt_fast(static_cast<uint64_t>(sj), fx::kSqFrac, fx::kDenFrac) + eps;
-    g[j] = fx::sat32(ratio(g[j], den, lr));
-  }
+  for (uint32_t j = 0; j < n; ++j) s[j] = sat_add64(s[j], int64_t{g[j]} * g[j]);
+  adaptive_update(s, g, ctx.lr, nullptr, ctx.eps, g, n);
 }
 
 void rmsprop_row(const Context& ctx, int32_t* g, int32_t*, int64_t* v, uint32_t n) {
-  const Coef lr = ctx.lr, keep = ctx.one_minus_alpha;
-  const uint64_t eps = ctx.eps;
+  const Coef keep = ctx.one_minus_alpha;
   for (uint32_t j = 0; j < n; ++j) {
-    int64_t vj = v[j] + mul_coef64(int64_t{g[j]} * g[j] - v[j], keep);
-    vj = vj < 0 ? 0 : vj;  // a rounding below zero would make the root meaningless
-    v[j] = vj;
-    const uint64_t den = fx::sqrt_fast(static_cast<uint64_t>(vj), fx::kSqFrac, fx::kDenFrac) + eps;
-    g[j] = fx::sat32(ratio(g[j], den, lr));
+    const int64_t vj = v[j] + fx::mul_coef64(int64_t{g[j]} * g[j] - v[j], keep);
+    v[j] = vj < 0 ? 0 : vj;  // a rounding below zero would make the root meaningless
   }
+  adaptive_update(v, g, ctx.lr, nullptr, ctx.eps, g, n);
 }
 
 void adam_row(const Context& ctx, int32_t* g, int32_t* m, int64_t* v, uint32_t n) {
-  const Coef b1 = ctx.one_minus_b1, b2 = ctx.one_minus_b2, step = ctx.step_size, inv = ctx.inv_bc2_sqrt;
-  const uint64_t eps = ctx.eps;
+  const Coef b1 = ctx.one_minus_b1, b2 = ctx.one_minus_b2;
   for (uint32_t j = 0; j < n; ++j) {
     const int64_t g31 = int64_t{g[j]} * (1 << (fx::kMomentFrac - fx::kParamFrac));
-    const int32_t mj = fx::sat32(m[j] + fx::mul_down(g31 - m[j], b1));
-    m[j] = mj;
-    int64_t vj = v[j] + mul_coef64(int64_t{g[j]} * g[j] - v[j], b2);
-    vj = vj < 0 ? 0 : vj;
-    v[j] = vj;
-    const uint64_t root = fx::sqrt_fast(static_cast<uint64_t>(vj), fx::kSqFrac, fx::kDenFrac);
-    const uint64_t den = static_cast<uint64_t>(mul_coef64(static_cast<int64_t>(root), inv)) + eps;
-    g[j] = fx::sat32(ratio(mj, den, step));
+    m[j] = fx::sat32(m[j] + fx::mul_down(g31 - m[j], b1));
+    const int64_t vj = v[j] + fx::mul_coef64(int64_t{g[j]} * g[j] - v[j], b2);
+    v[j] = vj < 0 ? 0 : vj;
   }
+  adaptive_update(v, m, ctx.step_size, &ctx.inv_bc2_sqrt, ctx.eps, g, n);
 }
 
 using Rule = void (*)(const Context&, int32_t*, int32_t*, int64_t*, uint32_t);
