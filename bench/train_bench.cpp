@@ -148,13 +148,20 @@ struct BenchTrainer {
   }
 };
 
+// Packing space outside an arena, 64-byte aligned like the arena's.
+struct PackBuffers {
+  std::vector<int32_t> a, b;
+  explicit PackBuffers(QGemmWorkspace* ws) : a(ws->a_pairs + 16), b(ws->b_pairs + 16) {
+    ws->pack_a = reinterpret_cast<int32_t*>((reinterpret_cast<uintptr_t>(a.data()) + 63) & ~uintptr_t{63});
+    ws->pack_b = reinterpret_cast<int32_t*>((reinterpret_cast<uintptr_t>(b.data()) + 63) & ~uintptr_t{63});
+  }
+};
+
 // The same products on the fixed-point path's integer kernels (int32 tensors in, int32 out).
 double bare_qgemm(const std::vector<Product>& ps, int reps) {
   QGemmWorkspace ws;
   for (const auto& p : ps) qgemm_workspace_require(&ws, p.m, p.n, p.k);
-  std::vector<int16_t> pa(ws.a_elems + 32), pb(ws.b_elems + 32);
-  ws.pack_a = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pa.data()) + 63) & ~uintptr_t{63});
-  ws.pack_b = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pb.data()) + 63) & ~uintptr_t{63});
+  PackBuffers packing(&ws);
   size_t a = 0, b = 0, c = 0;
   for (const auto& p : ps) {
     a = std::max<size_t>(a, p.m * p.k);

@@ -14,6 +14,17 @@
 using namespace gct;
 
 namespace {
+// Packing space for a qgemm outside an arena, 64-byte aligned like the arena's.
+struct PackBuffers {
+  std::vector<int32_t> a, b;
+  explicit PackBuffers(QGemmWorkspace* ws) : a(ws->a_pairs + 16), b(ws->b_pairs + 16) {
+    ws->pack_a = reinterpret_cast<int32_t*>((reinterpret_cast<uintptr_t>(a.data()) + 63) & ~uintptr_t{63});
+    ws->pack_b = reinterpret_cast<int32_t*>((reinterpret_cast<uintptr_t>(b.data()) + 63) & ~uintptr_t{63});
+  }
+};
+}  // namespace
+
+namespace {
 
 uint64_t random_u64(Rng* rng) { return uint64_t{rng_next_u32(rng)} << 32 | rng_next_u32(rng); }
 
@@ -118,13 +129,13 @@ TEST_CASE("qgemm equals the straightforward int64 reference bit for bit, for any
       ep.bias = transposed == 1 ? x.bias.data() : nullptr;
       ep.bias_frac = 28;
       ep.relu = transposed == 2;
+      ep.mask_in_place = transposed == 3;
       QGemmWorkspace ws;
       qgemm_workspace_require(&ws, m, n, k);
-      std::vector<int16_t> pa(ws.a_elems + 32), pb(ws.b_elems + 32);
-      // 64-byte alignment, as the arena gives.
-      ws.pack_a = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pa.data()) + 63) & ~uintptr_t{63});
-      ws.pack_b = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pb.data()) + 63) & ~uintptr_t{63});
-      std::vector<int32_t> want(static_cast<size_t>(m * n), 5), got1(want), got3(want);
+      PackBuffers packing(&ws);
+      std::vector<int32_t> want(static_cast<size_t>(m * n), 5);
+      for (size_t i = 0; i < want.size(); ++i) want[i] = i % 3 == 0 ? -4 : (i % 3 == 1 ? 0 : 9);  // the ReLU mask
+      std::vector<int32_t> got1(want), got3(want);
       qgemm_reference(m, n, k, a, b, want.data(), n, ep);
       REQUIRE(qgemm(ws, nullptr, 1, m, n, k, a, b, got1.data(), n, ep));
       REQUIRE(qgemm(ws, nullptr, 3, m, n, k, a, b, got3.data(), n, ep));
@@ -140,9 +151,7 @@ TEST_CASE("qgemm is exact at the worst case of its operand range and saturates i
   std::vector<int32_t> a(static_cast<size_t>(m * k), INT32_MIN), b(static_cast<size_t>(k * n), INT32_MIN);
   QGemmWorkspace ws;
   qgemm_workspace_require(&ws, m, n, k);
-  std::vector<int16_t> pa(ws.a_elems + 32), pb(ws.b_elems + 32);
-  ws.pack_a = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pa.data()) + 63) & ~uintptr_t{63});
-  ws.pack_b = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pb.data()) + 63) & ~uintptr_t{63});
+  PackBuffers packing(&ws);
   // max_abs saturates INT32_MIN to INT32_MAX (31 bits): operands are shifted by 31 - 13 = 18 bits,
   // so the product has frac 2 * (30 - 18) = 24; frac 12 keeps the exact sum / 2^12.
   const QOperand qa{a.data(), k, 1, 30}, qb{b.data(), n, 1, 30};
@@ -168,9 +177,7 @@ TEST_CASE("qgemm approximates the real product within the 14-bit operand precisi
   const QOperand a{x.a.data(), k, 1, 20}, b{x.b.data(), n, 1, 24};
   QGemmWorkspace ws;
   qgemm_workspace_require(&ws, m, n, k);
-  std::vector<int16_t> pa(ws.a_elems + 32), pb(ws.b_elems + 32);
-  ws.pack_a = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pa.data()) + 63) & ~uintptr_t{63});
-  ws.pack_b = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(pb.data()) + 63) & ~uintptr_t{63});
+  PackBuffers packing(&ws);
   QEpilogue ep;
   ep.out_frac = 16;
   std::vector<int32_t> c(static_cast<size_t>(m * n));

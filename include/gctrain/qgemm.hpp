@@ -7,9 +7,10 @@
 // arithmetic is exact, the result does not depend on the CPU, the kernel (AVX-512 VNNI, AVX-512BW,
 // portable C++) or the number of threads.
 //
-// Packed layout (in the arena, planned by qgemm_workspace_require/layout):
-//   A: panels of 8 rows,    each [K/2 pairs][8 rows][2]   int16
-//   B: panels of 16 columns, each [K/2 pairs][16 cols][2] int16
+// Packed layout (in the arena, planned by qgemm_workspace_require/layout), one int32 per pair of
+// int16 values along k (k even in the low half, k odd in the high half):
+//   A: panels of 8 rows,     each [K/2 pairs][8 rows]
+//   B: panels of 16 columns, each [K/2 pairs][16 cols]
 // K is padded with zeros to a multiple of 2 * kChunkPairs, M and N to the panel sizes.
 #pragma once
 
@@ -43,9 +44,9 @@ struct QEpilogue {
 };
 
 struct QGemmWorkspace {
-  int16_t* pack_a = nullptr;
-  int16_t* pack_b = nullptr;
-  size_t a_elems = 0, b_elems = 0;
+  int32_t* pack_a = nullptr;  // int16 pairs
+  int32_t* pack_b = nullptr;
+  size_t a_pairs = 0, b_pairs = 0;
 };
 
 void qgemm_workspace_require(QGemmWorkspace* ws, int64_t m, int64_t n, int64_t k);

@@ -33,59 +33,100 @@ inline int16_t quantise(int32_t x, int s) {
   return static_cast<int16_t>(q);
 }
 
-// dst[(panel * kp2 + k / 2) * 2W + r * 2 + (k & 1)] = q(src(panel * W + r, k)) for a W-wide panel
-// along `outer`, zero-padded. `rs` steps along the panel's width, `cs` along k.
+// The same for s >= 0 with the rounding constant precomputed, as one pair of a packed int32.
+inline uint32_t quantise_bits(int32_t x, int s, int64_t half) {
+  int64_t q = (int64_t{x} + half) >> s;
+  q = q > fx::kOperandMax ? fx::kOperandMax : (q < -fx::kOperandMax ? -fx::kOperandMax : q);
+  return static_cast<uint16_t>(static_cast<int16_t>(q));
+}
+inline int32_t make_pair(uint32_t lo, uint32_t hi) { return static_cast<int32_t>(lo | hi << 16); }
+
+// dst[(panel * kp2 + k / 2) * W + r] = pair(q(src(panel * W + r, k)), q(src(..., k + 1))) for a
+// W-wide panel along `outer`, zero-padded. `rs` steps along the panel's width, `cs` along k.
 template <int W>
-void pack(const int32_t* src, int64_t rs, int64_t cs, int64_t outer, int64_t k, int64_t kp, int s,
-          int16_t* dst) {
+void pack(const int32_t* src, int64_t rs, int64_t cs, int64_t outer, int64_t k, int64_t kp, int s, int32_t* dst) {
   const int64_t panels = (outer + W - 1) / W;
-  const int64_t kp2 = kp / 2;
-  std::memset(dst, 0, sizeof(int16_t) * static_cast<size_t>(panels * kp * W));
+  const int64_t kp2 = kp / 2, full = k / 2;  // pairs with both halves inside k
+  const int64_t half = (int64_t{1} << s) >> 1;
   for (int64_t p = 0; p < panels; ++p) {
-    int16_t* panel = dst + p * kp2 * 2 * W;
+    int32_t* panel = dst + p * kp2 * W;
     const int64_t width = outer - p * W < W ? outer - p * W : W;
     if (cs == 1) {
+      // k is contiguous in the source: walk each line along k.
       for (int64_t r = 0; r < width; ++r) {
-        const int32_t* row = src + (p * W + r) * rs;
-        for (int64_t kk = 0; kk < k; ++kk) panel[(kk >> 1) * 2 * W + r * 2 + (kk & 1)] = quantise(row[kk], s);
+        const int32_t* line = src + (p * W + r) * rs;
+        for (int64_t q2 = 0; q2 < full; ++q2) {
+          panel[q2 * W + r] = make_pair(quantise_bits(line[2 * q2], s, half), quantise_bits(line[2 * q2 + 1], s, half));
+        }
+        for (int64_t q2 = full; q2 < kp2; ++q2) {
+          panel[q2 * W + r] = 2 * q2 < k ? make_pair(quantise_bits(line[2 * q2], s, half), 0) : 0;
+        }
+      }
+      for (int64_t r = width; r < W; ++r) {
+        for (int64_t q2 = 0; q2 < kp2; ++q2) panel[q2 * W + r] = 0;
       }
     } else {
-      for (int64_t kk = 0; kk < k; ++kk) {
-        const int32_t* line = src + kk * cs + p * W * rs;
-        int16_t* out = panel + (kk >> 1) * 2 * W + (kk & 1);
-        for (int64_t r = 0; r < width; ++r) out[r * 2] = quantise(line[r * rs], s);
+      // The panel's width is contiguous (rs == 1): two source rows give one row of pairs.
+      for (int64_t q2 = 0; q2 < kp2; ++q2) {
+        int32_t* out = panel + q2 * W;
+        const int32_t* l0 = src + 2 * q2 * cs + p * W * rs;
+        const int32_t* l1 = l0 + cs;
+        if (q2 < full) {
+          for (int64_t r = 0; r < width; ++r) out[r] = make_pair(quantise_bits(l0[r * rs], s, half), quantise_bits(l1[r * rs], s, half));
+        } else if (2 * q2 < k) {
+          for (int64_t r = 0; r < width; ++r) out[r] = make_pair(quantise_bits(l0[r * rs], s, half), 0);
+        } else {
+          for (int64_t r = 0; r < width; ++r) out[r] = 0;
+        }
+        for (int64_t r = width; r < W; ++r) out[r] = 0;
       }
     }
   }
 }
 
 // Exact sums of one kMr x kNr tile over kp2 pairs.
-void kernel(const int16_t* a, const int16_t* b, int64_t kp2, int64_t out[kMr][kNr]) {
+void kernel(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kNr]) {
 #if GCT_QGEMM_AVX512
-  __m512i wide[kMr][2];
-  for (int r = 0; r < kMr; ++r) wide[r][0] = wide[r][1] = _mm512_setzero_si512();
+  __m512i w00 = _mm512_setzero_si512(), w01 = w00, w10 = w00, w11 = w00, w20 = w00, w21 = w00, w30 = w00,
+          w31 = w00, w40 = w00, w41 = w00, w50 = w00, w51 = w00, w60 = w00, w61 = w00, w70 = w00, w71 = w00;
   for (int64_t c = 0; c < kp2; c += fx::kChunkPairs) {
-    __m512i acc[kMr];
-    for (int r = 0; r < kMr; ++r) acc[r] = _mm512_setzero_si512();
-    for (int64_t p = c; p < c + fx::kChunkPairs; ++p) {
-      const __m512i bv = _mm512_load_si512(b + p * 2 * kNr);
-      const int16_t* ap = a + p * 2 * kMr;
-      for (int r = 0; r < kMr; ++r) {
-        int32_t pair;
-        std::memcpy(&pair, ap + 2 * r, 4);
-        const __m512i av = _mm512_set1_epi32(pair);
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    const int32_t* bp = b + c * kNr;
+    const int32_t* ap = a + c * kMr;
+#pragma GCC unroll 4
+    for (int p = 0; p < fx::kChunkPairs; ++p) {
+      const __m512i bv = _mm512_load_si512(bp + p * kNr);
+      const int32_t* q = ap + p * kMr;
 #if defined(__AVX512VNNI__)
-        acc[r] = _mm512_dpwssd_epi32(acc[r], bv, av);
+#define GCT_MAC(acc, r) acc = _mm512_dpwssd_epi32(acc, bv, _mm512_set1_epi32(q[r]))
 #else
-        acc[r] = _mm512_add_epi32(acc[r], _mm512_madd_epi16(bv, av));
+#define GCT_MAC(acc, r) acc = _mm512_add_epi32(acc, _mm512_madd_epi16(bv, _mm512_set1_epi32(q[r])))
 #endif
-      }
+      GCT_MAC(a0, 0);
+      GCT_MAC(a1, 1);
+      GCT_MAC(a2, 2);
+      GCT_MAC(a3, 3);
+      GCT_MAC(a4, 4);
+      GCT_MAC(a5, 5);
+      GCT_MAC(a6, 6);
+      GCT_MAC(a7, 7);
+#undef GCT_MAC
     }
-    for (int r = 0; r < kMr; ++r) {
-      wide[r][0] = _mm512_add_epi64(wide[r][0], _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc[r])));
-      wide[r][1] = _mm512_add_epi64(wide[r][1], _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc[r], 1)));
-    }
+#define GCT_WIDEN(lo, hi, acc)                                                                  \
+  lo = _mm512_add_epi64(lo, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc)));               \
+  hi = _mm512_add_epi64(hi, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc, 1)))
+    GCT_WIDEN(w00, w01, a0);
+    GCT_WIDEN(w10, w11, a1);
+    GCT_WIDEN(w20, w21, a2);
+    GCT_WIDEN(w30, w31, a3);
+    GCT_WIDEN(w40, w41, a4);
+    GCT_WIDEN(w50, w51, a5);
+    GCT_WIDEN(w60, w61, a6);
+    GCT_WIDEN(w70, w71, a7);
+#undef GCT_WIDEN
   }
+  const __m512i wide[kMr][2] = {{w00, w01}, {w10, w11}, {w20, w21}, {w30, w31},
+                                {w40, w41}, {w50, w51}, {w60, w61}, {w70, w71}};
   for (int r = 0; r < kMr; ++r) {
     _mm512_storeu_si512(out[r], wide[r][0]);
     _mm512_storeu_si512(out[r] + 8, wide[r][1]);
@@ -97,11 +138,13 @@ void kernel(const int16_t* a, const int16_t* b, int64_t kp2, int64_t out[kMr][kN
   for (int64_t c = 0; c < kp2; c += fx::kChunkPairs) {
     int32_t acc[kMr][kNr] = {};
     for (int64_t p = c; p < c + fx::kChunkPairs; ++p) {
-      const int16_t* bp = b + p * 2 * kNr;
-      const int16_t* ap = a + p * 2 * kMr;
+      const int32_t* bp = b + p * kNr;
+      const int32_t* ap = a + p * kMr;
       for (int r = 0; r < kMr; ++r) {
-        const int32_t a0 = ap[2 * r], a1 = ap[2 * r + 1];
-        for (int j = 0; j < kNr; ++j) acc[r][j] += a0 * bp[2 * j] + a1 * bp[2 * j + 1];
+        const int32_t a0 = static_cast<int16_t>(ap[r] & 0xFFFF), a1 = ap[r] >> 16;
+        for (int j = 0; j < kNr; ++j) {
+          acc[r][j] += a0 * static_cast<int16_t>(bp[j] & 0xFFFF) + a1 * (bp[j] >> 16);
+        }
       }
     }
     for (int r = 0; r < kMr; ++r) {
@@ -122,15 +165,47 @@ inline void store(int64_t sum, int shift, int64_t i, int64_t j, int32_t* c, int6
 }
 
 struct Job {
-  const int16_t* pa;
-  const int16_t* pb;
+  const int32_t* pa;
+  const int32_t* pb;
   int64_t m, n, kp2;
   int shift;
   int32_t* c;
   int64_t ldc;
   const QEpilogue* ep;
   uint32_t blocks;
+  bool vector_store;  // shifts in [1, 62]: the AVX-512 store gives exactly store()'s results
 };
+
+#if GCT_QGEMM_AVX512
+inline __m512i shr_round_v(__m512i x, int s) {
+  return _mm512_srai_epi64(_mm512_add_epi64(x, _mm512_set1_epi64(int64_t{1} << (s - 1))), s);
+}
+
+// store() for a full-width tile, 8 values at a time.
+void store_tile_avx512(const int64_t tile[kMr][kNr], int64_t i0, int64_t j0, const Job& job) {
+  const QEpilogue& ep = *job.ep;
+  __m512i bias[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+  if (ep.bias != nullptr) {
+    for (int h = 0; h < 2; ++h) {
+      const __m512i b = _mm512_cvtepi32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(ep.bias + j0 + 8 * h)));
+      bias[h] = shr_round_v(b, ep.bias_frac - ep.out_frac);
+    }
+  }
+  for (int r = 0; r < kMr && i0 + r < job.m; ++r) {
+    int32_t* dst = job.c + (i0 + r) * job.ldc + j0;
+    for (int h = 0; h < 2; ++h) {
+      const __m512i v = _mm512_add_epi64(shr_round_v(_mm512_loadu_si512(tile[r] + 8 * h), job.shift), bias[h]);
+      __m256i out = _mm512_cvtsepi64_epi32(v);
+      if (ep.relu) out = _mm256_max_epi32(out, _mm256_setzero_si256());
+      if (ep.mask_in_place) {
+        const __m256i old = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dst + 8 * h));
+        out = _mm256_and_si256(out, _mm256_cmpgt_epi32(old, _mm256_setzero_si256()));
+      }
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 8 * h), out);
+    }
+  }
+}
+#endif
 
 void run_block(void* arg, uint32_t index) {
   const Job& job = *static_cast<const Job*>(arg);
@@ -141,13 +216,18 @@ void run_block(void* arg, uint32_t index) {
   const int64_t end = begin + per < panels_n ? begin + per : panels_n;
   alignas(64) int64_t tile[kMr][kNr];
   for (int64_t jp = begin; jp < end; ++jp) {
-    const int16_t* bpanel = job.pb + jp * job.kp2 * 2 * kNr;
+    const int32_t* bpanel = job.pb + jp * job.kp2 * kNr;
     for (int64_t ip = 0; ip < panels_m; ++ip) {
-      kernel(job.pa + ip * job.kp2 * 2 * kMr, bpanel, job.kp2, tile);
-      for (int r = 0; r < kMr && ip * kMr + r < job.m; ++r) {
-        for (int j = 0; j < kNr && jp * kNr + j < job.n; ++j) {
-          store(tile[r][j], job.shift, ip * kMr + r, jp * kNr + j, job.c, job.ldc, *job.ep);
-        }
+      kernel(job.pa + ip * job.kp2 * kMr, bpanel, job.kp2, tile);
+      const int64_t i0 = ip * kMr, j0 = jp * kNr;
+#if GCT_QGEMM_AVX512
+      if (job.vector_store && j0 + kNr <= job.n) {
+        store_tile_avx512(tile, i0, j0, job);
+        continue;
+      }
+#endif
+      for (int r = 0; r < kMr && i0 + r < job.m; ++r) {
+        for (int j = 0; j < kNr && j0 + j < job.n; ++j) store(tile[r][j], job.shift, i0 + r, j0 + j, job.c, job.ldc, *job.ep);
       }
     }
   }
@@ -157,23 +237,23 @@ void run_block(void* arg, uint32_t index) {
 
 void qgemm_workspace_require(QGemmWorkspace* ws, int64_t m, int64_t n, int64_t k) {
   const int64_t kp = round_up(k, kKAlign);
-  const size_t a = static_cast<size_t>(round_up(m, kMr) * kp);
-  const size_t b = static_cast<size_t>(round_up(n, kNr) * kp);
-  if (a > ws->a_elems) ws->a_elems = a;
-  if (b > ws->b_elems) ws->b_elems = b;
+  const size_t a = static_cast<size_t>(round_up(m, kMr) * kp / 2);
+  const size_t b = static_cast<size_t>(round_up(n, kNr) * kp / 2);
+  if (a > ws->a_pairs) ws->a_pairs = a;
+  if (b > ws->b_pairs) ws->b_pairs = b;
 }
 
 void qgemm_workspace_layout(QGemmWorkspace* ws, Arena* arena) {
-  ws->pack_a = arena_alloc_array<int16_t>(arena, ws->a_elems, MemCategory::kGemmWorkspace);
-  ws->pack_b = arena_alloc_array<int16_t>(arena, ws->b_elems, MemCategory::kGemmWorkspace);
+  ws->pack_a = arena_alloc_array<int32_t>(arena, ws->a_pairs, MemCategory::kGemmWorkspace);
+  ws->pack_b = arena_alloc_array<int32_t>(arena, ws->b_pairs, MemCategory::kGemmWorkspace);
 }
 
 bool qgemm(const QGemmWorkspace& ws, const TaskRunner* runner, uint32_t threads, int64_t m, int64_t n,
            int64_t k, const QOperand& a, const QOperand& b, int32_t* c, int64_t ldc,
            const QEpilogue& epilogue) {
   const int64_t kp = round_up(k, kKAlign);
-  if (static_cast<size_t>(round_up(m, kMr) * kp) > ws.a_elems ||
-      static_cast<size_t>(round_up(n, kNr) * kp) > ws.b_elems) {
+  if (static_cast<size_t>(round_up(m, kMr) * kp / 2) > ws.a_pairs ||
+      static_cast<size_t>(round_up(n, kNr) * kp / 2) > ws.b_pairs) {
     return false;
   }
   const int sa = operand_shift(a, m, k);
@@ -185,7 +265,10 @@ bool qgemm(const QGemmWorkspace& ws, const TaskRunner* runner, uint32_t threads,
   const int64_t panels_n = (n + kNr - 1) / kNr;
   uint32_t blocks = threads < 1 ? 1 : threads;
   if (blocks > panels_n) blocks = static_cast<uint32_t>(panels_n);
-  Job job{ws.pack_a, ws.pack_b, m, n, kp / 2, sum_frac - epilogue.out_frac, c, ldc, &epilogue, blocks};
+  const int shift = sum_frac - epilogue.out_frac;
+  const int bias_shift = epilogue.bias_frac - epilogue.out_frac;
+  const bool vector_store = shift >= 1 && shift <= 62 && (epilogue.bias == nullptr || (bias_shift >= 1 && bias_shift <= 62));
+  Job job{ws.pack_a, ws.pack_b, m, n, kp / 2, shift, c, ldc, &epilogue, blocks, vector_store};
   run_tasks(runner, run_block, &job, blocks);
   return true;
 }
