@@ -47,6 +47,18 @@ TEST_CASE("shift_round rounds to nearest and saturates instead of wrapping") {
   CHECK(fx::sat32(-17) == -17);
 }
 
+TEST_CASE("q_to_double builds the exact double from integer operations") {
+  Rng rng;
+  rng_seed(&rng, 4, RngStream::kTest);
+  CHECK(fx::q_to_double(0, 16) == 0.0);
+  CHECK(fx::q_to_double(-65536, 16) == -1.0);
+  for (int i = 0; i < 10000; ++i) {
+    const int64_t v = static_cast<int64_t>(random_u64(&rng) >> (11 + rng_below(&rng, 50))) * (i % 2 ? -1 : 1);
+    const int frac = static_cast<int>(rng_below(&rng, 60));
+    CHECK(fx::q_to_double(v, frac) == std::ldexp(static_cast<double>(v), -frac));
+  }
+}
+
 TEST_CASE("coef_from_float is exact and coef_ratio keeps 30 significant bits") {
   Rng rng;
   rng_seed(&rng, 5, RngStream::kTest);

@@ -253,7 +253,8 @@ TEST_CASE("interleaved and planar layouts normalise the same pixels identically"
 
 TEST_CASE("the compile-time arena bound covers the plan") {
   static_assert(trainer_arena_bound(std::array<uint32_t, 3>{64, 32, 10}.data(), 3, 16, OptimizerKind::kAdam, 1, 500) > 0);
-  for (auto kind : {OptimizerKind::kSgd, OptimizerKind::kRmsprop, OptimizerKind::kAdam}) {
+  for (auto kind : {OptimizerKind::kSgd, OptimizerKind::kSgdMomentum, OptimizerKind::kAdagrad, OptimizerKind::kRmsprop,
+                    OptimizerKind::kAdam}) {
     CHECK(plan_detail::state_buffers(kind) == optimizer_state_buffers(kind));
     for (auto sizes : {std::vector<uint32_t>{64, 32, 10}, std::vector<uint32_t>{3072, 512, 256, 100},
                        std::vector<uint32_t>{256, 7, 3}, std::vector<uint32_t>{10, 300, 200, 100, 5}}) {
@@ -271,6 +272,11 @@ TEST_CASE("the compile-time arena bound covers the plan") {
           REQUIRE(trainer_plan(c, shape, &plan).ok());
           const size_t bound = trainer_arena_bound(sizes.data(), static_cast<int>(sizes.size()), batch, kind, 1, 777, threads);
           CHECK(bound >= plan.total);
+          // Fixed point has no cache-dependent blocking: the bound is the plan.
+          c.scalar = ScalarKind::kFixed;
+          REQUIRE(trainer_plan(c, shape, &plan).ok());
+          CHECK(trainer_arena_bound(sizes.data(), static_cast<int>(sizes.size()), batch, kind, 1, 777, threads,
+                                    ScalarKind::kFixed) == plan.total);
         }
       }
     }

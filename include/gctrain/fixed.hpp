@@ -79,6 +79,10 @@ int64_t exp2_neg_q16(int64_t x);
 // log2(x) for x > 0 in Q(frac); result in Q16.
 int64_t log2_q16(uint64_t x, int frac);
 
+// v * 2^-frac as a double, built from its bits with integer operations only (exact for |v| < 2^53):
+// reporting a fixed-point loss needs no floating-point unit or soft-float call.
+double q_to_double(int64_t v, int frac);
+
 // Largest |x| over n values (saturating INT32_MIN to INT32_MAX).
 uint32_t max_abs(const int32_t* x, uint64_t n);
 

@@ -70,6 +70,7 @@ Status mlp_forward(Mlp* mlp, uint32_t rows);
 
 struct BatchLoss {
   double loss_sum = 0.0;  // sum over the rows of -log softmax(z)[label]
+  int64_t loss_q16 = 0;   // fixed point: the same sum in Q16
   uint32_t rows = 0;
 };
 

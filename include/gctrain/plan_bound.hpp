@@ -8,6 +8,7 @@
 // It replays the layout of trainer.cpp with one difference: the GEMM packing blocks, whose exact
 // size depends on cache sizes known only at run time, are bounded by whole panels (kc <= k,
 // mc <= n, nc <= m). Everything else is exact, and a test checks bound >= plan for many shapes.
+// For ScalarKind::kFixed the layout has no cache-dependent part and the bound is exact.
 #pragma once
 
 #include <cstddef>
@@ -24,16 +25,65 @@ constexpr size_t max(size_t a, size_t b) { return a > b ? a : b; }
 constexpr int state_buffers(OptimizerKind kind) {
   return kind == OptimizerKind::kSgd ? 0 : (kind == OptimizerKind::kAdam ? 2 : 1);
 }
+constexpr size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
+// qgemm.cpp: A panels of 8 rows, B panels of 16 columns, k padded to 32, one int32 per pair.
+constexpr size_t qpack_a(size_t m, size_t k) { return round_up(m, 8) * round_up(k, 32) / 2; }
+constexpr size_t qpack_b(size_t n, size_t k) { return round_up(n, 16) * round_up(k, 32) / 2; }
 
 }  // namespace plan_detail
 
 constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t batch,
                                      OptimizerKind optimizer, uint32_t channels,
-                                     uint32_t train_count, uint32_t threads = 1) {
+                                     uint32_t train_count, uint32_t threads = 1,
+                                     ScalarKind scalar = ScalarKind::kFloat) {
   using plan_detail::alloc;
   using plan_detail::max;
   size_t u = 0;
   const int layers = count - 1;
+  if (scalar == ScalarKind::kFixed) {
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int l = 0; l < layers; ++l) {
+        u = alloc(u, size_t{sizes[l + 1]} * sizes[l] * 4);
+        u = alloc(u, size_t{sizes[l + 1]} * 4);
+      }
+    }
+    for (int l = 0; l <= layers; ++l) u = alloc(u, size_t{batch} * sizes[l] * 4);
+    size_t pa = 0, pb = 0;
+    for (int l = 0; l < layers; ++l) {
+      const size_t in = sizes[l], out = sizes[l + 1];
+      pa = max(pa, plan_detail::qpack_a(batch, in));
+      pb = max(pb, plan_detail::qpack_b(out, in));
+      pa = max(pa, plan_detail::qpack_a(out, batch));
+      pb = max(pb, plan_detail::qpack_b(in, batch));
+      if (l > 0) {
+        pa = max(pa, plan_detail::qpack_a(batch, out));
+        pb = max(pb, plan_detail::qpack_b(in, out));
+      }
+    }
+    u = alloc(u, pa * 4);
+    u = alloc(u, pb * 4);
+    const bool first = optimizer == OptimizerKind::kSgdMomentum || optimizer == OptimizerKind::kAdam;
+    const bool second = optimizer == OptimizerKind::kAdagrad || optimizer == OptimizerKind::kRmsprop ||
+                        optimizer == OptimizerKind::kAdam;
+    size_t widest = 0;
+    for (int l = 0; l < layers; ++l) {
+      const size_t n = size_t{sizes[l + 1]} * sizes[l];
+      if (first) {
+        u = alloc(u, n * 4);
+        u = alloc(u, size_t{sizes[l + 1]} * 4);
+      }
+      if (second) {
+        u = alloc(u, n * 8);
+        u = alloc(u, size_t{sizes[l + 1]} * 8);
+      }
+      widest = max(widest, max(sizes[l], sizes[l + 1]));
+    }
+    u = alloc(u, widest * 4);
+    u = alloc(u, size_t{channels} * 2 * 4);
+    u = alloc(u, batch);
+    u = alloc(u, size_t{train_count} * 4);
+    return u;
+  }
   for (int pass = 0; pass < 2; ++pass) {  // parameters, then gradients
     for (int l = 0; l < layers; ++l) {
       u = alloc(u, size_t{sizes[l + 1]} * sizes[l] * 4);

@@ -191,6 +191,15 @@ Status trainer_step(Trainer* t, StepResult* result) {
   GCT_RETURN_IF_ERROR(mlp_forward(&t->mlp, rows));
   BatchLoss loss;
   GCT_RETURN_IF_ERROR(mlp_backward(&t->mlp, t->batch_labels, rows, &loss));
+  if (t->mlp.scalar == ScalarKind::kFixed) {
+    // No floating point in a fixed-point step, not even for the reported loss (Q16 sum -> Q32 mean).
+    GCT_RETURN_IF_ERROR(optimizer_step(&t->opt, &t->mlp, t->config.hp, t->config.gc));
+    t->cursor += rows;
+    ++t->steps;
+    result->loss = fx::q_to_double(loss.loss_q16 * 65536 / rows, 32);
+    result->rows = rows;
+    return Status::Ok();
+  }
   const double mean_loss = loss.loss_sum / rows;
   if (!std::isfinite(mean_loss)) {
     // Name the first layer whose parameters went bad, if any (else the input or the loss overflowed).

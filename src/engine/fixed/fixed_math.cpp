@@ -67,6 +67,19 @@ uint64_t sqrt_q(uint64_t v, int in_frac, int out_frac) { return sqrt_fast(v, in_
 uint64_t recip_mantissa(uint64_t d) { return recip_fast(d); }
 int64_t exp2_neg_q16(int64_t x) { return exp2_fast(x); }
 
+double q_to_double(int64_t v, int frac) {
+  if (v == 0) return 0.0;
+  const uint64_t sign = v < 0 ? uint64_t{1} << 63 : 0;
+  uint64_t a = v < 0 ? static_cast<uint64_t>(0) - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  const int top = bit_length(a) - 1;  // a = 1.f * 2^top
+  const uint64_t mant = top > 52 ? a >> (top - 52) : a << (52 - top);
+  const uint64_t exponent = static_cast<uint64_t>(top - frac + 1023);
+  const uint64_t bits = sign | exponent << 52 | (mant & ((uint64_t{1} << 52) - 1));
+  double d;
+  std::memcpy(&d, &bits, 8);
+  return d;
+}
+
 uint32_t max_abs(const int32_t* x, uint64_t n) {
   int32_t hi = 0, lo = 0;
   for (uint64_t i = 0; i < n; ++i) {

@@ -87,8 +87,8 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
     }
     loss_q16 += softmax_cross_entropy_grad_row_q(logits + size_t{r} * classes, classes, labels[r], rows);
   }
-  // The loss is only reported; converting it is the one floating-point operation of the step.
-  loss->loss_sum = static_cast<double>(loss_q16) / 65536.0;
+  loss->loss_q16 = loss_q16;
+  loss->loss_sum = fx::q_to_double(loss_q16, 16);  // integer operations only
   loss->rows = rows;
 
   for (int l = L - 1; l >= 0; --l) {
