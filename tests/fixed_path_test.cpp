@@ -146,6 +146,64 @@ TEST_CASE("fixed softmax cross-entropy and its gradient match the float path") {
   CHECK(worst_grad < 1e-5);
 }
 
+TEST_CASE("fixed forward (products, bias, ReLU) and backward (weight, bias and input gradients) follow float") {
+  Pair p("40,24,16,6", 9, OptimizerKind::kSgd);
+  Rng rng;
+  rng_seed(&rng, 14, RngStream::kTest);
+  p.randomise(&rng, 0.0);
+  for (int l = 0; l < p.f.num_layers; ++l) {  // non-zero biases, so that their path is exercised
+    for (uint32_t j = 0; j < p.f.layer[l].out; ++j) {
+      p.x.layer[l].qb[j] = to_q(0.05 * rng_normal(&rng), 28);
+      p.f.layer[l].b[j] = static_cast<float>(q(p.x.layer[l].qb[j], 28));
+    }
+  }
+  const uint32_t rows = 7;
+  for (uint32_t i = 0; i < rows * 40; ++i) {
+    p.x.qact[0][i] = to_q(rng_normal(&rng), 16);
+    p.f.act[0][i] = static_cast<float>(q(p.x.qact[0][i], 16));
+  }
+  REQUIRE(mlp_forward(&p.f, rows).ok());
+  REQUIRE(mlp_forward(&p.x, rows).ok());
+  // Each layer quantises its operands to 14 bits (relative 1/8191 of the tensor's largest value),
+  // so compare against the largest magnitude of each output.
+  for (int l = 1; l <= p.f.num_layers; ++l) {
+    const uint32_t n = rows * p.f.sizes.size[l];
+    double largest = 0, worst = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      largest = std::max(largest, std::fabs(static_cast<double>(p.f.act[l][i])));
+      worst = std::max(worst, std::fabs(q(p.x.qact[l][i], 16) - p.f.act[l][i]));
+      if (l < p.f.num_layers) CHECK(p.x.qact[l][i] >= 0);  // ReLU
+    }
+    CAPTURE(l);
+    MESSAGE("layer ", l, " activations: worst ", worst, " of largest ", largest);
+    CHECK(worst <= 1e-3 * largest + 4.0 / 65536);
+  }
+  const uint8_t labels[rows] = {0, 5, 3, 3, 1, 2, 4};
+  BatchLoss lf, lx;
+  REQUIRE(mlp_backward(&p.f, labels, rows, &lf).ok());
+  REQUIRE(mlp_backward(&p.x, labels, rows, &lx).ok());
+  CHECK(std::fabs(lf.loss_sum - lx.loss_sum) <= 2e-3 * lf.loss_sum);
+  CHECK(lx.loss_sum == q(lx.loss_q16, 16));
+  for (int l = 0; l < p.f.num_layers; ++l) {
+    const DenseLayer& d = p.f.layer[l];
+    const DenseLayer& e = p.x.layer[l];
+    double largest = 0, worst = 0, largest_b = 0, worst_b = 0;
+    for (uint32_t i = 0; i < d.out * d.in; ++i) {
+      largest = std::max(largest, std::fabs(static_cast<double>(d.dw[i])));
+      worst = std::max(worst, std::fabs(q(e.qdw[i], 28) - d.dw[i]));
+    }
+    for (uint32_t j = 0; j < d.out; ++j) {
+      largest_b = std::max(largest_b, std::fabs(static_cast<double>(d.db[j])));
+      worst_b = std::max(worst_b, std::fabs(q(e.qdb[j], 28) - d.db[j]));
+    }
+    CAPTURE(l);
+    // dW of a lower layer passed through every layer above: a few quantisations deep.
+    MESSAGE("layer ", l, " dW: worst ", worst, " of largest ", largest, ", db: ", worst_b, " of ", largest_b);
+    CHECK(worst <= 3e-3 * largest + 8.0 / (1 << 28));
+    CHECK(worst_b <= 3e-3 * largest_b + 8.0 / (1 << 28));
+  }
+}
+
 TEST_CASE("fixed GC centres every weight row to within rounding and is idempotent") {
   Rng rng;
   rng_seed(&rng, 12, RngStream::kTest);
