@@ -25,6 +25,7 @@ struct TrainCommand {
   bool quiet = false;
   std::string checkpoint;
   uint64_t checkpoint_every = 0;
+  uint32_t release_data_every = 0;
   bool resume = false;
 
   int run() {
@@ -56,6 +57,11 @@ struct TrainCommand {
     options.stop = &host::stop_requested();
     options.checkpoint_path = checkpoint;
     options.checkpoint_every = checkpoint_every;
+    options.release_every = release_data_every;
+    options.release_data = [&folder] {
+      folder.train_file.release_pages();
+      folder.test_file.release_pages();
+    };
     options.resume = resume;
     if (resume && checkpoint.empty()) {
       print_error("train", "--resume needs --checkpoint FILE");
@@ -149,6 +155,10 @@ Runner add_train_command(CLI::App* app) {
   sub->add_option("--checkpoint", cmd->checkpoint,
                   "checkpoint file: written atomically after every epoch, every --checkpoint-every steps and on Ctrl-C");
   sub->add_option("--checkpoint-every", cmd->checkpoint_every, "also checkpoint every N steps")->check(CLI::PositiveNumber);
+  sub->add_option("--release-data-every", cmd->release_data_every,
+                  "drop the mapped data's resident pages every N steps (they stay in the page cache); "
+                  "bounds resident memory to the arena and a window of the data. 0: keep them")
+      ->capture_default_str();
   sub->add_flag("--resume", cmd->resume, "continue from --checkpoint (same configuration and data)");
   sub->add_flag("-q,--quiet", cmd->quiet, "no progress output");
   return [cmd] { return cmd->run(); };

@@ -61,4 +61,8 @@ Status MappedFile::open(const std::string& path) {
   return Status::Ok();
 }
 
+void MappedFile::release_pages() const {
+  if (data_ != nullptr && size_ > 0) madvise(const_cast<uint8_t*>(data_), size_, MADV_DONTNEED);
+}
+
 }  // namespace gct::host

@@ -125,6 +125,9 @@ Status run_training(const TrainConfig& requested, const DatasetView& full_train,
       if (options.on_step) {
         options.on_step(RunProgress{e, options.epochs, step, steps, hs.loss_sum / hs.rows, since(run_start)});
       }
+      if (options.release_data && options.release_every > 0 && result->steps_run % options.release_every == 0) {
+        options.release_data();
+      }
       const bool stop = options.stop && options.stop->load();
       if (checkpointing && !trainer_epoch_done(trainer) &&
           (stop || (options.checkpoint_every > 0 && trainer.steps % options.checkpoint_every == 0))) {
@@ -145,6 +148,7 @@ Status run_training(const TrainConfig& requested, const DatasetView& full_train,
       const auto eval_start = Clock::now();
       GCT_RETURN_IF_ERROR(trainer_evaluate(&trainer, *test, &record.test));
       record.eval_seconds = since(eval_start);
+      if (options.release_data && options.release_every > 0) options.release_data();
     }
     result->epochs.push_back(record);
     if (checkpointing) GCT_RETURN_IF_ERROR(save());

@@ -23,6 +23,10 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
+  // Drops this process's resident pages of the mapping (madvise MADV_DONTNEED). The file stays in
+  // the kernel's page cache, so the next read of a page is a minor fault, not I/O; the contents
+  // cannot change (a private, read-only mapping). Bounds the resident memory of random access.
+  void release_pages() const;
 
  private:
   void reset();

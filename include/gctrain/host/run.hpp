@@ -59,6 +59,10 @@ struct RunOptions {
   std::string checkpoint_path;
   uint64_t checkpoint_every = 0;
   bool resume = false;  // continue from checkpoint_path (which must exist and match)
+  // Called every `release_every` steps and after each evaluation (outside the timed steps), e.g. to
+  // drop the resident pages of mapped data (MappedFile::release_pages). Off when null or 0.
+  std::function<void()> release_data;
+  uint32_t release_every = 0;
 };
 
 // Trains `config` on `train`, evaluating on `test` (if not null) after each epoch.
