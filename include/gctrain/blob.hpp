@@ -77,7 +77,15 @@ struct BlobView {
 // Validates everything (header, CRCs, bounds, label ranges) and fills `out` with views into
 // `bytes`. `bytes` must stay alive and unchanged while the views are used. Refuses to run on a
 // big-endian host. Pixel data need not be aligned, but sections are 64-byte aligned in the file.
-Status blob_open(const uint8_t* bytes, size_t size, BlobView* out);
+// Called after each checksummed chunk of the payload (e.g. to let a host drop those pages again, so
+// that verifying a large mapped blob does not leave it all resident).
+struct BlobChunkHook {
+  void (*after_chunk)(void* context, const uint8_t* chunk, size_t size) = nullptr;
+  void* context = nullptr;
+};
+constexpr size_t kBlobVerifyChunk = size_t{8} << 20;
+
+Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChunkHook* hook = nullptr);
 // Name of class `index` (names is fine_names or coarse_names); "" if absent.
 const char* blob_class_name(const char* names, uint32_t count, uint32_t index);
 bool host_is_little_endian();

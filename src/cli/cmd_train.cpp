@@ -36,7 +36,7 @@ struct TrainCommand {
       return kExitUsage;
     }
     host::DataFolder folder;
-    s = host::open_data_folder(data, &folder, false);
+    s = host::open_data_folder(data, &folder, false, release_data_every > 0);
     if (!s.ok()) {
       print_error("train", s);
       return kExitFailure;

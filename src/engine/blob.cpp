@@ -52,7 +52,7 @@ bool host_is_little_endian() {
   return first == 1;
 }
 
-Status blob_open(const uint8_t* bytes, size_t size, BlobView* out) {
+Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChunkHook* hook) {
   namespace o = blob_offset;
   *out = BlobView{};
   if (!host_is_little_endian()) {
@@ -137,7 +137,13 @@ Status blob_open(const uint8_t* bytes, size_t size, BlobView* out) {
     }
     previous_end = offset[s] + length[s];
   }
-  if (crc32_update(0, bytes + kBlobHeaderSize, size - kBlobHeaderSize) != le32(bytes + o::kPayloadCrc)) {
+  uint32_t payload_crc = 0;
+  for (size_t at = kBlobHeaderSize; at < size; at += kBlobVerifyChunk) {
+    const size_t n = size - at < kBlobVerifyChunk ? size - at : kBlobVerifyChunk;
+    payload_crc = crc32_update(payload_crc, bytes + at, n);
+    if (hook != nullptr && hook->after_chunk != nullptr) hook->after_chunk(hook->context, bytes + at, n);
+  }
+  if (payload_crc != le32(bytes + o::kPayloadCrc)) {
     return Status::Error(Code::kCorruptData, "payload checksum mismatch (data corrupt)");
   }
   if (!names_valid(bytes + offset[kSectionFineNames], length[kSectionFineNames], d.num_fine) ||

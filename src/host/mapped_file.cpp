@@ -31,7 +31,7 @@ void MappedFile::reset() {
   size_ = 0;
 }
 
-Status MappedFile::open(const std::string& path) {
+Status MappedFile::open(const std::string& path, bool populate) {
   reset();
   path_ = path;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -50,7 +50,7 @@ Status MappedFile::open(const std::string& path) {
   }
   // MAP_POPULATE maps every page now: training then reads samples in random order without a page
   // fault in the step (the data set is read once for its checksum anyway).
-  void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0);
   const int err = errno;
   ::close(fd);
   if (p == MAP_FAILED) {
@@ -59,6 +59,13 @@ Status MappedFile::open(const std::string& path) {
   }
   data_ = static_cast<const uint8_t*>(p);
   return Status::Ok();
+}
+
+void MappedFile::release_range(const uint8_t* p, size_t n) const {
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+  if (data_ != nullptr && end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 void MappedFile::release_pages() const {

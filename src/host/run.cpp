@@ -55,6 +55,34 @@ Status read_checkpoint(Trainer* t, HostState* hs, const std::string& path) {
 
 }  // namespace
 
+// Evaluation in slices of whole batches with the data's pages released after each, so that reading
+// the test split does not leave it resident (RunOptions::release_data). Counts are sums; the loss
+// is summed in slice order (the same order as one pass, grouped differently).
+static Status evaluate_releasing(Trainer* trainer, const DatasetView& data, const RunOptions& options,
+                                 EvalResult* out) {
+  const uint32_t slice = trainer->config.batch * 8;
+  *out = EvalResult{};
+  for (uint32_t first = 0; first < data.count; first += slice) {
+    DatasetView part = data;
+    part.count = data.count - first < slice ? data.count - first : slice;
+    part.pixels = data.pixels + size_t{first} * data.sample_size();
+    part.fine = data.fine + first;
+    if (data.coarse != nullptr) part.coarse = data.coarse + first;
+    EvalResult r;
+    GCT_RETURN_IF_ERROR(trainer_evaluate(trainer, part, &r));
+    options.release_data();
+    out->count += r.count;
+    out->loss_sum += r.loss_sum;
+    out->top1 += r.top1;
+    out->top5 += r.top5;
+    out->coarse_top1 += r.coarse_top1;
+    out->has_coarse = r.has_coarse;
+    out->elementwise_agree += r.elementwise_agree;
+    out->classes = r.classes;
+  }
+  return Status::Ok();
+}
+
 Status run_training(const TrainConfig& requested, const DatasetView& full_train, const DatasetView* test,
                     const RunOptions& options, RunResult* result) {
   TrainConfig config = requested;
@@ -146,9 +174,12 @@ Status run_training(const TrainConfig& requested, const DatasetView& full_train,
     result->train_seconds += record.seconds;
     if (test != nullptr) {
       const auto eval_start = Clock::now();
-      GCT_RETURN_IF_ERROR(trainer_evaluate(&trainer, *test, &record.test));
+      if (options.release_data && options.release_every > 0) {
+        GCT_RETURN_IF_ERROR(evaluate_releasing(&trainer, *test, options, &record.test));
+      } else {
+        GCT_RETURN_IF_ERROR(trainer_evaluate(&trainer, *test, &record.test));
+      }
       record.eval_seconds = since(eval_start);
-      if (options.release_data && options.release_every > 0) options.release_data();
     }
     result->epochs.push_back(record);
     if (checkpointing) GCT_RETURN_IF_ERROR(save());

@@ -17,6 +17,8 @@ struct DataFolder {
 };
 
 // Errors name the file: "data/train.blob: payload checksum mismatch (data corrupt)".
-Status open_data_folder(const std::string& dir, DataFolder* out, bool require_test);
+// low_memory: map without populating and release each verified chunk, so that opening leaves almost
+// nothing resident (pair it with MappedFile::release_pages during training).
+Status open_data_folder(const std::string& dir, DataFolder* out, bool require_test, bool low_memory = false);
 
 }  // namespace gct::host

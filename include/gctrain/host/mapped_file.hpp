@@ -18,8 +18,9 @@ class MappedFile {
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
 
-  // Errors name the path: "cannot open data/train.blob: No such file or directory".
-  Status open(const std::string& path);
+  // Errors name the path: "cannot open data/train.blob: No such file or directory". `populate`
+  // maps every page up front (no page faults later, but the whole file becomes resident).
+  Status open(const std::string& path, bool populate = true);
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
@@ -27,6 +28,8 @@ class MappedFile {
   // the kernel's page cache, so the next read of a page is a minor fault, not I/O; the contents
   // cannot change (a private, read-only mapping). Bounds the resident memory of random access.
   void release_pages() const;
+  // The same for the whole pages inside [p, p + n) of the mapping.
+  void release_range(const uint8_t* p, size_t n) const;
 
  private:
   void reset();
