@@ -106,15 +106,17 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--release-every", type=int, default=0,
-                    help="also run gctrain with --release-data-every N (low-memory data mode) in each rep")
+    ap.add_argument("--variant", action="append", default=[],
+                    help="also run gctrain with these extra arguments in each rep, e.g. '--scalar fixed' "
+                         "or '--release-data-every 4' (repeatable)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         torch_child(args)
         return
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads))
-    g_times, t_times, g_rss, t_rss, l_times, l_rss = [], [], [], [], [], []
+    g_times, t_times, g_rss, t_rss = [], [], [], []
+    v_times, v_rss = {v: [] for v in args.variant}, {v: [] for v in args.variant}
     blas = None
     for rep in range(args.reps):
         out_path = f"/tmp/gct_compare_{os.getpid()}.json"
@@ -123,10 +125,12 @@ def main():
         g_rss.append(measured(gcmd, env))
         g = json.load(open(out_path))
         g_times.append(g["train_seconds"])
-        if args.release_every:
-            lcmd = ["/bin/sh", "-c", gcmd[2].replace(" --json", f" --release-data-every {args.release_every} --json")]
-            l_rss.append(measured(lcmd, env))
-            l_times.append(json.load(open(out_path))["train_seconds"])
+        for v in args.variant:
+            vcmd = ["/bin/sh", "-c", gcmd[2].replace(" --json", f" {v} --json")]
+            v_rss[v].append(measured(vcmd, env))
+            vj = json.load(open(out_path))
+            v_times[v].append(vj["train_seconds"])
+            print(f"       gctrain {v}: {v_times[v][-1]:.2f} s (top-1 {vj['top1']:.3f})", flush=True)
         tcmd = ["/usr/bin/python3", os.path.abspath(__file__), "--child", "--data", args.data, "--optimizer",
                 args.optimizer, "--threads", str(args.threads), "--batch", str(args.batch)]
         t_rss.append(measured(["/bin/sh", "-c", " ".join(f"'{c}'" for c in tcmd) + f" > {out_path}"], env))
@@ -141,10 +145,10 @@ def main():
     print(f"PyTorch BLAS libraries mapped: {', '.join(blas) or 'none found'}")
     print(f"epoch time:  gctrain {gm:.2f} s   PyTorch {tm:.2f} s   ratio gctrain/PyTorch {gm / tm:.3f}")
     print(f"peak RSS:    gctrain {max(g_rss):.0f} MiB   PyTorch {max(t_rss):.0f} MiB   ratio {max(g_rss) / max(t_rss):.3f}")
-    if args.release_every:
-        lm = statistics.median(l_times)
-        print(f"gctrain --release-data-every {args.release_every}: epoch {lm:.2f} s (ratio to PyTorch {lm / tm:.3f}, "
-              f"{lm / gm:.3f} of the default mode), peak RSS {max(l_rss):.0f} MiB (ratio {max(l_rss) / max(t_rss):.3f})")
+    for v in args.variant:
+        vm = statistics.median(v_times[v])
+        print(f"gctrain {v}: epoch {vm:.2f} s (ratio to PyTorch {vm / tm:.3f}), "
+              f"peak RSS {max(v_rss[v]):.0f} MiB (ratio {max(v_rss[v]) / max(t_rss):.3f})")
 
 
 if __name__ == "__main__":

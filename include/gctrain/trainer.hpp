@@ -80,6 +80,14 @@ bool trainer_epoch_done(const Trainer& t);
 uint32_t trainer_steps_per_epoch(const Trainer& t);
 // One step on the next batch of the epoch (the last batch may be partial).
 Status trainer_step(Trainer* t, StepResult* result);
+// For hosts that read samples themselves instead of through the mapped data (e.g. with pread, to
+// keep resident memory low): the training-set indices of the next step's rows, in order; returns the
+// row count (0 when no epoch is in progress).
+uint32_t trainer_next_batch(const Trainer& t, const uint32_t** indices);
+// trainer_step with the rows' pixels supplied: `pixels` holds rows x sample_size bytes, row r being
+// sample indices[r] of trainer_next_batch. Labels are still read from the training view. Results are
+// identical to trainer_step's.
+Status trainer_step_staged(Trainer* t, const uint8_t* pixels, StepResult* result);
 // Loss and accuracy over a whole split, in batches; training state is not changed.
 Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result);
 // CRC-32 of all weights and biases in layer order: a fingerprint for reproducibility checks.

@@ -25,7 +25,7 @@ struct TrainCommand {
   bool quiet = false;
   std::string checkpoint;
   uint64_t checkpoint_every = 0;
-  uint32_t release_data_every = 0;
+  bool low_memory = false;
   bool resume = false;
 
   int run() {
@@ -36,7 +36,7 @@ struct TrainCommand {
       return kExitUsage;
     }
     host::DataFolder folder;
-    s = host::open_data_folder(data, &folder, false, release_data_every > 0);
+    s = host::open_data_folder(data, &folder, false, low_memory);
     if (!s.ok()) {
       print_error("train", s);
       return kExitFailure;
@@ -57,11 +57,17 @@ struct TrainCommand {
     options.stop = &host::stop_requested();
     options.checkpoint_path = checkpoint;
     options.checkpoint_every = checkpoint_every;
-    options.release_every = release_data_every;
-    options.release_data = [&folder] {
-      folder.train_file.release_pages();
-      folder.test_file.release_pages();
-    };
+    if (low_memory) {
+      const DatasetView& view = folder.train.data;
+      options.read_rows = [&folder, view](const uint32_t* indices, uint32_t rows, uint8_t* dst) {
+        const size_t d = view.sample_size();
+        for (uint32_t r = 0; r < rows; ++r) {
+          GCT_RETURN_IF_ERROR(folder.train_file.read_at(view.pixels + size_t{indices[r]} * d, d, dst + r * d));
+        }
+        return Status::Ok();
+      };
+      options.release_data = [&folder] { folder.test_file.release_pages(); };
+    }
     options.resume = resume;
     if (resume && checkpoint.empty()) {
       print_error("train", "--resume needs --checkpoint FILE");
@@ -155,10 +161,9 @@ Runner add_train_command(CLI::App* app) {
   sub->add_option("--checkpoint", cmd->checkpoint,
                   "checkpoint file: written atomically after every epoch, every --checkpoint-every steps and on Ctrl-C");
   sub->add_option("--checkpoint-every", cmd->checkpoint_every, "also checkpoint every N steps")->check(CLI::PositiveNumber);
-  sub->add_option("--release-data-every", cmd->release_data_every,
-                  "drop the mapped data's resident pages every N steps (they stay in the page cache); "
-                  "bounds resident memory to the arena and a window of the data. 0: keep them")
-      ->capture_default_str();
+  sub->add_flag("--low-memory", cmd->low_memory,
+                "keep the data set out of resident memory: read each batch's samples with pread, "
+                "evaluate in slices releasing their pages (results are identical)");
   sub->add_flag("--resume", cmd->resume, "continue from --checkpoint (same configuration and data)");
   sub->add_flag("-q,--quiet", cmd->quiet, "no progress output");
   return [cmd] { return cmd->run(); };

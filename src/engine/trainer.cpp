@@ -178,14 +178,36 @@ void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* ind
   }
 }
 
-Status trainer_step(Trainer* t, StepResult* result) {
+uint32_t trainer_next_batch(const Trainer& t, const uint32_t** indices) {
+  *indices = t.order + t.cursor;
+  if (trainer_epoch_done(t)) return 0;
+  const uint32_t remaining = t.train.count - t.cursor;
+  return remaining < t.config.batch ? remaining : t.config.batch;
+}
+
+static Status step(Trainer* t, const uint8_t* staged, StepResult* result);
+
+Status trainer_step(Trainer* t, StepResult* result) { return step(t, nullptr, result); }
+
+Status trainer_step_staged(Trainer* t, const uint8_t* pixels, StepResult* result) {
+  if (pixels == nullptr) return Status::Error(Code::kInvalidArgument, "trainer_step_staged without pixels");
+  return step(t, pixels, result);
+}
+
+static Status step(Trainer* t, const uint8_t* staged, StepResult* result) {
   if (trainer_epoch_done(*t)) {
     return Status::Error(Code::kInvalidArgument, "trainer_step called with no epoch in progress");
   }
   const uint32_t remaining = t->train.count - t->cursor;
   const uint32_t rows = remaining < t->config.batch ? remaining : t->config.batch;
   const uint32_t* indices = t->order + t->cursor;
-  trainer_load_batch(t, t->train, indices, 0, rows);
+  if (staged != nullptr) {
+    DatasetView view = t->train;  // the staged rows, consecutive
+    view.pixels = staged;
+    trainer_load_batch(t, view, nullptr, 0, rows);
+  } else {
+    trainer_load_batch(t, t->train, indices, 0, rows);
+  }
   for (uint32_t r = 0; r < rows; ++r) t->batch_labels[r] = t->train.fine[indices[r]];
 
   GCT_RETURN_IF_ERROR(mlp_forward(&t->mlp, rows));

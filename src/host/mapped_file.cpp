@@ -20,6 +20,7 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
     reset();
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
+    fd_ = std::exchange(other.fd_, -1);
     path_ = std::move(other.path_);
   }
   return *this;
@@ -27,8 +28,10 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
 
 void MappedFile::reset() {
   if (data_ != nullptr && size_ > 0) munmap(const_cast<uint8_t*>(data_), size_);
+  if (fd_ >= 0) ::close(fd_);
   data_ = nullptr;
   size_ = 0;
+  fd_ = -1;
 }
 
 Status MappedFile::open(const std::string& path, bool populate) {
@@ -52,12 +55,28 @@ Status MappedFile::open(const std::string& path, bool populate) {
   // fault in the step (the data set is read once for its checksum anyway).
   void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0);
   const int err = errno;
-  ::close(fd);
   if (p == MAP_FAILED) {
+    ::close(fd);
     size_ = 0;
     return Status::Error(Code::kIoError, "cannot map %s: %s", path.c_str(), std::strerror(err));
   }
   data_ = static_cast<const uint8_t*>(p);
+  fd_ = fd;  // kept for read_at
+  return Status::Ok();
+}
+
+Status MappedFile::read_at(const uint8_t* at, size_t n, uint8_t* dst) const {
+  const size_t offset = static_cast<size_t>(at - data_);
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t got = pread(fd_, dst + done, n - done, static_cast<off_t>(offset + done));
+    if (got <= 0) {
+      if (got < 0 && errno == EINTR) continue;
+      return Status::Error(Code::kIoError, "cannot read %s: %s", path_.c_str(),
+                           got < 0 ? std::strerror(errno) : "unexpected end of file");
+    }
+    done += static_cast<size_t>(got);
+  }
   return Status::Ok();
 }
 

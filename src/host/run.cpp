@@ -129,6 +129,8 @@ Status run_training(const TrainConfig& requested, const DatasetView& full_train,
 
   const auto run_start = Clock::now();
   const uint32_t steps = trainer_steps_per_epoch(trainer);
+  // Allocated once, before the first step (never during one).
+  std::vector<uint8_t> staging(options.read_rows ? size_t{trainer.config.batch} * train.sample_size() : 0);
   for (uint32_t e = first_epoch; e <= options.epochs; ++e) {
     EpochRecord record;
     record.epoch = e;
@@ -144,7 +146,14 @@ Status run_training(const TrainConfig& requested, const DatasetView& full_train,
     while (!trainer_epoch_done(trainer)) {
       StepResult r;
       const auto step_start = Clock::now();
-      GCT_RETURN_IF_ERROR(trainer_step(&trainer, &r));
+      if (options.read_rows) {
+        const uint32_t* indices = nullptr;
+        const uint32_t rows = trainer_next_batch(trainer, &indices);
+        GCT_RETURN_IF_ERROR(options.read_rows(indices, rows, staging.data()));
+        GCT_RETURN_IF_ERROR(trainer_step_staged(&trainer, staging.data(), &r));
+      } else {
+        GCT_RETURN_IF_ERROR(trainer_step(&trainer, &r));
+      }
       result->steps_seconds += since(step_start);
       ++result->steps_run;
       hs.loss_sum += r.loss * r.rows;
@@ -152,9 +161,6 @@ Status run_training(const TrainConfig& requested, const DatasetView& full_train,
       ++step;
       if (options.on_step) {
         options.on_step(RunProgress{e, options.epochs, step, steps, hs.loss_sum / hs.rows, since(run_start)});
-      }
-      if (options.release_data && options.release_every > 0 && result->steps_run % options.release_every == 0) {
-        options.release_data();
       }
       const bool stop = options.stop && options.stop->load();
       if (checkpointing && !trainer_epoch_done(trainer) &&
@@ -174,7 +180,7 @@ Status run_training(const TrainConfig& requested, const DatasetView& full_train,
     result->train_seconds += record.seconds;
     if (test != nullptr) {
       const auto eval_start = Clock::now();
-      if (options.release_data && options.release_every > 0) {
+      if (options.release_data) {
         GCT_RETURN_IF_ERROR(evaluate_releasing(&trainer, *test, options, &record.test));
       } else {
         GCT_RETURN_IF_ERROR(trainer_evaluate(&trainer, *test, &record.test));

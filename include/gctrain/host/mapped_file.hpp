@@ -30,11 +30,15 @@ class MappedFile {
   void release_pages() const;
   // The same for the whole pages inside [p, p + n) of the mapping.
   void release_range(const uint8_t* p, size_t n) const;
+  // Copies n bytes of the file at the position of `at` (a pointer into the mapping) with pread:
+  // through the page cache, without making the mapping's pages resident.
+  Status read_at(const uint8_t* at, size_t n, uint8_t* dst) const;
 
  private:
   void reset();
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
+  int fd_ = -1;
   std::string path_;
 };
 

@@ -59,10 +59,12 @@ struct RunOptions {
   std::string checkpoint_path;
   uint64_t checkpoint_every = 0;
   bool resume = false;  // continue from checkpoint_path (which must exist and match)
-  // Called every `release_every` steps and after each evaluation (outside the timed steps), e.g. to
-  // drop the resident pages of mapped data (MappedFile::release_pages). Off when null or 0.
+  // Low-memory data (gctrain train --low-memory): when set, each step's rows are read by
+  // `read_rows(indices, rows, dst)` into a staging buffer (trainer_step_staged) instead of through
+  // the mapping, and the evaluation runs in slices with `release_data()` after each, so that
+  // neither split stays resident.
+  std::function<Status(const uint32_t* indices, uint32_t rows, uint8_t* dst)> read_rows;
   std::function<void()> release_data;
-  uint32_t release_every = 0;
 };
 
 // Trains `config` on `train`, evaluating on `test` (if not null) after each epoch.
