@@ -90,16 +90,24 @@ static int update_tensor(optim::RowRule rule, optim::RowContext ctx, const Optim
     const size_t off = size_t{i} * cols;
     float* wr = w + off;
     const float* dr = grad + off;
+    // The row the rule reads: built in g only when it differs from dW's row or the rule writes
+    // its update into it (gc == update); otherwise dW's row itself, saving a copy per row.
+    float* src = g;
     if (wd != 0.0f) {
       for (uint32_t j = 0; j < cols; ++j) g[j] = dr[j] + wd * wr[j];
-    } else {
+      if (gc_grad) {
+        const float mean = row_mean(g, cols);
+        for (uint32_t j = 0; j < cols; ++j) g[j] -= mean;
+      }
+    } else if (gc_grad) {
+      const float mean = row_mean(dr, cols);
+      for (uint32_t j = 0; j < cols; ++j) g[j] = dr[j] - mean;
+    } else if (gc_update) {
       std::memcpy(g, dr, sizeof(float) * cols);
+    } else {
+      src = const_cast<float*>(dr);  // rules write g only when emit_update is set
     }
-    if (gc_grad) {
-      const float mean = row_mean(g, cols);
-      for (uint32_t j = 0; j < cols; ++j) g[j] -= mean;
-    }
-    rule(ctx, wr, g, s0 ? s0 + off : nullptr, s1 ? s1 + off : nullptr, cols);
+    rule(ctx, wr, src, s0 ? s0 + off : nullptr, s1 ? s1 + off : nullptr, cols);
     if (gc_update) {
       const float mean = row_mean(g, cols);
       for (uint32_t j = 0; j < cols; ++j) wr[j] -= g[j] - mean;
