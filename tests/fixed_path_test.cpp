@@ -323,6 +323,42 @@ TEST_CASE("fixed training saturates instead of wrapping") {
   CHECK(any_saturated);
 }
 
+TEST_CASE("every fixed optimizer saturates on extreme gradients and state, never wraps") {
+  for (OptimizerKind kind : kAll) {
+    CAPTURE(std::string(optimizer_name(kind)));
+    Pair p("12,8,3", 2, kind);
+    OptimizerParams hp = optimizer_defaults(kind);
+    hp.weight_decay = 0.5f;
+    optimizer_reset(&p.xo, p.x, hp);
+    for (int step = 0; step < 3; ++step) {
+      std::vector<int32_t> before;
+      for (int l = 0; l < p.x.num_layers; ++l) {
+        DenseLayer& d = p.x.layer[l];
+        for (uint32_t i = 0; i < d.out * d.in; ++i) {
+          d.qdw[i] = i % 2 ? INT32_MAX : INT32_MIN;  // |g| = 8, the format's limit
+          if (step == 0) d.qw[i] = i % 3 ? INT32_MAX - 5 : INT32_MIN + 5;
+          before.push_back(d.qw[i]);
+        }
+        for (uint32_t j = 0; j < d.out; ++j) d.qdb[j] = j % 2 ? INT32_MAX : INT32_MIN;
+      }
+      REQUIRE(optimizer_step(&p.xo, &p.x, hp, GcMode::kGrad).ok());
+      size_t k = 0;
+      for (int l = 0; l < p.x.num_layers; ++l) {
+        const DenseLayer& d = p.x.layer[l];
+        for (uint32_t i = 0; i < d.out * d.in; ++i, ++k) {
+          // The row's gradients are +-8 in equal numbers (GC leaves them) plus weight decay: a
+          // positive gradient never raises the weight, a wrapped update would flip it across zero.
+          if (i % 2 && before[k] > 0) CHECK(d.qw[i] <= before[k]);
+          if (!(i % 2) && before[k] < 0) CHECK(d.qw[i] >= before[k]);
+        }
+        if (p.xo.qv_w[l] != nullptr) {
+          for (uint32_t i = 0; i < d.out * d.in; ++i) CHECK(p.xo.qv_w[l][i] >= 0);
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("second moments do not underflow in a realistic step") {
   // CIFAR-like shapes: gradients of 1e-6..1e-2, g^2 down to 1e-12, every one representable in Q56.
   auto data = make_separable(256, 100, 3, 8, 8, 4, 60, 20);

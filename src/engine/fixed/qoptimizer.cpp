@@ -26,9 +26,10 @@ struct Context {
 };
 
 inline int64_t sat_add64(int64_t a, int64_t b) {
-  constexpr int64_t kMax = int64_t{1} << 62;
-  const int64_t s = a + b;  // |a|, |b| <= 2^62: cannot overflow int64
-  return s > kMax ? kMax : (s < -kMax ? -kMax : s);
+  // a (an accumulator) and b (a square) are in [0, 2^62]: their sum fits an unsigned 64-bit value.
+  constexpr uint64_t kMax = uint64_t{1} << 62;
+  const uint64_t s = static_cast<uint64_t>(a) + static_cast<uint64_t>(b);
+  return static_cast<int64_t>(s > kMax ? kMax : s);
 }
 
 // Each rule writes its update u (saturated to int32) into g; update_tensor applies it. Keeping the
@@ -68,7 +69,8 @@ void rmsprop_row(const Context& ctx, int32_t* g, int32_t*, int64_t* v, uint32_t 
 void adam_row(const Context& ctx, int32_t* g, int32_t* m, int64_t* v, uint32_t n) {
   const Coef b1 = ctx.one_minus_b1, b2 = ctx.one_minus_b2;
   for (uint32_t j = 0; j < n; ++j) {
-    const int64_t g31 = int64_t{g[j]} * (1 << (fx::kMomentFrac - fx::kParamFrac));
+    // g in Q31, saturated to m's range (+-1): keeps (g31 - m) * coefficient inside int64.
+    const int64_t g31 = fx::sat32(int64_t{g[j]} * (1 << (fx::kMomentFrac - fx::kParamFrac)));
     m[j] = fx::sat32(m[j] + fx::mul_down(g31 - m[j], b1));
     const int64_t vj = v[j] + fx::mul_coef64(int64_t{g[j]} * g[j] - v[j], b2);
     v[j] = vj < 0 ? 0 : vj;
