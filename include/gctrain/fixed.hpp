@@ -18,9 +18,10 @@
 // sum cannot overflow for any input: the result is exact, not just "usually right".
 //
 // Rounding is to nearest (ties towards +infinity) by an arithmetic shift; every narrowing
-// saturates instead of wrapping. Square roots and reciprocals use 256-interval tables with linear
-// interpolation (relative error < 2e-5), exp2/log2 likewise (< 1e-6); the tables are computed at
-// compile time with integer arithmetic only.
+// saturates instead of wrapping. Square roots and reciprocals use tables over the normalised
+// mantissa (192 and 128 intervals) with linear interpolation (relative error < 2e-5), exp2 a
+// 256-interval table (< 1e-6), log2 a bit-by-bit loop; the tables are computed at compile time with
+// integer arithmetic only.
 #pragma once
 
 #include <cstdint>

@@ -43,9 +43,6 @@ Coef coef_ratio(uint64_t num, int num_frac, uint64_t den, int den_frac) {
   return c;
 }
 
-
-
-
 int64_t log2_q16(uint64_t x, int frac) {
   if (x == 0) return INT64_MIN / 2;
   const int b = bit_length(x);
