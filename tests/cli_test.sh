@@ -31,6 +31,7 @@ expect 0 '"train_samples":600' -- "$GCTRAIN" plan --data "$T/data" --json
 expect 0 '"scalar":"fixed".*"optimizer_state":20764896' -- "$GCTRAIN" plan --scalar fixed --optimizer adam --json
 expect 0 '"scalar":"fixed"' -- "$GCTRAIN" train --data "$T/data" --layers 3072,16,100 --scalar fixed --optimizer adam --gc grad --epochs 1 -q --json
 expect 2 "scalar" -- "$GCTRAIN" train --data "$T/data" --scalar double
+expect 0 "warning: up to [0-9]* parameters sat at the fixed-point limit" -- "$GCTRAIN" train --data "$T/data" --layers 3072,16,100 --scalar fixed --optimizer sgd --lr 200 --epochs 1 -q
 
 # train: JSON result with honest metrics in range
 out=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm --gc grad --epochs 2 --json -q)

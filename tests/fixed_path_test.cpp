@@ -285,6 +285,7 @@ TEST_CASE("fixed training reaches nearly the float loss for every optimizer with
         for (uint32_t i = 0; i < d.out * d.in; ++i) d.w[i] = static_cast<float>(q(e.qw[i], 28));
       }
       const double first_x = train(&x->t, 1);
+      CHECK(x->t.opt.saturated == 0);  // ordinary training never reaches the limits
       const double lf = train(&f->t, 8);
       const double lx = train(&x->t, 7);
       MESSAGE(std::string(optimizer_name(kind)), " gc ", std::string(gc_mode_name(gc)), ": float ", lf, ", fixed ", lx);
@@ -310,6 +311,7 @@ TEST_CASE("fixed training saturates instead of wrapping") {
   StepResult r;
   REQUIRE(trainer_step(&x->t, &r).ok());
   CHECK(std::isfinite(r.loss));
+  CHECK(r.saturated > 0);  // reported, so that a host can warn
   bool any_saturated = false;
   for (int l = 0; l < x->t.mlp.num_layers; ++l) {
     const DenseLayer& d = x->t.mlp.layer[l];

@@ -49,6 +49,10 @@ Status trainer_plan(const TrainConfig& config, const DataShape& shape, MemoryPla
 struct StepResult {
   double loss = 0.0;  // mean cross-entropy of the batch, before the update
   uint32_t rows = 0;
+  // Fixed point: weights and biases at the limit of their format (+-8) after the update. Saturation
+  // keeps training defined where float would overflow, but many saturated weights mean the
+  // learning rate is too high.
+  uint64_t saturated = 0;
 };
 
 struct Trainer {

@@ -125,6 +125,7 @@ struct TrainCommand {
       j.field("resumed", result.resumed);
       j.field("checkpoints_written", result.checkpoints_written);
       j.field("parameters_crc32", result.parameters_crc32);
+      if (config.scalar == ScalarKind::kFixed) j.field("saturated_parameters_max", result.saturated_max);
       plan_json(&j, result.plan);
       j.end_object();
       fmt::print("{}\n", j.str());
@@ -138,6 +139,12 @@ struct TrainCommand {
                    last->test.has_coarse ? fmt::format("{:.2f}%", 100 * last->test.coarse_top1_acc()) : "n/a",
                    last->test.loss());
       }
+    }
+    if (result.saturated_max > 0) {
+      fmt::print(stderr,
+                 "gctrain train: warning: up to {} parameters sat at the fixed-point limit (+-8), first after "
+                 "step {}; the update saturated instead of overflowing, but the learning rate is likely too high\n",
+                 result.saturated_max, result.first_saturated_step);
     }
     if (result.interrupted) {
       fmt::print(stderr, "gctrain train: interrupted after {} complete epochs\n", result.epochs.size());

@@ -220,6 +220,7 @@ static Status step(Trainer* t, const uint8_t* staged, StepResult* result) {
     ++t->steps;
     result->loss = fx::q_to_double(loss.loss_q16 * 65536 / rows, 32);
     result->rows = rows;
+    result->saturated = t->opt.saturated;
     return Status::Ok();
   }
   const double mean_loss = loss.loss_sum / rows;

@@ -156,6 +156,8 @@ Status run_training(const TrainConfig& requested, const DatasetView& full_train,
       }
       result->steps_seconds += since(step_start);
       ++result->steps_run;
+      if (r.saturated > result->saturated_max) result->saturated_max = r.saturated;
+      if (r.saturated > 0 && result->first_saturated_step == 0) result->first_saturated_step = trainer.steps;
       hs.loss_sum += r.loss * r.rows;
       hs.rows += r.rows;
       ++step;

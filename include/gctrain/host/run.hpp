@@ -38,6 +38,10 @@ struct RunResult {
   double steps_seconds = 0.0;   // time those steps took
   uint32_t checkpoints_written = 0;
   uint32_t parameters_crc32 = 0;  // CRC-32 of every weight and bias: equal runs, equal hash
+  // Fixed point: the most parameters at their format's limit after any step, and the first step
+  // (1-based, counted over the whole run) that left any there; 0 when none ever did.
+  uint64_t saturated_max = 0;
+  uint64_t first_saturated_step = 0;
 };
 
 struct RunProgress {

@@ -117,8 +117,10 @@ int64_t fixed_of(float value, int frac) {
   return fx::shift_round(c.mant, c.shift - frac);
 }
 
-void update_tensor(Rule rule, const Context& ctx, GcMode gc, bool centre, int32_t* w, const int32_t* grad,
-                   int32_t* m, int64_t* v, uint32_t rows, uint32_t cols, int32_t* g) {
+// Returns how many of the tensor's values sit at the int32 limits after the update.
+uint64_t update_tensor(Rule rule, const Context& ctx, GcMode gc, bool centre, int32_t* w, const int32_t* grad,
+                       int32_t* m, int64_t* v, uint32_t rows, uint32_t cols, int32_t* g) {
+  uint64_t saturated = 0;
   const bool gc_grad = centre && gc == GcMode::kGrad;
   const bool gc_update = centre && gc == GcMode::kUpdate;
   const Coef wd = ctx.wd;
@@ -134,8 +136,15 @@ void update_tensor(Rule rule, const Context& ctx, GcMode gc, bool centre, int32_
     if (gc_grad) gc_centralize_rows_q(g, 1, cols);
     rule(ctx, g, m ? m + off : nullptr, v ? v + off : nullptr, cols);
     const int64_t mean = gc_update ? row_mean_q(g, cols) : 0;
-    for (uint32_t j = 0; j < cols; ++j) wr[j] = fx::sat32(int64_t{wr[j]} - (int64_t{g[j]} - mean));
+    uint32_t at_limit = 0;
+    for (uint32_t j = 0; j < cols; ++j) {
+      const int32_t updated = fx::sat32(int64_t{wr[j]} - (int64_t{g[j]} - mean));
+      wr[j] = updated;
+      at_limit += (updated == INT32_MAX) | (updated == INT32_MIN);
+    }
+    saturated += at_limit;
   }
+  return saturated;
 }
 
 bool uses_first(OptimizerKind k) { return k == OptimizerKind::kSgdMomentum || k == OptimizerKind::kAdam; }
@@ -206,12 +215,14 @@ Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp
     *c = fx::coef_normalised(*c);
   }
   const Rule rule = rule_for(state->kind);
+  uint64_t saturated = 0;
   for (int l = 0; l < mlp->num_layers; ++l) {
     DenseLayer& d = mlp->layer[l];
-    update_tensor(rule, ctx, gc, true, d.qw, d.qdw, state->qm_w[l], state->qv_w[l], d.out, d.in, state->qrow);
-    update_tensor(rule, ctx, gc, false, d.qb, d.qdb, state->qm_b[l], state->qv_b[l], 1, d.out, state->qrow);
+    saturated += update_tensor(rule, ctx, gc, true, d.qw, d.qdw, state->qm_w[l], state->qv_w[l], d.out, d.in, state->qrow);
+    saturated += update_tensor(rule, ctx, gc, false, d.qb, d.qdb, state->qm_b[l], state->qv_b[l], 1, d.out, state->qrow);
   }
   state->step = t;
+  state->saturated = saturated;
   return Status::Ok();
 }
 
