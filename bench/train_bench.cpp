@@ -120,6 +120,17 @@ double bare_openblas(const std::vector<Product>& ps, int reps) {
 }
 #endif
 
+// The benchmarked configuration: the optimizer's defaults with GC on the gradient.
+TrainConfig bench_config(const LayerSizes& sizes, uint32_t batch, OptimizerKind kind) {
+  TrainConfig c;
+  c.layers = sizes;
+  c.batch = batch;
+  c.optimizer = kind;
+  c.hp = optimizer_defaults(kind);
+  c.gc = GcMode::kGrad;
+  return c;
+}
+
 // A trainer in its own arena that can run full-sized steps.
 struct BenchTrainer {
   void* mem = nullptr;
@@ -254,12 +265,7 @@ int main(int argc, char** argv) {
   fmt::print("\n{:<8} {:>11} {:>13} {:>9} {:>12} {:>12}\n", "optimizer", "samples/s", "s/epoch(50k)", "GFLOP/s",
              "vs gctrain", "vs best bare");
   for (int k = 0; k < kNumOptimizers; ++k) {
-    TrainConfig c;
-    c.layers = sizes;
-    c.batch = batch;
-    c.optimizer = static_cast<OptimizerKind>(k);
-    c.hp = optimizer_defaults(c.optimizer);
-    c.gc = GcMode::kGrad;
+    TrainConfig c = bench_config(sizes, batch, static_cast<OptimizerKind>(k));
     BenchTrainer bt(c, train);
     bt.run_steps(3);
     const double per_step = median_seconds(reps, [&] { bt.run_steps(steps); }) / steps;
@@ -287,12 +293,7 @@ int main(int argc, char** argv) {
              qbare * 1e3, step_flops / qbare / 1e9, 100 * bare / qbare);
   fmt::print("{:<8} {:>15} {:>15} {:>12}\n", "optimizer", "float samples/s", "fixed samples/s", "fixed/float");
   for (int k = 0; k < kNumOptimizers; ++k) {
-    TrainConfig c;
-    c.layers = sizes;
-    c.batch = batch;
-    c.optimizer = static_cast<OptimizerKind>(k);
-    c.hp = optimizer_defaults(c.optimizer);
-    c.gc = GcMode::kGrad;
+    TrainConfig c = bench_config(sizes, batch, static_cast<OptimizerKind>(k));
     BenchTrainer fl(c, train);
     c.scalar = ScalarKind::kFixed;
     BenchTrainer fx(c, train);

@@ -8,24 +8,15 @@
 #include <vector>
 
 #include "synthetic.hpp"
+#include "trainer_fixture.hpp"
 
 using namespace gct;
 using testing::AlignedBuffer;
 
 namespace {
 
-struct Run {
-  std::unique_ptr<AlignedBuffer> buffer;
-  Trainer t;
-};
-
-std::unique_ptr<Run> setup(const TrainConfig& c, const DatasetView& d) {
-  auto r = std::make_unique<Run>();
-  MemoryPlan plan;
-  REQUIRE(trainer_plan(c, data_shape_of(d), &plan).ok());
-  r->buffer = std::make_unique<AlignedBuffer>(plan.total);
-  REQUIRE(trainer_setup(&r->t, c, d, r->buffer->data, plan.total).ok());
-  return r;
+std::unique_ptr<testing::TrainerRun> setup(const TrainConfig& c, const DatasetView& d) {
+  return testing::make_trainer(c, d);
 }
 
 // Runs `steps` steps, beginning epochs as needed.

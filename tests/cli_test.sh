@@ -31,6 +31,7 @@ expect 0 '"train_samples":600' -- "$GCTRAIN" plan --data "$T/data" --json
 expect 0 '"scalar":"fixed".*"optimizer_state":20764896' -- "$GCTRAIN" plan --scalar fixed --optimizer adam --json
 expect 0 '"scalar":"fixed"' -- "$GCTRAIN" train --data "$T/data" --layers 3072,16,100 --scalar fixed --optimizer adam --gc grad --epochs 1 -q --json
 expect 2 "scalar" -- "$GCTRAIN" train --data "$T/data" --scalar double
+expect 2 "fixed point needs lr" -- "$GCTRAIN" train --data "$T/data" --scalar fixed --lr 300
 expect 0 "warning: up to [0-9]* parameters sat at the fixed-point limit" -- "$GCTRAIN" train --data "$T/data" --layers 3072,16,100 --scalar fixed --optimizer sgd --lr 200 --epochs 1 -q
 
 # train: JSON result with honest metrics in range
@@ -61,6 +62,7 @@ expect 1 "model input is 100 values" -- "$GCTRAIN" train --data "$T/data" --laye
 cp -r "$T/data" "$T/corrupt"
 printf '\x01' | dd of="$T/corrupt/train.blob" bs=1 seek=5000 conv=notrunc 2>/dev/null
 expect 1 "corrupt/train.blob: payload checksum mismatch" -- "$GCTRAIN" train --data "$T/corrupt"
+expect 1 "corrupt/train.blob: payload checksum mismatch" -- "$GCTRAIN" train --data "$T/corrupt" --low-memory
 cp -r "$T/data" "$T/trunc"
 truncate -s -1 "$T/trunc/test.blob"
 expect 1 "trunc/test.blob: truncated" -- "$GCTRAIN" train --data "$T/trunc"

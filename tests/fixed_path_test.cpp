@@ -14,49 +14,22 @@
 #include "gctrain/loss.hpp"
 #include "gctrain/trainer.hpp"
 #include "synthetic.hpp"
+#include "trainer_fixture.hpp"
 
 using namespace gct;
 using testing::AlignedBuffer;
 using testing::config_for;
 using testing::make_separable;
+using testing::train_epochs;
 
 namespace {
 
 constexpr OptimizerKind kAll[] = {OptimizerKind::kSgd, OptimizerKind::kSgdMomentum, OptimizerKind::kAdagrad,
                                   OptimizerKind::kRmsprop, OptimizerKind::kAdam};
 
-struct Run {
-  std::unique_ptr<AlignedBuffer> buffer;
-  Trainer t;
-  MemoryPlan plan;
-};
-
-std::unique_ptr<Run> setup(TrainConfig c, const DatasetView& data, ScalarKind scalar) {
+std::unique_ptr<testing::TrainerRun> setup(TrainConfig c, const DatasetView& data, ScalarKind scalar) {
   c.scalar = scalar;
-  auto run = std::make_unique<Run>();
-  REQUIRE(trainer_plan(c, data_shape_of(data), &run->plan).ok());
-  run->buffer = std::make_unique<AlignedBuffer>(run->plan.total);
-  const Status s = trainer_setup(&run->t, c, data, run->buffer->data, run->plan.total);
-  REQUIRE_MESSAGE(s.ok(), s.message());
-  return run;
-}
-
-double train(Trainer* t, int epochs) {
-  double last = 0;
-  for (int e = 0; e < epochs; ++e) {
-    trainer_begin_epoch(t);
-    double sum = 0;
-    uint32_t n = 0;
-    while (!trainer_epoch_done(*t)) {
-      StepResult r;
-      const Status s = trainer_step(t, &r);
-      REQUIRE_MESSAGE(s.ok(), s.message());
-      sum += r.loss * r.rows;
-      n += r.rows;
-    }
-    last = sum / n;
-  }
-  return last;
+  return testing::make_trainer(c, data);
 }
 
 double q(int64_t v, int frac) { return std::ldexp(static_cast<double>(v), -frac); }
@@ -88,23 +61,16 @@ struct Pair {
       (pass == 0 ? fbuf : qbuf) = std::move(buf);
     }
   }
-  // Random weights (multiples of 2^-28 so both hold them exactly) and gradients.
+  // Random weights and gradients, multiples of 2^-28 so that both paths hold them exactly.
   void randomise(Rng* rng, double grad_scale) {
-    for (int l = 0; l < f.num_layers; ++l) {
-      DenseLayer& d = f.layer[l];
-      DenseLayer& e = x.layer[l];
-      const size_t n = size_t{d.out} * d.in;
-      for (size_t i = 0; i < n + d.out; ++i) {
-        const bool bias = i >= n;
-        const size_t k = bias ? i - n : i;
-        const int32_t w = to_q(0.1 * rng_normal(rng), 28);
-        (bias ? d.b : d.w)[k] = static_cast<float>(q(w, 28));
-        (bias ? e.qb : e.qw)[k] = w;
-      }
-    }
+    draw(rng, 0.1, false);
     set_gradients(rng, grad_scale);
   }
-  void set_gradients(Rng* rng, double scale) {
+  void set_gradients(Rng* rng, double scale) { draw(rng, scale, true); }
+
+ private:
+  // One normal draw (times scale) per weight and bias, or per gradient, into both models.
+  void draw(Rng* rng, double scale, bool gradients) {
     for (int l = 0; l < f.num_layers; ++l) {
       DenseLayer& d = f.layer[l];
       DenseLayer& e = x.layer[l];
@@ -112,9 +78,11 @@ struct Pair {
       for (size_t i = 0; i < n + d.out; ++i) {
         const bool bias = i >= n;
         const size_t k = bias ? i - n : i;
-        const int32_t g = to_q(scale * rng_normal(rng), 28);
-        (bias ? d.db : d.dw)[k] = static_cast<float>(q(g, 28));
-        (bias ? e.qdb : e.qdw)[k] = g;
+        const int32_t v = to_q(scale * rng_normal(rng), 28);
+        float* fp = gradients ? (bias ? d.db : d.dw) : (bias ? d.b : d.w);
+        int32_t* qp = gradients ? (bias ? e.qdb : e.qdw) : (bias ? e.qb : e.qw);
+        fp[k] = static_cast<float>(q(v, 28));
+        qp[k] = v;
       }
     }
   }
@@ -284,10 +252,10 @@ TEST_CASE("fixed training reaches nearly the float loss for every optimizer with
         DenseLayer& d = f->t.mlp.layer[l];
         for (uint32_t i = 0; i < d.out * d.in; ++i) d.w[i] = static_cast<float>(q(e.qw[i], 28));
       }
-      const double first_x = train(&x->t, 1);
+      const double first_x = train_epochs(&x->t, 1);
       CHECK(x->t.opt.saturated == 0);  // ordinary training never reaches the limits
-      const double lf = train(&f->t, 8);
-      const double lx = train(&x->t, 7);
+      const double lf = train_epochs(&f->t, 8);
+      const double lx = train_epochs(&x->t, 7);
       MESSAGE(std::string(optimizer_name(kind)), " gc ", std::string(gc_mode_name(gc)), ": float ", lf, ", fixed ", lx);
       // From the same weights the two paths stay within a few parts in a thousand.
       CHECK(lx < 0.5 * first_x);
@@ -411,8 +379,8 @@ TEST_CASE("fixed training is bit-exact: repeated runs, thread counts and a recor
     auto a = setup(c, data.view, ScalarKind::kFixed);
     c.threads = 3;  // blocks run in turn without a runner: the split itself must not matter
     auto b = setup(c, data.view, ScalarKind::kFixed);
-    train(&a->t, 2);
-    train(&b->t, 2);
+    train_epochs(&a->t, 2);
+    train_epochs(&b->t, 2);
     const uint32_t crc = trainer_parameters_crc32(a->t);
     CHECK(crc == trainer_parameters_crc32(b->t));
     MESSAGE(std::string(optimizer_name(e.kind)), " gc ", std::string(gc_mode_name(e.gc)), ": crc ", crc);
@@ -433,13 +401,13 @@ TEST_CASE("the fixed plan is exact and a fixed checkpoint resumes bit-exactly") 
     CHECK(a->plan.by_category[static_cast<int>(MemCategory::kOptimizerState)] >= per * params);
     CHECK(a->plan.by_category[static_cast<int>(MemCategory::kOptimizerState)] < per * params + 64 * 8);
 
-    train(&a->t, 1);
+    train_epochs(&a->t, 1);
     std::vector<uint8_t> ckpt(checkpoint_size(a->t));
     REQUIRE(checkpoint_save(a->t, nullptr, ckpt.data(), ckpt.size()).ok());
-    train(&a->t, 1);
+    train_epochs(&a->t, 1);
     auto b = setup(c, data.view, ScalarKind::kFixed);
     REQUIRE(checkpoint_load(&b->t, ckpt.data(), ckpt.size(), nullptr).ok());
-    train(&b->t, 1);
+    train_epochs(&b->t, 1);
     CHECK(trainer_parameters_crc32(a->t) == trainer_parameters_crc32(b->t));
     // A float trainer refuses a fixed checkpoint.
     auto f = setup(c, data.view, ScalarKind::kFloat);

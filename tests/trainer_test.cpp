@@ -8,46 +8,19 @@
 #include <vector>
 
 #include "synthetic.hpp"
+#include "trainer_fixture.hpp"
 
 using namespace gct;
 using testing::AlignedBuffer;
 using testing::config_for;
 using testing::make_separable;
+using testing::train_epochs;
+
+static std::unique_ptr<testing::TrainerRun> setup(const TrainConfig& c, const DatasetView& data) {
+  return testing::make_trainer(c, data);
+}
 
 namespace {
-
-struct Run {
-  std::unique_ptr<AlignedBuffer> buffer;
-  Trainer t;
-  MemoryPlan plan;
-};
-
-std::unique_ptr<Run> setup(const TrainConfig& c, const DatasetView& data) {
-  auto run = std::make_unique<Run>();
-  REQUIRE(trainer_plan(c, data_shape_of(data), &run->plan).ok());
-  run->buffer = std::make_unique<AlignedBuffer>(run->plan.total);
-  Status s = trainer_setup(&run->t, c, data, run->buffer->data, run->plan.total);
-  REQUIRE_MESSAGE(s.ok(), s.message());
-  return run;
-}
-
-double train_epochs(Trainer* t, int epochs) {
-  double last = 0;
-  for (int e = 0; e < epochs; ++e) {
-    trainer_begin_epoch(t);
-    double sum = 0;
-    uint32_t n = 0;
-    while (!trainer_epoch_done(*t)) {
-      StepResult r;
-      Status s = trainer_step(t, &r);
-      REQUIRE_MESSAGE(s.ok(), s.message());
-      sum += r.loss * r.rows;
-      n += r.rows;
-    }
-    last = sum / n;
-  }
-  return last;
-}
 
 std::vector<float> weights_of(const Trainer& t) {
   std::vector<float> w;

@@ -22,6 +22,17 @@ struct EvalResult {
   double elementwise_acc() const {
     return count ? static_cast<double>(elementwise_agree) / (static_cast<double>(count) * classes) : 0.0;
   }
+  // Adds the results of another part of the same split (evaluation in slices).
+  void add(const EvalResult& part) {
+    count += part.count;
+    loss_sum += part.loss_sum;
+    top1 += part.top1;
+    top5 += part.top5;
+    coarse_top1 += part.coarse_top1;
+    has_coarse = part.has_coarse;
+    elementwise_agree += part.elementwise_agree;
+    classes = part.classes;
+  }
 };
 
 }  // namespace gct

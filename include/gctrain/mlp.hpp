@@ -53,6 +53,10 @@ struct Mlp {
   float* scratch = nullptr;
   ScalarKind scalar = ScalarKind::kFloat;
   int32_t* qact[kMaxLayers + 1] = {};  // fixed point: input/activations Q15.16, their gradients Q1.30
+  // Fixed point: quantisation shifts of each layer's input and weights, found by the forward pass
+  // and reused by the backward products of the same step (both tensors are unchanged in between).
+  int8_t qshift_act[kMaxLayers] = {};
+  int8_t qshift_w[kMaxLayers] = {};
   QGemmWorkspace qgemm;
   uint32_t threads = 1;
   GemmWorkspace gemm[kMaxThreads];  // one packing space per column block

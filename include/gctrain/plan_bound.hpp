@@ -40,14 +40,20 @@ constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t 
   using plan_detail::max;
   size_t u = 0;
   const int layers = count - 1;
-  if (scalar == ScalarKind::kFixed) {
-    for (int pass = 0; pass < 2; ++pass) {
-      for (int l = 0; l < layers; ++l) {
-        u = alloc(u, size_t{sizes[l + 1]} * sizes[l] * 4);
-        u = alloc(u, size_t{sizes[l + 1]} * 4);
-      }
+  const bool fixed = scalar == ScalarKind::kFixed;
+  for (int pass = 0; pass < 2; ++pass) {  // parameters, then gradients (4 bytes a value either way)
+    for (int l = 0; l < layers; ++l) {
+      u = alloc(u, size_t{sizes[l + 1]} * sizes[l] * 4);
+      u = alloc(u, size_t{sizes[l + 1]} * 4);
     }
-    for (int l = 0; l <= layers; ++l) u = alloc(u, size_t{batch} * sizes[l] * 4);
+  }
+  size_t widest_hidden = 0;
+  for (int l = 0; l <= layers; ++l) {  // input batch, then activations
+    u = alloc(u, size_t{batch} * sizes[l] * 4);
+    if (l > 0 && l < layers) widest_hidden = max(widest_hidden, sizes[l]);
+  }
+  if (fixed) {
+    // Integer packing space (qgemm.cpp) for the three products of every layer; no scratch.
     size_t pa = 0, pb = 0;
     for (int l = 0; l < layers; ++l) {
       const size_t in = sizes[l], out = sizes[l + 1];
@@ -62,69 +68,46 @@ constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t 
     }
     u = alloc(u, pa * 4);
     u = alloc(u, pb * 4);
-    const bool first = optimizer == OptimizerKind::kSgdMomentum || optimizer == OptimizerKind::kAdam;
-    const bool second = optimizer == OptimizerKind::kAdagrad || optimizer == OptimizerKind::kRmsprop ||
-                        optimizer == OptimizerKind::kAdam;
-    size_t widest = 0;
+  } else {
+    u = alloc(u, size_t{batch} * widest_hidden * 4);
+    size_t block_a = 0, block_b = 0;  // floats; C[m x n] += A[m x k] B[k x n] needs <= k*n and k*m
     for (int l = 0; l < layers; ++l) {
-      const size_t n = size_t{sizes[l + 1]} * sizes[l];
-      if (first) {
-        u = alloc(u, n * 4);
-        u = alloc(u, size_t{sizes[l + 1]} * 4);
+      const size_t in = sizes[l], out = sizes[l + 1];
+      block_a = max(block_a, in * out);      // forward: m = batch, n = out, k = in
+      block_b = max(block_b, in * batch);
+      block_a = max(block_a, batch * in);    // weight gradient: m = out, n = in, k = batch
+      block_b = max(block_b, batch * out);
+      if (l > 0) {
+        block_a = max(block_a, out * in);    // input gradient: m = batch, n = in, k = out
+        block_b = max(block_b, out * batch);
       }
-      if (second) {
-        u = alloc(u, n * 8);
-        u = alloc(u, size_t{sizes[l + 1]} * 8);
-      }
-      widest = max(widest, max(sizes[l], sizes[l + 1]));
     }
-    u = alloc(u, widest * 4);
-    u = alloc(u, size_t{channels} * 2 * 4);
-    u = alloc(u, batch);
-    u = alloc(u, size_t{train_count} * 4);
-    return u;
-  }
-  for (int pass = 0; pass < 2; ++pass) {  // parameters, then gradients
-    for (int l = 0; l < layers; ++l) {
-      u = alloc(u, size_t{sizes[l + 1]} * sizes[l] * 4);
-      u = alloc(u, size_t{sizes[l + 1]} * 4);
+    for (uint32_t t = 0; t < (threads < 1 ? 1 : threads); ++t) {
+      u = alloc(u, block_a * 4);
+      u = alloc(u, block_b * 4);
     }
   }
-  u = alloc(u, size_t{batch} * sizes[0] * 4);
-  size_t widest_hidden = 0;
-  for (int l = 1; l <= layers; ++l) {
-    u = alloc(u, size_t{batch} * sizes[l] * 4);
-    if (l < layers) widest_hidden = max(widest_hidden, sizes[l]);
-  }
-  u = alloc(u, size_t{batch} * widest_hidden * 4);
-  size_t block_a = 0, block_b = 0;  // floats; C[m x n] += A[m x k] B[k x n] needs <= k*n and k*m
-  for (int l = 0; l < layers; ++l) {
-    const size_t in = sizes[l], out = sizes[l + 1];
-    block_a = max(block_a, in * out);      // forward: m = batch, n = out, k = in
-    block_b = max(block_b, in * batch);
-    block_a = max(block_a, batch * in);    // weight gradient: m = out, n = in, k = batch
-    block_b = max(block_b, batch * out);
-    if (l > 0) {
-      block_a = max(block_a, out * in);    // input gradient: m = batch, n = in, k = out
-      block_b = max(block_b, out * batch);
-    }
-  }
-  for (uint32_t t = 0; t < (threads < 1 ? 1 : threads); ++t) {
-    u = alloc(u, block_a * 4);
-    u = alloc(u, block_b * 4);
-  }
+  // Optimizer state per layer: float keeps 1 or 2 float tensors; fixed point a first moment of
+  // int32 (sgdm, adam) and a second of int64 (adagrad, rmsprop, adam).
+  const bool first = optimizer == OptimizerKind::kSgdMomentum || optimizer == OptimizerKind::kAdam;
+  const bool second = optimizer == OptimizerKind::kAdagrad || optimizer == OptimizerKind::kRmsprop ||
+                      optimizer == OptimizerKind::kAdam;
   size_t widest = 0;
   for (int l = 0; l < layers; ++l) {
-    for (int k = 0; k < plan_detail::state_buffers(optimizer); ++k) {
-      u = alloc(u, size_t{sizes[l + 1]} * sizes[l] * 4);
-      u = alloc(u, size_t{sizes[l + 1]} * 4);
+    const size_t out = sizes[l + 1];
+    const size_t n = out * sizes[l];
+    if (fixed) {
+      if (first) u = alloc(alloc(u, n * 4), out * 4);
+      if (second) u = alloc(alloc(u, n * 8), out * 8);
+    } else {
+      for (int k = 0; k < plan_detail::state_buffers(optimizer); ++k) u = alloc(alloc(u, n * 4), out * 4);
     }
     widest = max(widest, max(sizes[l], sizes[l + 1]));
   }
-  u = alloc(u, widest * 4);
-  u = alloc(u, size_t{channels} * 2 * 4);
-  u = alloc(u, batch);
-  u = alloc(u, size_t{train_count} * 4);
+  u = alloc(u, widest * 4);                    // optimizer row
+  u = alloc(u, size_t{channels} * 2 * 4);      // normalisation
+  u = alloc(u, batch);                         // batch labels
+  u = alloc(u, size_t{train_count} * 4);       // shuffle order
   return u;
 }
 

@@ -27,8 +27,13 @@ namespace gct {
 struct QOperand {
   const int32_t* data = nullptr;
   int64_t rs = 0, cs = 0;
-  int frac = 0;  // Q format of the values
+  int frac = 0;    // Q format of the values
+  int shift = -1;  // its quantisation shift when already known (qgemm_operand_shift), else -1
 };
+
+// The quantisation shift of a tensor: what brings its largest magnitude within fx::kOperandMax.
+// One pass over the values; a caller that uses a tensor in two products computes it once.
+int qgemm_operand_shift(const int32_t* data, uint64_t count);
 
 // What happens to each exact dot product s (in the product's own format) on its way into C:
 //   v = round(s into out_frac) + round(bias[j] into out_frac)   (bias optional)

@@ -2,13 +2,11 @@
 
 #include <cmath>
 
+#include "row_ranks.hpp"
+
 namespace gct {
 
-static float row_max(const float* z, uint32_t n) {
-  float m = z[0];
-  for (uint32_t j = 1; j < n; ++j) m = z[j] > m ? z[j] : m;
-  return m;
-}
+using detail::row_max;
 
 double softmax_cross_entropy_row(const float* z, uint32_t classes, uint32_t label) {
   const float m = row_max(z, classes);
@@ -33,21 +31,10 @@ double softmax_cross_entropy_grad_row(float* z, uint32_t classes, uint32_t label
 }
 
 uint32_t label_rank(const float* z, uint32_t classes, uint32_t label) {
-  const float target = z[label];
-  uint32_t rank = 0;
-  for (uint32_t j = 0; j < classes; ++j) {
-    if (z[j] > target || (z[j] == target && j < label)) ++rank;
-  }
-  return rank;
+  return detail::label_rank(z, classes, label);
 }
 
-uint32_t argmax(const float* z, uint32_t classes) {
-  uint32_t best = 0;
-  for (uint32_t j = 1; j < classes; ++j) {
-    if (z[j] > z[best]) best = j;
-  }
-  return best;
-}
+uint32_t argmax(const float* z, uint32_t classes) { return detail::argmax(z, classes); }
 
 uint32_t elementwise_agreements(const float* z, uint32_t classes, uint32_t label) {
   const float m = row_max(z, classes);

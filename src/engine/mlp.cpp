@@ -75,8 +75,6 @@ void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena,
   }
   for (int l = 0; l < L; ++l) {
     DenseLayer& d = mlp->layer[l];
-    d.in = sizes.size[l];
-    d.out = sizes.size[l + 1];
     d.w = arena_alloc_array<float>(arena, size_t{d.out} * d.in, MemCategory::kParameters);
     d.b = arena_alloc_array<float>(arena, d.out, MemCategory::kParameters);
   }

@@ -213,18 +213,11 @@ static Status step(Trainer* t, const uint8_t* staged, StepResult* result) {
   GCT_RETURN_IF_ERROR(mlp_forward(&t->mlp, rows));
   BatchLoss loss;
   GCT_RETURN_IF_ERROR(mlp_backward(&t->mlp, t->batch_labels, rows, &loss));
-  if (t->mlp.scalar == ScalarKind::kFixed) {
-    // No floating point in a fixed-point step, not even for the reported loss (Q16 sum -> Q32 mean).
-    GCT_RETURN_IF_ERROR(optimizer_step(&t->opt, &t->mlp, t->config.hp, t->config.gc));
-    t->cursor += rows;
-    ++t->steps;
-    result->loss = fx::q_to_double(loss.loss_q16 * 65536 / rows, 32);
-    result->rows = rows;
-    result->saturated = t->opt.saturated;
-    return Status::Ok();
-  }
-  const double mean_loss = loss.loss_sum / rows;
-  if (!std::isfinite(mean_loss)) {
+  const bool fixed = t->mlp.scalar == ScalarKind::kFixed;
+  // Fixed point: no floating point in the step, not even for the reported loss (Q16 sum -> Q32
+  // mean, assembled as a double from bits); it cannot be NaN.
+  const double mean_loss = fixed ? fx::q_to_double(loss.loss_q16 * 65536 / rows, 32) : loss.loss_sum / rows;
+  if (!fixed && !std::isfinite(mean_loss)) {
     // Name the first layer whose parameters went bad, if any (else the input or the loss overflowed).
     int bad_layer = 0;
     for (int l = 0; l < t->mlp.num_layers && bad_layer == 0; ++l) {
@@ -243,6 +236,7 @@ static Status step(Trainer* t, const uint8_t* staged, StepResult* result) {
   ++t->steps;
   result->loss = mean_loss;
   result->rows = rows;
+  result->saturated = fixed ? t->opt.saturated : 0;
   return Status::Ok();
 }
 

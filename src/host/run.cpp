@@ -71,14 +71,7 @@ static Status evaluate_releasing(Trainer* trainer, const DatasetView& data, cons
     EvalResult r;
     GCT_RETURN_IF_ERROR(trainer_evaluate(trainer, part, &r));
     options.release_data();
-    out->count += r.count;
-    out->loss_sum += r.loss_sum;
-    out->top1 += r.top1;
-    out->top5 += r.top5;
-    out->coarse_top1 += r.coarse_top1;
-    out->has_coarse = r.has_coarse;
-    out->elementwise_agree += r.elementwise_agree;
-    out->classes = r.classes;
+    out->add(r);
   }
   return Status::Ok();
 }

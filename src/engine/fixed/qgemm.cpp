@@ -1,7 +1,5 @@
 #include "gctrain/qgemm.hpp"
 
-#include <cstring>
-
 #include "gctrain/fixed.hpp"
 
 #if defined(__AVX512BW__) && defined(__AVX512F__)
@@ -20,20 +18,12 @@ constexpr int64_t kKAlign = 2 * fx::kChunkPairs;
 
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
-// Shift that brings the tensor's largest magnitude within kOperandMax.
 int operand_shift(const QOperand& op, int64_t rows, int64_t cols) {
-  const uint32_t m = fx::max_abs(op.data, static_cast<uint64_t>(rows * cols));
-  const int s = fx::bit_length(m) - fx::kOperandBits;
-  return s > 0 ? s : 0;
+  return op.shift >= 0 ? op.shift : qgemm_operand_shift(op.data, static_cast<uint64_t>(rows * cols));
 }
 
-inline int16_t quantise(int32_t x, int s) {
-  int64_t q = fx::shift_round(x, s);
-  q = q > fx::kOperandMax ? fx::kOperandMax : (q < -fx::kOperandMax ? -fx::kOperandMax : q);
-  return static_cast<int16_t>(q);
-}
-
-// The same for s >= 0 with the rounding constant precomputed, as one pair of a packed int32.
+// x * 2^-s rounded to nearest and clamped to +-kOperandMax (s >= 0, `half` = 2^(s-1) or 0), as the
+// bits of one half of a packed int32 pair.
 inline uint32_t quantise_bits(int32_t x, int s, int64_t half) {
   int64_t q = (int64_t{x} + half) >> s;
   q = q > fx::kOperandMax ? fx::kOperandMax : (q < -fx::kOperandMax ? -fx::kOperandMax : q);
@@ -235,6 +225,11 @@ void run_block(void* arg, uint32_t index) {
 
 }  // namespace
 
+int qgemm_operand_shift(const int32_t* data, uint64_t count) {
+  const int s = fx::bit_length(fx::max_abs(data, count)) - fx::kOperandBits;
+  return s > 0 ? s : 0;
+}
+
 void qgemm_workspace_require(QGemmWorkspace* ws, int64_t m, int64_t n, int64_t k) {
   const int64_t kp = round_up(k, kKAlign);
   const size_t a = static_cast<size_t>(round_up(m, kMr) * kp / 2);
@@ -278,11 +273,14 @@ void qgemm_reference(int64_t m, int64_t n, int64_t k, const QOperand& a, const Q
   const int sa = operand_shift(a, m, k);
   const int sb = operand_shift(b, k, n);
   const int shift = a.frac - sa + b.frac - sb - epilogue.out_frac;
+  const int64_t half_a = (int64_t{1} << sa) >> 1, half_b = (int64_t{1} << sb) >> 1;
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < n; ++j) {
       int64_t sum = 0;
       for (int64_t kk = 0; kk < k; ++kk) {
-        sum += int64_t{quantise(a.data[i * a.rs + kk * a.cs], sa)} * quantise(b.data[kk * b.rs + j * b.cs], sb);
+        const int16_t qa = static_cast<int16_t>(quantise_bits(a.data[i * a.rs + kk * a.cs], sa, half_a));
+        const int16_t qb = static_cast<int16_t>(quantise_bits(b.data[kk * b.rs + j * b.cs], sb, half_b));
+        sum += int64_t{qa} * qb;
       }
       store(sum, shift, i, j, c, ldc, epilogue);
     }

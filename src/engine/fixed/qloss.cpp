@@ -2,6 +2,7 @@
 // one reciprocal per row.
 #include "gctrain/fixed.hpp"
 #include "gctrain/loss.hpp"
+#include "../row_ranks.hpp"
 
 namespace gct {
 namespace {
@@ -9,11 +10,7 @@ namespace {
 constexpr int64_t kLog2eQ30 = 1549082005;  // log2(e) * 2^30
 constexpr int64_t kLn2Q30 = 744261118;     // ln(2) * 2^30
 
-int32_t row_max(const int32_t* z, uint32_t n) {
-  int32_t m = z[0];
-  for (uint32_t j = 1; j < n; ++j) m = z[j] > m ? z[j] : m;
-  return m;
-}
+using detail::row_max;
 
 // e^(z - m) in Q30 for z <= m (Q16 inputs).
 inline int64_t exp_shifted(int32_t z, int32_t m) {
@@ -25,16 +22,6 @@ inline int64_t exp_shifted(int32_t z, int32_t m) {
 inline int64_t loss_q16(int64_t sum, int32_t z_label, int32_t m) {
   const int64_t ln_sum = fx::shift_round(fx::log2_q16(static_cast<uint64_t>(sum), 30) * kLn2Q30, 30);
   return ln_sum - (int64_t{z_label} - m);
-}
-
-template <typename T>
-uint32_t rank_of(const T* z, uint32_t classes, uint32_t label) {
-  const T target = z[label];
-  uint32_t rank = 0;
-  for (uint32_t j = 0; j < classes; ++j) {
-    if (z[j] > target || (z[j] == target && j < label)) ++rank;
-  }
-  return rank;
 }
 
 }  // namespace
@@ -67,15 +54,11 @@ int64_t softmax_cross_entropy_grad_row_q(int32_t* z, uint32_t classes, uint32_t 
   return loss;
 }
 
-uint32_t label_rank(const int32_t* z, uint32_t classes, uint32_t label) { return rank_of(z, classes, label); }
-
-uint32_t argmax(const int32_t* z, uint32_t classes) {
-  uint32_t best = 0;
-  for (uint32_t j = 1; j < classes; ++j) {
-    if (z[j] > z[best]) best = j;
-  }
-  return best;
+uint32_t label_rank(const int32_t* z, uint32_t classes, uint32_t label) {
+  return detail::label_rank(z, classes, label);
 }
+
+uint32_t argmax(const int32_t* z, uint32_t classes) { return detail::argmax(z, classes); }
 
 uint32_t elementwise_agreements(const int32_t* z, uint32_t classes, uint32_t label) {
   const int32_t m = row_max(z, classes);

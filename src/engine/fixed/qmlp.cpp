@@ -62,8 +62,10 @@ Status mlp_forward(Mlp* mlp, uint32_t rows) {
   const int L = mlp->num_layers;
   for (int l = 0; l < L; ++l) {
     const DenseLayer& d = mlp->layer[l];
-    const QOperand x{mlp->qact[l], d.in, 1, fx::kActFrac};
-    const QOperand wt{d.qw, 1, d.in, fx::kParamFrac};  // W^T: element (k, j) = W[j][k]
+    mlp->qshift_act[l] = static_cast<int8_t>(qgemm_operand_shift(mlp->qact[l], uint64_t{rows} * d.in));
+    mlp->qshift_w[l] = static_cast<int8_t>(qgemm_operand_shift(d.qw, uint64_t{d.out} * d.in));
+    const QOperand x{mlp->qact[l], d.in, 1, fx::kActFrac, mlp->qshift_act[l]};
+    const QOperand wt{d.qw, 1, d.in, fx::kParamFrac, mlp->qshift_w[l]};  // W^T: element (k, j) = W[j][k]
     QEpilogue ep;
     ep.out_frac = fx::kActFrac;
     ep.bias = d.qb;
@@ -94,9 +96,10 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
   for (int l = L - 1; l >= 0; --l) {
     DenseLayer& d = mlp->layer[l];
     const int32_t* dz = mlp->qact[l + 1];  // [rows x out], Q30
+    const int dz_shift = qgemm_operand_shift(dz, uint64_t{rows} * d.out);  // for both products
     // dW = dZ^T X
-    const QOperand dzt{dz, 1, d.out, fx::kDzFrac};
-    const QOperand x{mlp->qact[l], d.in, 1, fx::kActFrac};
+    const QOperand dzt{dz, 1, d.out, fx::kDzFrac, dz_shift};
+    const QOperand x{mlp->qact[l], d.in, 1, fx::kActFrac, mlp->qshift_act[l]};
     QEpilogue to_param;
     to_param.out_frac = fx::kParamFrac;
     if (!qgemm(mlp->qgemm, mlp->runner, mlp->threads, d.out, d.in, rows, dzt, x, d.qdw, d.in, to_param)) {
@@ -109,8 +112,8 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
     }
     if (l == 0) break;
     // dZ_{l-1} = (dZ W) * (act > 0), stored over the activation.
-    const QOperand dzm{dz, d.out, 1, fx::kDzFrac};
-    const QOperand w{d.qw, d.in, 1, fx::kParamFrac};
+    const QOperand dzm{dz, d.out, 1, fx::kDzFrac, dz_shift};
+    const QOperand w{d.qw, d.in, 1, fx::kParamFrac, mlp->qshift_w[l]};
     QEpilogue masked;
     masked.out_frac = fx::kDzFrac;
     masked.mask_in_place = true;

@@ -91,12 +91,6 @@ Rule rule_for(OptimizerKind kind) {
   return sgd_row;
 }
 
-// A value in [0, 1) as Q31.
-uint64_t q31_of(float value) {
-  const Coef c = fx::coef_from_float(value);
-  return static_cast<uint64_t>(fx::shift_round(c.mant, c.shift - 31));
-}
-
 uint64_t pow_q31(uint64_t base, uint64_t t) {
   uint64_t result = uint64_t{1} << 31;
   while (t > 0) {
@@ -107,15 +101,17 @@ uint64_t pow_q31(uint64_t base, uint64_t t) {
   return result;
 }
 
-Coef one_minus(float value) {
-  const uint64_t q = q31_of(value);
-  return fx::coef_ratio((uint64_t{1} << 31) - q, 31, 1, 0);
-}
-
+// value * 2^frac, exactly as far as the float allows (rounded to nearest past that).
 int64_t fixed_of(float value, int frac) {
   const Coef c = fx::coef_from_float(value);
   return fx::shift_round(c.mant, c.shift - frac);
 }
+
+Coef one_minus(float value) {
+  const uint64_t q = static_cast<uint64_t>(fixed_of(value, 31));
+  return fx::coef_ratio((uint64_t{1} << 31) - q, 31, 1, 0);
+}
+
 
 // Returns how many of the tensor's values sit at the int32 limits after the update.
 uint64_t update_tensor(Rule rule, const Context& ctx, GcMode gc, bool centre, int32_t* w, const int32_t* grad,
@@ -201,8 +197,8 @@ Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp
   if (state->kind == OptimizerKind::kAdam) {
     ctx.one_minus_b1 = one_minus(hp.beta1);
     ctx.one_minus_b2 = one_minus(hp.beta2);
-    uint64_t bc1 = (uint64_t{1} << 31) - pow_q31(q31_of(hp.beta1), t);
-    uint64_t bc2 = (uint64_t{1} << 31) - pow_q31(q31_of(hp.beta2), t);
+    uint64_t bc1 = (uint64_t{1} << 31) - pow_q31(static_cast<uint64_t>(fixed_of(hp.beta1, 31)), t);
+    uint64_t bc2 = (uint64_t{1} << 31) - pow_q31(static_cast<uint64_t>(fixed_of(hp.beta2, 31)), t);
     if (bc1 == 0) bc1 = 1;
     if (bc2 == 0) bc2 = 1;
     // m is Q31, the update Q28: the step size absorbs the difference.
