@@ -50,7 +50,10 @@ struct Mlp {
   int num_layers = 0;
   DenseLayer layer[kMaxLayers];
   float* act[kMaxLayers + 1] = {};
-  float* scratch = nullptr;
+  float* scratch = nullptr;  // Eigen build only
+  // AVX-512 build only: a layer's input transposed [in x B] and its output before bias/ReLU [out x B].
+  float* input_t = nullptr;
+  float* output_t = nullptr;
   ScalarKind scalar = ScalarKind::kFloat;
   int32_t* qact[kMaxLayers + 1] = {};  // fixed point: input/activations Q15.16, their gradients Q1.30
   // Fixed point: quantisation shifts of each layer's input and weights, found by the forward pass

@@ -1,0 +1,140 @@
+#include "fgemm.hpp"
+
+#if GCT_FGEMM_AVX512
+// GCC 12 flags its own _mm512_undefined_* helpers as maybe-uninitialized.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+namespace gct {
+namespace {
+
+// A tile is kMr rows by up to kNv vectors of 16: 24 accumulators, leaving registers for the four B
+// vectors and the broadcast A element. Per p: 4 loads of B, 6 broadcasts, 24 FMAs.
+constexpr int kMr = 6;
+constexpr int kNv = 4;
+constexpr int64_t kNr = 16 * kNv;
+// The k-slice of B a tile walks through and the columns it spans, sized so that the B block read
+// by a row of tiles (kc x nc) stays in L2 while A's kMr x kc slice stays in L1.
+constexpr int64_t kKc = 256;
+constexpr int64_t kBlockFloats = 64 * 1024;
+
+struct Tile {
+  int64_t k;
+  const float* a;
+  int64_t rsa, csa;
+  const float* b;
+  int64_t ldb;
+  float* c;
+  int64_t ldc;
+  __mmask16 last;  // lanes of the last vector inside n
+  bool accumulate;
+  FgemmStore store;
+};
+
+// GCC keeps the accumulator array in registers only when every loop over it is unrolled.
+#define GCT_UNROLL _Pragma("GCC unroll 8")
+
+template <int MR, int NV>
+void tile(const Tile& t) {
+  const int64_t k = t.k, csa = t.csa, ldb = t.ldb;
+  const __mmask16 last = t.last;
+  __m512 acc[MR][NV];
+  GCT_UNROLL for (int i = 0; i < MR; ++i) {
+    GCT_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+  }
+  const float* ap[MR];
+  GCT_UNROLL for (int i = 0; i < MR; ++i) ap[i] = t.a + i * t.rsa;
+  const float* bp = t.b;
+  for (int64_t p = 0; p < k; ++p, bp += ldb) {
+    __m512 bv[NV];
+    GCT_UNROLL for (int v = 0; v + 1 < NV; ++v) bv[v] = _mm512_loadu_ps(bp + 16 * v);
+    bv[NV - 1] = _mm512_maskz_loadu_ps(last, bp + 16 * (NV - 1));
+    GCT_UNROLL for (int i = 0; i < MR; ++i) {
+      const __m512 av = _mm512_set1_ps(*ap[i]);
+      ap[i] += csa;
+      GCT_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
+    }
+  }
+  GCT_UNROLL for (int i = 0; i < MR; ++i) {
+    float* cr = t.c + i * t.ldc;
+    GCT_UNROLL for (int v = 0; v < NV; ++v) {
+      const __mmask16 lanes = v + 1 < NV ? __mmask16(0xFFFF) : last;
+      __m512 r = acc[i][v];
+      if (t.store == FgemmStore::kReluMaskOld) {
+        const __m512 old = _mm512_maskz_loadu_ps(lanes, cr + 16 * v);
+        const __mmask16 live = _mm512_cmp_ps_mask(old, _mm512_setzero_ps(), _CMP_GT_OQ);
+        r = _mm512_maskz_mov_ps(live, r);
+      } else if (t.accumulate) {
+        r = _mm512_add_ps(_mm512_maskz_loadu_ps(lanes, cr + 16 * v), r);
+      }
+      _mm512_mask_storeu_ps(cr + 16 * v, lanes, r);
+    }
+  }
+}
+
+using TileFn = void (*)(const Tile&);
+
+template <int MR>
+constexpr TileFn tile_of_width(int nv) {
+  return nv == 1 ? tile<MR, 1> : nv == 2 ? tile<MR, 2> : nv == 3 ? tile<MR, 3> : tile<MR, 4>;
+}
+
+TileFn tile_fn(int mr, int nv) {
+  switch (mr) {
+    case 1: return tile_of_width<1>(nv);
+    case 2: return tile_of_width<2>(nv);
+    case 3: return tile_of_width<3>(nv);
+    case 4: return tile_of_width<4>(nv);
+    case 5: return tile_of_width<5>(nv);
+    default: return tile_of_width<6>(nv);
+  }
+}
+
+}  // namespace
+
+void fgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsa, int64_t csa, const float* b,
+           int64_t ldb, float* c, int64_t ldc, bool accumulate, FgemmStore store) {
+  if (m <= 0 || n <= 0) return;
+  // The masked store needs the whole sum at once: C holds the mask until then.
+  const int64_t kc_max = store == FgemmStore::kReluMaskOld || k <= kKc ? (k > 0 ? k : 1) : kKc;
+  int64_t nc = kBlockFloats / kc_max / kNr * kNr;
+  if (nc < kNr) nc = kNr;
+  for (int64_t jc = 0; jc < n; jc += nc) {
+    const int64_t nb = n - jc < nc ? n - jc : nc;
+    for (int64_t kb = 0; kb < k || (k <= 0 && kb == 0); kb += kc_max) {
+      const int64_t kc = k - kb < kc_max ? k - kb : kc_max;
+      Tile t{kc > 0 ? kc : 0, nullptr, rsa, csa, nullptr, ldb, nullptr, ldc, 0, accumulate || kb > 0, store};
+      for (int64_t i = 0; i < m; i += kMr) {
+        const int mr = static_cast<int>(m - i < kMr ? m - i : kMr);
+        for (int64_t j = jc; j < jc + nb; j += kNr) {
+          const int64_t width = jc + nb - j < kNr ? jc + nb - j : kNr;
+          const int nv = static_cast<int>((width + 15) / 16);
+          const int tail = static_cast<int>(width - 16 * (nv - 1));
+          t.last = static_cast<__mmask16>((1u << tail) - 1u);
+          t.a = a + i * rsa + kb * csa;
+          t.b = b + kb * ldb + j;
+          t.c = c + i * ldc + j;
+          tile_fn(mr, nv)(t);
+        }
+      }
+      if (k <= 0) break;
+    }
+  }
+}
+
+void transpose(const float* src, int64_t lds, int64_t rows, int64_t cols, float* dst, int64_t ldd) {
+  constexpr int64_t kB = 16;
+  for (int64_t i0 = 0; i0 < rows; i0 += kB) {
+    const int64_t i1 = i0 + kB < rows ? i0 + kB : rows;
+    for (int64_t j0 = 0; j0 < cols; j0 += kB) {
+      const int64_t j1 = j0 + kB < cols ? j0 + kB : cols;
+      for (int64_t i = i0; i < i1; ++i) {
+        for (int64_t j = j0; j < j1; ++j) dst[j * ldd + i] = src[i * lds + j];
+      }
+    }
+  }
+}
+
+}  // namespace gct
+
+#endif

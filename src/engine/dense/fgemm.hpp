@@ -1,0 +1,43 @@
+// Float products for the dense layers that need no packing of the big operand.
+//
+//   C[m x n] (=, or += with `accumulate`) A[m x k] B[k x n]
+//   A(i, p) = a[i * rsa + p * csa]   any strides: A is read one element at a time and broadcast
+//   B(p, j) = b[p * ldb + j]         rows contiguous: read as vectors along j
+//   C(i, j) = c[i * ldc + j]
+//
+// Each of a layer's products can be put in this form without moving its large operand: the
+// forward product reads W's rows as A, the weight gradient reads the input batch's rows as B, the
+// input gradient reads W's rows as B. Only the forward needs one small operand transposed (the
+// input batch, a quarter of the first layer's weights; Eigen packs the weights instead).
+//
+// Every element is one running sum over p = 0..k-1 in order, whatever the tile, block or thread it
+// falls into, so results do not depend on how the product is split.
+//
+// Available where the compiler targets AVX-512 (GCT_FGEMM_AVX512); elsewhere the engine uses
+// Eigen's products (gemm.hpp).
+#pragma once
+
+#include <cstdint>
+
+#if defined(__AVX512F__)
+#define GCT_FGEMM_AVX512 1
+#else
+#define GCT_FGEMM_AVX512 0
+#endif
+
+namespace gct {
+
+enum class FgemmStore : uint8_t {
+  kPlain,       // C = product (or C += product)
+  kReluMaskOld  // C = C_old > 0 ? product : 0  (the backward ReLU, in place of the activation)
+};
+
+#if GCT_FGEMM_AVX512
+void fgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsa, int64_t csa, const float* b,
+           int64_t ldb, float* c, int64_t ldc, bool accumulate, FgemmStore store);
+
+// dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols.
+void transpose(const float* src, int64_t lds, int64_t rows, int64_t cols, float* dst, int64_t ldd);
+#endif
+
+}  // namespace gct

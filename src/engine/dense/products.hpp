@@ -1,0 +1,29 @@
+// The three float products of a dense layer with their element-wise work, on the best kernels the
+// build has: own AVX-512 kernels (fgemm.hpp) where the compiler targets AVX-512, Eigen's blocked
+// GEMM with arena packing space (gemm.hpp) elsewhere. One implementation is compiled in.
+//
+// Both read and write the Mlp's tensors as mlp.hpp lays them out; they differ only in the working
+// memory they take from the arena (packing space, transposed operands, scratch), which layout()
+// carves, so the arena plan is exact for the build that runs it.
+#pragma once
+
+#include <cstdint>
+
+#include "gctrain/arena.hpp"
+#include "gctrain/mlp.hpp"
+
+namespace gct {
+namespace dense {
+
+// Working memory of the products of every layer, for up to mlp->batch rows and mlp->threads blocks.
+void layout(Mlp* mlp, Arena* arena);
+
+// act[l+1] = act[l] W^T + b, then ReLU unless l is the last layer. False: workspace too small.
+bool forward(Mlp* mlp, int l, uint32_t rows);
+// dW = dZ^T act[l] and db = column sums of dZ, where dZ = act[l+1].
+bool weight_grad(Mlp* mlp, int l, uint32_t rows);
+// act[l] = (act[l] > 0) * (dZ W): the gradient of layer l's pre-activation, in place of its output.
+bool input_grad(Mlp* mlp, int l, uint32_t rows);
+
+}  // namespace dense
+}  // namespace gct

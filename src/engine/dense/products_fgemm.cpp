@@ -1,0 +1,111 @@
+#include "fgemm.hpp"
+
+#if GCT_FGEMM_AVX512
+#include "products.hpp"
+
+namespace gct {
+namespace dense {
+namespace {
+
+enum class Stage : uint8_t { kTransposeInput, kForward, kWeightGrad, kInputGrad };
+
+struct Job {
+  Mlp* mlp;
+  int l;
+  uint32_t rows;
+  Stage stage;
+};
+
+// Rows [*begin, *end) of an m-row product for block i of `blocks`, in multiples of `align` (the
+// kernel's tile height) so that no block but the last has a partial tile.
+void block_range(int64_t m, uint32_t blocks, uint32_t i, int64_t align, int64_t* begin, int64_t* end) {
+  const int64_t per = ((m + blocks - 1) / blocks + align - 1) / align * align;
+  *begin = per * i < m ? per * i : m;
+  *end = *begin + per < m ? *begin + per : m;
+}
+
+void run_block(void* arg, uint32_t i) {
+  const Job& job = *static_cast<const Job*>(arg);
+  Mlp* mlp = job.mlp;
+  DenseLayer& d = mlp->layer[job.l];
+  const int64_t in = d.in, out = d.out, rows = job.rows, ld_t = mlp->batch;
+  const float* x = mlp->act[job.l];
+  float* z = mlp->act[job.l + 1];
+  int64_t begin = 0, end = 0;
+  switch (job.stage) {
+    case Stage::kTransposeInput:
+      block_range(rows, mlp->threads, i, 16, &begin, &end);
+      transpose(x + begin * in, in, end - begin, in, mlp->input_t + begin, ld_t);
+      break;
+    case Stage::kForward: {
+      // Z^T = W X^T: W's rows are read in place, X^T was formed by the previous stage. The block's
+      // rows of Z^T then go back to Z's layout with the bias and ReLU.
+      block_range(out, mlp->threads, i, 6, &begin, &end);
+      fgemm(end - begin, rows, in, d.w + begin * in, in, 1, mlp->input_t, ld_t, mlp->output_t + begin * ld_t,
+            ld_t, false, FgemmStore::kPlain);
+      const bool relu = job.l + 1 < mlp->num_layers;
+      for (int64_t r = 0; r < rows; ++r) {
+        float* zr = z + r * out;
+        for (int64_t j = begin; j < end; ++j) {
+          const float v = mlp->output_t[j * ld_t + r] + d.b[j];
+          zr[j] = relu && !(v > 0.0f) ? 0.0f : v;
+        }
+      }
+      break;
+    }
+    case Stage::kWeightGrad:
+      // dW = dZ^T X: dZ's columns are A's rows (stride 1 along them, `out` along k), X's rows are B.
+      block_range(out, mlp->threads, i, 6, &begin, &end);
+      fgemm(end - begin, in, rows, z + begin, 1, out, x, in, d.dw + begin * in, in, false, FgemmStore::kPlain);
+      for (int64_t j = begin; j < end; ++j) {
+        float s = 0.0f;
+        for (int64_t r = 0; r < rows; ++r) s += z[r * out + j];
+        d.db[j] = s;
+      }
+      break;
+    case Stage::kInputGrad:
+      // dA = dZ W, masked by the activation it replaces.
+      block_range(rows, mlp->threads, i, 6, &begin, &end);
+      fgemm(end - begin, in, out, z + begin * out, out, 1, d.w, in, mlp->act[job.l] + begin * in, in, false,
+            FgemmStore::kReluMaskOld);
+      break;
+  }
+}
+
+void run(Mlp* mlp, int l, uint32_t rows, Stage stage) {
+  Job job{mlp, l, rows, stage};
+  run_tasks(mlp->runner, run_block, &job, mlp->threads);
+}
+
+}  // namespace
+
+void layout(Mlp* mlp, Arena* arena) {
+  uint32_t widest_in = 0, widest_out = 0;
+  for (int l = 0; l < mlp->num_layers; ++l) {
+    if (mlp->layer[l].in > widest_in) widest_in = mlp->layer[l].in;
+    if (mlp->layer[l].out > widest_out) widest_out = mlp->layer[l].out;
+  }
+  mlp->input_t = arena_alloc_array<float>(arena, size_t{widest_in} * mlp->batch, MemCategory::kGemmWorkspace);
+  mlp->output_t = arena_alloc_array<float>(arena, size_t{widest_out} * mlp->batch, MemCategory::kGemmWorkspace);
+}
+
+bool forward(Mlp* mlp, int l, uint32_t rows) {
+  run(mlp, l, rows, Stage::kTransposeInput);
+  run(mlp, l, rows, Stage::kForward);
+  return true;
+}
+
+bool weight_grad(Mlp* mlp, int l, uint32_t rows) {
+  run(mlp, l, rows, Stage::kWeightGrad);
+  return true;
+}
+
+bool input_grad(Mlp* mlp, int l, uint32_t rows) {
+  run(mlp, l, rows, Stage::kInputGrad);
+  return true;
+}
+
+}  // namespace dense
+}  // namespace gct
+
+#endif
