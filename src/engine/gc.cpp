@@ -6,17 +6,20 @@
 namespace gct {
 
 float row_mean(const float* x, uint32_t n) {
-  // Eight independent partial sums: a single running sum is a chain of dependent additions that
-  // cannot be vectorised and cost more than the rest of the optimizer pass. The order is fixed, so
-  // the result is still deterministic.
-  double part[8] = {};
+  // Thirty-two independent partial sums: a single running sum is a chain of dependent additions
+  // that cannot be vectorised, and fewer chains leave the adder waiting on its own latency. The
+  // order is fixed, so the result is still deterministic.
+  constexpr uint32_t kParts = 32;
+  double part[kParts] = {};
   uint32_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    for (int l = 0; l < 8; ++l) part[l] += static_cast<double>(x[j + l]);
+  for (; j + kParts <= n; j += kParts) {
+    for (uint32_t l = 0; l < kParts; ++l) part[l] += static_cast<double>(x[j + l]);
   }
-  for (int l = 0; j < n; ++j, ++l) part[l] += static_cast<double>(x[j]);
-  const double sum = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
-  return static_cast<float>(sum / static_cast<double>(n));
+  for (uint32_t l = 0; j < n; ++j, ++l) part[l] += static_cast<double>(x[j]);
+  for (uint32_t width = kParts / 2; width > 0; width /= 2) {
+    for (uint32_t l = 0; l < width; ++l) part[l] += part[l + width];
+  }
+  return static_cast<float>(part[0] / static_cast<double>(n));
 }
 
 void gc_centralize_rows(float* g, uint32_t rows, uint32_t cols) {

@@ -38,9 +38,15 @@ template <int MR, int NV>
 void tile(const Tile& t) {
   const int64_t k = t.k, csa = t.csa, ldb = t.ldb;
   const __mmask16 last = t.last;
+  // Continuing from C's partial sums (rather than adding the slice's sum to them at the end) keeps
+  // each element one running sum in k order across the k-slices.
+  const bool resume = t.accumulate && t.store == FgemmStore::kPlain;
   __m512 acc[MR][NV];
   GCT_UNROLL for (int i = 0; i < MR; ++i) {
-    GCT_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+    GCT_UNROLL for (int v = 0; v < NV; ++v) {
+      const __mmask16 lanes = v + 1 < NV ? __mmask16(0xFFFF) : last;
+      acc[i][v] = resume ? _mm512_maskz_loadu_ps(lanes, t.c + i * t.ldc + 16 * v) : _mm512_setzero_ps();
+    }
   }
   const float* ap[MR];
   GCT_UNROLL for (int i = 0; i < MR; ++i) ap[i] = t.a + i * t.rsa;
@@ -64,8 +70,6 @@ void tile(const Tile& t) {
         const __m512 old = _mm512_maskz_loadu_ps(lanes, cr + 16 * v);
         const __mmask16 live = _mm512_cmp_ps_mask(old, _mm512_setzero_ps(), _CMP_GT_OQ);
         r = _mm512_maskz_mov_ps(live, r);
-      } else if (t.accumulate) {
-        r = _mm512_add_ps(_mm512_maskz_loadu_ps(lanes, cr + 16 * v), r);
       }
       _mm512_mask_storeu_ps(cr + 16 * v, lanes, r);
     }
@@ -122,12 +126,49 @@ void fgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsa, int64_t
   }
 }
 
+namespace {
+
+// The 16 x 16 block at src (row stride lds) to dst (row stride ldd), transposed in registers: pairs
+// of rows interleaved by 32 bits, then by 64 bits, then 128-bit lanes exchanged twice.
+void transpose16(const float* src, int64_t lds, float* dst, int64_t ldd) {
+  __m512 r[16], t[16];
+  GCT_UNROLL for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * lds);
+  GCT_UNROLL for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // s[g][q]: lane L holds column 4L + q of rows 4g..4g+3.
+  __m512 s[4][4];
+  GCT_UNROLL for (int g = 0; g < 4; ++g) {
+    const __m512d a = _mm512_castps_pd(t[4 * g]), b = _mm512_castps_pd(t[4 * g + 2]);
+    const __m512d c = _mm512_castps_pd(t[4 * g + 1]), d = _mm512_castps_pd(t[4 * g + 3]);
+    s[g][0] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+    s[g][1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+    s[g][2] = _mm512_castpd_ps(_mm512_unpacklo_pd(c, d));
+    s[g][3] = _mm512_castpd_ps(_mm512_unpackhi_pd(c, d));
+  }
+  GCT_UNROLL for (int q = 0; q < 4; ++q) {
+    const __m512 v0 = _mm512_shuffle_f32x4(s[0][q], s[1][q], 0x44), v1 = _mm512_shuffle_f32x4(s[0][q], s[1][q], 0xEE);
+    const __m512 v2 = _mm512_shuffle_f32x4(s[2][q], s[3][q], 0x44), v3 = _mm512_shuffle_f32x4(s[2][q], s[3][q], 0xEE);
+    _mm512_storeu_ps(dst + (0 + q) * ldd, _mm512_shuffle_f32x4(v0, v2, 0x88));
+    _mm512_storeu_ps(dst + (4 + q) * ldd, _mm512_shuffle_f32x4(v0, v2, 0xDD));
+    _mm512_storeu_ps(dst + (8 + q) * ldd, _mm512_shuffle_f32x4(v1, v3, 0x88));
+    _mm512_storeu_ps(dst + (12 + q) * ldd, _mm512_shuffle_f32x4(v1, v3, 0xDD));
+  }
+}
+
+}  // namespace
+
 void transpose(const float* src, int64_t lds, int64_t rows, int64_t cols, float* dst, int64_t ldd) {
   constexpr int64_t kB = 16;
   for (int64_t i0 = 0; i0 < rows; i0 += kB) {
     const int64_t i1 = i0 + kB < rows ? i0 + kB : rows;
     for (int64_t j0 = 0; j0 < cols; j0 += kB) {
       const int64_t j1 = j0 + kB < cols ? j0 + kB : cols;
+      if (i1 - i0 == kB && j1 - j0 == kB) {
+        transpose16(src + i0 * lds + j0, lds, dst + j0 * ldd + i0, ldd);
+        continue;
+      }
       for (int64_t i = i0; i < i1; ++i) {
         for (int64_t j = j0; j < j1; ++j) dst[j * ldd + i] = src[i * lds + j];
       }

@@ -10,8 +10,9 @@
 // input gradient reads W's rows as B. Only the forward needs one small operand transposed (the
 // input batch, a quarter of the first layer's weights; Eigen packs the weights instead).
 //
-// Every element is one running sum over p = 0..k-1 in order, whatever the tile, block or thread it
-// falls into, so results do not depend on how the product is split.
+// Every element is one running sum over p = 0..k-1 in order (starting from C's value when
+// accumulating), whatever the tile, k-slice, block or thread it falls into, so results do not
+// depend on how the product is split.
 //
 // Available where the compiler targets AVX-512 (GCT_FGEMM_AVX512); elsewhere the engine uses
 // Eigen's products (gemm.hpp).
@@ -29,7 +30,8 @@ namespace gct {
 
 enum class FgemmStore : uint8_t {
   kPlain,       // C = product (or C += product)
-  kReluMaskOld  // C = C_old > 0 ? product : 0  (the backward ReLU, in place of the activation)
+  kReluMaskOld  // C = C_old > 0 ? product : 0  (the backward ReLU, in place of the activation);
+                // `accumulate` is ignored
 };
 
 #if GCT_FGEMM_AVX512

@@ -43,11 +43,12 @@ void run_block(void* arg, uint32_t i) {
       block_range(out, mlp->threads, i, 6, &begin, &end);
       fgemm(end - begin, rows, in, d.w + begin * in, in, 1, mlp->input_t, ld_t, mlp->output_t + begin * ld_t,
             ld_t, false, FgemmStore::kPlain);
+      transpose(mlp->output_t + begin * ld_t, ld_t, end - begin, rows, z + begin, out);
       const bool relu = job.l + 1 < mlp->num_layers;
       for (int64_t r = 0; r < rows; ++r) {
         float* zr = z + r * out;
         for (int64_t j = begin; j < end; ++j) {
-          const float v = mlp->output_t[j * ld_t + r] + d.b[j];
+          const float v = zr[j] + d.b[j];
           zr[j] = relu && !(v > 0.0f) ? 0.0f : v;
         }
       }
@@ -57,10 +58,10 @@ void run_block(void* arg, uint32_t i) {
       // dW = dZ^T X: dZ's columns are A's rows (stride 1 along them, `out` along k), X's rows are B.
       block_range(out, mlp->threads, i, 6, &begin, &end);
       fgemm(end - begin, in, rows, z + begin, 1, out, x, in, d.dw + begin * in, in, false, FgemmStore::kPlain);
-      for (int64_t j = begin; j < end; ++j) {
-        float s = 0.0f;
-        for (int64_t r = 0; r < rows; ++r) s += z[r * out + j];
-        d.db[j] = s;
+      // Row by row, so that the sums run along contiguous memory (each one still in row order).
+      for (int64_t j = begin; j < end; ++j) d.db[j] = 0.0f;
+      for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t j = begin; j < end; ++j) d.db[j] += z[r * out + j];
       }
       break;
     case Stage::kInputGrad:
