@@ -104,7 +104,7 @@ constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t 
     }
     widest = max(widest, max(sizes[l], sizes[l + 1]));
   }
-  u = alloc(u, widest * 4);                    // optimizer row
+  u = alloc(u, widest * 4 * (threads < 1 ? 1 : threads));  // optimizer row per thread
   u = alloc(u, size_t{channels} * 2 * 4);      // normalisation
   u = alloc(u, batch);                         // batch labels
   u = alloc(u, size_t{train_count} * 4);       // shuffle order

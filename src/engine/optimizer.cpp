@@ -7,6 +7,7 @@
 #include "fixed/qpath.hpp"
 #include "gctrain/gc.hpp"
 #include "optim/rules.hpp"
+#include "row_blocks.hpp"
 
 namespace gct {
 
@@ -41,7 +42,8 @@ void optimizer_layout(OptimizerState* state, OptimizerKind kind, const Mlp& mlp,
     if (d.in > widest) widest = d.in;
     if (d.out > widest) widest = d.out;
   }
-  state->row = arena_alloc_array<float>(arena, widest, MemCategory::kScratch);
+  state->row_floats = widest;
+  state->row = arena_alloc_array<float>(arena, size_t{widest} * mlp.threads, MemCategory::kScratch);
 }
 
 static void fill(float* p, size_t n, float value) {
@@ -130,8 +132,21 @@ Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp
   const optim::RowRule rule = rule_for(state->kind);
   for (int l = 0; l < mlp->num_layers; ++l) {
     DenseLayer& d = mlp->layer[l];
-    int bad = update_tensor(rule, ctx, hp, gc, true, d.w, d.dw, state->w_state[l][0],
-                            state->w_state[l][1], d.out, d.in, state->row);
+    // Weight rows in blocks, one row buffer each; the first bad row in row order is reported.
+    int bad_in_block[kMaxThreads] = {};
+    auto weights = [&](uint32_t begin, uint32_t end, uint32_t block) {
+      const size_t off = size_t{begin} * d.in;
+      float* s0 = state->w_state[l][0];
+      float* s1 = state->w_state[l][1];
+      bad_in_block[block] = update_tensor(rule, ctx, hp, gc, true, d.w + off, d.dw + off, s0 ? s0 + off : nullptr,
+                                          s1 ? s1 + off : nullptr, end - begin, d.in,
+                                          state->row + size_t{block} * state->row_floats);
+    };
+    for_row_blocks(*mlp, d.out, weights);
+    int bad = 0;
+    for (int b : bad_in_block) {
+      if (bad == 0) bad = b;
+    }
     const char* tensor = "weights";
     if (bad == 0) {
       bad = update_tensor(rule, ctx, hp, gc, false, d.b, d.db, state->b_state[l][0],

@@ -13,6 +13,7 @@
 #include "fx_inline.hpp"
 #include "gctrain/gc.hpp"
 #include "qpath.hpp"
+#include "../row_blocks.hpp"
 
 namespace gct::fixed_path {
 namespace {
@@ -165,7 +166,8 @@ void optimizer_layout(OptimizerState* state, const Mlp& mlp, Arena* arena) {
     if (d.in > widest) widest = d.in;
     if (d.out > widest) widest = d.out;
   }
-  state->qrow = arena_alloc_array<int32_t>(arena, widest, MemCategory::kScratch);
+  state->row_floats = widest;
+  state->qrow = arena_alloc_array<int32_t>(arena, size_t{widest} * mlp.threads, MemCategory::kScratch);
 }
 
 void optimizer_reset(OptimizerState* state, const Mlp& mlp, const OptimizerParams& hp) {
@@ -214,7 +216,17 @@ Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp
   uint64_t saturated = 0;
   for (int l = 0; l < mlp->num_layers; ++l) {
     DenseLayer& d = mlp->layer[l];
-    saturated += update_tensor(rule, ctx, gc, true, d.qw, d.qdw, state->qm_w[l], state->qv_w[l], d.out, d.in, state->qrow);
+    uint64_t saturated_in_block[kMaxThreads] = {};
+    auto weights = [&](uint32_t begin, uint32_t end, uint32_t block) {
+      const size_t off = size_t{begin} * d.in;
+      int32_t* m = state->qm_w[l];
+      int64_t* v = state->qv_w[l];
+      saturated_in_block[block] = update_tensor(rule, ctx, gc, true, d.qw + off, d.qdw + off, m ? m + off : nullptr,
+                                                v ? v + off : nullptr, end - begin, d.in,
+                                                state->qrow + size_t{block} * state->row_floats);
+    };
+    for_row_blocks(*mlp, d.out, weights);
+    for (uint64_t s : saturated_in_block) saturated += s;
     saturated += update_tensor(rule, ctx, gc, false, d.qb, d.qdb, state->qm_b[l], state->qv_b[l], 1, d.out, state->qrow);
   }
   state->step = t;
