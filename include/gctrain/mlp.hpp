@@ -6,7 +6,10 @@
 //                    dW_l, db_l of the same shapes
 //   act[0] [B x n0]  normalised input batch (filled by the caller / trainer)
 //   act[l] [B x n_l] post-ReLU output of hidden layer l; act[L] holds the logits, then dLoss/dlogits
-//   scratch [B x max(n_1..n_{L-1})]  dLoss/d(act) of a hidden layer before the ReLU mask
+//   working memory of the products (dense/products.hpp), by build:
+//     AVX-512: input_t [max n_in x B] (a layer's input transposed), output_t [max n_out x B]
+//     Eigen:   scratch [B x max(n_1..n_{L-1})] (dLoss/d(act) before the ReLU mask) and packing
+//              space per thread
 //
 // Backward overwrites act[L..1] with the gradients of the pre-activations ("dZ"): a hidden
 // activation is needed only until the weight gradient of the layer above has been formed, and
@@ -62,7 +65,7 @@ struct Mlp {
   int8_t qshift_w[kMaxLayers] = {};
   QGemmWorkspace qgemm;
   uint32_t threads = 1;
-  GemmWorkspace gemm[kMaxThreads];  // one packing space per column block
+  GemmWorkspace gemm[kMaxThreads];  // Eigen build: one packing space per row block
   const TaskRunner* runner = nullptr;  // null: column blocks run one after another
 };
 

@@ -5,9 +5,11 @@
 //   static_assert(kArena + kStack <= kBoardRam, "model does not fit the board");
 //   alignas(64) static uint8_t arena[kArena];
 //
-// It replays the layout of trainer.cpp with one difference: the GEMM packing blocks, whose exact
-// size depends on cache sizes known only at run time, are bounded by whole panels (kc <= k,
-// mc <= n, nc <= m). Everything else is exact, and a test checks bound >= plan for many shapes.
+// It replays the layout of trainer.cpp with one difference: the products' working memory is
+// bounded by that of Eigen's blocked GEMM, whose exact size depends on cache sizes known only at
+// run time, by whole panels (kc <= k, mc <= n, nc <= m). A build with the AVX-512 kernels needs
+// less (one transposed input and one transposed output, no scratch). Everything else is exact,
+// and a test checks bound >= plan for many shapes.
 // For ScalarKind::kFixed the layout has no cache-dependent part and the bound is exact.
 #pragma once
 

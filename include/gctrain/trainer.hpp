@@ -8,7 +8,7 @@
 //   trainer_evaluate(&t, test_view, &result);
 //
 // Arena order (each piece 64-byte aligned): W,b of every layer | dW,db | input batch | activations |
-// backward scratch | GEMM packing space | optimizer state | optimizer row | normalisation |
+// the products' working memory (mlp.hpp) | optimizer state | optimizer row per thread | normalisation |
 // batch labels | shuffle order. trainer_plan() replays exactly this layout in a counting arena,
 // so setup uses exactly plan.total bytes.
 //
