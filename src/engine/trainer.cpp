@@ -222,6 +222,11 @@ static Status step(Trainer* t, const uint8_t* staged, StepResult* result) {
     trainer_load_batch(t, view, nullptr, 0, rows);
   } else {
     trainer_load_batch(t, t->train, indices, 0, rows);
+    // The next batch's samples, requested now so that they arrive during this step's products:
+    // each shuffled sample costs a page walk and a miss to memory, more than converting it.
+    const uint32_t next = t->cursor + rows;
+    const uint32_t next_rows = t->train.count - next < t->config.batch ? t->train.count - next : t->config.batch;
+    for (uint32_t r = 0; r < next_rows; ++r) prefetch_sample(t->train, t->order + next, 0, r, next_rows);
   }
   for (uint32_t r = 0; r < rows; ++r) t->batch_labels[r] = t->train.fine[indices[r]];
 
