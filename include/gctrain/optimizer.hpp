@@ -30,9 +30,9 @@ struct OptimizerState {
   float* w_state[kMaxLayers][2] = {};
   float* b_state[kMaxLayers][2] = {};
   // One row of the widest parameter per thread, for GC and the update (row blocks of a weight
-  // tensor are updated at once when the model has threads); row_floats apart.
+  // tensor are updated at once when the model has threads), row_stride elements apart; qrow alike.
   float* row = nullptr;
-  uint32_t row_floats = 0;
+  uint32_t row_stride = 0;
   // Fixed point: momentum buffer (Q3.28) / Adam m (Q0.31) and Adagrad sum / RMSProp, Adam v (int64 Q7.56).
   int32_t* qm_w[kMaxLayers] = {};
   int32_t* qm_b[kMaxLayers] = {};

@@ -42,7 +42,7 @@ void optimizer_layout(OptimizerState* state, OptimizerKind kind, const Mlp& mlp,
     if (d.in > widest) widest = d.in;
     if (d.out > widest) widest = d.out;
   }
-  state->row_floats = widest;
+  state->row_stride = widest;
   state->row = arena_alloc_array<float>(arena, size_t{widest} * mlp.threads, MemCategory::kScratch);
 }
 
@@ -140,7 +140,7 @@ Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp
       float* s1 = state->w_state[l][1];
       bad_in_block[block] = update_tensor(rule, ctx, hp, gc, true, d.w + off, d.dw + off, s0 ? s0 + off : nullptr,
                                           s1 ? s1 + off : nullptr, end - begin, d.in,
-                                          state->row + size_t{block} * state->row_floats);
+                                          state->row + size_t{block} * state->row_stride);
     };
     for_row_blocks(*mlp, d.out, weights);
     int bad = 0;

@@ -166,7 +166,7 @@ void optimizer_layout(OptimizerState* state, const Mlp& mlp, Arena* arena) {
     if (d.in > widest) widest = d.in;
     if (d.out > widest) widest = d.out;
   }
-  state->row_floats = widest;
+  state->row_stride = widest;
   state->qrow = arena_alloc_array<int32_t>(arena, size_t{widest} * mlp.threads, MemCategory::kScratch);
 }
 
@@ -223,7 +223,7 @@ Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp
       int64_t* v = state->qv_w[l];
       saturated_in_block[block] = update_tensor(rule, ctx, gc, true, d.qw + off, d.qdw + off, m ? m + off : nullptr,
                                                 v ? v + off : nullptr, end - begin, d.in,
-                                                state->qrow + size_t{block} * state->row_floats);
+                                                state->qrow + size_t{block} * state->row_stride);
     };
     for_row_blocks(*mlp, d.out, weights);
     for (uint64_t s : saturated_in_block) saturated += s;
