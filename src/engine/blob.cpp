@@ -60,7 +60,7 @@ Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChu
   }
   if (bytes == nullptr || size < kBlobHeaderSize) {
     return Status::Error(Code::kCorruptData, "truncated: %zu bytes, a blob header alone is %u",
-                         size, kBlobHeaderSize);
+                         size, static_cast<unsigned>(kBlobHeaderSize));
   }
   if (std::memcmp(bytes, kBlobMagic, sizeof kBlobMagic) != 0) {
     return Status::Error(Code::kCorruptData, "not a gctrain blob (bad magic)");
@@ -72,10 +72,10 @@ Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChu
   const uint32_t version = le32(bytes + o::kVersion);
   if (version != kBlobVersion) {
     return Status::Error(Code::kUnsupported, "blob format version %u, this reader knows %u",
-                         version, kBlobVersion);
+                         static_cast<unsigned>(version), static_cast<unsigned>(kBlobVersion));
   }
   if (le32(bytes + o::kHeaderSize) != kBlobHeaderSize) {
-    return Status::Error(Code::kCorruptData, "bad header size %u", le32(bytes + o::kHeaderSize));
+    return Status::Error(Code::kCorruptData, "bad header size %u", static_cast<unsigned>(le32(bytes + o::kHeaderSize)));
   }
   const uint64_t file_size = le64(bytes + o::kFileSize);
   if (file_size != size) {
@@ -99,7 +99,7 @@ Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChu
   const uint32_t source = le32(bytes + o::kSource);
   if (layout > 1) return Status::Error(Code::kCorruptData, "unknown pixel layout %u", layout);
   if (split > 1) return Status::Error(Code::kCorruptData, "unknown split %u", split);
-  if (source < 1 || source > 3) return Status::Error(Code::kCorruptData, "unknown source %u", source);
+  if (source < 1 || source > 3) return Status::Error(Code::kCorruptData, "unknown source %u", static_cast<unsigned>(source));
   if (d.channels == 0 || d.channels > kMaxChannels || d.height == 0 || d.width == 0) {
     return Status::Error(Code::kCorruptData, "bad image shape %ux%ux%u", d.channels, d.height, d.width);
   }

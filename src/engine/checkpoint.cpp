@@ -132,7 +132,7 @@ Status checkpoint_load(Trainer* t, const uint8_t* bytes, size_t size, uint8_t* h
   }
   if (get32(bytes + off::kVersion) != kVersion || get32(bytes + off::kHeaderSize) != kHeader) {
     return Status::Error(Code::kUnsupported, "checkpoint format version %u, this build reads %u",
-                         get32(bytes + off::kVersion), kVersion);
+                         static_cast<unsigned>(get32(bytes + off::kVersion)), static_cast<unsigned>(kVersion));
   }
   const size_t total = checkpoint_size(*t);
   if (get64(bytes + off::kTotal) != size) {

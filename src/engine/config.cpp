@@ -53,7 +53,7 @@ void format_layer_sizes(const LayerSizes& sizes, char* buf, size_t buf_size) {
   buf[0] = '\0';
   size_t used = 0;
   for (int i = 0; i < sizes.count && used < buf_size; ++i) {
-    int n = std::snprintf(buf + used, buf_size - used, i == 0 ? "%u" : "-%u", sizes.size[i]);
+    int n = std::snprintf(buf + used, buf_size - used, i == 0 ? "%u" : "-%u", static_cast<unsigned>(sizes.size[i]));
     if (n < 0) break;
     used += static_cast<size_t>(n);
   }
@@ -184,13 +184,13 @@ Status validate_train_config(const TrainConfig& c) {
   }
   if (c.layers.output() > 256) {
     return Status::Error(Code::kInvalidArgument, "at most 256 classes (labels are uint8), got %u",
-                         c.layers.output());
+                         static_cast<unsigned>(c.layers.output()));
   }
   if (c.batch == 0 || c.batch > 65536) {
-    return Status::Error(Code::kInvalidArgument, "batch size must be 1..65536, got %u", c.batch);
+    return Status::Error(Code::kInvalidArgument, "batch size must be 1..65536, got %u", static_cast<unsigned>(c.batch));
   }
   if (c.threads == 0 || c.threads > 16) {
-    return Status::Error(Code::kInvalidArgument, "threads must be 1..16, got %u", c.threads);
+    return Status::Error(Code::kInvalidArgument, "threads must be 1..16, got %u", static_cast<unsigned>(c.threads));
   }
   const OptimizerParams& p = c.hp;
   if (!(std::isfinite(p.lr) && p.lr > 0.0f)) {

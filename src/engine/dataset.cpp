@@ -24,19 +24,19 @@ Status dataset_validate(const DatasetView& d) {
   }
   for (uint32_t i = 0; i < d.count; ++i) {
     if (d.fine[i] >= d.num_fine) {
-      return Status::Error(Code::kCorruptData, "record %u: fine label %u out of range (0..%u)", i,
-                           d.fine[i], d.num_fine - 1);
+      return Status::Error(Code::kCorruptData, "record %u: fine label %u out of range (0..%u)",
+                           static_cast<unsigned>(i), static_cast<unsigned>(d.fine[i]), static_cast<unsigned>(d.num_fine - 1));
     }
     if (d.coarse != nullptr && d.coarse[i] >= d.num_coarse) {
       return Status::Error(Code::kCorruptData, "record %u: coarse label %u out of range (0..%u)",
-                           i, d.coarse[i], d.num_coarse - 1);
+                           static_cast<unsigned>(i), static_cast<unsigned>(d.coarse[i]), static_cast<unsigned>(d.num_coarse - 1));
     }
   }
   if (d.fine_to_coarse != nullptr) {
     for (uint32_t f = 0; f < d.num_fine; ++f) {
       if (d.fine_to_coarse[f] >= d.num_coarse) {
         return Status::Error(Code::kCorruptData, "fine label %u maps to coarse %u, out of range",
-                             f, d.fine_to_coarse[f]);
+                             static_cast<unsigned>(f), static_cast<unsigned>(d.fine_to_coarse[f]));
       }
     }
   }

@@ -1,5 +1,7 @@
 #include "gctrain/gemm.hpp"
 
+// GCC 12 flags the _mm512_undefined_* helpers inside Eigen's AVX-512 kernels as maybe-uninitialized.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <Eigen/Core>
 
 // This file drives Eigen's internal blocked GEMM directly so that it can be given packing memory.

@@ -65,8 +65,8 @@ static Status gemm_failed(const char* what, int layer) {
 
 Status mlp_forward(Mlp* mlp, uint32_t rows) {
   if (rows == 0 || rows > mlp->batch) {
-    return Status::Error(Code::kInvalidArgument, "batch of %u rows, model planned for 1..%u", rows,
-                         mlp->batch);
+    return Status::Error(Code::kInvalidArgument, "batch of %u rows, model planned for 1..%u",
+                         static_cast<unsigned>(rows), static_cast<unsigned>(mlp->batch));
   }
   if (mlp->scalar == ScalarKind::kFixed) return fixed_path::mlp_forward(mlp, rows);
   for (int l = 0; l < mlp->num_layers; ++l) {
@@ -85,7 +85,7 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
   for (uint32_t r = 0; r < rows; ++r) {
     if (labels[r] >= classes) {
       return Status::Error(Code::kCorruptData, "label %u out of range (model has %u classes)",
-                           labels[r], classes);
+                           labels[r], static_cast<unsigned>(classes));
     }
     loss_sum += softmax_cross_entropy_grad_row(logits + size_t{r} * classes, classes, labels[r], scale);
   }

@@ -43,11 +43,11 @@ static Status check_shape(const TrainConfig& config, const DataShape& shape) {
   if (config.layers.input() != shape.sample_size) {
     return Status::Error(Code::kShapeMismatch,
                          "model input is %u values but each sample has %u (channels x height x width)",
-                         config.layers.input(), shape.sample_size);
+                         static_cast<unsigned>(config.layers.input()), static_cast<unsigned>(shape.sample_size));
   }
   if (config.layers.output() != shape.num_classes) {
     return Status::Error(Code::kShapeMismatch, "model output is %u classes but the data has %u",
-                         config.layers.output(), shape.num_classes);
+                         static_cast<unsigned>(config.layers.output()), static_cast<unsigned>(shape.num_classes));
   }
   if (shape.train_count == 0) return Status::Error(Code::kInvalidArgument, "no training samples");
   return Status::Ok();
@@ -248,7 +248,7 @@ static Status step(Trainer* t, const uint8_t* staged, StepResult* result) {
     if (bad_layer) std::snprintf(where, sizeof where, " (layer %d parameters are not finite)", bad_layer);
     return Status::Error(Code::kNumericalError,
                          "step %llu (epoch %u): training loss is %s%s; lower the learning rate",
-                         static_cast<unsigned long long>(t->steps + 1), t->epoch,
+                         static_cast<unsigned long long>(t->steps + 1), static_cast<unsigned>(t->epoch),
                          std::isnan(mean_loss) ? "NaN" : "infinite", where);
   }
   GCT_RETURN_IF_ERROR(optimizer_step(&t->opt, &t->mlp, t->config.hp, t->config.gc));
@@ -289,7 +289,7 @@ Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result)
       const uint32_t label = data.fine[first + r];
       if (label >= classes) {
         return Status::Error(Code::kCorruptData, "record %u: label %u out of range (0..%u)",
-                             first + r, label, classes - 1);
+                             static_cast<unsigned>(first + r), static_cast<unsigned>(label), static_cast<unsigned>(classes - 1));
       }
       uint32_t rank, predicted;
       if (fixed) {

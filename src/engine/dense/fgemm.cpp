@@ -1,8 +1,9 @@
 #include "fgemm.hpp"
 
 #if GCT_FGEMM_AVX512
-// GCC 12 flags its own _mm512_undefined_* helpers as maybe-uninitialized.
+// GCC 12 flags its own _mm512_undefined_* helpers as (maybe-)uninitialized.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 namespace gct {

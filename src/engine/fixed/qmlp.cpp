@@ -85,7 +85,8 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
   int64_t loss_q16 = 0;
   for (uint32_t r = 0; r < rows; ++r) {
     if (labels[r] >= classes) {
-      return Status::Error(Code::kCorruptData, "label %u out of range (model has %u classes)", labels[r], classes);
+      return Status::Error(Code::kCorruptData, "label %u out of range (model has %u classes)", labels[r],
+                           static_cast<unsigned>(classes));
     }
     loss_q16 += softmax_cross_entropy_grad_row_q(logits + size_t{r} * classes, classes, labels[r], rows);
   }
