@@ -1,7 +1,9 @@
 #include "gctrain/gemm.hpp"
 
 // GCC 12 flags the _mm512_undefined_* helpers inside Eigen's AVX-512 kernels as maybe-uninitialized.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <Eigen/Core>
 
 // This file drives Eigen's internal blocked GEMM directly so that it can be given packing memory.

@@ -2,8 +2,10 @@
 
 #if GCT_FGEMM_AVX512
 // GCC 12 flags its own _mm512_undefined_* helpers as (maybe-)uninitialized.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 #include <immintrin.h>
 
 namespace gct {

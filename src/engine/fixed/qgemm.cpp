@@ -4,7 +4,9 @@
 
 #if defined(__AVX512BW__) && defined(__AVX512F__)
 // GCC 12 flags its own _mm512_undefined_* helpers as maybe-uninitialized.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 #define GCT_QGEMM_AVX512 1
 #endif
