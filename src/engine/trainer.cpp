@@ -132,17 +132,15 @@ uint32_t trainer_steps_per_epoch(const Trainer& t) {
   return (t.train.count + t.config.batch - 1) / t.config.batch;
 }
 
-// Shuffled samples are scattered over the data set: without a hint every one starts with a cache
-// miss to memory, which cost more than converting it.
-constexpr uint32_t kPrefetchAhead = 8;
 // Always inlined: a function that holds only prefetches is judged free of effects by GCC, which
 // then deletes its calls.
-[[gnu::always_inline]] inline void prefetch_sample(const DatasetView& data, const uint32_t* indices, uint32_t first,
-                                                   uint32_t r, uint32_t rows) {
-  if (r >= rows) return;
+[[gnu::always_inline]] inline void prefetch_samples(const DatasetView& data, const uint32_t* indices, uint32_t first,
+                                                    uint32_t rows) {
   const uint32_t d = data.sample_size();
-  const uint8_t* p = data.pixels + size_t{indices ? indices[r] : first + r} * d;
-  for (uint32_t off = 0; off < d; off += 64) __builtin_prefetch(p + off);
+  for (uint32_t r = 0; r < rows; ++r) {
+    const uint8_t* p = data.pixels + size_t{indices ? indices[r] : first + r} * d;
+    for (uint32_t off = 0; off < d; off += 64) __builtin_prefetch(p + off);
+  }
 }
 
 void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* indices, uint32_t first,
@@ -150,13 +148,16 @@ void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* ind
   const uint32_t d = data.sample_size();
   const uint32_t channels = data.channels;
   const uint32_t plane = uint32_t{data.height} * data.width;
+  // Shuffled samples lie scattered over the data set and each starts with a page walk and a miss
+  // to memory, which cost more than converting it: all of the batch is requested first, so that
+  // the misses overlap instead of following one another.
+  prefetch_samples(data, indices, first, rows);
   if (t->mlp.scalar == ScalarKind::kFixed) {
     // x = (byte * scale + offset) / 2^8: Q24 constants, Q16 input.
     int32_t* qdst = t->mlp.qact[0];
     for (uint32_t r = 0; r < rows; ++r) {
       const uint32_t index = indices ? indices[r] : first + r;
       const uint8_t* src = data.pixels + size_t{index} * d;
-      prefetch_sample(data, indices, first, r + kPrefetchAhead, rows);
       int32_t* dst = qdst + size_t{r} * d;
       const bool planar = data.layout == PixelLayout::kPlanar;
       const uint32_t outer = planar ? channels : plane, inner = planar ? plane : channels;
@@ -174,7 +175,6 @@ void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* ind
   for (uint32_t r = 0; r < rows; ++r) {
     const uint32_t index = indices ? indices[r] : first + r;
     const uint8_t* src = data.pixels + size_t{index} * d;
-    prefetch_sample(data, indices, first, r + kPrefetchAhead, rows);
     float* dst = dst_base + size_t{r} * d;
     if (data.layout == PixelLayout::kPlanar) {
       for (uint32_t c = 0; c < channels; ++c) {
@@ -226,7 +226,7 @@ static Status step(Trainer* t, const uint8_t* staged, StepResult* result) {
     // each shuffled sample costs a page walk and a miss to memory, more than converting it.
     const uint32_t next = t->cursor + rows;
     const uint32_t next_rows = t->train.count - next < t->config.batch ? t->train.count - next : t->config.batch;
-    for (uint32_t r = 0; r < next_rows; ++r) prefetch_sample(t->train, t->order + next, 0, r, next_rows);
+    prefetch_samples(t->train, t->order + next, 0, next_rows);
   }
   for (uint32_t r = 0; r < rows; ++r) t->batch_labels[r] = t->train.fine[indices[r]];
 
