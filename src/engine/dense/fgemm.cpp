@@ -102,15 +102,22 @@ TileFn tile_fn(int mr, int nv) {
 void fgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsa, int64_t csa, const float* b,
            int64_t ldb, float* c, int64_t ldc, bool accumulate, FgemmStore store) {
   if (m <= 0 || n <= 0) return;
+  if (k <= 0) {  // an empty sum
+    if (accumulate && store == FgemmStore::kPlain) return;
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = 0.0f;
+    }
+    return;
+  }
   // The masked store needs the whole sum at once: C holds the mask until then.
-  const int64_t kc_max = store == FgemmStore::kReluMaskOld || k <= kKc ? (k > 0 ? k : 1) : kKc;
+  const int64_t kc_max = store == FgemmStore::kReluMaskOld || k <= kKc ? k : kKc;
   int64_t nc = kBlockFloats / kc_max / kNr * kNr;
   if (nc < kNr) nc = kNr;
   for (int64_t jc = 0; jc < n; jc += nc) {
     const int64_t nb = n - jc < nc ? n - jc : nc;
-    for (int64_t kb = 0; kb < k || (k <= 0 && kb == 0); kb += kc_max) {
+    for (int64_t kb = 0; kb < k; kb += kc_max) {
       const int64_t kc = k - kb < kc_max ? k - kb : kc_max;
-      Tile t{kc > 0 ? kc : 0, nullptr, rsa, csa, nullptr, ldb, nullptr, ldc, 0, accumulate || kb > 0, store};
+      Tile t{kc, nullptr, rsa, csa, nullptr, ldb, nullptr, ldc, 0, accumulate || kb > 0, store};
       for (int64_t i = 0; i < m; i += kMr) {
         const int mr = static_cast<int>(m - i < kMr ? m - i : kMr);
         for (int64_t j = jc; j < jc + nb; j += kNr) {
@@ -124,7 +131,6 @@ void fgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsa, int64_t
           tile_fn(mr, nv)(t);
         }
       }
-      if (k <= 0) break;
     }
   }
 }
