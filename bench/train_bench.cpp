@@ -366,9 +366,7 @@ int main(int argc, char** argv) {
       fx.run_steps(steps);
       tx.push_back(seconds_since(t0));
     }
-    std::sort(tf.begin(), tf.end());
-    std::sort(tx.begin(), tx.end());
-    const double f = tf[tf.size() / 2] / steps, x = tx[tx.size() / 2] / steps;
+    const double f = median(tf) / steps, x = median(tx) / steps;
     fmt::print("{:<8} {:>15.0f} {:>15.0f} {:>11.2f}x\n", optimizer_name(c.optimizer), batch / f, batch / x, f / x);
   }
   return 0;

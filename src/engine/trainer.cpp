@@ -193,11 +193,15 @@ void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* ind
   }
 }
 
+// Rows of the batch that starts at position `cursor` of the epoch's order (0 at its end).
+static uint32_t batch_rows_at(const Trainer& t, uint32_t cursor) {
+  const uint32_t remaining = cursor < t.train.count ? t.train.count - cursor : 0;
+  return remaining < t.config.batch ? remaining : t.config.batch;
+}
+
 uint32_t trainer_next_batch(const Trainer& t, const uint32_t** indices) {
   *indices = t.order + t.cursor;
-  if (trainer_epoch_done(t)) return 0;
-  const uint32_t remaining = t.train.count - t.cursor;
-  return remaining < t.config.batch ? remaining : t.config.batch;
+  return trainer_epoch_done(t) ? 0 : batch_rows_at(t, t.cursor);
 }
 
 static Status step(Trainer* t, const uint8_t* staged, StepResult* result);
@@ -213,8 +217,7 @@ static Status step(Trainer* t, const uint8_t* staged, StepResult* result) {
   if (trainer_epoch_done(*t)) {
     return Status::Error(Code::kInvalidArgument, "trainer_step called with no epoch in progress");
   }
-  const uint32_t remaining = t->train.count - t->cursor;
-  const uint32_t rows = remaining < t->config.batch ? remaining : t->config.batch;
+  const uint32_t rows = batch_rows_at(*t, t->cursor);
   const uint32_t* indices = t->order + t->cursor;
   if (staged != nullptr) {
     DatasetView view = t->train;  // the staged rows, consecutive
@@ -225,8 +228,7 @@ static Status step(Trainer* t, const uint8_t* staged, StepResult* result) {
     // The next batch's samples, requested now so that they arrive during this step's products:
     // each shuffled sample costs a page walk and a miss to memory, more than converting it.
     const uint32_t next = t->cursor + rows;
-    const uint32_t next_rows = t->train.count - next < t->config.batch ? t->train.count - next : t->config.batch;
-    prefetch_samples(t->train, t->order + next, 0, next_rows);
+    prefetch_samples(t->train, t->order + next, 0, batch_rows_at(*t, next));
   }
   for (uint32_t r = 0; r < rows; ++r) t->batch_labels[r] = t->train.fine[indices[r]];
 

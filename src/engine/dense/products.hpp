@@ -25,5 +25,14 @@ bool weight_grad(Mlp* mlp, int l, uint32_t rows);
 // act[l] = (act[l] > 0) * (dZ W): the gradient of layer l's pre-activation, in place of its output.
 bool input_grad(Mlp* mlp, int l, uint32_t rows);
 
+// db[j] = sum over the rows of dZ[r][j] for j in [begin, end), in row order; row by row so that
+// the sums run along contiguous memory.
+inline void bias_gradient(const float* dz, int64_t rows, int64_t out, int64_t begin, int64_t end, float* db) {
+  for (int64_t j = begin; j < end; ++j) db[j] = 0.0f;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t j = begin; j < end; ++j) db[j] += dz[r * out + j];
+  }
+}
+
 }  // namespace dense
 }  // namespace gct

@@ -3,6 +3,7 @@
 #if !GCT_FGEMM_AVX512
 #include <cstring>
 
+#include "../row_blocks.hpp"
 #include "products.hpp"
 
 namespace gct {
@@ -31,9 +32,8 @@ struct ParallelGemm {
 // count. Boundaries are multiples of 16, a multiple of the kernels' column width.
 void gemm_block(void* arg, uint32_t i) {
   auto* p = static_cast<ParallelGemm*>(arg);
-  const int64_t per = ((p->m + p->blocks - 1) / p->blocks + 15) / 16 * 16;
-  const int64_t begin = per * i;
-  const int64_t end = begin + per < p->m ? begin + per : p->m;
+  int64_t begin = 0, end = 0;
+  row_block_range(p->m, p->blocks, i, 16, &begin, &end);
   p->failed[i] = false;
   if (begin >= end) return;
   // Row r of op(A) is row r of A, or column r when A is transposed.
@@ -101,11 +101,7 @@ bool weight_grad(Mlp* mlp, int l, uint32_t rows) {
                      mlp->act[l], d.in, d.dw, d.in)) {
     return false;
   }
-  std::memset(d.db, 0, sizeof(float) * d.out);
-  for (uint32_t r = 0; r < rows; ++r) {
-    const float* row = dz + size_t{r} * d.out;
-    for (uint32_t j = 0; j < d.out; ++j) d.db[j] += row[j];
-  }
+  bias_gradient(dz, rows, d.out, 0, d.out, d.db);
   return true;
 }
 

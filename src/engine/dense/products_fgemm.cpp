@@ -1,6 +1,7 @@
 #include "fgemm.hpp"
 
 #if GCT_FGEMM_AVX512
+#include "../row_blocks.hpp"
 #include "products.hpp"
 
 namespace gct {
@@ -16,14 +17,6 @@ struct Job {
   Stage stage;
 };
 
-// Rows [*begin, *end) of an m-row product for block i of `blocks`, in multiples of `align` (the
-// kernel's tile height) so that no block but the last has a partial tile.
-void block_range(int64_t m, uint32_t blocks, uint32_t i, int64_t align, int64_t* begin, int64_t* end) {
-  const int64_t per = ((m + blocks - 1) / blocks + align - 1) / align * align;
-  *begin = per * i < m ? per * i : m;
-  *end = *begin + per < m ? *begin + per : m;
-}
-
 void run_block(void* arg, uint32_t i) {
   const Job& job = *static_cast<const Job*>(arg);
   Mlp* mlp = job.mlp;
@@ -34,13 +27,13 @@ void run_block(void* arg, uint32_t i) {
   int64_t begin = 0, end = 0;
   switch (job.stage) {
     case Stage::kTransposeInput:
-      block_range(rows, mlp->threads, i, 16, &begin, &end);
+      row_block_range(rows, mlp->threads, i, 16, &begin, &end);
       transpose(x + begin * in, in, end - begin, in, mlp->input_t + begin, ld_t);
       break;
     case Stage::kForward: {
       // Z^T = W X^T: W's rows are read in place, X^T was formed by the previous stage. The block's
       // rows of Z^T then go back to Z's layout with the bias and ReLU.
-      block_range(out, mlp->threads, i, 6, &begin, &end);
+      row_block_range(out, mlp->threads, i, 6, &begin, &end);
       fgemm(end - begin, rows, in, d.w + begin * in, in, 1, mlp->input_t, ld_t, mlp->output_t + begin * ld_t,
             ld_t, false, FgemmStore::kPlain);
       transpose(mlp->output_t + begin * ld_t, ld_t, end - begin, rows, z + begin, out);
@@ -56,17 +49,13 @@ void run_block(void* arg, uint32_t i) {
     }
     case Stage::kWeightGrad:
       // dW = dZ^T X: dZ's columns are A's rows (stride 1 along them, `out` along k), X's rows are B.
-      block_range(out, mlp->threads, i, 6, &begin, &end);
+      row_block_range(out, mlp->threads, i, 6, &begin, &end);
       fgemm(end - begin, in, rows, z + begin, 1, out, x, in, d.dw + begin * in, in, false, FgemmStore::kPlain);
-      // Row by row, so that the sums run along contiguous memory (each one still in row order).
-      for (int64_t j = begin; j < end; ++j) d.db[j] = 0.0f;
-      for (int64_t r = 0; r < rows; ++r) {
-        for (int64_t j = begin; j < end; ++j) d.db[j] += z[r * out + j];
-      }
+      bias_gradient(z, rows, out, begin, end, d.db);
       break;
     case Stage::kInputGrad:
       // dA = dZ W, masked by the activation it replaces.
-      block_range(rows, mlp->threads, i, 6, &begin, &end);
+      row_block_range(rows, mlp->threads, i, 6, &begin, &end);
       fgemm(end - begin, in, out, z + begin * out, out, 1, d.w, in, mlp->act[job.l] + begin * in, in, false,
             FgemmStore::kReluMaskOld);
       break;

@@ -1,6 +1,7 @@
 #include "gctrain/qgemm.hpp"
 
 #include "gctrain/fixed.hpp"
+#include "../row_blocks.hpp"
 
 #if defined(__AVX512BW__) && defined(__AVX512F__)
 // GCC 12 flags its own _mm512_undefined_* helpers as maybe-uninitialized.
@@ -203,9 +204,8 @@ void run_block(void* arg, uint32_t index) {
   const Job& job = *static_cast<const Job*>(arg);
   const int64_t panels_n = (job.n + kNr - 1) / kNr;
   const int64_t panels_m = (job.m + kMr - 1) / kMr;
-  const int64_t per = (panels_n + job.blocks - 1) / job.blocks;
-  const int64_t begin = per * index;
-  const int64_t end = begin + per < panels_n ? begin + per : panels_n;
+  int64_t begin = 0, end = 0;
+  row_block_range(panels_n, job.blocks, index, 1, &begin, &end);
   alignas(64) int64_t tile[kMr][kNr];
   for (int64_t jp = begin; jp < end; ++jp) {
     const int32_t* bpanel = job.pb + jp * job.kp2 * kNr;
