@@ -47,3 +47,38 @@ TEST_CASE("degenerate paired tests") {
   CHECK(shift.p == 0.0);
   CHECK(shift.ci_low == doctest::Approx(0.1));
 }
+
+TEST_CASE("paired t-tests of other sizes and signs against numerical integration of the t density") {
+  // n = 3, d = {0.005, 0.010, 0.020}: t = 2.6457513, df 2 (closed form p = 1 - t / sqrt(t^2 + 2)).
+  const PairedTest three = paired_t_test({0.240, 0.250, 0.260}, {0.235, 0.240, 0.240});
+  REQUIRE(three.valid);
+  CHECK(three.n == 3);
+  CHECK(three.mean_diff == doctest::Approx(0.011666666666666678));
+  CHECK(three.t == doctest::Approx(2.6457513110645903));
+  CHECK(three.p == doctest::Approx(0.11808289631180341).epsilon(1e-6));
+  CHECK(three.ci_low == doctest::Approx(0.011666666666666678 - 4.302652729911275 * 0.00763762615825974 / std::sqrt(3.0)));
+  // n = 10, a negative mean difference: the sign is kept in the mean, t and the interval.
+  const PairedTest ten = paired_t_test({0.21, 0.20, 0.22, 0.19, 0.20, 0.23, 0.21, 0.20, 0.22, 0.21},
+                                       {0.22, 0.20, 0.21, 0.21, 0.22, 0.22, 0.22, 0.21, 0.22, 0.23});
+  REQUIRE(ten.valid);
+  CHECK(ten.mean_diff == doctest::Approx(-0.007));
+  CHECK(ten.sd_diff == doctest::Approx(0.01159501808728406));
+  CHECK(ten.t == doctest::Approx(-1.909090909090908));
+  CHECK(ten.p == doctest::Approx(0.08859039531146644).epsilon(1e-6));
+  const double half = 2.2621571627409915 * 0.01159501808728406 / std::sqrt(10.0);
+  CHECK(ten.ci_low == doctest::Approx(-0.007 - half));
+  CHECK(ten.ci_high == doctest::Approx(-0.007 + half));
+  // Swapping the two lists flips every sign and keeps p.
+  const PairedTest swapped = paired_t_test({0.235, 0.240, 0.240}, {0.240, 0.250, 0.260});
+  CHECK(swapped.mean_diff == doctest::Approx(-three.mean_diff));
+  CHECK(swapped.ci_high == doctest::Approx(-three.ci_low));
+  CHECK(swapped.p == doctest::Approx(three.p));
+}
+
+TEST_CASE("lists of different lengths are not paired") {
+  const PairedTest t = paired_t_test({0.25, 0.27, 0.26}, {0.24, 0.25});
+  CHECK(t.unequal);
+  CHECK_FALSE(t.valid);
+  CHECK(t.n == 0);
+  CHECK_FALSE(paired_t_test({0.25, 0.27}, {0.24, 0.25}).unequal);
+}

@@ -3,10 +3,13 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <utility>
 
 #include "gctrain/host/atomic_file.hpp"
 #include "gctrain/host/blob_writer.hpp"
@@ -151,4 +154,94 @@ TEST_CASE("a small study produces every output, resumes, and reports missing run
   CHECK(read(out + "/report.md").find("for N in: 5") != std::string::npos);
   CHECK(read(out + "/jobs.tsv").find("study --out '" + out + "' --run-job 5") != std::string::npos);
   fs::remove_all(dir);
+}
+
+namespace {
+
+// A finished run with a given test top-1 (of 1000 test samples), written as the job would write it.
+void write_run(const std::string& out, const host::StudyJob& job, double top1) {
+  host::RunResult r;
+  r.config.batch = 16;
+  r.train_samples = 100;
+  r.arena_bytes = 4096;
+  r.train_seconds = 1.0;
+  host::EpochRecord e;
+  e.epoch = 1;
+  e.train_loss = 1.0;
+  e.test.count = 1000;
+  e.test.classes = 5;
+  e.test.top1 = static_cast<uint32_t>(std::llround(top1 * 1000));
+  e.test.top5 = 1000;
+  e.test.loss_sum = 1500;
+  r.epochs.push_back(e);
+  REQUIRE(host::write_file_atomic(host::run_path(out, job.index), host::run_json(job, r)).ok());
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("the report's paired numbers, their sign and wording, computed from hand-made runs") {
+  char tmpl[] = "/tmp/gct_report_XXXXXX";
+  const std::string out = mkdtemp(tmpl);
+  host::StudySpec spec;
+  spec.data_dir = "data";
+  spec.optimizers = {OptimizerKind::kSgd, OptimizerKind::kSgdMomentum, OptimizerKind::kAdam};
+  spec.hp = {optimizer_defaults(OptimizerKind::kSgd), optimizer_defaults(OptimizerKind::kSgdMomentum),
+             optimizer_defaults(OptimizerKind::kAdam)};
+  spec.lr_grid = {{0.05f}, {0.01f}, {1e-3f}};
+  spec.seeds = 3;
+  spec.epochs = 1;
+  spec.batch = 16;
+  spec.layers_grid = {"16,12,5"};
+  REQUIRE(host::write_study_plan(out, spec, "/usr/bin/gctrain").ok());
+  // top-1 per seed 1, 2, 3: without GC, with GC. Differences (with - without), in points:
+  //   sgd  +0.5 +1.0 +2.0: mean +1.17, sd 0.764, t 2.646, df 2, p 0.118 (not significant)
+  //   sgdm +1.0 +1.5 +2.0: mean +1.50, sd 0.5,   t 5.196, p 0.0351 (significant, not after Bonferroni x3)
+  //   adam -2.0 -1.9 -2.1: mean -2.00, sd 0.1,   t -34.64, p 0.00083 (significant after Bonferroni)
+  // p from the closed form of Student's t with 2 degrees of freedom, p = 1 - |t| / sqrt(t^2 + 2).
+  const std::map<OptimizerKind, std::pair<std::vector<double>, std::vector<double>>> top1 = {
+      {OptimizerKind::kSgd, {{0.235, 0.240, 0.240}, {0.240, 0.250, 0.260}}},
+      {OptimizerKind::kSgdMomentum, {{0.200, 0.210, 0.220}, {0.210, 0.225, 0.240}}},
+      {OptimizerKind::kAdam, {{0.300, 0.310, 0.320}, {0.280, 0.291, 0.299}}},
+  };
+  const auto jobs = host::study_jobs(spec);
+  REQUIRE(jobs.size() == 18);
+  for (const host::StudyJob& job : jobs) {
+    const auto& [without, with] = top1.at(job.optimizer);
+    write_run(out, job, (job.gc == GcMode::kOff ? without : with)[job.seed - 1]);
+  }
+  host::StudyEnvironment env;
+  std::vector<uint32_t> missing;
+  REQUIRE(host::collect_study(out, spec, env, &missing).ok());
+  CHECK(missing.empty());
+  std::string report = read(out + "/report.md");
+  // CI half-widths: t_{0.975,2} = 4.302653 times sd / sqrt(3).
+  for (const char* row : {"| sgd | top-1 | 3 | +1.17 | -0.73 to +3.06 | 0.118 |",
+                          "| sgdm | top-1 | 3 | +1.50 | +0.26 to +2.74 | 0.035 |",
+                          "| adam | top-1 | 3 | -2.00 | -2.25 to -1.75 | < 0.001 |",
+                          "| sgd | 23.83 ± 0.29 | 25.00 ± 1.00 |", "| adam | 31.00 ± 1.00 | 29.00 ± 0.95 |",
+                          "**sgd** (lr 0.05): no detectable effect of GC (grad) on top-1: mean difference +1.17 points, "
+                          "95 % CI -0.73 to +3.06 (p = 0.118, 3 seeds)",
+                          "**sgdm** (lr 0.01): GC (grad) raised top-1 by 1.50 points on average (95 % CI +0.26 to +2.74, "
+                          "p = 0.035, 3 seeds). With 3 comparisons in this report, it does not survive a Bonferroni correction",
+                          "**adam** (lr 0.001): GC (grad) lowered top-1 by 2.00 points on average (95 % CI -2.25 to -1.75, "
+                          "p < 0.001, 3 seeds). This holds after a Bonferroni correction"}) {
+    CHECK_MESSAGE(contains(report, row), row);
+  }
+  CHECK_FALSE(contains(report, "Unpaired runs"));
+
+  // A run lost from one side of a pair: listed, and the pair left out rather than cut silently.
+  fs::remove(host::run_path(out, jobs[17].index));
+  REQUIRE(jobs[17].optimizer == OptimizerKind::kAdam);
+  REQUIRE(jobs[17].gc == GcMode::kGrad);
+  REQUIRE(jobs[17].seed == 3);
+  REQUIRE(host::collect_study(out, spec, env, &missing).ok());
+  CHECK(missing == std::vector<uint32_t>{17});
+  report = read(out + "/report.md");
+  // Seeds 1 and 2 only: d = -2.0, -1.9: mean -1.95, sd 0.0707, t -39, df 1.
+  CHECK_MESSAGE(contains(report, "| adam | top-1 | 2 | -1.95 | -2.59 to -1.31 | 0.016 |"), report);
+  CHECK_MESSAGE(contains(report, "Unpaired runs, left out of the paired tests above (a difference needs both runs of a seed): "
+                                 "adam seed 3 (no run with GC grad)."), report);
+  fs::remove_all(out);
 }

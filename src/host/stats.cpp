@@ -33,7 +33,13 @@ double student_t_two_sided_p(double t, double df) {
 
 PairedTest paired_t_test(const std::vector<double>& with, const std::vector<double>& without) {
   PairedTest r;
-  const size_t n = with.size() < without.size() ? with.size() : without.size();
+  // Pairs are matched by the caller (by seed); lists of different lengths mean that matching went
+  // wrong, and cutting them to the shorter one would pair the wrong runs.
+  if (with.size() != without.size()) {
+    r.unequal = true;
+    return r;
+  }
+  const size_t n = with.size();
   r.n = n;
   if (n == 0) return r;
   std::vector<double> d(n);

@@ -43,6 +43,9 @@ std::string format_p(double p) {
   return fmt::format("{:.3f}", p);
 }
 
+// "p < 0.001" or "p = 0.118", for sentences.
+std::string p_phrase(double p) { return p < 0.001 ? "p < 0.001" : "p = " + format_p(p); }
+
 const EpochRecord& last_epoch(const StudyRun* r) { return r->result.epochs.back(); }
 
 std::vector<double> metric(const std::map<uint64_t, const StudyRun*>& runs,
@@ -79,17 +82,35 @@ std::string reading(const Group& g, const PairedTest& t, const char* gc_name, si
   const bool significant = t.valid && t.p < 0.05 && (t.ci_low > 0 || t.ci_high < 0);
   if (significant) {
     return fmt::format(
-        "{}: GC ({}) {} top-1 by {:.2f} points on average (95 % CI {:+.2f} to {:+.2f}, p = {}, {} seeds). "
+        "{}: GC ({}) {} top-1 by {:.2f} points on average (95 % CI {:+.2f} to {:+.2f}, {}, {} seeds). "
         "{}",
         who, gc_name, t.mean_diff > 0 ? "raised" : "lowered", std::fabs(pct(t.mean_diff)), pct(t.ci_low),
-        pct(t.ci_high), format_p(t.p), t.n,
+        pct(t.ci_high), p_phrase(t.p), t.n,
         t.p * comparisons < 0.05 ? "This holds after a Bonferroni correction for the comparisons in this report."
                                  : fmt::format("With {} comparisons in this report, it does not survive a Bonferroni correction; treat it as suggestive.", comparisons));
   }
   return fmt::format(
       "{}: no detectable effect of GC ({}) on top-1: mean difference {:+.2f} points, 95 % CI {:+.2f} to {:+.2f} "
-      "(p = {}, {} seeds). The data are consistent with no effect and with effects of the sizes in the interval.",
-      who, gc_name, pct(t.mean_diff), pct(t.ci_low), pct(t.ci_high), format_p(t.p), t.n);
+      "({}, {} seeds). The data are consistent with no effect and with effects of the sizes in the interval.",
+      who, gc_name, pct(t.mean_diff), pct(t.ci_low), pct(t.ci_high), p_phrase(t.p), t.n);
+}
+
+// Seeds that finished in one GC mode only, as "adam seed 3 (no run with GC grad)".
+template <typename Label>
+std::string unpaired_runs(const std::vector<Group>& groups, const Label& label, const char* gc_name) {
+  std::string out;
+  auto add = [&](const Group& g, uint64_t seed, const std::string& lacking) {
+    out += fmt::format("{}{} seed {} (no run {})", out.empty() ? "" : "; ", label(g), seed, lacking);
+  };
+  for (const Group& g : groups) {
+    for (const auto& [seed, r] : g.off) {
+      if (!g.on.count(seed)) add(g, seed, std::string("with GC ") + gc_name);
+    }
+    for (const auto& [seed, r] : g.on) {
+      if (!g.off.count(seed)) add(g, seed, "without GC");
+    }
+  }
+  return out;
 }
 
 std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : ""; }
@@ -261,6 +282,11 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
                         t.valid ? fmt::format("{:+.{}f} to {:+.{}f}", m.scale * t.ci_low, m.digits, m.scale * t.ci_high, m.digits) : "—",
                         t.valid ? format_p(t.p) : "—");
     }
+  }
+  const std::string unpaired = unpaired_runs(groups, group_label, gc_name);
+  if (!unpaired.empty()) {
+    md += "\nUnpaired runs, left out of the paired tests above (a difference needs both runs of a seed): " +
+          unpaired + ".\n";
   }
   md += "\n## Reading\n\n";
   for (size_t i = 0; i < groups.size(); ++i) md += "- " + reading(groups[i], top1_tests[i], gc_name, groups.size()) + "\n";

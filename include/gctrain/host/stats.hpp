@@ -17,7 +17,8 @@ Summary summarize(const std::vector<double>& values);
 // batch order). CI is the two-sided 95 % interval of the mean difference (Student's t, n - 1
 // degrees of freedom); p is the two-sided p-value of "mean difference = 0". When n < 2, or all
 // differences are equal (zero variance), `valid` is false except that a zero-variance non-zero
-// mean gives p = 0 and a zero-width interval.
+// mean gives p = 0 and a zero-width interval. Lists of different lengths are not paired at all:
+// `unequal` is set, n = 0 and `valid` false.
 struct PairedTest {
   size_t n = 0;
   double mean_diff = 0.0;
@@ -26,6 +27,7 @@ struct PairedTest {
   double t = 0.0;
   double p = 1.0;
   bool valid = false;
+  bool unequal = false;
 };
 PairedTest paired_t_test(const std::vector<double>& with, const std::vector<double>& without);
 
