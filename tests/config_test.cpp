@@ -16,7 +16,7 @@ TEST_CASE("layer sizes parse and print") {
   char buf[64];
   format_layer_sizes(s, buf, sizeof buf);
   CHECK(std::strcmp(buf, "3072-512-256-100") == 0);
-  CHECK(parameter_count(s) == 1730404);  // ENGINEERING.md: 1,730,404 parameters
+  CHECK(parameter_count(s) == 1730404);  // 3072·512 + 512 + 512·256 + 256 + 256·100 + 100
 }
 
 TEST_CASE("bad layer sizes are refused with a message") {

@@ -11,6 +11,13 @@
 using namespace gct;
 using testing::ModelFixture;
 
+// The mean measured independently of the engine's row_mean: one double-precision running sum.
+static double mean_of(const float* x, uint32_t n) {
+  double sum = 0;
+  for (uint32_t j = 0; j < n; ++j) sum += x[j];
+  return sum / n;
+}
+
 static void random_gradients(Mlp* mlp, Rng* rng) {
   for (int l = 0; l < mlp->num_layers; ++l) {
     DenseLayer& d = mlp->layer[l];
@@ -69,7 +76,7 @@ TEST_CASE("with SGD and GC the mean of every weight row stays at its initial val
     for (int l = 0; l < f.mlp.num_layers; ++l) {
       const DenseLayer& d = f.mlp.layer[l];
       std::vector<double> means(d.out);
-      for (uint32_t i = 0; i < d.out; ++i) means[i] = row_mean(d.w + i * d.in, d.in);
+      for (uint32_t i = 0; i < d.out; ++i) means[i] = mean_of(d.w + i * d.in, d.in);
       initial_means.push_back(means);
     }
     std::vector<float> bias0(f.mlp.layer[1].b, f.mlp.layer[1].b + 8);
@@ -80,7 +87,7 @@ TEST_CASE("with SGD and GC the mean of every weight row stays at its initial val
     for (int l = 0; l < f.mlp.num_layers; ++l) {
       const DenseLayer& d = f.mlp.layer[l];
       for (uint32_t i = 0; i < d.out; ++i) {
-        CHECK(row_mean(d.w + i * d.in, d.in) == doctest::Approx(initial_means[l][i]).epsilon(1e-4).scale(1.0));
+        CHECK(mean_of(d.w + i * d.in, d.in) == doctest::Approx(initial_means[l][i]).epsilon(1e-4).scale(1.0));
       }
     }
     // Biases are not centred, so with a mean gradient of 0.3 they move.
@@ -96,10 +103,39 @@ TEST_CASE("without GC the row means drift (the check above can fail)") {
   OptimizerParams hp = optimizer_defaults(OptimizerKind::kSgd);
   hp.lr = 0.1f;
   optimizer_reset(&f.opt, f.mlp, hp);
-  const float before = row_mean(f.mlp.layer[0].w, 32);
+  const double before = mean_of(f.mlp.layer[0].w, 32);
   for (int step = 0; step < 50; ++step) {
     random_gradients(&f.mlp, &rng);
     REQUIRE(optimizer_step(&f.opt, &f.mlp, hp, GcMode::kOff).ok());
   }
-  CHECK(std::fabs(row_mean(f.mlp.layer[0].w, 32) - before) > 0.5f);
+  CHECK(std::fabs(mean_of(f.mlp.layer[0].w, 32) - before) > 0.5);
+}
+
+TEST_CASE("row_mean equals a double-precision mean for every length, the tail past 32 included") {
+  Rng rng;
+  rng_seed(&rng, 12, RngStream::kTest);
+  std::vector<float> x(200);
+  for (uint32_t n = 1; n <= 200; ++n) {
+    for (uint32_t j = 0; j < n; ++j) x[j] = rng_normal(&rng) + (j % 7 == 0 ? 100.0f : 0.0f);
+    CAPTURE(n);
+    CHECK(row_mean(x.data(), n) == doctest::Approx(mean_of(x.data(), n)).epsilon(1e-6));
+  }
+  // Only the last element non-zero: the tail must be summed.
+  std::vector<float> tail(65, 0.0f);
+  tail[64] = 65.0f;
+  CHECK(row_mean(tail.data(), 65) == 1.0f);
+}
+
+TEST_CASE("GC on a gradient centres each row over its inputs, against a direct computation") {
+  // [3 x 37] (37: past one group of 32), rows with different offsets.
+  Rng rng;
+  rng_seed(&rng, 13, RngStream::kTest);
+  std::vector<float> g(3 * 37);
+  for (uint32_t i = 0; i < g.size(); ++i) g[i] = rng_normal(&rng) + 5.0f * static_cast<float>(i / 37);
+  std::vector<float> c = g;
+  gc_centralize_rows(c.data(), 3, 37);
+  for (uint32_t i = 0; i < 3; ++i) {
+    const double mean = mean_of(g.data() + i * 37, 37);
+    for (uint32_t j = 0; j < 37; ++j) CHECK(c[i * 37 + j] == doctest::Approx(g[i * 37 + j] - mean).epsilon(1e-6).scale(1.0));
+  }
 }

@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
+#include <memory>
 #include <vector>
 
 #include "gctrain/rng.hpp"
@@ -139,4 +141,78 @@ TEST_CASE("out-of-range labels are refused") {
   Status s = mlp_backward(&mlp, labels, 2, &loss);
   CHECK(s.code() == Code::kCorruptData);
   CHECK(mlp_forward(&mlp, 3).code() == Code::kInvalidArgument);  // more rows than planned
+}
+
+namespace {
+
+// A model laid out in its own buffer, in either arithmetic.
+struct InitModel {
+  Mlp mlp;
+  std::unique_ptr<testing::AlignedBuffer> buffer;
+  InitModel(const char* sizes, ScalarKind scalar) {
+    LayerSizes ls;
+    REQUIRE(parse_layer_sizes(sizes, &ls).ok());
+    Arena counting;
+    arena_init_counting(&counting);
+    mlp_layout(&mlp, ls, 1, &counting, 1, scalar);
+    buffer = std::make_unique<testing::AlignedBuffer>(counting.used);
+    Arena arena;
+    REQUIRE(arena_init(&arena, buffer->data, counting.used).ok());
+    mlp_layout(&mlp, ls, 1, &arena, 1, scalar);
+  }
+  double weight(int l, size_t i) const {
+    const DenseLayer& d = mlp.layer[l];
+    return mlp.scalar == ScalarKind::kFixed ? d.qw[i] / 268435456.0 : d.w[i];  // Q28
+  }
+  double bias(int l, size_t i) const {
+    const DenseLayer& d = mlp.layer[l];
+    return mlp.scalar == ScalarKind::kFixed ? d.qb[i] / 268435456.0 : d.b[i];
+  }
+};
+
+}  // namespace
+
+TEST_CASE("He-normal initialisation: mean 0, variance 2 / fan_in per layer, normal shape, zero biases") {
+  for (ScalarKind scalar : {ScalarKind::kFloat, ScalarKind::kFixed}) {
+    CAPTURE(scalar == ScalarKind::kFixed);
+    InitModel m("1000,300,50,10", scalar);
+    Rng rng;
+    rng_seed(&rng, 31, RngStream::kInit);
+    mlp_init_params(&m.mlp, &rng);
+    for (int l = 0; l < m.mlp.num_layers; ++l) {
+      const DenseLayer& d = m.mlp.layer[l];
+      CAPTURE(l);
+      const size_t n = size_t{d.out} * d.in;
+      const double var = 2.0 / d.in;
+      double sum = 0, sum2 = 0, largest = 0;
+      size_t within1 = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const double w = m.weight(l, i);
+        sum += w;
+        sum2 += w * w;
+        largest = std::fmax(largest, std::fabs(w));
+        within1 += std::fabs(w) < std::sqrt(var);
+      }
+      // Four standard errors: of the mean sqrt(var / n), of the variance var * sqrt(2 / n).
+      CHECK(std::fabs(sum / n) < 4 * std::sqrt(var / n));
+      CHECK(std::fabs(sum2 / n - var) < 4 * var * std::sqrt(2.0 / n));
+      CHECK(within1 / double(n) == doctest::Approx(0.6827).epsilon(4 * std::sqrt(0.2166 / n) / 0.6827));
+      // Irwin-Hall deviates (fixed point) never pass 6 standard deviations; Box-Muller's rarely 5.
+      CHECK(largest < 6 * std::sqrt(var) * 1.0001);
+      for (uint32_t i = 0; i < d.out; ++i) CHECK(m.bias(l, i) == 0.0);
+    }
+  }
+}
+
+TEST_CASE("initialisation is a function of the seed alone") {
+  InitModel a("64,16,4", ScalarKind::kFloat), b("64,16,4", ScalarKind::kFloat);
+  Rng ra, rb;
+  rng_seed(&ra, 5, RngStream::kInit);
+  rng_seed(&rb, 6, RngStream::kInit);
+  mlp_init_params(&a.mlp, &ra);
+  mlp_init_params(&b.mlp, &rb);
+  CHECK(std::memcmp(a.mlp.layer[0].w, b.mlp.layer[0].w, 64 * 16 * sizeof(float)) != 0);
+  rng_seed(&rb, 5, RngStream::kInit);
+  mlp_init_params(&b.mlp, &rb);
+  CHECK(std::memcmp(a.mlp.layer[0].w, b.mlp.layer[0].w, 64 * 16 * sizeof(float)) == 0);
 }

@@ -32,7 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# --- start munge and a one-node cluster (ENGINEERING.md §6)
+# --- start munge and a one-node cluster
 mkdir -p "$T/munge" /run/munge "$T/spool/ctld" "$T/spool/d" "$T/log"
 chown munge:munge /run/munge "$T/munge" 2>/dev/null
 [ -f /etc/munge/munge.key ] || { echo "munge key missing"; exit 1; }
