@@ -95,7 +95,8 @@ TEST_CASE("training steps, epochs and evaluation at default shapes allocate noth
     }
     c.optimizer = kind;
     c.hp = optimizer_defaults(kind);
-    c.gc = k % 2 == 0 ? GcMode::kGrad : GcMode::kUpdate;
+    constexpr GcMode kModes[] = {GcMode::kOff, GcMode::kGrad, GcMode::kUpdate};
+    c.gc = kModes[run % 3];
 #ifndef GCT_NO_HOST
     c.threads = k < 3 ? 1 : 2;  // the last two optimizers run their products on a thread pool
     gct::host::ThreadPool pool(c.threads);  // threads are created here, before counting starts

@@ -15,12 +15,13 @@
 // depend on how the product is split.
 //
 // Available where the compiler targets AVX-512 (GCT_FGEMM_AVX512); elsewhere the engine uses
-// Eigen's products (gemm.hpp).
+// Eigen's products (gemm.hpp). GCT_EIGEN_PRODUCTS forces Eigen's, so that an AVX-512 machine can
+// test that path too.
 #pragma once
 
 #include <cstdint>
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && !defined(GCT_EIGEN_PRODUCTS)
 #define GCT_FGEMM_AVX512 1
 #else
 #define GCT_FGEMM_AVX512 0
