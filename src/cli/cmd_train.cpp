@@ -123,6 +123,7 @@ struct TrainCommand {
       j.field("steps_per_second", result.steps_run ? steps_per_second : NAN);
       j.field("interrupted", result.interrupted);
       j.field("resumed", result.resumed);
+      j.field("resumed_from_step", result.resumed_from_step);
       j.field("checkpoints_written", result.checkpoints_written);
       j.field("parameters_crc32", result.parameters_crc32);
       if (config.scalar == ScalarKind::kFixed) j.field("saturated_parameters_max", result.saturated_max);

@@ -109,6 +109,7 @@ Status run_training(const TrainConfig& requested, const DatasetView& full_train,
   if (options.resume) {
     GCT_RETURN_IF_ERROR(read_checkpoint(&trainer, &hs, options.checkpoint_path));
     result->resumed = true;
+    result->resumed_from_step = trainer.steps;
     result->train_seconds = hs.train_seconds;
     mid_epoch = !trainer_epoch_done(trainer) && trainer.epoch > 0;
     first_epoch = mid_epoch ? trainer.epoch : trainer.epoch + 1;

@@ -34,6 +34,7 @@ struct RunResult {
   double train_seconds = 0.0;  // sum of epoch training times
   bool interrupted = false;    // stopped by a signal before the last epoch finished
   bool resumed = false;
+  uint64_t resumed_from_step = 0;  // optimizer steps the checkpoint had taken, when resumed
   uint64_t steps_run = 0;       // optimizer steps taken in this process
   double steps_seconds = 0.0;   // time those steps took
   uint32_t checkpoints_written = 0;
