@@ -225,7 +225,7 @@ TEST_CASE("every optimizer, with and without GC, learns a separable problem and 
 
 namespace {
 
-// Eight hand-made samples whose logits are their pixels (a 6-6 identity layer, zero bias, input
+// Nine hand-made samples whose logits are their pixels (a 6-6 identity layer, zero bias, input
 // scaled by 1/4), with the counts worked out by hand. Ties rank the smaller class index first,
 // like argmax. Superclasses of the six classes: 0 1 0 2 1 2.
 struct HandCase {
@@ -241,9 +241,10 @@ constexpr HandCase kHandCases[] = {
     {{0, 0, 90, 0, 0, 90}, 5},     // tied with class 2, which has the smaller index: rank 1; super 0 != 2
     {{0, 0, 90, 0, 0, 0}, 0},      // rank 1 (class 1 ties but has a larger index); predicts 2, super 0 = 0
     {{20, 16, 12, 8, 4, 0}, 2},    // rank 2; predicts 0, super 0 = 0
+    {{0, 0, 88, 88, 0, 84}, 0},    // rank 3; predicts 2, super 0 = 0; classes 2 and 3 at p = 0.42
 };
 constexpr uint8_t kHandSuper[6] = {0, 1, 0, 2, 1, 2};
-constexpr uint32_t kHandTop1 = 2, kHandTop5 = 6, kHandSuperTop1 = 4;
+constexpr uint32_t kHandTop1 = 2, kHandTop5 = 7, kHandSuperTop1 = 5;
 
 struct HandData {
   std::vector<uint8_t> pixels, fine, coarse, map{std::begin(kHandSuper), std::end(kHandSuper)};
@@ -292,12 +293,12 @@ TEST_CASE("evaluation counts top-1, top-5 with ties, superclass, loss and elemen
   double loss_sum;
   uint64_t elementwise;
   reference_scores(&loss_sum, &elementwise);
-  // 48 entries: 6 for sample 0 (confident and right), 4 where a confident class is wrong (1, 6, 7),
-  // 5 where no class passes 0.5 (2-5: only the true class disagrees).
-  CHECK(elementwise == 38);
+  // 54 entries: 6 for sample 0 (confident and right), 4 where a confident class is wrong (1, 6, 7),
+  // 5 where no class passes 0.5 (2-5 and 8: only the true class disagrees).
+  CHECK(elementwise == 43);
   for (ScalarKind scalar : {ScalarKind::kFloat, ScalarKind::kFixed}) {
     CAPTURE(scalar == ScalarKind::kFixed);
-    TrainConfig c = config_for(data.view, {}, 3, OptimizerKind::kSgd, GcMode::kOff, 1);  // batches 3, 3, 2
+    TrainConfig c = config_for(data.view, {}, 4, OptimizerKind::kSgd, GcMode::kOff, 1);  // batches 4, 4, 1
     c.scalar = scalar;
     auto run = setup(c, data.view);
     DenseLayer& d = run->t.mlp.layer[0];
@@ -313,18 +314,18 @@ TEST_CASE("evaluation counts top-1, top-5 with ties, superclass, loss and elemen
     }
     EvalResult r;
     REQUIRE(trainer_evaluate(&run->t, data.view, &r).ok());
-    CHECK(r.count == 8);
+    CHECK(r.count == 9);
     CHECK(r.classes == 6);
     CHECK(r.top1 == kHandTop1);
     CHECK(r.top5 == kHandTop5);
     CHECK(r.has_coarse);
     CHECK(r.coarse_top1 == kHandSuperTop1);
     CHECK(r.elementwise_agree == elementwise);
-    CHECK(r.elementwise_acc() == doctest::Approx(38.0 / 48.0));
-    CHECK(r.loss() == doctest::Approx(loss_sum / 8).epsilon(scalar == ScalarKind::kFixed ? 1e-4 : 1e-6));
-    CHECK(r.top1_acc() == doctest::Approx(0.25));
-    CHECK(r.top5_acc() == doctest::Approx(0.75));
-    CHECK(r.coarse_top1_acc() == doctest::Approx(0.5));
+    CHECK(r.elementwise_acc() == doctest::Approx(43.0 / 54.0));
+    CHECK(r.loss() == doctest::Approx(loss_sum / 9).epsilon(scalar == ScalarKind::kFixed ? 1e-4 : 1e-6));
+    CHECK(r.top1_acc() == doctest::Approx(2.0 / 9));
+    CHECK(r.top5_acc() == doctest::Approx(7.0 / 9));
+    CHECK(r.coarse_top1_acc() == doctest::Approx(5.0 / 9));
   }
 }
 
