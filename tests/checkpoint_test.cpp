@@ -83,14 +83,58 @@ TEST_CASE("a corrupt, truncated or mismatched checkpoint is refused and changes 
   TrainConfig layers = testing::config_for(data.view, {7}, 8, OptimizerKind::kAdam, GcMode::kOff, 1);
   TrainConfig opt = testing::config_for(data.view, {6}, 8, OptimizerKind::kRmsprop, GcMode::kOff, 1);
   TrainConfig batch = testing::config_for(data.view, {6}, 9, OptimizerKind::kAdam, GcMode::kOff, 1);
-  for (const Variant& v : {Variant{"layer sizes", layers}, Variant{"optimizer", opt}, Variant{"batch size", batch}}) {
+  TrainConfig seed = testing::config_for(data.view, {6}, 8, OptimizerKind::kAdam, GcMode::kOff, 7);
+  TrainConfig gc = testing::config_for(data.view, {6}, 8, OptimizerKind::kAdam, GcMode::kGrad, 1);
+  TrainConfig lr = c;
+  lr.hp.lr = 0.5f;
+  for (const Variant& v : {Variant{"made with layers 9-6-4, this run has 9-7-4", layers},
+                           Variant{"made with optimizer adam, this run has rmsprop", opt},
+                           Variant{"made with batch 8, this run has 9", batch},
+                           Variant{"made with seed 1, this run has 7", seed},
+                           Variant{"made with GC mode off, this run has grad", gc},
+                           Variant{"made with lr 0.0003, this run has 0.5", lr}}) {
     auto other = setup(v.config, data.view);
     Status s = checkpoint_load(&other->t, good.data(), good.size(), nullptr);
     CHECK(s.code() == Code::kShapeMismatch);
-    CHECK_MESSAGE(std::strstr(s.message(), v.what) != nullptr, s.message());
+    CHECK_MESSAGE(std::strstr(s.message(), v.what) != nullptr, std::string(s.message()));
   }
   REQUIRE(checkpoint_load(&b->t, good.data(), good.size(), nullptr).ok());
   CHECK(trainer_parameters_crc32(b->t) == trainer_parameters_crc32(a->t));
+}
+
+TEST_CASE("new hyper-parameters may be taken on resume; nothing else may change") {
+  auto data = testing::make_separable(50, 4, 1, 3, 3, 4);
+  TrainConfig c = testing::config_for(data.view, {6}, 8, OptimizerKind::kAdam, GcMode::kGrad, 3);
+  auto a = setup(c, data.view);
+  steps(&a->t, 5);
+  std::vector<uint8_t> bytes(checkpoint_size(a->t));
+  REQUIRE(checkpoint_save(a->t, nullptr, bytes.data(), bytes.size()).ok());
+  CheckpointInfo info;
+  REQUIRE(checkpoint_info(bytes.data(), bytes.size(), &info).ok());
+  CHECK(info.hp.lr == c.hp.lr);
+  CHECK(info.hp.beta2 == c.hp.beta2);
+  CHECK(info.seed == 3);
+  CHECK(info.steps == 5);
+
+  TrainConfig lower = c;
+  lower.hp.lr = c.hp.lr / 10;
+  lower.hp.beta1 = 0.8f;
+  auto b = setup(lower, data.view);
+  CHECK_FALSE(checkpoint_load(&b->t, bytes.data(), bytes.size(), nullptr).ok());
+  REQUIRE(checkpoint_load(&b->t, bytes.data(), bytes.size(), nullptr, CheckpointResume::kNewHyperparameters).ok());
+  CHECK(b->t.steps == 5);
+  CHECK(trainer_parameters_crc32(b->t) == trainer_parameters_crc32(a->t));
+  // The run continues with the new rate: its next step differs from the old run's.
+  steps(&a->t, 1);
+  steps(&b->t, 1);
+  CHECK(trainer_parameters_crc32(b->t) != trainer_parameters_crc32(a->t));
+  // The shape-bearing settings stay refused.
+  TrainConfig other_seed = lower;
+  other_seed.seed = 4;
+  auto d = setup(other_seed, data.view);
+  CHECK(checkpoint_load(&d->t, bytes.data(), bytes.size(), nullptr, CheckpointResume::kNewHyperparameters).code() ==
+        Code::kShapeMismatch);
+  CHECK(checkpoint_info(bytes.data(), 100, &info).code() == Code::kCorruptData);
 }
 
 TEST_CASE("divergence stops with a message naming the step and the layer") {

@@ -73,11 +73,11 @@ Runner add_plan_command(CLI::App* app) {
   CLI::App* sub = app->add_subcommand("plan", "print the exact arena size of a configuration, by category");
   cmd->model.add_to(sub);
   cmd->optimizer.add_to(sub, false);
-  sub->add_option("--data", cmd->data, "take sample shape and count from this blob folder");
+  sub->add_option("--data", cmd->data, "take sample shape and count from this blob folder")->check(not_empty());
   sub->add_option("--train-count", cmd->train_count, "training samples (size of the shuffle array)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(at_least(1));
   sub->add_option("--channels", cmd->channels, "image channels (size of the normalisation table)")
-      ->capture_default_str()->check(CLI::Range(1, 4));
+      ->capture_default_str()->check(from_to(1, 4));
   sub->add_flag("--json", cmd->json, "print the plan as one JSON object");
   return [cmd] { return cmd->run(); };
 }

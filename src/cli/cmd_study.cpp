@@ -127,16 +127,8 @@ struct StudyCommand {
     spec->subset = subset;
     if (!parse_scalar(scalar.c_str(), &spec->scalar)) return "--scalar must be float or fixed";
     spec->layers_grid = layers_grid.empty() ? std::vector<std::string>{layers} : split(layers_grid, ';');
-    for (const std::string& l : spec->layers_grid) {
-      LayerSizes sizes;
-      Status s = parse_layer_sizes(l.c_str(), &sizes);
-      if (!s.ok()) return s.message();
-    }
-    for (const host::StudyJob& j : host::study_jobs(*spec)) {
-      Status s = validate_train_config(host::job_config(*spec, j));
-      if (!s.ok()) return fmt::format("{} (job {}: {})", s.message(), j.index, optimizer_name(j.optimizer));
-    }
-    return "";
+    const Status valid = host::validate_study_spec(*spec);
+    return valid.ok() ? "" : valid.message();
   }
 
   int run() {
@@ -158,13 +150,9 @@ struct StudyCommand {
       print_error("study", s);
       return kExitFailure;
     }
-    for (const std::string& l : spec.layers_grid) {
-      TrainConfig c;
-      (void)parse_layer_sizes(l.c_str(), &c.layers);
-      c.batch = spec.batch;
-      c.scalar = spec.scalar;
+    for (const host::StudyJob& job : host::study_jobs(spec)) {
       MemoryPlan plan;
-      s = trainer_plan(c, data_shape_of(folder.train.data), &plan);
+      s = trainer_plan(host::job_config(spec, job), data_shape_of(folder.train.data), &plan);
       if (!s.ok()) {
         print_error("study", s);
         return kExitFailure;
@@ -174,7 +162,11 @@ struct StudyCommand {
     host::StudySpec existing;
     if (std::filesystem::exists(out + "/study.json")) {
       s = host::load_study_spec(out, &existing);
-      if (!s.ok() || host::study_spec_json(existing) != host::study_spec_json(spec)) {
+      if (!s.ok()) {
+        print_error("study", fmt::format("{}; choose another --out, or mend or remove it", s.message()));
+        return kExitFailure;
+      }
+      if (host::study_spec_json(existing) != host::study_spec_json(spec)) {
         print_error("study", fmt::format("{} holds a different study; choose another --out or remove it", out));
         return kExitUsage;
       }
@@ -275,8 +267,8 @@ struct StudyCommand {
       for (uint32_t m : missing) fmt::print("  {} study --out {} --run-job {}\n", exe, out, m);
     }
     if (failures > 0) return kExitFailure;
-    if (stopped) return 130;
-    return missing.empty() ? 0 : 3;
+    if (stopped) return kExitStopped;
+    return missing.empty() ? 0 : kExitIncomplete;
   }
 
   void print_summary(const host::StudySpec& spec) {
@@ -356,7 +348,7 @@ struct StudyCommand {
     }
     if (host::stop_requested().load() && !host::run_finished(out, job.index)) {
       fmt::print(stderr, "gctrain study: job {} interrupted, no result written\n", job.index);
-      return 130;
+      return kExitStopped;
     }
     fmt::print("job {} {}: {}\n", job.index, skipped ? "already finished" : "finished", host::run_path(out, job.index));
     return 0;
@@ -369,33 +361,36 @@ Runner add_study_command(CLI::App* app) {
   auto cmd = std::make_shared<StudyCommand>();
   CLI::App* sub = app->add_subcommand(
       "study", "the GC study: each optimizer without and with GC, several seeds, report and plots");
-  sub->add_option("--data", cmd->data, "folder holding train.blob and test.blob");
-  sub->add_option("--out", cmd->out, "output folder for results, report and plots")->required();
+  sub->add_option("--data", cmd->data, "folder holding train.blob and test.blob")->check(not_empty());
+  sub->add_option("--out", cmd->out, "output folder for results, report and plots")->required()->check(not_empty());
   sub->add_option("--optimizers", cmd->optimizers, "comma-separated subset of sgd,sgdm,adagrad,rmsprop,adam")
       ->capture_default_str();
   sub->add_option("--gc", cmd->gc, "GC mode compared against off: grad | update")
       ->check(CLI::IsMember({"grad", "update"}))->capture_default_str();
-  sub->add_option("--seeds", cmd->seeds, "seeds per configuration")->check(CLI::Range(1, 1000))->capture_default_str();
-  sub->add_option("--first-seed", cmd->first_seed, "first seed")->capture_default_str();
-  sub->add_option("--epochs", cmd->epochs, "epochs per run")->check(CLI::Range(1, 100000))->capture_default_str();
+  sub->add_option("--seeds", cmd->seeds, "seeds per configuration")->check(from_to(1, 1000))->capture_default_str();
+  sub->add_option("--first-seed", cmd->first_seed, "first seed")->check(at_least(0))->capture_default_str();
+  sub->add_option("--epochs", cmd->epochs, "epochs per run")->check(from_to(1, 100000))->capture_default_str();
   sub->add_option("--layers", cmd->layers, "layer sizes")->capture_default_str();
   sub->add_option("--layers-grid", cmd->layers_grid, "several models, ';'-separated, e.g. '3072,512,100;3072,256,100'");
-  sub->add_option("--batch", cmd->batch, "batch size")->check(CLI::Range(1, 65536))->capture_default_str();
+  sub->add_option("--batch", cmd->batch, "batch size")->check(from_to(1, 65536))->capture_default_str();
   sub->add_option("--scalar", cmd->scalar, "arithmetic of every run: float | fixed (integer fixed point)")
       ->check(CLI::IsMember({"float", "fixed"}))
       ->capture_default_str();
-  sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(CLI::PositiveNumber);
+  sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(at_least(1));
   sub->add_option("--jobs,-j", cmd->jobs, "runs in parallel (threads, each with its own arena)")
-      ->check(CLI::Range(1, 256))->capture_default_str();
+      ->check(from_to(1, 256))->capture_default_str();
   sub->add_option("--threads", cmd->threads, "threads per run for its matrix products (results do not depend on it)")
-      ->check(CLI::Range(1, 16))->capture_default_str();
+      ->check(from_to(1, 16))->capture_default_str();
   sub->add_option("--lr", cmd->lr_overrides, "learning rate of one optimizer, e.g. --lr adam=3e-4 (repeatable)");
   sub->add_option("--lr-grid", cmd->lr_grids, "several learning rates, e.g. --lr-grid sgd=0.01,0.05 (repeatable)");
-  sub->add_option("--weight-decay", cmd->weight_decay, "L2 weight decay for every optimizer")->check(CLI::NonNegativeNumber);
+  sub->add_option("--weight-decay", cmd->weight_decay, "L2 weight decay for every optimizer")->check(at_least(0));
   sub->add_flag("--nesterov", cmd->nesterov, "Nesterov momentum for sgdm");
-  sub->add_flag("--plan-only", cmd->plan_only, "write study.json and jobs.tsv and stop (for a cluster)");
-  sub->add_option("--run-job", cmd->run_job, "run job N of a planned study (OUTDIR/study.json)")->check(CLI::NonNegativeNumber);
-  sub->add_flag("--collect", cmd->collect, "merge finished runs into results, report and plots");
+  CLI::Option* plan_only = sub->add_flag("--plan-only", cmd->plan_only, "write study.json and jobs.tsv and stop (for a cluster)");
+  CLI::Option* run_job = sub->add_option("--run-job", cmd->run_job, "run job N of a planned study (OUTDIR/study.json)")
+                             ->check(at_least(0));
+  CLI::Option* collect = sub->add_flag("--collect", cmd->collect, "merge finished runs into results, report and plots");
+  plan_only->excludes(run_job)->excludes(collect);
+  run_job->excludes(collect);
   sub->add_flag("-q,--quiet", cmd->quiet, "no progress output");
   return [cmd] { return cmd->run(); };
 }

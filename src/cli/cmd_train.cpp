@@ -149,7 +149,7 @@ struct TrainCommand {
     }
     if (result.interrupted) {
       fmt::print(stderr, "gctrain train: interrupted after {} complete epochs\n", result.epochs.size());
-      return 130;
+      return kExitStopped;
     }
     return 0;
   }
@@ -160,15 +160,16 @@ struct TrainCommand {
 Runner add_train_command(CLI::App* app) {
   auto cmd = std::make_shared<TrainCommand>();
   CLI::App* sub = app->add_subcommand("train", "train one model on blob data (see cifar2blob)");
-  sub->add_option("--data", cmd->data, "folder holding train.blob and test.blob")->required();
+  sub->add_option("--data", cmd->data, "folder holding train.blob and test.blob")->required()->check(not_empty());
   cmd->model.add_to(sub);
   cmd->optimizer.add_to(sub);
-  sub->add_option("--epochs", cmd->epochs, "epochs")->check(CLI::Range(1, 100000))->capture_default_str();
-  sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(CLI::PositiveNumber);
+  sub->add_option("--epochs", cmd->epochs, "epochs")->check(from_to(1, 100000))->capture_default_str();
+  sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(at_least(1));
   sub->add_flag("--json", cmd->json, "print the final metrics as one JSON object on stdout");
   sub->add_option("--checkpoint", cmd->checkpoint,
-                  "checkpoint file: written atomically after every epoch, every --checkpoint-every steps and on Ctrl-C");
-  sub->add_option("--checkpoint-every", cmd->checkpoint_every, "also checkpoint every N steps")->check(CLI::PositiveNumber);
+                  "checkpoint file: written atomically after every epoch, every --checkpoint-every steps and on Ctrl-C")
+      ->check(not_empty());
+  sub->add_option("--checkpoint-every", cmd->checkpoint_every, "also checkpoint every N steps")->check(at_least(1));
   sub->add_flag("--low-memory", cmd->low_memory,
                 "keep the data set out of resident memory: read each batch's samples with pread, "
                 "evaluate in slices releasing their pages (results are identical)");

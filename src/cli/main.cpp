@@ -1,6 +1,7 @@
 // gctrain: plan, train and study MLPs in a fixed, pre-planned block of memory.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <vector>
 
 #include "commands.hpp"
@@ -19,6 +20,16 @@ int main(int argc, char** argv) {
   add(gct::cli::add_plan_command);
   add(gct::cli::add_train_command);
   add(gct::cli::add_study_command);
+  // CLI11 answers an unknown word with "A subcommand is required"; name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (auto& [sub, run] : commands) known |= sub->get_name() == argv[1];
+    if (!known) {
+      std::fprintf(stderr, "gctrain: error: unknown command '%s' (commands: plan, train, study; see gctrain --help)\n",
+                   argv[1]);
+      return gct::cli::kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,14 +2,25 @@
 
 #include <fmt/core.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 namespace gct::cli {
+
+bool stdout_ok(const char* command) {
+  if (std::fflush(stdout) == 0 && !std::ferror(stdout)) return true;
+  const int err = errno;
+  std::fprintf(stderr, "gctrain %s: error: cannot write the output: %s\n", command, std::strerror(err));
+  return false;
+}
 
 void ModelOptions::add_to(CLI::App* app) {
   app->add_option("--layers", layers, "layer sizes, input to output, e.g. 3072,512,256,100")
       ->capture_default_str();
-  app->add_option("--batch", batch, "batch size")->check(CLI::Range(1, 65536))->capture_default_str();
+  app->add_option("--batch", batch, "batch size")->check(from_to(1, 65536))->capture_default_str();
   app->add_option("--threads", threads, "threads for the matrix products (results do not depend on it)")
-      ->check(CLI::Range(1, 16))->capture_default_str();
+      ->check(from_to(1, 16))->capture_default_str();
   app->add_option("--scalar", scalar, "arithmetic of training: float (float32) | fixed (integer fixed point)")
       ->check(CLI::IsMember({"float", "fixed"}))
       ->capture_default_str();
@@ -23,21 +34,22 @@ void OptimizerOptions::add_to(CLI::App* app, bool with_gc_and_seed) {
     app->add_option("--gc", gc, "Gradient Centralization: off | grad (on the gradient) | update (on the update)")
         ->check(CLI::IsMember({"off", "grad", "update"}))
         ->capture_default_str();
-    app->add_option("--seed", seed, "seed of weight initialisation and shuffling")->capture_default_str();
+    app->add_option("--seed", seed, "seed of weight initialisation and shuffling")
+        ->check(at_least(0))->capture_default_str();
   }
   lr_opt = app->add_option("--lr", lr, "learning rate (default: per optimizer, see README)")
-               ->check(CLI::PositiveNumber);
-  momentum_opt = app->add_option("--momentum", momentum, "sgdm momentum (default 0.9)")->check(CLI::Range(0.0, 0.999999));
-  app->add_flag("--nesterov", nesterov, "Nesterov momentum (sgdm)");
-  alpha_opt = app->add_option("--alpha", alpha, "rmsprop smoothing constant (default 0.99)")->check(CLI::Range(0.0, 0.999999));
-  beta1_opt = app->add_option("--beta1", beta1, "adam beta1 (default 0.9)")->check(CLI::Range(0.0, 0.999999));
-  beta2_opt = app->add_option("--beta2", beta2, "adam beta2 (default 0.999)")->check(CLI::Range(0.0, 0.999999));
-  eps_opt = app->add_option("--eps", eps, "epsilon of adagrad/rmsprop/adam")->check(CLI::NonNegativeNumber);
+               ->check(greater_than(0));
+  momentum_opt = app->add_option("--momentum", momentum, "sgdm momentum (default 0.9)")->check(from_to(0.0, 0.999999));
+  nesterov_opt = app->add_flag("--nesterov", nesterov, "Nesterov momentum (sgdm)");
+  alpha_opt = app->add_option("--alpha", alpha, "rmsprop smoothing constant (default 0.99)")->check(from_to(0.0, 0.999999));
+  beta1_opt = app->add_option("--beta1", beta1, "adam beta1 (default 0.9)")->check(from_to(0.0, 0.999999));
+  beta2_opt = app->add_option("--beta2", beta2, "adam beta2 (default 0.999)")->check(from_to(0.0, 0.999999));
+  eps_opt = app->add_option("--eps", eps, "epsilon of adagrad/rmsprop/adam")->check(at_least(0));
   initial_accumulator_opt = app->add_option("--initial-accumulator", initial_accumulator,
                                             "adagrad initial accumulator (default 0)")
-                                ->check(CLI::NonNegativeNumber);
+                                ->check(at_least(0));
   app->add_option("--weight-decay", weight_decay, "L2 weight decay added to the gradient")
-      ->check(CLI::NonNegativeNumber)
+      ->check(at_least(0))
       ->capture_default_str();
 }
 
@@ -51,6 +63,26 @@ void OptimizerOptions::apply_overrides(OptimizerParams* hp) const {
   if (initial_accumulator_opt && initial_accumulator_opt->count()) hp->initial_accumulator = initial_accumulator;
   hp->nesterov = nesterov;
   hp->weight_decay = weight_decay;
+}
+
+Status OptimizerOptions::check_used_by(OptimizerKind kind) const {
+  struct Use { const CLI::Option* option; const char* name; bool used; };
+  const Use uses[] = {
+      {momentum_opt, "--momentum", kind == OptimizerKind::kSgdMomentum},
+      {nesterov_opt, "--nesterov", kind == OptimizerKind::kSgdMomentum},
+      {alpha_opt, "--alpha", kind == OptimizerKind::kRmsprop},
+      {beta1_opt, "--beta1", kind == OptimizerKind::kAdam},
+      {beta2_opt, "--beta2", kind == OptimizerKind::kAdam},
+      {eps_opt, "--eps", kind == OptimizerKind::kAdagrad || kind == OptimizerKind::kRmsprop || kind == OptimizerKind::kAdam},
+      {initial_accumulator_opt, "--initial-accumulator", kind == OptimizerKind::kAdagrad},
+  };
+  for (const Use& u : uses) {
+    if (u.option != nullptr && u.option->count() > 0 && !u.used) {
+      return Status::Error(Code::kInvalidArgument, "%s has no effect on %s; leave it out", u.name,
+                           optimizer_name(kind));
+    }
+  }
+  return Status::Ok();
 }
 
 Status make_config(const ModelOptions& model, const OptimizerOptions& opt, TrainConfig* config) {
@@ -67,6 +99,7 @@ Status make_config(const ModelOptions& model, const OptimizerOptions& opt, Train
   if (!parse_gc_mode(opt.gc.c_str(), &c.gc)) {
     return Status::Error(Code::kInvalidArgument, "unknown GC mode '%s'", opt.gc.c_str());
   }
+  GCT_RETURN_IF_ERROR(opt.check_used_by(c.optimizer));
   c.hp = optimizer_defaults(c.optimizer);
   opt.apply_overrides(&c.hp);
   c.seed = opt.seed;

@@ -7,12 +7,17 @@
 
 #include "gctrain/config.hpp"
 #include "gctrain/status.hpp"
+#include "validators.hpp"
 
 namespace gct::cli {
 
-// Exit codes: 0 success, 1 runtime failure (bad data, I/O, divergence), 2 bad usage.
+// Exit codes: 0 success, 1 runtime failure (bad data, I/O, divergence), 2 bad usage, 3 a study
+// collected with runs missing, 130 stopped by a signal after saving what was finished.
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitIncomplete = 3;
+constexpr int kExitStopped = 130;
+
 
 struct ModelOptions {
   std::string layers = "3072,512,256,100";
@@ -29,15 +34,23 @@ struct OptimizerOptions {
         initial_accumulator = 0;
   bool nesterov = false;
   uint64_t seed = 1;
-  CLI::Option *lr_opt = nullptr, *momentum_opt = nullptr, *alpha_opt = nullptr,
+  CLI::Option *lr_opt = nullptr, *momentum_opt = nullptr, *nesterov_opt = nullptr, *alpha_opt = nullptr,
               *beta1_opt = nullptr, *beta2_opt = nullptr, *eps_opt = nullptr,
               *initial_accumulator_opt = nullptr;
   void add_to(CLI::App* app, bool with_gc_and_seed = true);
   // Applies explicitly given values over the optimizer's defaults.
   void apply_overrides(OptimizerParams* hp) const;
+  // Refuses options given on the command line that `kind` does not use.
+  Status check_used_by(OptimizerKind kind) const;
 };
 
+// Builds and validates the configuration. Hyper-parameters that the chosen optimizer does not use
+// are refused (a silently ignored --momentum would mislead).
 Status make_config(const ModelOptions& model, const OptimizerOptions& opt, TrainConfig* config);
+
+// Flushes standard output and reports whether everything printed reached it (a full disk or a closed
+// pipe must not pass as success).
+bool stdout_ok(const char* command);
 
 // "error: ..." on stderr.
 void print_error(const char* command, const Status& status);

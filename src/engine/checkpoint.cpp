@@ -1,5 +1,6 @@
 #include "gctrain/checkpoint.hpp"
 
+#include <cstdio>
 #include <cstring>
 
 #include "gctrain/blob.hpp"
@@ -96,7 +97,107 @@ void write_header(const Trainer& t, const uint8_t* host, uint8_t* h, size_t tota
   if (host != nullptr) std::memcpy(h + off::kHost, host, kCheckpointHostBytes);
 }
 
+Status check_header(const uint8_t* bytes, size_t size) {
+  if (!host_is_little_endian()) return Status::Error(Code::kUnsupported, "checkpoints need a little-endian host");
+  if (size < kHeader) return Status::Error(Code::kCorruptData, "checkpoint truncated: %zu bytes", size);
+  if (std::memcmp(bytes, kMagic, 8) != 0) return Status::Error(Code::kCorruptData, "not a gctrain checkpoint");
+  if (crc32_update(0, bytes, off::kHeaderCrc) != get32(bytes + off::kHeaderCrc)) {
+    return Status::Error(Code::kCorruptData, "checkpoint header checksum mismatch (corrupt)");
+  }
+  if (get32(bytes + off::kVersion) != kVersion || get32(bytes + off::kHeaderSize) != kHeader) {
+    return Status::Error(Code::kUnsupported, "checkpoint format version %u, this build reads %u",
+                         static_cast<unsigned>(get32(bytes + off::kVersion)), static_cast<unsigned>(kVersion));
+  }
+  return Status::Ok();
+}
+
+float getf(const uint8_t* p) {
+  const uint32_t b = get32(p);
+  float f;
+  std::memcpy(&f, &b, 4);
+  return f;
+}
+
+// "3072-512-100" into `out` (at least 100 bytes).
+void layers_text(const uint8_t* h, char* out, size_t n) {
+  size_t pos = 0;
+  const uint32_t count = get32(h + off::kLayerCount);
+  for (uint32_t i = 0; i < count && i <= kMaxLayers && pos + 12 < n; ++i) {
+    pos += static_cast<size_t>(std::snprintf(out + pos, n - pos, i ? "-%u" : "%u", static_cast<unsigned>(get32(h + off::kLayers + 4 * i))));
+  }
+  if (count == 0) std::snprintf(out, n, "none");
+}
+
+// Compares what `stored` was made with against the header this trainer would write; the message
+// names both values.
+Status compare_config(const uint8_t* stored, const Trainer& t, size_t total, CheckpointResume mode) {
+  uint8_t expect[kHeader];
+  write_header(t, nullptr, expect, total);
+  auto differs = [&](size_t at, size_t len) { return std::memcmp(stored + at, expect + at, len) != 0; };
+  auto mismatch = [](const char* what, const char* was, const char* is) {
+    return Status::Error(Code::kShapeMismatch, "checkpoint was made with %s %s, this run has %s", what, was, is);
+  };
+  char a[128], b[128];
+  if (differs(off::kLayerCount, off::kBatch - off::kLayerCount)) {
+    layers_text(stored, a, sizeof a);
+    layers_text(expect, b, sizeof b);
+    return mismatch("layers", a, b);
+  }
+  struct Number { size_t at, len; const char* what; };
+  const Number numbers[] = {{off::kBatch, 4, "batch"}, {off::kTrainCount, 4, "training-set size"}, {off::kSeed, 8, "seed"}};
+  for (const Number& f : numbers) {
+    if (!differs(f.at, f.len)) continue;
+    std::snprintf(a, sizeof a, "%llu", static_cast<unsigned long long>(f.len == 8 ? get64(stored + f.at) : get32(stored + f.at)));
+    std::snprintf(b, sizeof b, "%llu", static_cast<unsigned long long>(f.len == 8 ? get64(expect + f.at) : get32(expect + f.at)));
+    return mismatch(f.what, a, b);
+  }
+  if (differs(off::kOptimizer, 1)) {
+    const uint8_t k = stored[off::kOptimizer];
+    return mismatch("optimizer", k < kNumOptimizers ? optimizer_name(static_cast<OptimizerKind>(k)) : "unknown",
+                    optimizer_name(t.config.optimizer));
+  }
+  if (differs(off::kGc, 1)) {
+    const uint8_t g = stored[off::kGc];
+    return mismatch("GC mode", g <= static_cast<uint8_t>(GcMode::kUpdate) ? gc_mode_name(static_cast<GcMode>(g)) : "unknown",
+                    gc_mode_name(t.config.gc));
+  }
+  if (differs(off::kScalar, 1)) {
+    return mismatch("arithmetic", stored[off::kScalar] ? "fixed" : "float", t.config.scalar == ScalarKind::kFixed ? "fixed" : "float");
+  }
+  if (mode == CheckpointResume::kExact && (differs(off::kNesterov, 1) || differs(off::kHp, 32))) {
+    static const char* const kNames[8] = {"lr", "momentum", "alpha", "beta1", "beta2", "eps", "initial accumulator", "weight decay"};
+    for (int i = 0; i < 8; ++i) {
+      if (!differs(off::kHp + 4 * i, 4)) continue;
+      std::snprintf(a, sizeof a, "%g", static_cast<double>(getf(stored + off::kHp + 4 * i)));
+      std::snprintf(b, sizeof b, "%g", static_cast<double>(getf(expect + off::kHp + 4 * i)));
+      return mismatch(kNames[i], a, b);
+    }
+    return mismatch("nesterov", stored[off::kNesterov] ? "on" : "off", t.config.hp.nesterov ? "on" : "off");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+Status checkpoint_info(const uint8_t* bytes, size_t size, CheckpointInfo* info) {
+  GCT_RETURN_IF_ERROR(check_header(bytes, size));
+  CheckpointInfo i;
+  OptimizerParams& hp = i.hp;
+  hp.lr = getf(bytes + off::kHp);
+  hp.momentum = getf(bytes + off::kHp + 4);
+  hp.alpha = getf(bytes + off::kHp + 8);
+  hp.beta1 = getf(bytes + off::kHp + 12);
+  hp.beta2 = getf(bytes + off::kHp + 16);
+  hp.eps = getf(bytes + off::kHp + 20);
+  hp.initial_accumulator = getf(bytes + off::kHp + 24);
+  hp.weight_decay = getf(bytes + off::kHp + 28);
+  hp.nesterov = bytes[off::kNesterov] != 0;
+  i.seed = get64(bytes + off::kSeed);
+  i.epoch = get32(bytes + off::kEpoch);
+  i.steps = get64(bytes + off::kSteps);
+  *info = i;
+  return Status::Ok();
+}
 
 size_t checkpoint_size(const Trainer& t) {
   size_t total = kHeader;
@@ -123,39 +224,14 @@ Status checkpoint_save(const Trainer& t, const uint8_t* host_data, uint8_t* out,
   return Status::Ok();
 }
 
-Status checkpoint_load(Trainer* t, const uint8_t* bytes, size_t size, uint8_t* host_data) {
-  if (!host_is_little_endian()) return Status::Error(Code::kUnsupported, "checkpoints need a little-endian host");
-  if (size < kHeader) return Status::Error(Code::kCorruptData, "checkpoint truncated: %zu bytes", size);
-  if (std::memcmp(bytes, kMagic, 8) != 0) return Status::Error(Code::kCorruptData, "not a gctrain checkpoint");
-  if (crc32_update(0, bytes, off::kHeaderCrc) != get32(bytes + off::kHeaderCrc)) {
-    return Status::Error(Code::kCorruptData, "checkpoint header checksum mismatch (corrupt)");
-  }
-  if (get32(bytes + off::kVersion) != kVersion || get32(bytes + off::kHeaderSize) != kHeader) {
-    return Status::Error(Code::kUnsupported, "checkpoint format version %u, this build reads %u",
-                         static_cast<unsigned>(get32(bytes + off::kVersion)), static_cast<unsigned>(kVersion));
-  }
+Status checkpoint_load(Trainer* t, const uint8_t* bytes, size_t size, uint8_t* host_data, CheckpointResume mode) {
+  GCT_RETURN_IF_ERROR(check_header(bytes, size));
   const size_t total = checkpoint_size(*t);
   if (get64(bytes + off::kTotal) != size) {
     return Status::Error(Code::kCorruptData, "checkpoint is %zu bytes, its header says %llu (truncated?)", size,
                          static_cast<unsigned long long>(get64(bytes + off::kTotal)));
   }
-  // Configuration: build the header this trainer would write and compare field by field.
-  uint8_t expect[kHeader];
-  write_header(*t, nullptr, expect, total);
-  struct Field { size_t at, len; const char* name; };
-  const Field fields[] = {{off::kLayerCount, off::kBatch - off::kLayerCount, "layer sizes"},
-                          {off::kBatch, 4, "batch size"},
-                          {off::kOptimizer, 1, "optimizer"},
-                          {off::kGc, 1, "GC mode"},
-                          {off::kScalar, 1, "scalar type"},
-                          {off::kNesterov, 1, "nesterov"},
-                          {off::kHp, 32, "hyper-parameters"},
-                          {off::kTrainCount, 4, "training-set size"}};
-  for (const Field& f : fields) {
-    if (std::memcmp(bytes + f.at, expect + f.at, f.len) != 0) {
-      return Status::Error(Code::kShapeMismatch, "checkpoint was made for another %s", f.name);
-    }
-  }
+  GCT_RETURN_IF_ERROR(compare_config(bytes, *t, total, mode));
   if (size != total) {
     return Status::Error(Code::kShapeMismatch, "checkpoint holds %zu bytes, this configuration needs %zu", size, total);
   }

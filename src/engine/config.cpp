@@ -23,7 +23,7 @@ Status parse_layer_sizes(const char* text, LayerSizes* out) {
     while (*p >= '0' && *p <= '9') {
       value = value * 10 + static_cast<uint64_t>(*p - '0');
       if (value > (1u << 24)) {
-        return Status::Error(Code::kInvalidArgument, "layer size too large in '%s'", text);
+        return Status::Error(Code::kInvalidArgument, "a layer size in '%s' is larger than %u", text, 1u << 24);
       }
       ++p;
     }

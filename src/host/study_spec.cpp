@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
+#include <filesystem>
+#include <stdexcept>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -18,6 +21,12 @@
 namespace gct::host {
 
 using nlohmann::json;
+
+// nlohmann's messages start with "[json.exception.type_error.302] "; people need only the rest.
+static std::string strip_json_id(const char* what) {
+  const char* end = std::strchr(what, ']');
+  return end != nullptr && end[1] == ' ' ? std::string(end + 2) : std::string(what);
+}
 
 std::vector<StudyJob> study_jobs(const StudySpec& spec) {
   std::vector<StudyJob> jobs;
@@ -72,43 +81,119 @@ std::string study_spec_json(const StudySpec& spec) {
   return j.dump(2) + "\n";
 }
 
+Status validate_study_spec(const StudySpec& s) {
+  auto bad = [](const char* fmt_text, auto... args) { return Status::Error(Code::kInvalidArgument, fmt_text, args...); };
+  if (s.optimizers.empty()) return bad("the study has no optimizer");
+  if (s.hp.size() != s.optimizers.size() || s.lr_grid.size() != s.optimizers.size()) {
+    return bad("the study lists %zu optimizers but hyper-parameters for %zu and learning rates for %zu",
+               s.optimizers.size(), s.hp.size(), s.lr_grid.size());
+  }
+  for (size_t o = 0; o < s.optimizers.size(); ++o) {
+    const char* name = optimizer_name(s.optimizers[o]);
+    for (size_t p = 0; p < o; ++p) {
+      if (s.optimizers[p] == s.optimizers[o]) return bad("optimizer %s is listed twice", name);
+    }
+    if (s.lr_grid[o].empty()) return bad("optimizer %s has no learning rate", name);
+    for (size_t i = 0; i < s.lr_grid[o].size(); ++i) {
+      const float lr = s.lr_grid[o][i];
+      if (!(lr > 0.0f) || !std::isfinite(lr)) return bad("learning rate %g of %s must be a number greater than 0", lr, name);
+      for (size_t k = 0; k < i; ++k) {
+        if (s.lr_grid[o][k] == lr) return bad("learning rate %g is listed twice for %s", lr, name);
+      }
+    }
+  }
+  if (s.gc_mode == GcMode::kOff) return bad("the GC mode compared against off must be grad or update");
+  if (s.seeds < 1 || s.seeds > 1000) return bad("seeds must be from 1 to 1000, got %u", s.seeds);
+  if (s.epochs < 1 || s.epochs > 100000) return bad("epochs must be from 1 to 100000, got %u", s.epochs);
+  if (s.batch < 1 || s.batch > 65536) return bad("batch must be from 1 to 65536, got %u", s.batch);
+  if (s.layers_grid.empty()) return bad("the study has no model (layers_grid is empty)");
+  for (const std::string& l : s.layers_grid) {
+    LayerSizes sizes;
+    GCT_RETURN_IF_ERROR(parse_layer_sizes(l.c_str(), &sizes));
+  }
+  for (const StudyJob& j : study_jobs(s)) {
+    const Status v = validate_train_config(job_config(s, j));
+    if (!v.ok()) {
+      return Status::Error(v.code(), "%s (job %u: %s, lr %g)", v.message(), j.index, optimizer_name(j.optimizer),
+                           static_cast<double>(j.hp.lr));
+    }
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// A whole number within [lo, hi], read without letting a negative value wrap around.
+template <typename T>
+T whole(const json& j, const char* key, uint64_t lo, uint64_t hi) {
+  const json& v = j.at(key);
+  bool ok = v.is_number_integer();
+  if (ok && v.is_number_unsigned()) {
+    ok = v.get<uint64_t>() >= lo && v.get<uint64_t>() <= hi;
+  } else if (ok) {
+    const int64_t x = v.get<int64_t>();
+    ok = x >= 0 && static_cast<uint64_t>(x) >= lo && static_cast<uint64_t>(x) <= hi;
+  }
+  if (!ok) throw std::invalid_argument(fmt::format("'{}' must be a whole number from {} to {}, got {}", key, lo, hi, v.dump()));
+  return static_cast<T>(v.get<uint64_t>());
+}
+
+std::string text_field(const json& j, const char* key) {
+  const json& v = j.at(key);
+  if (!v.is_string()) throw std::invalid_argument(fmt::format("'{}' must be a string, got {}", key, v.dump()));
+  return v.get<std::string>();
+}
+
+}  // namespace
+
 Status parse_study_spec(const std::string& text, StudySpec* out) {
+  json j;
   try {
-    const json j = json::parse(text);
-    if (j.at("format") != "gctrain-study" || j.at("version") != 1) {
-      return Status::Error(Code::kCorruptData, "not a gctrain study specification (version 1)");
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    return Status::Error(Code::kCorruptData, "is not valid JSON at byte %zu (truncated or edited?)", e.byte);
+  }
+  try {
+    if (!j.is_object() || !j.contains("format") || j.at("format") != "gctrain-study" || !j.contains("version") ||
+        j.at("version") != 1) {
+      return Status::Error(Code::kCorruptData, "is not a gctrain study specification (format gctrain-study, version 1)");
     }
     StudySpec s;
-    s.data_dir = j.at("data").get<std::string>();
+    s.data_dir = text_field(j, "data");
     for (const auto& o : j.at("optimizers")) {
       OptimizerKind k;
-      if (!parse_optimizer(o.at("name").get<std::string>().c_str(), &k)) {
-        return Status::Error(Code::kCorruptData, "unknown optimizer in study.json");
+      const std::string name = text_field(o, "name");
+      if (!parse_optimizer(name.c_str(), &k)) {
+        return Status::Error(Code::kCorruptData, "unknown optimizer '%s'", name.c_str());
       }
       s.optimizers.push_back(k);
       s.hp.push_back(hyperparameters_from_json(o.at("hyperparameters")));
       s.lr_grid.push_back(o.at("lr_grid").get<std::vector<float>>());
     }
-    if (!parse_gc_mode(j.at("gc").get<std::string>().c_str(), &s.gc_mode) || s.gc_mode == GcMode::kOff) {
-      return Status::Error(Code::kCorruptData, "bad gc mode in study.json");
+    const std::string gc = text_field(j, "gc");
+    if (!parse_gc_mode(gc.c_str(), &s.gc_mode)) {
+      return Status::Error(Code::kCorruptData, "unknown GC mode '%s'", gc.c_str());
     }
-    s.seeds = j.at("seeds").get<uint32_t>();
-    s.first_seed = j.at("first_seed").get<uint64_t>();
-    s.epochs = j.at("epochs").get<uint32_t>();
-    s.batch = j.at("batch").get<uint32_t>();
-    s.subset = j.at("subset").get<uint32_t>();
+    s.seeds = whole<uint32_t>(j, "seeds", 1, 1000);
+    s.first_seed = whole<uint64_t>(j, "first_seed", 0, UINT64_MAX);
+    s.epochs = whole<uint32_t>(j, "epochs", 1, 100000);
+    s.batch = whole<uint32_t>(j, "batch", 1, 65536);
+    s.subset = whole<uint32_t>(j, "subset", 0, UINT32_MAX);
     // Absent in studies planned before fixed point existed: float.
-    if (j.contains("scalar") && !parse_scalar(j.at("scalar").get<std::string>().c_str(), &s.scalar)) {
-      return Status::Error(Code::kCorruptData, "bad scalar kind in study.json");
+    if (j.contains("scalar") && !parse_scalar(text_field(j, "scalar").c_str(), &s.scalar)) {
+      return Status::Error(Code::kCorruptData, "unknown scalar kind %s", j.at("scalar").dump().c_str());
     }
     s.layers_grid = j.at("layers_grid").get<std::vector<std::string>>();
-    if (s.optimizers.empty() || s.layers_grid.empty() || s.seeds == 0 || s.epochs == 0) {
-      return Status::Error(Code::kCorruptData, "study.json describes no runs");
-    }
+    const Status valid = validate_study_spec(s);
+    if (!valid.ok()) return Status::Error(Code::kCorruptData, "%s", valid.message());
     *out = s;
     return Status::Ok();
+  } catch (const json::out_of_range& e) {
+    return Status::Error(Code::kCorruptData, "lacks a field the study needs (%s)", strip_json_id(e.what()).c_str());
+  } catch (const json::type_error& e) {
+    return Status::Error(Code::kCorruptData, "has a field of the wrong type (%s)", strip_json_id(e.what()).c_str());
   } catch (const std::exception& e) {
-    return Status::Error(Code::kCorruptData, "study.json: %s", e.what());
+    return Status::Error(Code::kCorruptData, "%s", e.what());
   }
 }
 
@@ -120,6 +205,9 @@ static std::string shell_quote(const std::string& s) {
 
 Status write_study_plan(const std::string& outdir, const StudySpec& spec, const std::string& exe) {
   mkdir(outdir.c_str(), 0755);
+  // The commands in jobs.tsv run from anywhere (GNU parallel, another node): absolute paths only.
+  std::error_code ec;
+  const std::string absolute_out = std::filesystem::absolute(outdir, ec).lexically_normal().string();
   const std::string runs = outdir + "/runs";
   if (mkdir(runs.c_str(), 0755) != 0 && errno != EEXIST) {
     return Status::Error(Code::kIoError, "cannot create %s: %s", runs.c_str(), std::strerror(errno));
@@ -129,7 +217,7 @@ Status write_study_plan(const std::string& outdir, const StudySpec& spec, const 
   for (const StudyJob& j : study_jobs(spec)) {
     tsv += fmt::format("{}\t{}\t{}\t{}\t{:g}\t{}\t{} study --out {} --run-job {}\n", j.index,
                        optimizer_name(j.optimizer), gc_mode_name(j.gc), j.seed, j.hp.lr, j.layers,
-                       shell_quote(exe), shell_quote(outdir), j.index);
+                       shell_quote(exe), shell_quote(ec ? outdir : absolute_out), j.index);
   }
   return write_file_atomic(outdir + "/jobs.tsv", tsv);
 }

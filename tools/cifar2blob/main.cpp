@@ -7,6 +7,7 @@
 
 #include "convert.hpp"
 #include "error.hpp"
+#include "validators.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"cifar2blob: convert CIFAR-100, CIFAR-10 or IDX (MNIST) data into gctrain blobs\n"
@@ -22,8 +23,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--resize", size, "shrink images to HxW by area averaging, e.g. 16x16");
   app.add_flag("--grayscale", o.transform.grayscale, "convert RGB to one luma channel (BT.601)");
-  app.add_option("--classes", o.transform.classes, "keep only fine labels 0..N-1")->check(CLI::Range(1, 256));
-  app.add_option("--limit", o.transform.limit, "keep the first N records of each split")->check(CLI::PositiveNumber);
+  app.add_option("--classes", o.transform.classes, "keep only fine labels 0..N-1")->check(gct::cli::from_to(1, 256));
+  app.add_option("--limit", o.transform.limit, "keep the first N records of each split")->check(gct::cli::at_least(1));
   app.add_option("--layout", layout, "pixel order in the blob")
       ->check(CLI::IsMember({"planar", "interleaved"}))
       ->capture_default_str();

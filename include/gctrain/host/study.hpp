@@ -50,9 +50,15 @@ struct StudyJob {
 std::vector<StudyJob> study_jobs(const StudySpec& spec);
 TrainConfig job_config(const StudySpec& spec, const StudyJob& job);  // layers parsed; validated later
 
+// The rules every study obeys, whether built from options or read from study.json: at least one
+// optimizer, each once, with distinct learning rates > 0; seeds 1..1000, epochs 1..100000, batch
+// 1..65536; every model valid. Messages name the field and the value.
+Status validate_study_spec(const StudySpec& spec);
+
 std::string study_spec_json(const StudySpec& spec);
 Status parse_study_spec(const std::string& text, StudySpec* spec);
-// Writes study.json and jobs.tsv (atomically) and creates OUTDIR/runs.
+// Writes study.json and jobs.tsv (atomically) and creates OUTDIR/runs. The commands in jobs.tsv
+// name OUTDIR by its absolute path.
 Status write_study_plan(const std::string& outdir, const StudySpec& spec, const std::string& exe);
 Status load_study_spec(const std::string& outdir, StudySpec* spec);
 
