@@ -62,7 +62,7 @@ struct PlanCommand {
     } else {
       fmt::print("{}", plan_text(config, shape, plan));
     }
-    return 0;
+    return stdout_ok("plan") ? 0 : kExitFailure;
   }
 };
 

@@ -16,6 +16,7 @@
 
 #include "commands.hpp"
 #include "gctrain/host/data.hpp"
+#include "gctrain/host/mapped_file.hpp"
 #include "gctrain/host/progress.hpp"
 #include "gctrain/host/signals.hpp"
 #include "gctrain/host/stats.hpp"
@@ -133,6 +134,8 @@ struct StudyCommand {
 
   int run() {
     exe = std::filesystem::canonical("/proc/self/exe").string();
+    out = std::filesystem::absolute(out).lexically_normal().string();
+    host::install_bus_error_handler();
     if (collect || run_job >= 0) return run_from_plan();
     if (data.empty()) {
       print_error("study", "--data is required to plan or run a study");
@@ -181,7 +184,7 @@ struct StudyCommand {
       fmt::print("planned {} runs in {}: study.json, jobs.tsv\n", jobs_list.size(), out);
       fmt::print("run one:  {} study --out {} --run-job N   (N = 0..{})\n", exe, out, jobs_list.size() - 1);
       fmt::print("collect:  {} study --out {} --collect\n", exe, out);
-      return 0;
+      return stdout_ok("study") ? 0 : kExitFailure;
     }
     return execute(spec, folder, jobs_list);
   }
@@ -223,7 +226,8 @@ struct StudyCommand {
           progress.status(line);
         };
         bool skipped = false;
-        Status s = host::run_study_job(out, spec, job, folder.train.data, folder.test.data, options, &skipped);
+        std::string diverged;
+        Status s = host::run_study_job(out, spec, job, folder.train.data, folder.test.data, options, &skipped, &diverged);
         std::lock_guard<std::mutex> lock(mutex);
         fraction[i] = 1.0;
         running[slot] = "";
@@ -232,7 +236,10 @@ struct StudyCommand {
           progress.println(fmt::format("run {} ({}) failed: {}", job.index, name, s.message()));
         } else if (host::run_finished(out, job.index)) {
           ++done;
-          progress.println(fmt::format("run {:>3}/{} {} {}", done.load(), total, name, skipped ? "already finished, kept" : "finished"));
+          progress.println(fmt::format("run {:>3}/{} {} {}", done.load(), total, name,
+                                       skipped ? "already finished, kept"
+                                       : diverged.empty() ? "finished"
+                                                          : "diverged (recorded as such): " + diverged));
         }
       }
     };
@@ -266,6 +273,7 @@ struct StudyCommand {
       fmt::print("missing runs ({}): run each with\n", missing.size());
       for (uint32_t m : missing) fmt::print("  {} study --out {} --run-job {}\n", exe, out, m);
     }
+    if (!stdout_ok("study")) return kExitFailure;
     if (failures > 0) return kExitFailure;
     if (stopped) return kExitStopped;
     return missing.empty() ? 0 : kExitIncomplete;
@@ -285,7 +293,7 @@ struct StudyCommand {
     std::vector<std::string> order;
     while (std::getline(in, line)) {
       auto f = split(line, ',');
-      if (f.size() <= c_top1) continue;
+      if (f.size() <= c_top1 || f[c_top1].empty()) continue;  // a diverged run has no top-1
       if (!by.count(f[c_opt])) order.push_back(f[c_opt]);
       (f[c_gc] == "off" ? by[f[c_opt]].first : by[f[c_opt]].second).push_back(100 * std::stod(f[c_top1]));
     }
@@ -341,7 +349,8 @@ struct StudyCommand {
                                    r.train_loss, 100 * r.test.top1_acc()));
     };
     bool skipped = false;
-    s = host::run_study_job(out, spec, job, folder.train.data, folder.test.data, options, &skipped);
+    std::string diverged;
+    s = host::run_study_job(out, spec, job, folder.train.data, folder.test.data, options, &skipped, &diverged);
     if (!s.ok()) {
       print_error("study", s);
       return kExitFailure;
@@ -350,8 +359,10 @@ struct StudyCommand {
       fmt::print(stderr, "gctrain study: job {} interrupted, no result written\n", job.index);
       return kExitStopped;
     }
-    fmt::print("job {} {}: {}\n", job.index, skipped ? "already finished" : "finished", host::run_path(out, job.index));
-    return 0;
+    fmt::print("job {} {}: {}\n", job.index,
+               skipped ? "already finished" : diverged.empty() ? "finished" : "diverged (recorded as such): " + diverged,
+               host::run_path(out, job.index));
+    return stdout_ok("study") ? 0 : kExitFailure;
   }
 };
 

@@ -1,11 +1,15 @@
 // gctrain train: one training run on blob data, evaluated on the test split after every epoch.
 #include <fmt/core.h>
 
+#include <sys/stat.h>
+
+#include <cmath>
 #include <memory>
 
 #include "commands.hpp"
 #include "gctrain/host/data.hpp"
 #include "gctrain/host/json.hpp"
+#include "gctrain/host/mapped_file.hpp"
 #include "gctrain/host/progress.hpp"
 #include "gctrain/host/run.hpp"
 #include "gctrain/host/signals.hpp"
@@ -27,6 +31,93 @@ struct TrainCommand {
   uint64_t checkpoint_every = 0;
   bool low_memory = false;
   bool resume = false;
+  bool no_test = false;
+  bool ignore_memory_limit = false;
+
+  // A checkpoint written over the data it trains on would destroy the data set.
+  Status check_checkpoint_is_not_data(const host::DataFolder& folder) const {
+    struct stat c {};
+    if (stat(checkpoint.c_str(), &c) != 0) return Status::Ok();
+    for (const host::MappedFile* f : {&folder.train_file, &folder.test_file}) {
+      struct stat d {};
+      if (!f->path().empty() && stat(f->path().c_str(), &d) == 0 && d.st_dev == c.st_dev && d.st_ino == c.st_ino) {
+        return Status::Error(Code::kInvalidArgument, "--checkpoint %s is the data file %s; choose another path",
+                             checkpoint.c_str(), f->path().c_str());
+      }
+    }
+    return Status::Ok();
+  }
+
+  static std::string hyperparameter_change_text(const OptimizerParams& a, const OptimizerParams& b) {
+    std::string out;
+    auto add = [&](const char* name, double x, double y) {
+      if (x != y) out += fmt::format("{}{} {:g} -> {:g}", out.empty() ? "" : ", ", name, x, y);
+    };
+    add("lr", a.lr, b.lr);
+    add("momentum", a.momentum, b.momentum);
+    add("nesterov", a.nesterov, b.nesterov);
+    add("alpha", a.alpha, b.alpha);
+    add("beta1", a.beta1, b.beta1);
+    add("beta2", a.beta2, b.beta2);
+    add("eps", a.eps, b.eps);
+    add("initial accumulator", a.initial_accumulator, b.initial_accumulator);
+    add("weight decay", a.weight_decay, b.weight_decay);
+    return out;
+  }
+
+  void print_json(const TrainConfig& config, const host::RunResult& result) const {
+    const OptimizerParams& hp = config.hp;
+    const host::EpochRecord* last = result.epochs.empty() ? nullptr : &result.epochs.back();
+    const bool tested = last && last->test.count;
+    host::JsonWriter j;
+    j.begin_object();
+    j.field("layers", layers_string(config.layers));
+    j.field("optimizer", optimizer_name(config.optimizer));
+    j.field("scalar", scalar_name(config.scalar));
+    j.field("gc", gc_mode_name(config.gc));
+    j.field("lr", static_cast<double>(hp.lr));
+    j.field("batch", config.batch);
+    j.field("seed", static_cast<uint64_t>(config.seed));
+    j.field("epochs", static_cast<uint64_t>(result.epochs_completed));  // of the whole run
+    j.field("train_samples", result.train_samples);
+    j.field("top1", tested ? last->test.top1_acc() : NAN);
+    j.field("top5", tested ? last->test.top5_acc() : NAN);
+    j.field("coarse_top1", last && last->test.has_coarse ? last->test.coarse_top1_acc() : NAN);
+    j.field("test_loss", tested ? last->test.loss() : NAN);
+    j.field("elementwise_acc", tested ? last->test.elementwise_acc() : NAN);
+    j.field("final_train_loss", last ? last->train_loss : NAN);
+    j.field("train_seconds", result.train_seconds);
+    j.field("steps_per_second", result.steps_run ? result.steps_run / result.steps_seconds : NAN);
+    j.field("interrupted", result.interrupted);
+    j.field("resumed", result.resumed);
+    j.field("resumed_from_step", result.resumed_from_step);
+    j.field("hyperparameter_changes", static_cast<uint64_t>(result.hyperparameter_changes));
+    j.field("hyperparameters_changed_at_step", result.hyperparameters_changed_at_step);
+    j.field("checkpoints_written", result.checkpoints_written);
+    j.field("parameters_crc32", result.parameters_crc32);
+    if (config.scalar == ScalarKind::kFixed) j.field("saturated_parameters_max", result.saturated_max);
+    plan_json(&j, result.plan);
+    j.end_object();
+    fmt::print("{}\n", j.str());
+  }
+
+  void print_text(const TrainConfig& config, const host::RunResult& result) const {
+    const host::EpochRecord* last = result.epochs.empty() ? nullptr : &result.epochs.back();
+    if (result.steps_run > 0) {
+      const double steps_per_second = result.steps_run / result.steps_seconds;
+      fmt::print("arena {} bytes; {} epochs in {:.1f} s ({:.1f} steps/s, {:.0f} samples/s)\n", result.arena_bytes,
+                 result.epochs_completed, result.train_seconds, steps_per_second, steps_per_second * config.batch);
+    } else {
+      fmt::print("arena {} bytes; {} epochs, all finished before this resume (no step run)\n", result.arena_bytes,
+                 result.epochs_completed);
+    }
+    if (last && last->test.count) {
+      fmt::print("test: top-1 {:.2f}%  top-5 {:.2f}%  superclass top-1 {}  loss {:.4f}\n",
+                 100 * last->test.top1_acc(), 100 * last->test.top5_acc(),
+                 last->test.has_coarse ? fmt::format("{:.2f}%", 100 * last->test.coarse_top1_acc()) : "n/a",
+                 last->test.loss());
+    }
+  }
 
   int run() {
     TrainConfig config;
@@ -36,12 +127,14 @@ struct TrainCommand {
       return kExitUsage;
     }
     host::DataFolder folder;
-    s = host::open_data_folder(data, &folder, false, low_memory);
+    s = host::open_data_folder(data, &folder, !no_test, low_memory);
+    if (s.ok() && !checkpoint.empty()) s = check_checkpoint_is_not_data(folder);
     if (!s.ok()) {
       print_error("train", s);
       return kExitFailure;
     }
     host::install_stop_handlers();
+    host::install_bus_error_handler();
     host::Progress progress(!quiet);
     const OptimizerParams& hp = config.hp;
     progress.println(fmt::format(
@@ -57,6 +150,10 @@ struct TrainCommand {
     options.stop = &host::stop_requested();
     options.checkpoint_path = checkpoint;
     options.checkpoint_every = checkpoint_every;
+    options.new_hyperparameters = resume;  // reported below when they differ from the checkpoint's
+    options.train_fingerprint = folder.train_fingerprint;
+    options.test_fingerprint = folder.test_fingerprint;
+    options.check_memory = !ignore_memory_limit;
     if (low_memory) {
       const DatasetView& view = folder.train.data;
       options.read_rows = [&folder, view](const uint32_t* indices, uint32_t rows, uint8_t* dst) {
@@ -94,53 +191,24 @@ struct TrainCommand {
     progress.finish();
     if (!s.ok()) {
       print_error("train", s);
-      if (s.code() == Code::kNumericalError && !checkpoint.empty()) {
-        fmt::print(stderr, "gctrain train: the last good checkpoint is kept in {}\n", checkpoint);
+      if (result.diverged_at_step > 0 && !checkpoint.empty()) {
+        fmt::print(stderr,
+                   "gctrain train: the last checkpoint written before the divergence is kept in {}; continue from it "
+                   "with a lower learning rate: --resume --lr X\n",
+                   checkpoint);
       }
       return kExitFailure;
     }
-    const double steps_per_second = result.steps_run / result.steps_seconds;
-    const host::EpochRecord* last = result.epochs.empty() ? nullptr : &result.epochs.back();
-    if (json) {
-      host::JsonWriter j;
-      j.begin_object();
-      j.field("layers", layers_string(config.layers));
-      j.field("optimizer", optimizer_name(config.optimizer));
-      j.field("scalar", scalar_name(config.scalar));
-      j.field("gc", gc_mode_name(config.gc));
-      j.field("lr", static_cast<double>(hp.lr));
-      j.field("batch", config.batch);
-      j.field("seed", static_cast<uint64_t>(config.seed));
-      j.field("epochs", static_cast<uint64_t>(result.epochs.size()));
-      j.field("train_samples", result.train_samples);
-      j.field("top1", last && last->test.count ? last->test.top1_acc() : NAN);
-      j.field("top5", last && last->test.count ? last->test.top5_acc() : NAN);
-      j.field("coarse_top1", last && last->test.has_coarse ? last->test.coarse_top1_acc() : NAN);
-      j.field("test_loss", last && last->test.count ? last->test.loss() : NAN);
-      j.field("elementwise_acc", last && last->test.count ? last->test.elementwise_acc() : NAN);
-      j.field("final_train_loss", last ? last->train_loss : NAN);
-      j.field("train_seconds", result.train_seconds);
-      j.field("steps_per_second", result.steps_run ? steps_per_second : NAN);
-      j.field("interrupted", result.interrupted);
-      j.field("resumed", result.resumed);
-      j.field("resumed_from_step", result.resumed_from_step);
-      j.field("checkpoints_written", result.checkpoints_written);
-      j.field("parameters_crc32", result.parameters_crc32);
-      if (config.scalar == ScalarKind::kFixed) j.field("saturated_parameters_max", result.saturated_max);
-      plan_json(&j, result.plan);
-      j.end_object();
-      fmt::print("{}\n", j.str());
-    } else {
-      fmt::print("arena {} bytes; {} epochs in {:.1f} s ({:.1f} steps/s, {:.0f} samples/s)\n",
-                 result.arena_bytes, result.epochs.size(), result.train_seconds, steps_per_second,
-                 steps_per_second * config.batch);
-      if (last && last->test.count) {
-        fmt::print("test: top-1 {:.2f}%  top-5 {:.2f}%  superclass top-1 {}  loss {:.4f}\n",
-                   100 * last->test.top1_acc(), 100 * last->test.top5_acc(),
-                   last->test.has_coarse ? fmt::format("{:.2f}%", 100 * last->test.coarse_top1_acc()) : "n/a",
-                   last->test.loss());
-      }
+    if (result.hyperparameters_changed_now) {
+      fmt::print(stderr, "gctrain train: resumed at step {} with new hyper-parameters: {}\n",
+                 result.hyperparameters_changed_at_step, hyperparameter_change_text(result.hyperparameters_before, hp));
     }
+    if (json) {
+      print_json(config, result);
+    } else {
+      print_text(config, result);
+    }
+    if (!stdout_ok("train")) return kExitFailure;
     if (result.saturated_max > 0) {
       fmt::print(stderr,
                  "gctrain train: warning: up to {} parameters sat at the fixed-point limit (+-8), first after "
@@ -173,7 +241,12 @@ Runner add_train_command(CLI::App* app) {
   sub->add_flag("--low-memory", cmd->low_memory,
                 "keep the data set out of resident memory: read each batch's samples with pread, "
                 "evaluate in slices releasing their pages (results are identical)");
-  sub->add_flag("--resume", cmd->resume, "continue from --checkpoint (same configuration and data)");
+  sub->add_flag("--resume", cmd->resume,
+                "continue from --checkpoint (same model, data and seed; optimizer hyper-parameters may change, "
+                "e.g. a lower --lr after a divergence)");
+  sub->add_flag("--no-test", cmd->no_test, "train without a test split (no test metrics; test.blob is not read)");
+  sub->add_flag("--ignore-memory-limit", cmd->ignore_memory_limit,
+                "allocate the arena even if it is larger than the memory available");
   sub->add_flag("-q,--quiet", cmd->quiet, "no progress output");
   return [cmd] { return cmd->run(); };
 }

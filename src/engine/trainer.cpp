@@ -316,7 +316,10 @@ Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result)
     result->count += rows;
   }
   if (!std::isfinite(result->loss_sum)) {
-    return Status::Error(Code::kNumericalError, "evaluation loss is not finite");
+    return Status::Error(Code::kNumericalError,
+                         "evaluation after step %llu (epoch %u): the loss is not finite (the weights overflowed); lower "
+                         "the learning rate",
+                         static_cast<unsigned long long>(t->steps), static_cast<unsigned>(t->epoch));
   }
   return Status::Ok();
 }

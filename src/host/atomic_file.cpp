@@ -4,12 +4,61 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
 
 namespace gct::host {
+namespace {
+
+// Open temporaries, readable from a signal handler without locks: a slot is taken by a
+// compare-exchange on its flag and its path is written before the flag says "published".
+struct TempSlot {
+  std::atomic<int> state{0};  // 0 free, 1 being written, 2 published
+  char path[4096] = {};
+};
+constexpr int kTempSlots = 64;
+TempSlot g_temps[kTempSlots];
+
+int claim_slot(const std::string& path) {
+  if (path.size() >= sizeof g_temps[0].path) return -1;
+  for (int i = 0; i < kTempSlots; ++i) {
+    int expected = 0;
+    if (!g_temps[i].state.compare_exchange_strong(expected, 1)) continue;
+    std::memcpy(g_temps[i].path, path.c_str(), path.size() + 1);
+    g_temps[i].state.store(2, std::memory_order_release);
+    return i;
+  }
+  return -1;  // more than 64 files in flight: still removed by abandon(), not by a signal
+}
+
+void release_slot(int slot) {
+  if (slot >= 0) g_temps[slot].state.store(0, std::memory_order_release);
+}
+
+extern "C" void on_terminating_signal(int sig) {
+  remove_temporaries();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+}  // namespace
+
+void remove_temporaries() {
+  for (TempSlot& t : g_temps) {
+    if (t.state.load(std::memory_order_acquire) == 2) ::unlink(t.path);
+  }
+}
+
+void remove_temporaries_on_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_terminating_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+}
 
 AtomicFile::~AtomicFile() { abandon(); }
 
@@ -22,6 +71,8 @@ void AtomicFile::abandon() {
     ::unlink(temp_path_.c_str());
     temp_path_.clear();
   }
+  release_slot(slot_);
+  slot_ = -1;
 }
 
 Status AtomicFile::open(const std::string& path) {
@@ -36,6 +87,7 @@ Status AtomicFile::open(const std::string& path) {
     return Status::Error(Code::kIoError, "cannot write %s: %s", path.c_str(), std::strerror(errno));
   }
   temp_path_ = name.data();
+  slot_ = claim_slot(temp_path_);
   fchmod(fd, 0644);
   file_ = fdopen(fd, "wb");
   if (file_ == nullptr) {
@@ -57,7 +109,12 @@ Status AtomicFile::write(const void* data, size_t size) {
 }
 
 Status AtomicFile::commit() {
-  if (file_ == nullptr) return Status::Error(Code::kIoError, "commit of a file that is not open");
+  GCT_RETURN_IF_ERROR(finish());
+  return publish();
+}
+
+Status AtomicFile::finish() {
+  if (file_ == nullptr) return Status::Error(Code::kIoError, "finish of a file that is not open");
   const bool flushed = !failed_ && std::fflush(file_) == 0 && fsync(fileno(file_)) == 0;
   const int err = errno;
   const bool closed = std::fclose(file_) == 0;
@@ -66,12 +123,19 @@ Status AtomicFile::commit() {
     abandon();
     return Status::Error(Code::kIoError, "cannot write %s: %s", path_.c_str(), std::strerror(err));
   }
+  return Status::Ok();
+}
+
+Status AtomicFile::publish() {
+  if (file_ != nullptr || temp_path_.empty()) return Status::Error(Code::kIoError, "publish of an unfinished file");
   if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     const int rerr = errno;
     abandon();
     return Status::Error(Code::kIoError, "cannot rename into %s: %s", path_.c_str(), std::strerror(rerr));
   }
   temp_path_.clear();
+  release_slot(slot_);
+  slot_ = -1;
   // Make the rename itself durable.
   std::string dir = path_;
   const size_t slash = dir.find_last_of('/');

@@ -5,11 +5,102 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <csetjmp>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <utility>
 
 namespace gct::host {
+namespace {
+
+// Open mappings, readable from the SIGBUS handler without locks: a slot is published by storing
+// its begin pointer last (release) and withdrawn by clearing it first.
+struct MappingSlot {
+  std::atomic<const uint8_t*> begin{nullptr};
+  size_t size = 0;
+  char path[512] = {};
+};
+constexpr int kSlots = 32;
+MappingSlot g_slots[kSlots];
+std::mutex g_slots_mutex;
+
+void register_mapping(const uint8_t* begin, size_t size, const std::string& path) {
+  std::lock_guard<std::mutex> lock(g_slots_mutex);
+  for (MappingSlot& s : g_slots) {
+    if (s.begin.load(std::memory_order_relaxed) != nullptr) continue;
+    s.size = size;
+    std::snprintf(s.path, sizeof s.path, "%s", path.c_str());
+    s.begin.store(begin, std::memory_order_release);
+    return;
+  }
+}
+
+void unregister_mapping(const uint8_t* begin) {
+  std::lock_guard<std::mutex> lock(g_slots_mutex);
+  for (MappingSlot& s : g_slots) {
+    if (s.begin.load(std::memory_order_relaxed) == begin) s.begin.store(nullptr, std::memory_order_release);
+  }
+}
+
+thread_local sigjmp_buf* t_guard = nullptr;
+thread_local const char* t_fault_path = nullptr;
+
+void write_all(const char* text) {
+  size_t n = std::strlen(text);
+  while (n > 0) {
+    const ssize_t w = ::write(STDERR_FILENO, text, n);
+    if (w <= 0) return;
+    text += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+extern "C" void on_bus_error(int sig, siginfo_t* info, void*) {
+  const auto* addr = static_cast<const uint8_t*>(info->si_addr);
+  for (MappingSlot& s : g_slots) {
+    const uint8_t* b = s.begin.load(std::memory_order_acquire);
+    if (b == nullptr || addr < b || addr >= b + s.size) continue;
+    if (t_guard != nullptr) {
+      t_fault_path = s.path;
+      siglongjmp(*t_guard, 1);
+    }
+    write_all("gctrain: error: ");
+    write_all(s.path);
+    write_all(" was truncated or changed while it was being read (bus error)\n");
+    _exit(1);
+  }
+  // Not a mapped file: the default action, as if no handler were installed.
+  signal(sig, SIG_DFL);
+}
+
+}  // namespace
+
+void install_bus_error_handler() {
+  struct sigaction sa {};
+  sa.sa_sigaction = on_bus_error;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGBUS, &sa, nullptr);
+}
+
+Status guard_mapped_reads(const std::function<Status()>& body) {
+  sigjmp_buf here;
+  sigjmp_buf* const outer = t_guard;
+  // Only engine code (no destructors to skip) runs between here and a fault's jump back.
+  if (sigsetjmp(here, 1) != 0) {
+    t_guard = outer;
+    return Status::Error(Code::kIoError, "%s was truncated or changed while it was being read (bus error)",
+                         t_fault_path);
+  }
+  t_guard = &here;
+  const Status s = body();
+  t_guard = outer;
+  return s;
+}
 
 MappedFile::~MappedFile() { reset(); }
 
@@ -27,7 +118,10 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
 }
 
 void MappedFile::reset() {
-  if (data_ != nullptr && size_ > 0) munmap(const_cast<uint8_t*>(data_), size_);
+  if (data_ != nullptr && size_ > 0) {
+    unregister_mapping(data_);
+    munmap(const_cast<uint8_t*>(data_), size_);
+  }
   if (fd_ >= 0) ::close(fd_);
   data_ = nullptr;
   size_ = 0;
@@ -37,14 +131,16 @@ void MappedFile::reset() {
 Status MappedFile::open(const std::string& path, bool populate) {
   reset();
   path_ = path;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     return Status::Error(Code::kIoError, "cannot open %s: %s", path.c_str(), std::strerror(errno));
   }
   struct stat st {};
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return Status::Error(Code::kIoError, "%s is not a regular file", path.c_str());
+    return Status::Error(Code::kIoError, "%s is not a regular file (a folder, FIFO or device cannot be read as data)",
+                         path.c_str());
   }
   size_ = static_cast<size_t>(st.st_size);
   if (size_ == 0) {
@@ -62,6 +158,7 @@ Status MappedFile::open(const std::string& path, bool populate) {
   }
   data_ = static_cast<const uint8_t*>(p);
   fd_ = fd;  // kept for read_at
+  register_mapping(data_, size_, path);
   return Status::Ok();
 }
 

@@ -9,6 +9,8 @@
 
 #include "gctrain/checkpoint.hpp"
 #include "gctrain/host/atomic_file.hpp"
+#include "gctrain/host/mapped_file.hpp"
+#include "gctrain/host/resources.hpp"
 #include "gctrain/host/thread_pool.hpp"
 
 namespace gct::host {
@@ -23,11 +25,15 @@ struct FreeDeleter {
 };
 
 // What the host keeps in a checkpoint's 64 spare bytes: the running mean of the current epoch's
-// training loss and the training time so far, so a resumed run reports what an unbroken one would.
+// training loss and the training time so far (so a resumed run reports what an unbroken one
+// would), the data it was made on, and the hyper-parameter changes made on resume.
 struct HostState {
   double loss_sum = 0.0;
   uint64_t rows = 0;
   double train_seconds = 0.0;
+  uint32_t train_fingerprint = 0, test_fingerprint = 0;  // 0: unknown (older checkpoints)
+  uint32_t hyperparameter_changes = 0;
+  uint64_t hyperparameters_changed_at_step = 0;
 };
 static_assert(sizeof(HostState) <= kCheckpointHostBytes);
 
@@ -42,24 +48,23 @@ Status write_checkpoint(const Trainer& t, const HostState& hs, std::vector<uint8
   return f.commit();
 }
 
-Status read_checkpoint(Trainer* t, HostState* hs, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(Code::kIoError, "cannot read checkpoint %s", path.c_str());
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  uint8_t host[kCheckpointHostBytes];
-  Status s = checkpoint_load(t, bytes.data(), bytes.size(), host);
-  if (!s.ok()) return Status::Error(s.code(), "%s: %s", path.c_str(), s.message());
-  std::memcpy(hs, host, sizeof *hs);
-  return Status::Ok();
+bool hyperparameters_equal(const OptimizerParams& a, const OptimizerParams& b) {
+  return a.lr == b.lr && a.momentum == b.momentum && a.nesterov == b.nesterov && a.alpha == b.alpha &&
+         a.beta1 == b.beta1 && a.beta2 == b.beta2 && a.eps == b.eps &&
+         a.initial_accumulator == b.initial_accumulator && a.weight_decay == b.weight_decay;
 }
 
-}  // namespace
+Status check_fingerprint(const char* split, uint32_t stored, uint32_t current, const std::string& path) {
+  if (stored == 0 || current == 0 || stored == current) return Status::Ok();
+  return Status::Error(Code::kShapeMismatch,
+                       "%s: checkpoint was made on other %s data (blob fingerprint %08x, this data %08x)",
+                       path.c_str(), split, stored, current);
+}
 
 // Evaluation in slices of whole batches with the data's pages released after each, so that reading
 // the test split does not leave it resident (RunOptions::release_data). Counts are sums; the loss
 // is summed in slice order (the same order as one pass, grouped differently).
-static Status evaluate_releasing(Trainer* trainer, const DatasetView& data, const RunOptions& options,
-                                 EvalResult* out) {
+Status evaluate_releasing(Trainer* trainer, const DatasetView& data, const RunOptions& options, EvalResult* out) {
   const uint32_t slice = trainer->config.batch * 8;
   *out = EvalResult{};
   for (uint32_t first = 0; first < data.count; first += slice) {
@@ -76,6 +81,232 @@ static Status evaluate_releasing(Trainer* trainer, const DatasetView& data, cons
   return Status::Ok();
 }
 
+// One run in progress: the trainer in its arena and what the host tracks beside it.
+class Run {
+ public:
+  Run(const RunOptions& options, RunResult* result) : options_(options), result_(result) {}
+
+  Status setup(const TrainConfig& config, const DatasetView& train);
+  Status resume();
+  Status train_epochs(const DatasetView& train, const DatasetView* test);
+  uint32_t parameters_crc32() const { return trainer_parameters_crc32(trainer_); }
+
+ private:
+  Status save();
+  Status step(uint8_t* staging);
+  Status evaluate(const DatasetView& test, EvalResult* out);
+  Status train_one_epoch(uint32_t e, uint8_t* staging, bool* stopped);
+
+  const RunOptions& options_;
+  RunResult* result_;
+  std::unique_ptr<void, FreeDeleter> arena_;
+  std::unique_ptr<ThreadPool> pool_;
+  Trainer trainer_;
+  HostState hs_;
+  CheckpointClaim claim_;
+  std::vector<uint8_t> checkpoint_buffer_;
+  bool checkpointing_ = false;
+  uint32_t first_epoch_ = 1;
+  bool mid_epoch_ = false;
+  Clock::time_point run_start_ = Clock::now();
+};
+
+Status Run::setup(const TrainConfig& config, const DatasetView& train) {
+  GCT_RETURN_IF_ERROR(trainer_plan(config, data_shape_of(train), &result_->plan));
+  const size_t bytes = (result_->plan.total + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+  if (options_.check_memory) GCT_RETURN_IF_ERROR(check_memory_for(bytes, "the arena"));
+  arena_.reset(std::aligned_alloc(kArenaAlignment, bytes));
+  if (!arena_) return Status::Error(Code::kArenaTooSmall, "cannot allocate the %zu-byte arena", bytes);
+  GCT_RETURN_IF_ERROR(trainer_setup(&trainer_, config, train, arena_.get(), bytes));
+  result_->arena_bytes = trainer_.arena.used;
+  if (config.threads > 1) {
+    pool_ = std::make_unique<ThreadPool>(config.threads);
+    trainer_set_runner(&trainer_, pool_->runner());
+  }
+  checkpointing_ = !options_.checkpoint_path.empty();
+  if (checkpointing_) {
+    GCT_RETURN_IF_ERROR(claim_.acquire(options_.checkpoint_path));
+    checkpoint_buffer_.resize(checkpoint_size(trainer_));
+  }
+  hs_.train_fingerprint = options_.train_fingerprint;
+  hs_.test_fingerprint = options_.test_fingerprint;
+  return Status::Ok();
+}
+
+Status Run::resume() {
+  const std::string& path = options_.checkpoint_path;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error(Code::kIoError, "cannot read checkpoint %s", path.c_str());
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CheckpointInfo info;
+  Status s = checkpoint_info(bytes.data(), bytes.size(), &info);
+  const CheckpointResume mode = options_.new_hyperparameters ? CheckpointResume::kNewHyperparameters
+                                                             : CheckpointResume::kExact;
+  uint8_t host[kCheckpointHostBytes];
+  if (s.ok()) s = checkpoint_load(&trainer_, bytes.data(), bytes.size(), host, mode);
+  if (!s.ok()) return Status::Error(s.code(), "%s: %s", path.c_str(), s.message());
+  HostState stored;
+  std::memcpy(&stored, host, sizeof stored);
+  GCT_RETURN_IF_ERROR(check_fingerprint("training", stored.train_fingerprint, hs_.train_fingerprint, path));
+  GCT_RETURN_IF_ERROR(check_fingerprint("test", stored.test_fingerprint, hs_.test_fingerprint, path));
+  hs_.loss_sum = stored.loss_sum;
+  hs_.rows = stored.rows;
+  hs_.train_seconds = stored.train_seconds;
+  hs_.hyperparameter_changes = stored.hyperparameter_changes;
+  hs_.hyperparameters_changed_at_step = stored.hyperparameters_changed_at_step;
+  if (!hyperparameters_equal(info.hp, trainer_.config.hp)) {
+    ++hs_.hyperparameter_changes;
+    hs_.hyperparameters_changed_at_step = trainer_.steps;
+    result_->hyperparameters_changed_now = true;
+    result_->hyperparameters_before = info.hp;
+  }
+  result_->hyperparameter_changes = hs_.hyperparameter_changes;
+  result_->hyperparameters_changed_at_step = hs_.hyperparameters_changed_at_step;
+  result_->resumed = true;
+  result_->resumed_from_step = trainer_.steps;
+  result_->train_seconds = hs_.train_seconds;
+  mid_epoch_ = !trainer_epoch_done(trainer_) && trainer_.epoch > 0;
+  first_epoch_ = mid_epoch_ ? trainer_.epoch : trainer_.epoch + 1;
+  return Status::Ok();
+}
+
+Status Run::save() {
+  hs_.train_seconds = result_->train_seconds;
+  GCT_RETURN_IF_ERROR(write_checkpoint(trainer_, hs_, &checkpoint_buffer_, options_.checkpoint_path));
+  ++result_->checkpoints_written;
+  return Status::Ok();
+}
+
+// One step, its reads of the mapped data guarded: a truncated data file ends the run with an error
+// naming it, the trainer left at its last complete step.
+Status Run::step(uint8_t* staging) {
+  StepResult r;
+  const auto step_start = Clock::now();
+  Status s;
+  if (options_.read_rows) {
+    const uint32_t* indices = nullptr;
+    const uint32_t rows = trainer_next_batch(trainer_, &indices);
+    s = options_.read_rows(indices, rows, staging);
+    if (s.ok()) s = trainer_step_staged(&trainer_, staging, &r);
+  } else {
+    s = guard_mapped_reads([&] { return trainer_step(&trainer_, &r); });
+  }
+  if (!s.ok()) {
+    if (s.code() == Code::kNumericalError) {
+      result_->diverged_at_step = trainer_.steps + 1;
+      result_->diverged_in_epoch = trainer_.epoch;
+      result_->diverged_message = s.message();
+    }
+    return s;
+  }
+  result_->steps_seconds += since(step_start);
+  ++result_->steps_run;
+  if (r.saturated > result_->saturated_max) result_->saturated_max = r.saturated;
+  if (r.saturated > 0 && result_->first_saturated_step == 0) result_->first_saturated_step = trainer_.steps;
+  hs_.loss_sum += r.loss * r.rows;
+  hs_.rows += r.rows;
+  return Status::Ok();
+}
+
+Status Run::evaluate(const DatasetView& test, EvalResult* out) {
+  Status s = options_.release_data ? evaluate_releasing(&trainer_, test, options_, out)
+                                   : guard_mapped_reads([&] { return trainer_evaluate(&trainer_, test, out); });
+  if (s.code() == Code::kNumericalError) {
+    result_->diverged_at_step = trainer_.steps;
+    result_->diverged_in_epoch = trainer_.epoch;
+    result_->diverged_message = s.message();
+  }
+  return s;
+}
+
+Status Run::train_one_epoch(uint32_t e, uint8_t* staging, bool* stopped) {
+  auto epoch_start = Clock::now();
+  if (mid_epoch_) {
+    mid_epoch_ = false;  // continue the epoch the checkpoint was taken in
+  } else {
+    trainer_begin_epoch(&trainer_);
+    hs_.loss_sum = 0.0;
+    hs_.rows = 0;
+  }
+  const uint32_t steps = trainer_steps_per_epoch(trainer_);
+  uint32_t step_in_epoch = (trainer_.cursor + trainer_.config.batch - 1) / trainer_.config.batch;
+  while (!trainer_epoch_done(trainer_)) {
+    Status s = step(staging);
+    if (!s.ok()) {
+      // A fault on the data leaves the trainer at its last complete step: worth keeping.
+      if (checkpointing_ && s.code() == Code::kIoError) {
+        result_->train_seconds += since(epoch_start);
+        (void)save();
+      }
+      return s;
+    }
+    ++step_in_epoch;
+    if (options_.on_step) {
+      options_.on_step(RunProgress{e, options_.epochs, step_in_epoch, steps, hs_.loss_sum / hs_.rows, since(run_start_)});
+    }
+    const bool stop = options_.stop && options_.stop->load();
+    if (checkpointing_ && !trainer_epoch_done(trainer_) &&
+        (stop || (options_.checkpoint_every > 0 && trainer_.steps % options_.checkpoint_every == 0))) {
+      result_->train_seconds += since(epoch_start);
+      epoch_start = Clock::now();
+      GCT_RETURN_IF_ERROR(save());
+    }
+    if (stop) {
+      *stopped = true;
+      return Status::Ok();
+    }
+  }
+  result_->train_seconds += since(epoch_start);
+  return Status::Ok();
+}
+
+Status Run::train_epochs(const DatasetView& train, const DatasetView* test) {
+  // Allocated once, before the first step (never during one).
+  std::vector<uint8_t> staging(options_.read_rows ? size_t{trainer_.config.batch} * train.sample_size() : 0);
+  for (uint32_t e = first_epoch_; e <= options_.epochs; ++e) {
+    const double seconds_before = result_->train_seconds;
+    bool stopped = false;
+    GCT_RETURN_IF_ERROR(train_one_epoch(e, staging.data(), &stopped));
+    if (stopped) {
+      result_->interrupted = true;
+      result_->epochs_completed = trainer_.epoch - 1;
+      return Status::Ok();
+    }
+    EpochRecord record;
+    record.epoch = e;
+    record.seconds = result_->train_seconds - seconds_before;
+    record.train_loss = hs_.loss_sum / static_cast<double>(hs_.rows);
+    if (test != nullptr) {
+      const auto eval_start = Clock::now();
+      const Status s = evaluate(*test, &record.test);
+      if (!s.ok()) {
+        if (checkpointing_ && s.code() == Code::kIoError) (void)save();  // the epoch's training is intact
+        return s;
+      }
+      record.eval_seconds = since(eval_start);
+    }
+    result_->epochs.push_back(record);
+    if (checkpointing_) GCT_RETURN_IF_ERROR(save());
+    if (options_.on_epoch) options_.on_epoch(record);
+    if (options_.stop && options_.stop->load() && e < options_.epochs) {
+      result_->interrupted = true;
+      break;
+    }
+  }
+  // A run resumed after its last epoch: report the final state.
+  if (result_->epochs.empty() && result_->resumed && test != nullptr) {
+    EpochRecord record;
+    record.epoch = trainer_.epoch;
+    record.train_loss = hs_.rows ? hs_.loss_sum / static_cast<double>(hs_.rows) : 0.0;
+    GCT_RETURN_IF_ERROR(evaluate(*test, &record.test));
+    result_->epochs.push_back(record);
+  }
+  result_->epochs_completed = trainer_epoch_done(trainer_) ? trainer_.epoch : trainer_.epoch - 1;
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status run_training(const TrainConfig& requested, const DatasetView& full_train, const DatasetView* test,
                     const RunOptions& options, RunResult* result) {
   TrainConfig config = requested;
@@ -86,121 +317,12 @@ Status run_training(const TrainConfig& requested, const DatasetView& full_train,
   if (options.subset > 0 && options.subset < train.count) train.count = options.subset;
   result->train_samples = train.count;
 
-  GCT_RETURN_IF_ERROR(trainer_plan(config, data_shape_of(train), &result->plan));
-  const size_t bytes = (result->plan.total + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
-  std::unique_ptr<void, FreeDeleter> arena(std::aligned_alloc(kArenaAlignment, bytes));
-  if (!arena) {
-    return Status::Error(Code::kArenaTooSmall, "cannot allocate the %zu-byte arena", bytes);
-  }
-  Trainer trainer;
-  GCT_RETURN_IF_ERROR(trainer_setup(&trainer, config, train, arena.get(), bytes));
-  result->arena_bytes = trainer.arena.used;
-  std::unique_ptr<ThreadPool> pool;
-  if (config.threads > 1) {
-    pool = std::make_unique<ThreadPool>(config.threads);
-    trainer_set_runner(&trainer, pool->runner());
-  }
-
-  const bool checkpointing = !options.checkpoint_path.empty();
-  std::vector<uint8_t> checkpoint_buffer(checkpointing ? checkpoint_size(trainer) : 0);
-  HostState hs;
-  uint32_t first_epoch = 1;
-  bool mid_epoch = false;
-  if (options.resume) {
-    GCT_RETURN_IF_ERROR(read_checkpoint(&trainer, &hs, options.checkpoint_path));
-    result->resumed = true;
-    result->resumed_from_step = trainer.steps;
-    result->train_seconds = hs.train_seconds;
-    mid_epoch = !trainer_epoch_done(trainer) && trainer.epoch > 0;
-    first_epoch = mid_epoch ? trainer.epoch : trainer.epoch + 1;
-  }
-  auto save = [&]() -> Status {
-    hs.train_seconds = result->train_seconds;
-    GCT_RETURN_IF_ERROR(write_checkpoint(trainer, hs, &checkpoint_buffer, options.checkpoint_path));
-    ++result->checkpoints_written;
-    return Status::Ok();
-  };
-
-  const auto run_start = Clock::now();
-  const uint32_t steps = trainer_steps_per_epoch(trainer);
-  // Allocated once, before the first step (never during one).
-  std::vector<uint8_t> staging(options.read_rows ? size_t{trainer.config.batch} * train.sample_size() : 0);
-  for (uint32_t e = first_epoch; e <= options.epochs; ++e) {
-    EpochRecord record;
-    record.epoch = e;
-    auto epoch_start = Clock::now();
-    if (mid_epoch) {
-      mid_epoch = false;  // continue the epoch the checkpoint was taken in
-    } else {
-      trainer_begin_epoch(&trainer);
-      hs.loss_sum = 0.0;
-      hs.rows = 0;
-    }
-    uint32_t step = (trainer.cursor + trainer.config.batch - 1) / trainer.config.batch;
-    while (!trainer_epoch_done(trainer)) {
-      StepResult r;
-      const auto step_start = Clock::now();
-      if (options.read_rows) {
-        const uint32_t* indices = nullptr;
-        const uint32_t rows = trainer_next_batch(trainer, &indices);
-        GCT_RETURN_IF_ERROR(options.read_rows(indices, rows, staging.data()));
-        GCT_RETURN_IF_ERROR(trainer_step_staged(&trainer, staging.data(), &r));
-      } else {
-        GCT_RETURN_IF_ERROR(trainer_step(&trainer, &r));
-      }
-      result->steps_seconds += since(step_start);
-      ++result->steps_run;
-      if (r.saturated > result->saturated_max) result->saturated_max = r.saturated;
-      if (r.saturated > 0 && result->first_saturated_step == 0) result->first_saturated_step = trainer.steps;
-      hs.loss_sum += r.loss * r.rows;
-      hs.rows += r.rows;
-      ++step;
-      if (options.on_step) {
-        options.on_step(RunProgress{e, options.epochs, step, steps, hs.loss_sum / hs.rows, since(run_start)});
-      }
-      const bool stop = options.stop && options.stop->load();
-      if (checkpointing && !trainer_epoch_done(trainer) &&
-          (stop || (options.checkpoint_every > 0 && trainer.steps % options.checkpoint_every == 0))) {
-        result->train_seconds += since(epoch_start);
-        epoch_start = Clock::now();
-        GCT_RETURN_IF_ERROR(save());
-      }
-      if (stop) {
-        result->interrupted = true;
-        result->parameters_crc32 = trainer_parameters_crc32(trainer);
-        return Status::Ok();
-      }
-    }
-    record.seconds = since(epoch_start);
-    record.train_loss = hs.loss_sum / static_cast<double>(hs.rows);
-    result->train_seconds += record.seconds;
-    if (test != nullptr) {
-      const auto eval_start = Clock::now();
-      if (options.release_data) {
-        GCT_RETURN_IF_ERROR(evaluate_releasing(&trainer, *test, options, &record.test));
-      } else {
-        GCT_RETURN_IF_ERROR(trainer_evaluate(&trainer, *test, &record.test));
-      }
-      record.eval_seconds = since(eval_start);
-    }
-    result->epochs.push_back(record);
-    if (checkpointing) GCT_RETURN_IF_ERROR(save());
-    if (options.on_epoch) options.on_epoch(record);
-    if (options.stop && options.stop->load() && e < options.epochs) {
-      result->interrupted = true;
-      break;
-    }
-  }
-  // A run resumed after its last epoch: report the final state.
-  if (result->epochs.empty() && result->resumed && test != nullptr) {
-    EpochRecord record;
-    record.epoch = trainer.epoch;
-    record.train_loss = hs.rows ? hs.loss_sum / static_cast<double>(hs.rows) : 0.0;
-    GCT_RETURN_IF_ERROR(trainer_evaluate(&trainer, *test, &record.test));
-    result->epochs.push_back(record);
-  }
-  result->parameters_crc32 = trainer_parameters_crc32(trainer);
-  return Status::Ok();
+  Run run(options, result);
+  GCT_RETURN_IF_ERROR(run.setup(config, train));
+  if (options.resume) GCT_RETURN_IF_ERROR(run.resume());
+  const Status s = run.train_epochs(train, test);
+  result->parameters_crc32 = run.parameters_crc32();
+  return s;
 }
 
 }  // namespace gct::host

@@ -1,5 +1,7 @@
 #include "gctrain/host/signals.hpp"
 
+#include "gctrain/host/atomic_file.hpp"
+
 #include <csignal>
 #include <cstdlib>
 #include <unistd.h>
@@ -10,7 +12,10 @@ namespace {
 std::atomic<bool> g_stop{false};
 
 extern "C" void on_signal(int sig) {
-  if (g_stop.exchange(true)) _exit(128 + sig);
+  if (g_stop.exchange(true)) {
+    remove_temporaries();  // an abort must not leave half-written files behind
+    _exit(128 + sig);
+  }
   const char msg[] = "\ngctrain: stopping after the current step (signal again to abort)\n";
   [[maybe_unused]] ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
 }

@@ -25,8 +25,18 @@ struct Group {
   float lr;
   std::string layers;
   OptimizerParams hp;
-  std::map<uint64_t, const StudyRun*> off, on;  // by seed
+  std::map<uint64_t, const StudyRun*> off, on;  // finished runs, by seed
+  std::map<uint64_t, const StudyRun*> diverged_off, diverged_on;
 };
+
+bool diverged(const StudyRun& r) { return r.result.diverged_at_step > 0; }
+
+// " (1 of 3 diverged)" after a cell, or nothing.
+std::string diverged_note(const std::map<uint64_t, const StudyRun*>& finished,
+                          const std::map<uint64_t, const StudyRun*>& failed) {
+  if (failed.empty()) return "";
+  return fmt::format(" ({} of {} diverged)", failed.size(), finished.size() + failed.size());
+}
 
 
 double pct(double v) { return 100.0 * v; }
@@ -104,13 +114,32 @@ std::string unpaired_runs(const std::vector<Group>& groups, const Label& label, 
   };
   for (const Group& g : groups) {
     for (const auto& [seed, r] : g.off) {
-      if (!g.on.count(seed)) add(g, seed, std::string("with GC ") + gc_name);
+      if (!g.on.count(seed)) add(g, seed, std::string(g.diverged_on.count(seed) ? "with GC that did not diverge, " : "") + "with GC " + gc_name);
     }
     for (const auto& [seed, r] : g.on) {
-      if (!g.off.count(seed)) add(g, seed, "without GC");
+      if (!g.off.count(seed)) add(g, seed, std::string(g.diverged_off.count(seed) ? "that did not diverge, " : "") + "without GC");
     }
   }
   return out;
+}
+
+// Every diverged run with where and why; diverged runs count in the tables only as "k of n diverged".
+template <typename Label>
+std::string diverged_section(const std::vector<Group>& groups, const Label& label, const char* gc_name) {
+  std::string out;
+  for (const Group& g : groups) {
+    for (int mode = 0; mode < 2; ++mode) {
+      for (const auto& [seed, r] : mode == 0 ? g.diverged_off : g.diverged_on) {
+        out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", label(g), mode == 0 ? "off" : gc_name, seed,
+                           r->result.diverged_at_step, r->result.diverged_in_epoch, r->result.diverged_message);
+      }
+    }
+  }
+  if (out.empty()) return "";
+  return "\n## Diverged runs\n\nThese runs stopped when their loss, a gradient or a weight became NaN or infinite; they "
+         "have no final metrics and are left out of the means and the paired tests (each is a result: this learning "
+         "rate does not train this seed).\n\n| optimizer | GC | seed | step | epoch | message |\n|---|---|---|---|---|---|\n" +
+         out;
 }
 
 std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : ""; }
@@ -133,7 +162,7 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
     std::string text;
     StudyRun run;
     if (read_text_file(run_path(outdir, job.index), &text) && parse_run_json(text, &run).ok() &&
-        run.job.index == job.index && !run.result.epochs.empty()) {
+        run.job.index == job.index && (!run.result.epochs.empty() || diverged(run))) {
       run.job = job;  // the plan is authoritative for the job's identity
       runs.push_back(run);
       continue;
@@ -145,22 +174,28 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
   std::string results =
       "job,optimizer,gc,seed,layers,batch,epochs,lr,momentum,nesterov,alpha,beta1,beta2,eps,weight_decay,"
       "train_samples,arena_bytes,train_seconds,seconds_per_epoch,top1,top5,coarse_top1,final_train_loss,"
-      "test_loss,elementwise_acc\n";
+      "test_loss,elementwise_acc,diverged_at_step\n";
   std::string epochs = "job,optimizer,gc,seed,lr,layers,epoch,train_loss,test_loss,test_top1,test_top5,test_coarse_top1,seconds\n";
   for (const StudyRun& r : runs) {
     const StudyJob& j = r.job;
-    const EpochRecord& last = r.result.epochs.back();
     const OptimizerParams& p = j.hp;
-    results += fmt::format(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", j.index,
-        optimizer_name(j.optimizer), gc_mode_name(j.gc), j.seed, csv_layers(j.layers), r.result.config.batch,
-        r.result.epochs.size(), csv_number(p.lr), csv_number(p.momentum), p.nesterov ? 1 : 0,
-        csv_number(p.alpha), csv_number(p.beta1), csv_number(p.beta2), csv_number(p.eps),
-        csv_number(p.weight_decay), r.result.train_samples, r.result.arena_bytes,
-        csv_number(r.result.train_seconds), csv_number(r.result.train_seconds / r.result.epochs.size()),
-        csv_number(last.test.top1_acc()), csv_number(last.test.top5_acc()),
-        last.test.has_coarse ? csv_number(last.test.coarse_top1_acc()) : "", csv_number(last.train_loss),
-        csv_number(last.test.loss()), csv_number(last.test.elementwise_acc()));
+    results += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},", j.index, optimizer_name(j.optimizer),
+                           gc_mode_name(j.gc), j.seed, csv_layers(j.layers), r.result.config.batch,
+                           r.result.epochs.size(), csv_number(p.lr), csv_number(p.momentum), p.nesterov ? 1 : 0,
+                           csv_number(p.alpha), csv_number(p.beta1), csv_number(p.beta2), csv_number(p.eps),
+                           csv_number(p.weight_decay), r.result.train_samples, r.result.arena_bytes,
+                           csv_number(r.result.train_seconds));
+    if (diverged(r)) {
+      // No final result: the metrics stay empty, the step says when it diverged.
+      results += fmt::format(",,,,,,,{}\n", r.result.diverged_at_step);
+    } else {
+      const EpochRecord& last = r.result.epochs.back();
+      results += fmt::format("{},{},{},{},{},{},{},\n", csv_number(r.result.train_seconds / r.result.epochs.size()),
+                             csv_number(last.test.top1_acc()), csv_number(last.test.top5_acc()),
+                             last.test.has_coarse ? csv_number(last.test.coarse_top1_acc()) : "",
+                             csv_number(last.train_loss), csv_number(last.test.loss()),
+                             csv_number(last.test.elementwise_acc()));
+    }
     for (const EpochRecord& e : r.result.epochs) {
       epochs += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", j.index, optimizer_name(j.optimizer),
                             gc_mode_name(j.gc), j.seed, csv_number(p.lr), csv_layers(j.layers), e.epoch,
@@ -178,10 +213,14 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
     const std::string key = fmt::format("{} lr={:g} {}", optimizer_name(r.job.optimizer), r.job.hp.lr, r.job.layers);
     auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.key == key; });
     if (it == groups.end()) {
-      groups.push_back(Group{key, r.job.optimizer, r.job.hp.lr, r.job.layers, r.job.hp, {}, {}});
+      groups.push_back(Group{key, r.job.optimizer, r.job.hp.lr, r.job.layers, r.job.hp, {}, {}, {}, {}});
       it = groups.end() - 1;
     }
-    (r.job.gc == GcMode::kOff ? it->off : it->on)[r.job.seed] = &r;
+    if (diverged(r)) {
+      (r.job.gc == GcMode::kOff ? it->diverged_off : it->diverged_on)[r.job.seed] = &r;
+    } else {
+      (r.job.gc == GcMode::kOff ? it->off : it->on)[r.job.seed] = &r;
+    }
   }
   const bool multi_layers = spec.layers_grid.size() > 1;
   auto group_label = [&](const Group& g) {
@@ -247,8 +286,9 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
   md += "Top-1 test accuracy (%) after the last epoch, mean ± standard deviation over seeds; training time is the sum of the epochs' training time (evaluation excluded), mean ± std over seeds.\n\n";
   md += fmt::format("| optimizer | top-1 without GC | top-1 with GC ({}) | train time without GC (s) | train time with GC (s) |\n|---|---|---|---|---|\n", gc_name);
   for (const Group& g : groups) {
-    md += fmt::format("| {} | {} | {} | {} | {} |\n", group_label(g), mean_std(metric(g.off, top1_of)),
-                      mean_std(metric(g.on, top1_of)), mean_std(metric(g.off, time_of), 1, 1.0),
+    md += fmt::format("| {} | {}{} | {}{} | {} | {} |\n", group_label(g), mean_std(metric(g.off, top1_of)),
+                      diverged_note(g.off, g.diverged_off), mean_std(metric(g.on, top1_of)),
+                      diverged_note(g.on, g.diverged_on), mean_std(metric(g.off, time_of), 1, 1.0),
                       mean_std(metric(g.on, time_of), 1, 1.0));
   }
   md += "\n## All metrics\n\n";
@@ -258,8 +298,9 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
     for (int mode = 0; mode < 2; ++mode) {
       const auto& m = mode == 0 ? g.off : g.on;
       if (m.empty()) continue;
-      md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", group_label(g), mode == 0 ? "off" : gc_name,
-                        m.size(), mean_std(metric(m, top1_of)), mean_std(metric(m, top5_of)),
+      const auto& failed = mode == 0 ? g.diverged_off : g.diverged_on;
+      md += fmt::format("| {} | {} | {}{} | {} | {} | {} | {} | {} |\n", group_label(g), mode == 0 ? "off" : gc_name,
+                        m.size(), failed.empty() ? "" : fmt::format(" (+{} diverged)", failed.size()), mean_std(metric(m, top1_of)), mean_std(metric(m, top5_of)),
                         mean_std(metric(m, coarse_of)), mean_std(metric(m, test_loss_of), 3, 1.0),
                         mean_std(metric(m, train_loss_of), 3, 1.0));
     }
@@ -358,6 +399,7 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
                     {"GC off", std::string("GC ") + gc_name}, {"#1f77b4", "#d62728"}, bars)));
   md += "\n## Plots\n\n![Test top-1 per epoch](plots/test_top1.svg)\n\n![Training loss per epoch](plots/train_loss.svg)\n\n![Final top-1](plots/final_top1.svg)\n";
 
+  md += diverged_section(groups, group_label, gc_name);
   if (!missing->empty()) {
     md += fmt::format("\n## Missing runs\n\n{} of {} runs have no result yet; the tables above use the finished ones only. Run them with `gctrain study --out OUTDIR --run-job N` for N in: ",
                       missing->size(), jobs.size());

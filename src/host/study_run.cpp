@@ -41,6 +41,10 @@ std::string run_json(const StudyJob& job, const RunResult& r) {
                           {"seconds", e.seconds},
                           {"eval_seconds", e.eval_seconds}});
   }
+  json diverged = nullptr;
+  if (r.diverged_at_step > 0) {
+    diverged = json{{"step", r.diverged_at_step}, {"epoch", r.diverged_in_epoch}, {"message", r.diverged_message}};
+  }
   json j{{"format", "gctrain-run"},
          {"version", 1},
          {"job", job.index},
@@ -53,6 +57,7 @@ std::string run_json(const StudyJob& job, const RunResult& r) {
          {"train_samples", r.train_samples},
          {"arena_bytes", r.arena_bytes},
          {"train_seconds", r.train_seconds},
+         {"diverged", diverged},
          {"epochs", epochs}};
   return j.dump(1) + "\n";
 }
@@ -77,6 +82,14 @@ Status parse_run_json(const std::string& text, StudyRun* run) {
     res.train_samples = j.at("train_samples").get<uint32_t>();
     res.arena_bytes = j.at("arena_bytes").get<size_t>();
     res.train_seconds = j.at("train_seconds").get<double>();
+    // Absent in runs written before diverged runs were results: none diverged.
+    if (j.contains("diverged") && !j.at("diverged").is_null()) {
+      const json& d = j.at("diverged");
+      res.diverged_at_step = d.at("step").get<uint64_t>();
+      res.diverged_in_epoch = d.at("epoch").get<uint32_t>();
+      res.diverged_message = d.at("message").get<std::string>();
+      if (res.diverged_at_step == 0) return Status::Error(Code::kCorruptData, "diverged at step 0");
+    }
     for (const json& e : j.at("epochs")) {
       EpochRecord rec;
       rec.epoch = e.at("epoch").get<uint32_t>();
@@ -105,7 +118,7 @@ Status parse_run_json(const std::string& text, StudyRun* run) {
 
 Status run_study_job(const std::string& outdir, const StudySpec& spec, const StudyJob& job,
                      const DatasetView& train, const DatasetView& test, RunOptions options,
-                     bool* skipped) {
+                     bool* skipped, std::string* diverged_message) {
   *skipped = false;
   if (run_finished(outdir, job.index)) {
     *skipped = true;
@@ -114,8 +127,13 @@ Status run_study_job(const std::string& outdir, const StudySpec& spec, const Stu
   options.epochs = spec.epochs;
   options.subset = spec.subset;
   RunResult result;
-  GCT_RETURN_IF_ERROR(run_training(job_config(spec, job), train, &test, options, &result));
-  if (result.interrupted || result.epochs.size() != spec.epochs) return Status::Ok();
+  const Status s = run_training(job_config(spec, job), train, &test, options, &result);
+  // A diverged run is a result of the study (this learning rate does not work for this seed): it
+  // is recorded, not left to be run again into the same divergence.
+  const bool diverged = s.code() == Code::kNumericalError && result.diverged_at_step > 0;
+  if (!s.ok() && !diverged) return s;
+  if (diverged && diverged_message != nullptr) *diverged_message = result.diverged_message;
+  if (!diverged && (result.interrupted || result.epochs.size() != spec.epochs)) return Status::Ok();
   mkdir((outdir + "/runs").c_str(), 0755);
   return write_file_atomic(run_path(outdir, job.index), run_json(job, result));
 }

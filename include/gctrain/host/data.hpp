@@ -14,11 +14,15 @@ struct DataFolder {
   MappedFile train_file, test_file;
   BlobView train, test;
   bool has_test = false;
+  // Header CRCs of the blobs: identify the data a checkpoint was made on.
+  uint32_t train_fingerprint = 0, test_fingerprint = 0;
 };
 
-// Errors name the file: "data/train.blob: payload checksum mismatch (data corrupt)".
+// Errors name the file: "data/train.blob: payload checksum mismatch (data corrupt)". Each blob must
+// hold the split its name says. `with_test`: test.blob must exist and is opened; otherwise it is
+// not read at all.
 // low_memory: map without populating and release each verified chunk, so that opening leaves almost
 // nothing resident (pair it with MappedFile::release_pages during training).
-Status open_data_folder(const std::string& dir, DataFolder* out, bool require_test, bool low_memory = false);
+Status open_data_folder(const std::string& dir, DataFolder* out, bool with_test, bool low_memory = false);
 
 }  // namespace gct::host

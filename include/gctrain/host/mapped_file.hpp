@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "gctrain/status.hpp"
@@ -19,7 +20,8 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
 
   // Errors name the path: "cannot open data/train.blob: No such file or directory". `populate`
-  // maps every page up front (no page faults later, but the whole file becomes resident).
+  // maps every page up front (no page faults later, but the whole file becomes resident). Anything
+  // but a regular file (a folder, a FIFO, a device) is refused without blocking on it.
   Status open(const std::string& path, bool populate = true);
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
@@ -41,5 +43,14 @@ class MappedFile {
   int fd_ = -1;
   std::string path_;
 };
+
+// A mapped file that another process truncates or rewrites in place (as `cp` over it does) makes
+// the next read of a lost page raise SIGBUS, which would kill the process without a word.
+// install_bus_error_handler() turns such a fault on any open MappedFile into an error: inside
+// guard_mapped_reads() `body` stops and the call returns "PATH was truncated or changed while it
+// was being read"; elsewhere the process prints that and exits with status 1. A fault on memory
+// that is not a mapped file keeps its default action.
+void install_bus_error_handler();
+Status guard_mapped_reads(const std::function<Status()>& body);
 
 }  // namespace gct::host

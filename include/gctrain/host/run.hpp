@@ -35,6 +35,18 @@ struct RunResult {
   bool interrupted = false;    // stopped by a signal before the last epoch finished
   bool resumed = false;
   uint64_t resumed_from_step = 0;  // optimizer steps the checkpoint had taken, when resumed
+  uint32_t epochs_completed = 0;   // over the whole run, earlier processes of a resumed run included
+  // Hyper-parameters changed on resume (RunOptions::new_hyperparameters): how often over the whole
+  // run, at which step last, and - when this process made the change - the values before it.
+  uint32_t hyperparameter_changes = 0;
+  uint64_t hyperparameters_changed_at_step = 0;
+  bool hyperparameters_changed_now = false;
+  OptimizerParams hyperparameters_before;
+  // Divergence (a non-finite loss, gradient or weight): the step (1-based over the whole run) and
+  // epoch it was found in, and the engine's message. The run's status is then kNumericalError.
+  uint64_t diverged_at_step = 0;
+  uint32_t diverged_in_epoch = 0;
+  std::string diverged_message;
   uint64_t steps_run = 0;       // optimizer steps taken in this process
   double steps_seconds = 0.0;   // time those steps took
   uint32_t checkpoints_written = 0;
@@ -64,6 +76,15 @@ struct RunOptions {
   std::string checkpoint_path;
   uint64_t checkpoint_every = 0;
   bool resume = false;  // continue from checkpoint_path (which must exist and match)
+  // On resume, take the config's optimizer hyper-parameters even if the checkpoint was made with
+  // others (a run that diverged continues with a lower lr); reported in RunResult.
+  bool new_hyperparameters = false;
+  // Header CRCs of the training and test blobs (0: unknown), stored in checkpoints: resuming on other
+  // data is refused.
+  uint32_t train_fingerprint = 0, test_fingerprint = 0;
+  // Refuse a plan larger than the memory available (container limit, MemAvailable) before
+  // allocating, instead of being killed by the OOM killer later.
+  bool check_memory = true;
   // Low-memory data (gctrain train --low-memory): when set, each step's rows are read by
   // `read_rows(indices, rows, dst)` into a staging buffer (trainer_step_staged) instead of through
   // the mapping, and the evaluation runs in slices with `release_data()` after each, so that
@@ -72,7 +93,10 @@ struct RunOptions {
   std::function<void()> release_data;
 };
 
-// Trains `config` on `train`, evaluating on `test` (if not null) after each epoch.
+// Trains `config` on `train`, evaluating on `test` (if not null) after each epoch. With a checkpoint
+// path the run claims it (host/resources.hpp) for its lifetime. Reads of the mapped data that fault
+// because the file was truncated end the run with an error naming the file, after a checkpoint of
+// the last complete step where checkpointing is on.
 Status run_training(const TrainConfig& config, const DatasetView& train, const DatasetView* test,
                     const RunOptions& options, RunResult* result);
 

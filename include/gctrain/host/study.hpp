@@ -70,10 +70,12 @@ struct StudyRun {
 std::string run_path(const std::string& outdir, uint32_t index);
 bool run_finished(const std::string& outdir, uint32_t index);
 // Runs one job (if not finished already) and writes runs/N.json atomically. An interrupted run
-// writes nothing. `skipped` tells whether a finished result was found.
+// writes nothing. A run that diverges is a result: it is written with where it diverged (and
+// `diverged`, if given, receives the message), and the call succeeds. `skipped` tells whether a
+// finished result was found.
 Status run_study_job(const std::string& outdir, const StudySpec& spec, const StudyJob& job,
                      const DatasetView& train, const DatasetView& test, RunOptions options,
-                     bool* skipped);
+                     bool* skipped, std::string* diverged = nullptr);
 std::string run_json(const StudyJob& job, const RunResult& r);
 Status parse_run_json(const std::string& text, StudyRun* run);
 
