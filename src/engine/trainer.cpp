@@ -46,7 +46,7 @@ static Status check_shape(const TrainConfig& config, const DataShape& shape) {
                          static_cast<unsigned>(config.layers.input()), static_cast<unsigned>(shape.sample_size));
   }
   if (config.layers.output() != shape.num_classes) {
-    return Status::Error(Code::kShapeMismatch, "model output is %u classes but the data has %u",
+    return Status::Error(Code::kShapeMismatch, "the model's output layer has %u units, but the data has %u classes",
                          static_cast<unsigned>(config.layers.output()), static_cast<unsigned>(shape.num_classes));
   }
   if (shape.train_count == 0) return Status::Error(Code::kInvalidArgument, "no training samples");

@@ -113,7 +113,8 @@ Status CheckpointClaim::acquire(const std::string& path) {
   if (fd < 0) return Status::Error(Code::kIoError, "cannot create %s: %s", lock_path_.c_str(), std::strerror(errno));
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     char pid[32] = {};
-    [[maybe_unused]] const ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+    const ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+    pid[n > 0 ? std::strcspn(pid, "\n") : 0] = '\0';
     ::close(fd);
     return Status::Error(Code::kIoError, "checkpoint %s is in use by another gctrain process (pid %s); wait for it "
                          "to finish or choose another --checkpoint", path.c_str(), pid[0] ? pid : "unknown");

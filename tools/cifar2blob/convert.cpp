@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
+#include <vector>
 
 #include "c_array.hpp"
 #include "error.hpp"
@@ -12,20 +14,76 @@ namespace c2b {
 
 namespace {
 
-void write_atomic(const std::string& path, const std::string& text) {
-  const gct::Status s = gct::host::write_file_atomic(path, text);
-  if (!s.ok()) fail("", s.message());
+// The outermost folder of `dir` that does not exist yet ("" if it exists): what a failed
+// conversion removes again.
+std::string first_missing_folder(const std::string& dir) {
+  std::filesystem::path p = std::filesystem::absolute(dir).lexically_normal();
+  std::string missing;
+  while (!p.empty() && !std::filesystem::exists(p)) {
+    missing = p.string();
+    if (p == p.parent_path()) break;
+    p = p.parent_path();
+  }
+  return missing;
 }
+
+// Every output file, written to temporaries first and published together only when all are
+// complete: an error anywhere replaces nothing.
+class OutputSet {
+ public:
+  void add(const std::string& path, const std::vector<uint8_t>& bytes) { add(path, std::string(bytes.begin(), bytes.end())); }
+  void add(const std::string& path, const std::string& text) {
+    files_.push_back(std::make_unique<gct::host::AtomicFile>());
+    check(files_.back()->open(path));
+    check(files_.back()->write(text));
+    check(files_.back()->finish());
+  }
+  gct::host::AtomicFile* begin(const std::string& path) {
+    files_.push_back(std::make_unique<gct::host::AtomicFile>());
+    check(files_.back()->open(path));
+    return files_.back().get();
+  }
+  void publish_all() {
+    for (auto& f : files_) check(f->publish());
+  }
+  static void check(const gct::Status& s) {
+    if (!s.ok()) fail("", s.message());
+  }
+
+ private:
+  std::vector<std::unique_ptr<gct::host::AtomicFile>> files_;
+};
+
+ConvertSummary convert_into(const ConvertOptions& o, OutputSet* outputs);
 
 }  // namespace
 
 ConvertSummary convert(const ConvertOptions& o) {
-  const auto start = std::chrono::steady_clock::now();
-  std::error_code ec;
-  std::filesystem::create_directories(o.outdir, ec);
-  if (ec || !std::filesystem::is_directory(o.outdir)) {
-    fail(o.outdir, "cannot create output folder" + (ec ? ": " + ec.message() : std::string()));
+  const std::string created = first_missing_folder(o.outdir);
+  try {
+    std::error_code ec;
+    std::filesystem::create_directories(o.outdir, ec);
+    if (ec || !std::filesystem::is_directory(o.outdir)) {
+      fail(o.outdir, "cannot create output folder" + (ec ? ": " + ec.message() : std::string()));
+    }
+    OutputSet outputs;
+    ConvertSummary summary = convert_into(o, &outputs);
+    outputs.publish_all();
+    return summary;
+  } catch (...) {
+    // The temporaries are gone with `outputs`; a folder this run created goes too.
+    if (!created.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(created, ignored);
+    }
+    throw;
   }
+}
+
+namespace {
+
+ConvertSummary convert_into(const ConvertOptions& o, OutputSet* outputs) {
+  const auto start = std::chrono::steady_clock::now();
   // A single plain file is always read; archives and folders contribute only known entries.
   auto entries = load_input(o.input, wanted_entry);
   const Format format = detect_format(entries, o.format, o.input);
@@ -39,6 +97,9 @@ ConvertSummary convert(const ConvertOptions& o) {
   ConvertSummary summary;
   const gct::host::ImageSet& stats_set = data.has_train ? data.train : data.test;
   summary.stats_from_train = data.has_train;
+  // Both splits are checked before anything is written.
+  if (data.has_train && data.train.fine.empty()) fail(o.input, "no train records left after --classes/--limit");
+  if (data.has_test && data.test.fine.empty()) fail(o.input, "no test records left after --classes/--limit");
   if (stats_set.fine.empty()) fail(o.input, "no records left after --classes/--limit");
   gct::host::BlobMeta meta;
   meta.source = data.source;
@@ -61,25 +122,19 @@ ConvertSummary convert(const ConvertOptions& o) {
   for (Pending p : {Pending{"train", gct::BlobSplit::kTrain, &data.train, data.has_train},
                     Pending{"test", gct::BlobSplit::kTest, &data.test, data.has_test}}) {
     if (!p.present) continue;
-    if (p.set->fine.empty()) fail(o.input, std::string("no ") + p.name + " records left after --classes/--limit");
     meta.split = p.split;
     const std::string path = o.outdir + "/" + p.name + ".blob";
     uint64_t bytes = 0;
-    {
-      gct::host::AtomicFile file;
-      gct::Status s = file.open(path);
-      if (s.ok()) s = gct::host::write_blob(*p.set, meta, &file, &bytes);
-      if (s.ok()) s = file.commit();
-      if (!s.ok()) fail("", s.message());
-    }
+    gct::host::AtomicFile* file = outputs->begin(path);
+    OutputSet::check(gct::host::write_blob(*p.set, meta, file, &bytes));
+    OutputSet::check(file->finish());
     if (o.c_array) {
       const std::vector<uint8_t> blob = gct::host::build_blob(*p.set, meta);
       const std::string name = o.c_name_prefix + "_" + p.name + "_blob";
-      const std::string src = c_array_source(blob, name);
-      write_atomic(o.outdir + "/" + p.name + "_blob.c", src);
-      const std::string header = c_array_header(
-          name, blob.size(), CArrayShape{p.set->count(), p.set->channels, p.set->height, p.set->width, data.num_fine});
-      write_atomic(o.outdir + "/" + p.name + "_blob.h", header);
+      outputs->add(o.outdir + "/" + p.name + "_blob.c", c_array_source(blob, name));
+      outputs->add(o.outdir + "/" + p.name + "_blob.h",
+                   c_array_header(name, blob.size(),
+                                  CArrayShape{p.set->count(), p.set->channels, p.set->height, p.set->width, data.num_fine}));
     }
     summary.splits.push_back({path, p.set->count(), bytes});
     // Free the split early: the full CIFAR-100 training set is 150 MB.
@@ -88,5 +143,7 @@ ConvertSummary convert(const ConvertOptions& o) {
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }
+
+}  // namespace
 
 }  // namespace c2b

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -44,12 +45,19 @@ void advise_huge_pages(std::vector<uint8_t>* buf) {
   if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 }
 
-std::vector<uint8_t> read_data(archive* a, archive_entry* e, const std::string& origin) {
+std::string mib(uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+
+std::vector<uint8_t> read_data(archive* a, archive_entry* e, const std::string& origin, uint64_t limit) {
   std::vector<uint8_t> out;
-  // The size is only a hint from the (possibly corrupt) archive: never trust it beyond 1 GiB.
+  // A size the header declares beyond what the format can hold is refused before decompressing
+  // (a small archive can expand to gigabytes); within the limit it is only a hint.
   size_t expected = 0;
   if (e != nullptr && archive_entry_size_is_set(e) && archive_entry_size(e) > 0) {
-    expected = static_cast<size_t>(std::min<la_int64_t>(archive_entry_size(e), la_int64_t{1} << 30));
+    if (static_cast<uint64_t>(archive_entry_size(e)) > limit) {
+      fail(origin, "declares " + std::to_string(archive_entry_size(e)) + " bytes, more than a valid file of its kind can hold (" +
+                       mib(limit) + "); refusing to decompress it");
+    }
+    expected = static_cast<size_t>(archive_entry_size(e));
   }
   out.reserve(expected + (size_t{1} << 16));
   if (expected >= (size_t{8} << 20)) advise_huge_pages(&out);
@@ -62,6 +70,9 @@ std::vector<uint8_t> read_data(archive* a, archive_entry* e, const std::string& 
     if (n < 0) fail(origin, std::string("corrupt or truncated compressed data: ") + error_of(a));
     if (n == 0) break;
     used += static_cast<size_t>(n);
+    if (used > limit) {
+      fail(origin, "decompresses to more than " + mib(limit) + ", more than a valid file of its kind can hold; refusing it");
+    }
   }
   out.resize(used);
   return out;
@@ -81,7 +92,12 @@ bool looks_like_tar(const std::string& path) {
   return in.gcount() == 512 && std::string(header + 257, 5) == "ustar";
 }
 
-std::vector<uint8_t> read_plain(const std::string& path) {
+std::vector<uint8_t> read_plain(const std::string& path, uint64_t limit) {
+  std::error_code ec;
+  const uintmax_t size = fs::file_size(path, ec);
+  if (!ec && size > limit) {
+    fail(path, "is " + std::to_string(size) + " bytes, more than a valid file of its kind can hold (" + mib(limit) + ")");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open");
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -119,16 +135,33 @@ std::vector<Entry> read_archive(const std::string& path, const WantFn& want) {
       continue;
     }
     Entry entry{name, path + ":" + inner, {}};
-    entry.bytes = read_data(r.a, raw ? nullptr : e, entry.origin);
+    entry.bytes = read_data(r.a, raw ? nullptr : e, entry.origin, max_entry_bytes(name));
+    // base_name() dropped a ".gz": a compressed member inside a tar would otherwise be parsed as
+    // raw records and reported as a wrong record size.
+    if (!raw && entry.bytes.size() >= 2 && entry.bytes[0] == 0x1f && entry.bytes[1] == 0x8b) {
+      fail(entry.origin, "is itself gzip-compressed inside the archive; cifar2blob reads a compressed archive or a "
+                         "compressed single file, not compressed members: decompress that member first");
+    }
     entries.push_back(std::move(entry));
   }
   if (!any) fail(path, "empty archive");
   return entries;
 }
 
-}  // namespace
+// Two inputs of one name (two train.bin members, or train.bin beside train.bin.gz) leave the choice
+// to chance: refused, naming both.
+void refuse_duplicates(const std::vector<Entry>& entries, const std::string& path) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    for (size_t k = 0; k < i; ++k) {
+      if (entries[i].name == entries[k].name) {
+        fail(path, "holds two inputs named " + entries[i].name + " (" + entries[k].origin + " and " +
+                       entries[i].origin + "); keep one");
+      }
+    }
+  }
+}
 
-std::vector<Entry> load_input(const std::string& path, const WantFn& want) {
+std::vector<Entry> load_files(const std::string& path, const WantFn& want) {
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
   if (ec || !fs::exists(st)) fail(path, "no such file or folder");
@@ -151,13 +184,32 @@ std::vector<Entry> load_input(const std::string& path, const WantFn& want) {
         auto inner = read_archive(f.string(), want);
         for (auto& e : inner) entries.push_back(std::move(e));
       } else {
-        entries.push_back(Entry{name, f.string(), read_plain(f.string())});
+        entries.push_back(Entry{name, f.string(), read_plain(f.string(), max_entry_bytes(name))});
       }
     }
     return entries;
   }
+  if (!fs::is_regular_file(st)) fail(path, "is not a regular file or a folder");
   if (starts_with_gzip(path) || looks_like_tar(path)) return read_archive(path, want);
-  entries.push_back(Entry{base_name(path), path, read_plain(path)});
+  entries.push_back(Entry{base_name(path), path, read_plain(path, max_entry_bytes(base_name(path)))});
+  return entries;
+}
+
+}  // namespace
+
+uint64_t max_entry_bytes(const std::string& name) {
+  const auto ends = [&](const char* tail) {
+    const size_t n = std::strlen(tail);
+    return name.size() >= n && name.compare(name.size() - n, n, tail) == 0;
+  };
+  if (ends(".txt")) return uint64_t{1} << 20;                        // label names
+  if (ends(".bin")) return uint64_t{100000} * 3074;                  // CIFAR records
+  return uint64_t{1} << 30;                                          // IDX and anything else
+}
+
+std::vector<Entry> load_input(const std::string& path, const WantFn& want) {
+  std::vector<Entry> entries = load_files(path, want);
+  refuse_duplicates(entries, path);
   return entries;
 }
 

@@ -18,7 +18,12 @@ struct Entry {
 
 using WantFn = std::function<bool(const std::string& base_name)>;
 
+// Refuses two inputs of one name, and any input larger than its kind can be (max_entry_bytes),
+// checked from the archive's header before decompressing and again while decompressing.
 std::vector<Entry> load_input(const std::string& path, const WantFn& want);
+// The most bytes a valid input of this name can hold: label names 1 MiB; CIFAR .bin files 100,000
+// records (the real ones hold 10,000 to 50,000); IDX files and others 1 GiB.
+uint64_t max_entry_bytes(const std::string& name);
 std::string base_name(const std::string& path);
 
 }  // namespace c2b

@@ -3,9 +3,11 @@
 #include <fmt/core.h>
 
 #include <cstdio>
+#include <new>
 #include <regex>
 
 #include "convert.hpp"
+#include "gctrain/host/atomic_file.hpp"
 #include "error.hpp"
 #include "validators.hpp"
 
@@ -55,6 +57,8 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "cifar2blob: error: --c-name must be a C identifier\n");
     return 2;
   }
+  // Ctrl-C or a kill while the blobs are written must not leave 150 MB temporaries behind.
+  gct::host::remove_temporaries_on_signals();
   try {
     const c2b::ConvertSummary s = c2b::convert(o);
     if (!o.quiet) {
@@ -71,6 +75,10 @@ int main(int argc, char** argv) {
       }
       fmt::print("time {:.2f} s\n", s.seconds);
     }
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "cifar2blob: error: out of memory while converting {}: this machine or container allows "
+                       "less memory than the input needs\n", o.input);
+    return 1;
   } catch (const c2b::ConvertError& e) {
     fmt::print(stderr, "cifar2blob: error: {}\n", e.what());
     return 1;
