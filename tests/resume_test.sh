@@ -67,8 +67,8 @@ done
 echo "kill/resume: $TRIALS trials, $kills SIGKILLs, reference hash $ref"
 
 # SIGTERM during training: finishes the step, writes a checkpoint, exits 130; resuming completes
-# identically. A longer run (40 epochs, 3000 steps) so that the signal surely arrives mid-training.
-LONG=(train --data "$T/data" --layers 3072,256,100 --batch 20 --epochs 40 --optimizer sgdm --gc grad --json -q)
+# identically. A longer run (15 epochs, 1125 steps) so that the signal surely arrives mid-training.
+LONG=(train --data "$T/data" --layers 3072,256,100 --batch 20 --epochs 15 --optimizer sgdm --gc grad --json -q)
 "$GCTRAIN" "${LONG[@]}" > "$T/long_ref.json" || bad "long reference run failed"
 "$GCTRAIN" "${LONG[@]}" --checkpoint "$T/term.ckpt" --checkpoint-every 5 > "$T/term.json" 2>/dev/null &
 pid=$!
@@ -78,11 +78,11 @@ wait "$pid"; rc=$?
 [ "$rc" = 130 ] && ok || bad "SIGTERM during training: exit code $rc, want 130"
 grep -q '"interrupted":true' "$T/term.json" && ok || bad "SIGTERM: the JSON does not say interrupted: $(cat "$T/term.json")"
 "$GCTRAIN" "${LONG[@]}" --checkpoint "$T/term.ckpt" --resume > "$T/term2.json"
-resumed_inside "$T/term2.json" 3000 && ok || bad "after SIGTERM: not resumed from inside the run: $(cat "$T/term2.json")"
+resumed_inside "$T/term2.json" 1125 && ok || bad "after SIGTERM: not resumed from inside the run: $(cat "$T/term2.json")"
 [ "$(crc_of "$T/term2.json")" = "$(crc_of "$T/long_ref.json")" ] && ok || bad "resume after SIGTERM differs"
 
 # A mismatched or corrupt checkpoint is refused with a clear message.
-out=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --batch 20 --epochs 40 --optimizer sgdm --gc grad -q --checkpoint "$T/term.ckpt" --resume 2>&1); rc=$?
+out=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --batch 20 --epochs 15 --optimizer sgdm --gc grad -q --checkpoint "$T/term.ckpt" --resume 2>&1); rc=$?
 [ "$rc" = 1 ] && grep -q "checkpoint was made with layers 3072-256-100, this run has 3072-64-100" <<<"$out" && ok || bad "mismatch: rc $rc: $out"
 cp "$T/term.ckpt" "$T/corrupt.ckpt"; printf 'x' | dd of="$T/corrupt.ckpt" bs=1 seek=9000 conv=notrunc 2>/dev/null
 out=$("$GCTRAIN" "${LONG[@]}" --checkpoint "$T/corrupt.ckpt" --resume 2>&1); rc=$?

@@ -408,3 +408,16 @@ TEST_CASE("the compile-time arena bound covers the plan") {
     }
   }
 }
+
+TEST_CASE("an evaluation that overflows names the step and epoch it followed") {
+  auto data = make_separable(40, 4, 1, 3, 3, 11);
+  auto run = setup(config_for(data.view, {6}, 8, OptimizerKind::kSgd, GcMode::kOff, 1), data.view);
+  train_epochs(&run->t, 1);
+  DenseLayer& last = run->t.mlp.layer[1];
+  for (uint32_t i = 0; i < last.out * last.in; ++i) last.w[i] = (i % 2 ? -1 : 1) * 3e38f;  // finite weights, infinite logits
+  EvalResult r;
+  const Status s = trainer_evaluate(&run->t, data.view, &r);
+  CHECK(s.code() == Code::kNumericalError);
+  CHECK_MESSAGE(std::strstr(s.message(), "evaluation after step 5 (epoch 1): the loss is not finite") != nullptr,
+                std::string(s.message()));
+}
