@@ -39,8 +39,10 @@ std::vector<float> weights_of(const Trainer& t) {
 TEST_CASE("the plan's bytes per category, worked out by hand for a small model") {
   // 48-10-6, batch 7. Every buffer starts on a 64-byte boundary and the padding before a buffer
   // counts to its category. Parameters: W1 48x10 floats 1920 B, b1 40 B, 24 B padding, W2 10x6
-  // 240 B, 16 B padding, b2 24 B = 2264 B. Gradients: the same after 40 B of padding = 2304 B; each
-  // optimizer state tensor repeats that layout. Shuffle order: 57 B padding + 50000 x 4 B.
+  // 240 B, 16 B padding, b2 24 B = 2264 B. Gradients: the same after 40 B of padding = 2304 B. Each
+  // optimizer state tensor repeats the parameters' layout (Adam's second after 40 B of padding); what
+  // precedes the first depends on the build's product workspace, so up to 63 B of padding lead.
+  // Shuffle order: 57 B padding + 50000 x 4 B.
   TrainConfig c = default_train_config();
   c.layers.count = 3;
   c.layers.size[0] = 48;
@@ -49,8 +51,8 @@ TEST_CASE("the plan's bytes per category, worked out by hand for a small model")
   c.batch = 7;
   const DataShape shape{3, 48, 50000, 6};
   const std::pair<OptimizerKind, size_t> state_bytes[] = {
-      {OptimizerKind::kSgd, 0}, {OptimizerKind::kSgdMomentum, 2304}, {OptimizerKind::kAdagrad, 2304},
-      {OptimizerKind::kRmsprop, 2304}, {OptimizerKind::kAdam, 4608}};
+      {OptimizerKind::kSgd, 0}, {OptimizerKind::kSgdMomentum, 2264}, {OptimizerKind::kAdagrad, 2264},
+      {OptimizerKind::kRmsprop, 2264}, {OptimizerKind::kAdam, 4568}};
   for (const auto& [kind, state] : state_bytes) {
     CAPTURE(optimizer_name(kind));
     c.optimizer = kind;
@@ -59,7 +61,9 @@ TEST_CASE("the plan's bytes per category, worked out by hand for a small model")
     REQUIRE(trainer_plan(c, shape, &plan).ok());
     CHECK(plan.by_category[static_cast<int>(MemCategory::kParameters)] == 2264);
     CHECK(plan.by_category[static_cast<int>(MemCategory::kGradients)] == 2304);
-    CHECK(plan.by_category[static_cast<int>(MemCategory::kOptimizerState)] == state);
+    const size_t state_bytes_planned = plan.by_category[static_cast<int>(MemCategory::kOptimizerState)];
+    CHECK(state_bytes_planned >= state);
+    CHECK(state_bytes_planned < (state ? state + 64 : 1));
     CHECK(plan.by_category[static_cast<int>(MemCategory::kIndices)] == 200057);
     size_t sum = 0;
     for (size_t v : plan.by_category) sum += v;
