@@ -6,11 +6,20 @@
 // Exit code 0 when the training loss fell, 1 when it did not, 2 on an engine error, 3 on any heap use,
 // 4 when a fixed-point build (GCT_FIRMWARE_FIXED, e.g. cross/cortex-m3.ini) called a soft-float
 // routine during a training step.
+//
+// Speed, counted in instructions (QEMU with -icount shift=0; instruction_counter.hpp): the mean
+// full-batch training step and the evaluation per sample, and - the bench mode, after training -
+// the products of one full-batch step alone (forward with its fused bias/ReLU, weight and input
+// gradients), so that the step's share outside the products is a ratio measured in one run:
+//   step: N instructions (M MACs)
+//   products: X.XX instructions per MAC
 #include <cstdint>
 
 #include "gctrain/blob.hpp"
 #include "gctrain/plan_bound.hpp"
 #include "gctrain/trainer.hpp"
+#include "instruction_counter.hpp"
+#include "mlp_products.hpp"
 #include "semihosting.hpp"
 #include "test_blob.h"
 #include "train_blob.h"
@@ -39,6 +48,25 @@ static_assert(kArenaBytes + kStack + kOther <= kBoardRam, "the model and data do
 alignas(64) uint8_t g_arena[kArenaBytes];
 gct::Trainer g_trainer;
 
+// Multiply-accumulates of the products of one step on `rows` samples: the forward and weight-gradient
+// products of every layer, the input gradient of every layer but the first.
+uint64_t macs_per_step(uint32_t rows) {
+  uint64_t all = 0, above_first = 0;
+  for (int l = 0; l + 1 < 3; ++l) {
+    all += uint64_t{kSizes[l]} * kSizes[l + 1];
+    if (l > 0) above_first += uint64_t{kSizes[l]} * kSizes[l + 1];
+  }
+  return rows * (2 * all + above_first);
+}
+
+void write_ratio(uint64_t num, uint64_t den) {  // num / den with two decimals, integers only
+  const uint64_t hundredths = (num * 100 + den / 2) / den;
+  fw::write_uint(hundredths / 100);
+  fw::write(".");
+  if (hundredths % 100 < 10) fw::write("0");
+  fw::write_uint(hundredths % 100);
+}
+
 int fail(const char* what, const gct::Status& s) {
   fw::write(what);
   fw::write(": ");
@@ -50,6 +78,7 @@ int fail(const char* what, const gct::Status& s) {
 }  // namespace
 
 int main() {
+  fw::counter_start();
   gct::BlobView train, test;
   gct::Status s = gct::blob_open(gct_train_blob, gct_train_blob_size, &train);
   if (!s.ok()) return fail("train blob", s);
@@ -81,12 +110,15 @@ int main() {
   fw::write_uint(plan.total);
   fw::write(" bytes, static array ");
   fw::write_uint(sizeof g_arena);
-  fw::write(" bytes (compile-time bound)\n");
+  fw::write(" bytes (compile-time bound)\ninstruction counter: SysTick, ");
+  fw::write_uint(fw::instructions_per_tick());
+  fw::write(" instructions per tick\n");
   s = gct::trainer_setup(&g_trainer, config, train.data, g_arena, sizeof g_arena);
   if (!s.ok()) return fail("setup", s);
 
   double first_loss = 0, last_loss = 0;
-  uint32_t steps = 0, soft_float_in_steps = 0;
+  uint32_t steps = 0, soft_float_in_steps = 0, full_steps = 0;
+  uint64_t full_step_instructions = 0, eval_instructions = 0, eval_samples = 0;
   for (uint32_t epoch = 1; epoch <= kEpochs; ++epoch) {
     gct::trainer_begin_epoch(&g_trainer);
     double sum = 0;
@@ -95,18 +127,27 @@ int main() {
       gct::StepResult r;
 #if GCT_FIRMWARE_FIXED
       const uint32_t before = g_soft_float_calls;
+#endif
+      const uint64_t start = fw::instructions();
       s = gct::trainer_step(&g_trainer, &r);
+      const uint64_t spent = fw::instructions() - start;
+#if GCT_FIRMWARE_FIXED
       soft_float_in_steps += g_soft_float_calls - before;
-#else
-      s = gct::trainer_step(&g_trainer, &r);
 #endif
       if (!s.ok()) return fail("step", s);
+      if (r.rows == kBatch) {
+        full_step_instructions += spent;
+        ++full_steps;
+      }
       ++steps;
       sum += r.loss * r.rows;
       rows += r.rows;
     }
     gct::EvalResult eval;
+    const uint64_t eval_start = fw::instructions();
     s = gct::trainer_evaluate(&g_trainer, test.data, &eval);
+    eval_instructions += fw::instructions() - eval_start;
+    eval_samples += test.data.count;
     if (!s.ok()) return fail("evaluate", s);
     last_loss = sum / rows;
     if (epoch == 1) first_loss = last_loss;
@@ -122,6 +163,37 @@ int main() {
     fw::write_fixed(100.0 * eval.top5_acc(), 1);
     fw::write("%\n");
   }
+
+  // Bench mode: the products of one full-batch step alone, on the first batch of the data.
+  gct::trainer_load_batch(&g_trainer, train.data, nullptr, 0, kBatch);
+  const uint64_t bench_start = fw::instructions();
+  s = gct::mlp_forward(&g_trainer.mlp, kBatch);
+  if (s.ok()) s = gct::backward_products(&g_trainer.mlp, kBatch);
+  const uint64_t products = fw::instructions() - bench_start;
+  if (!s.ok()) return fail("bench", s);
+  const uint64_t step = full_steps ? full_step_instructions / full_steps : 0;
+  const uint64_t macs = macs_per_step(kBatch);
+  fw::write("step: ");
+  fw::write_uint(step);
+  fw::write(" instructions (");
+  fw::write_uint(macs);
+  fw::write(" MACs), ");
+  write_ratio(step, macs);
+  fw::write(" per MAC, mean of ");
+  fw::write_uint(full_steps);
+  fw::write(" full-batch steps\nproducts: ");
+  write_ratio(products, macs);
+  fw::write(" instructions per MAC (");
+  fw::write_uint(products);
+  fw::write(" instructions for the products of one step)\noutside the products: ");
+  write_ratio(step > products ? (step - products) * 100 : 0, step ? step : 1);
+  fw::write(" % of the step (optimizer, GC, loss, batch loading)\nevaluation: ");
+  fw::write_uint(eval_samples ? eval_instructions / eval_samples : 0);
+  fw::write(" instructions per sample\n");
+  // Fixed point is bit-identical on every target: CI compares this line between firmwares.
+  fw::write("parameters crc32: ");
+  fw::write_uint(gct::trainer_parameters_crc32(g_trainer));
+  fw::write("\n");
   const bool fell = last_loss < first_loss;
   fw::write(fell ? "training loss fell\n" : "training loss did NOT fall\n");
 #if GCT_FIRMWARE_FIXED

@@ -42,10 +42,14 @@ void* _sbrk(ptrdiff_t) {
   fw::exit(3);
 }
 
+// The instruction counter's wrap interrupt (instruction_counter.cpp); null where it is not linked.
+void SysTick_Handler() __attribute__((weak));
+
 __attribute__((section(".isr_vector"), used)) const void* const g_vectors[16] = {
     &__stack_top__, reinterpret_cast<const void*>(Reset_Handler),
     reinterpret_cast<const void*>(Fault_Handler), reinterpret_cast<const void*>(Fault_Handler),
     reinterpret_cast<const void*>(Fault_Handler), reinterpret_cast<const void*>(Fault_Handler),
-    reinterpret_cast<const void*>(Fault_Handler)};
+    reinterpret_cast<const void*>(Fault_Handler), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+    nullptr, reinterpret_cast<const void*>(SysTick_Handler)};
 
 }  // extern "C"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Builds the bare-metal firmware for a Cortex-M cross file and runs it in qemu-system-arm.
-#   scripts/firmware.sh [cortex-m4f|cortex-m7|cortex-m3] [ARCHIVE]    (cortex-m3: no FPU, fixed point)
+#   scripts/firmware.sh [cortex-m4f|cortex-m7|cortex-m3|cortex-m4] [ARCHIVE]
+#   (cortex-m3, cortex-m4: no FPU, fixed point; cortex-m4 with the DSP extension's SMLAD)
 # The training data is a CIFAR-100 subset (10 classes, 8x8 grayscale, 1000 images per split) made by
 # cifar2blob --c-array from ARCHIVE (default ../shared/data/cifar-100-binary.tar.gz); without the
 # archive, from synthetic CIFAR-100 files. Prints the size report (flash and RAM).
@@ -29,7 +30,7 @@ if [ ! -f "$dir/build.ninja" ]; then
 fi
 meson compile -C "$dir" >/dev/null
 meson test -C "$dir" --print-errorlogs
-grep -E "^(gctrain|arena|epoch|training|soft-float)" "$dir/meson-logs/testlog.txt" || true
+grep -E "^(gctrain|arena|instruction|epoch|training|soft-float|step|products|outside|evaluation|parameters)" "$dir/meson-logs/testlog.txt" || true
 echo "size report ($TARGET):"
 arm-none-eabi-size -A "$dir/firmware/firmware.elf" | awk '$1 ~ /^\.(text|ARM.exidx|data|bss|stack)$/ { printf "  %-11s %8d bytes\n", $1, $2 }'
 arena=$(grep -E "^arena: plan" "$dir/meson-logs/testlog.txt" | head -1 | sed 's/.*static array \([0-9]*\).*/\1/')

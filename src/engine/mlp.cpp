@@ -5,6 +5,7 @@
 
 #include "dense/products.hpp"
 #include "fixed/qpath.hpp"
+#include "mlp_products.hpp"
 #include "gctrain/loss.hpp"
 
 namespace gct {
@@ -91,8 +92,12 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
   }
   loss->loss_sum = loss_sum;
   loss->rows = rows;
+  return backward_products(mlp, rows);
+}
 
-  for (int l = L - 1; l >= 0; --l) {
+Status backward_products(Mlp* mlp, uint32_t rows) {
+  if (mlp->scalar == ScalarKind::kFixed) return fixed_path::backward_products(mlp, rows);
+  for (int l = mlp->num_layers - 1; l >= 0; --l) {
     if (!dense::weight_grad(mlp, l, rows)) return gemm_failed("weight-gradient", l);
     // Layer 1's input gradient would be the gradient of the data: nothing consumes it.
     if (l > 0 && !dense::input_grad(mlp, l, rows)) return gemm_failed("input-gradient", l);

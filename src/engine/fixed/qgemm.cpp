@@ -10,6 +10,9 @@
 #endif
 #include <immintrin.h>
 #define GCT_QGEMM_AVX512 1
+#elif defined(__ARM_FEATURE_DSP) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
+#include <arm_acle.h>
+#define GCT_QGEMM_DSP 1
 #endif
 
 namespace gct {
@@ -123,6 +126,34 @@ void kernel(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kN
   for (int r = 0; r < kMr; ++r) {
     _mm512_storeu_si512(out[r], wide[r][0]);
     _mm512_storeu_si512(out[r] + 8, wide[r][1]);
+  }
+#elif GCT_QGEMM_DSP
+  // Cortex-M4/M7 DSP extension: SMLAD multiplies both int16 halves of two pairs and adds both
+  // products to an int32 in one instruction - exactly the portable loop's a0*b0 + a1*b1, so the
+  // results are bit-identical. 2x2 blocks keep 4 sums and 4 operands in the 13 core registers.
+  for (int r = 0; r < kMr; ++r) {
+    for (int j = 0; j < kNr; ++j) out[r][j] = 0;
+  }
+  for (int64_t c = 0; c < kp2; c += fx::kChunkPairs) {
+    for (int r = 0; r < kMr; r += 2) {
+      for (int j = 0; j < kNr; j += 2) {
+        const int32_t* ap = a + c * kMr + r;
+        const int32_t* bp = b + c * kNr + j;
+        int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+#pragma GCC unroll 16
+        for (int p = 0; p < fx::kChunkPairs; ++p) {
+          const int32_t a0 = ap[p * kMr], a1 = ap[p * kMr + 1], b0 = bp[p * kNr], b1 = bp[p * kNr + 1];
+          s00 = __smlad(a0, b0, s00);
+          s01 = __smlad(a0, b1, s01);
+          s10 = __smlad(a1, b0, s10);
+          s11 = __smlad(a1, b1, s11);
+        }
+        out[r][j] += s00;
+        out[r][j + 1] += s01;
+        out[r + 1][j] += s10;
+        out[r + 1][j + 1] += s11;
+      }
+    }
   }
 #else
   for (int r = 0; r < kMr; ++r) {

@@ -93,8 +93,11 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
   loss->loss_q16 = loss_q16;
   loss->loss_sum = fx::q_to_double(loss_q16, 16);  // integer operations only
   loss->rows = rows;
+  return backward_products(mlp, rows);
+}
 
-  for (int l = L - 1; l >= 0; --l) {
+Status backward_products(Mlp* mlp, uint32_t rows) {
+  for (int l = mlp->num_layers - 1; l >= 0; --l) {
     DenseLayer& d = mlp->layer[l];
     const int32_t* dz = mlp->qact[l + 1];  // [rows x out], Q30
     const int dz_shift = qgemm_operand_shift(dz, uint64_t{rows} * d.out);  // for both products

@@ -11,6 +11,8 @@ void mlp_layout(Mlp* mlp, Arena* arena);  // after the shared fields (sizes, bat
 void mlp_init_params(Mlp* mlp, Rng* rng);
 Status mlp_forward(Mlp* mlp, uint32_t rows);
 Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* loss);
+// The backward pass's products (weight and input gradients) from the dZ already in qact[L].
+Status backward_products(Mlp* mlp, uint32_t rows);
 
 void optimizer_layout(OptimizerState* state, const Mlp& mlp, Arena* arena);
 void optimizer_reset(OptimizerState* state, const Mlp& mlp, const OptimizerParams& hp);
