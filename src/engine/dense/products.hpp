@@ -1,6 +1,7 @@
 // The three float products of a dense layer with their element-wise work, on the best kernels the
-// build has: own AVX-512 kernels (fgemm.hpp) where the compiler targets AVX-512, Eigen's blocked
-// GEMM with arena packing space (gemm.hpp) elsewhere. One implementation is compiled in.
+// build has: own AVX-512 kernels (fgemm.hpp) where the compiler targets AVX-512, own register-blocked
+// loops on Cortex-M cores with a single-precision FPU (products_mcu.cpp), Eigen's blocked GEMM with
+// arena packing space (gemm.hpp) elsewhere. One implementation is compiled in.
 //
 // Both read and write the Mlp's tensors as mlp.hpp lays them out; they differ only in the working
 // memory they take from the arena (packing space, transposed operands, scratch), which layout()
@@ -9,8 +10,16 @@
 
 #include <cstdint>
 
+#include "fgemm.hpp"
 #include "gctrain/arena.hpp"
 #include "gctrain/mlp.hpp"
+
+// Cortex-M with an FPU (M4F, M7); GCT_EIGEN_PRODUCTS forces Eigen's products there too.
+#if defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M' && defined(__ARM_FP) && !defined(GCT_EIGEN_PRODUCTS)
+#define GCT_DENSE_MCU 1
+#else
+#define GCT_DENSE_MCU 0
+#endif
 
 namespace gct {
 namespace dense {

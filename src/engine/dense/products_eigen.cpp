@@ -1,10 +1,9 @@
-#include "fgemm.hpp"
+#include "products.hpp"
 
-#if !GCT_FGEMM_AVX512
+#if !GCT_FGEMM_AVX512 && !GCT_DENSE_MCU
 #include <cstring>
 
 #include "../row_blocks.hpp"
-#include "products.hpp"
 
 namespace gct {
 namespace dense {
