@@ -38,3 +38,8 @@ blobs=$(( $(stat -c %s "$DATA/train.blob") + $(stat -c %s "$DATA/test.blob") ))
 text=$(arm-none-eabi-size -A "$dir/firmware/firmware.elf" | awk '$1 == ".text" { print $2 }')
 echo "  flash: $text bytes of .text, of which $blobs are the two blobs and $((text - blobs)) code and constants"
 echo "  RAM: arena ${arena:-?} bytes + stack 16384 bytes + the rest (.data, other .bss)"
+# The products' code: the float kernels (gct::dense) or the integer GEMM (qgemm and its helpers).
+products=$(arm-none-eabi-nm -S -C "$dir/firmware/firmware.elf" |
+  grep -E " gct::dense::| gct::qgemm|gct::\(anonymous namespace\)::(run_block|kernel|pack<|store_tile)" |
+  while read -r _ size _; do echo $((16#$size)); done | awk '{ s += $1 } END { print s + 0 }')
+echo "  products code: ${products} bytes"

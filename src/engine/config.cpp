@@ -5,6 +5,8 @@
 #include <cstring>
 #include <initializer_list>
 
+#include "arithmetic.hpp"
+
 namespace gct {
 
 Status parse_layer_sizes(const char* text, LayerSizes* out) {
@@ -224,6 +226,10 @@ Status validate_train_config(const TrainConfig& c) {
   }
   if (c.scalar != ScalarKind::kFloat && c.scalar != ScalarKind::kFixed) {
     return Status::Error(Code::kInvalidArgument, "unknown scalar kind %u", static_cast<unsigned>(c.scalar));
+  }
+  if ((c.scalar == ScalarKind::kFloat && !kWithFloat) || (c.scalar == ScalarKind::kFixed && !kWithFixed)) {
+    return Status::Error(Code::kUnsupported, "this build of the engine has no %s arithmetic (built with -Darithmetic=%s)",
+                         scalar_name(c.scalar), kWithFloat ? "float" : "fixed");
   }
   if (c.optimizer == OptimizerKind::kAdagrad && p.eps == 0.0f && p.initial_accumulator == 0.0f) {
     return Status::Error(Code::kInvalidArgument, "adagrad needs eps > 0 or an initial accumulator");

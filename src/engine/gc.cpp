@@ -1,5 +1,6 @@
 #include "gctrain/gc.hpp"
 
+#include "arithmetic.hpp"
 #include "gctrain/fixed.hpp"
 #include "gctrain/mlp.hpp"
 
@@ -51,7 +52,7 @@ void gc_centralize_rows_q(int32_t* g, uint32_t rows, uint32_t cols) {
 void gc_apply(Mlp* mlp) {
   for (int l = 0; l < mlp->num_layers; ++l) {
     DenseLayer& d = mlp->layer[l];
-    if (mlp->scalar == ScalarKind::kFixed) {
+    if (is_fixed(mlp->scalar)) {
       gc_centralize_rows_q(d.qdw, d.out, d.in);
     } else {
       gc_centralize_rows(d.dw, d.out, d.in);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "arithmetic.hpp"
 #include "dense/products.hpp"
 #include "fixed/qpath.hpp"
 #include "mlp_products.hpp"
@@ -23,7 +24,7 @@ void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena,
     mlp->layer[l].in = sizes.size[l];
     mlp->layer[l].out = sizes.size[l + 1];
   }
-  if (scalar == ScalarKind::kFixed) {
+  if (is_fixed(scalar)) {
     fixed_path::mlp_layout(mlp, arena);
     return;
   }
@@ -46,7 +47,7 @@ void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena,
 }
 
 void mlp_init_params(Mlp* mlp, Rng* rng) {
-  if (mlp->scalar == ScalarKind::kFixed) {
+  if (is_fixed(mlp->scalar)) {
     fixed_path::mlp_init_params(mlp, rng);
     return;
   }
@@ -69,7 +70,7 @@ Status mlp_forward(Mlp* mlp, uint32_t rows) {
     return Status::Error(Code::kInvalidArgument, "batch of %u rows, model planned for 1..%u",
                          static_cast<unsigned>(rows), static_cast<unsigned>(mlp->batch));
   }
-  if (mlp->scalar == ScalarKind::kFixed) return fixed_path::mlp_forward(mlp, rows);
+  if (is_fixed(mlp->scalar)) return fixed_path::mlp_forward(mlp, rows);
   for (int l = 0; l < mlp->num_layers; ++l) {
     if (!dense::forward(mlp, l, rows)) return gemm_failed("forward", l);
   }
@@ -77,7 +78,7 @@ Status mlp_forward(Mlp* mlp, uint32_t rows) {
 }
 
 Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* loss) {
-  if (mlp->scalar == ScalarKind::kFixed) return fixed_path::mlp_backward(mlp, labels, rows, loss);
+  if (is_fixed(mlp->scalar)) return fixed_path::mlp_backward(mlp, labels, rows, loss);
   const int L = mlp->num_layers;
   const uint32_t classes = mlp->sizes.output();
   float* logits = mlp->act[L];
@@ -96,7 +97,7 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
 }
 
 Status backward_products(Mlp* mlp, uint32_t rows) {
-  if (mlp->scalar == ScalarKind::kFixed) return fixed_path::backward_products(mlp, rows);
+  if (is_fixed(mlp->scalar)) return fixed_path::backward_products(mlp, rows);
   for (int l = mlp->num_layers - 1; l >= 0; --l) {
     if (!dense::weight_grad(mlp, l, rows)) return gemm_failed("weight-gradient", l);
     // Layer 1's input gradient would be the gradient of the data: nothing consumes it.

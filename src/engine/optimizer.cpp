@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "arithmetic.hpp"
 #include "finite.hpp"
 #include "fixed/qpath.hpp"
 #include "gctrain/gc.hpp"
@@ -26,7 +27,7 @@ void optimizer_layout(OptimizerState* state, OptimizerKind kind, const Mlp& mlp,
   *state = OptimizerState{};
   state->kind = kind;
   state->buffers = optimizer_state_buffers(kind);
-  if (mlp.scalar == ScalarKind::kFixed) {
+  if (is_fixed(mlp.scalar)) {
     state->fixed = true;
     fixed_path::optimizer_layout(state, mlp, arena);
     return;
@@ -51,7 +52,7 @@ static void fill(float* p, size_t n, float value) {
 }
 
 void optimizer_reset(OptimizerState* state, const Mlp& mlp, const OptimizerParams& hp) {
-  if (state->fixed) {
+  if (is_fixed(mlp.scalar)) {
     fixed_path::optimizer_reset(state, mlp, hp);
     return;
   }
@@ -120,7 +121,7 @@ static int update_tensor(optim::RowRule rule, optim::RowContext ctx, const Optim
 }
 
 Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp, GcMode gc) {
-  if (state->fixed) return fixed_path::optimizer_step(state, mlp, hp, gc);
+  if (is_fixed(mlp->scalar)) return fixed_path::optimizer_step(state, mlp, hp, gc);
   const uint64_t t = state->step + 1;
   optim::RowContext ctx{&hp, hp.lr, 1.0f, false};
   if (state->kind == OptimizerKind::kAdam) {

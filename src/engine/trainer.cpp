@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "arithmetic.hpp"
 #include "finite.hpp"
 #include "gctrain/crc32.hpp"
 #include "gctrain/fixed.hpp"
@@ -25,7 +26,7 @@ static void trainer_layout(Trainer* t, const TrainConfig& config, const DataShap
                            Arena* arena) {
   mlp_layout(&t->mlp, config.layers, config.batch, arena, config.threads, config.scalar);
   optimizer_layout(&t->opt, config.optimizer, t->mlp, arena);
-  if (config.scalar == ScalarKind::kFixed) {
+  if (is_fixed(config.scalar)) {
     t->qnorm = arena_alloc_array<int32_t>(arena, size_t{shape.channels} * 2, MemCategory::kInputBatch);
   } else {
     t->norm = arena_alloc_array<float>(arena, size_t{shape.channels} * 2, MemCategory::kInputBatch);
@@ -88,7 +89,7 @@ Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& t
   // x = (v / 255 - mean) / std = v * scale + offset: one multiply-add per pixel, which vectorises
   // (a 256-entry table lookup per pixel does not, and cost 8 % of a step).
   for (int c = 0; c < train.channels; ++c) {
-    if (config.scalar == ScalarKind::kFixed) {
+    if (is_fixed(config.scalar)) {
       // Single correctly rounded IEEE operations and an exact rounding: the same integers on every
       // target. Training itself never touches floating point.
       const double std_dev = static_cast<double>(train.stddev[c]);
@@ -152,7 +153,7 @@ void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* ind
   // to memory, which cost more than converting it: all of the batch is requested first, so that
   // the misses overlap instead of following one another.
   prefetch_samples(data, indices, first, rows);
-  if (t->mlp.scalar == ScalarKind::kFixed) {
+  if (is_fixed(t->mlp.scalar)) {
     // x = (byte * scale + offset) / 2^8: Q24 constants, Q16 input.
     int32_t* qdst = t->mlp.qact[0];
     for (uint32_t r = 0; r < rows; ++r) {
@@ -235,7 +236,7 @@ static Status step(Trainer* t, const uint8_t* staged, StepResult* result) {
   GCT_RETURN_IF_ERROR(mlp_forward(&t->mlp, rows));
   BatchLoss loss;
   GCT_RETURN_IF_ERROR(mlp_backward(&t->mlp, t->batch_labels, rows, &loss));
-  const bool fixed = t->mlp.scalar == ScalarKind::kFixed;
+  const bool fixed = is_fixed(t->mlp.scalar);
   // Fixed point: no floating point in the step, not even for the reported loss (Q16 sum -> Q32
   // mean, assembled as a double from bits); it cannot be NaN.
   const double mean_loss = fixed ? fx::q_to_double(loss.loss_q16 * 65536 / rows, 32) : loss.loss_sum / rows;
@@ -279,7 +280,7 @@ Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result)
   const bool has_coarse = data.coarse != nullptr && data.fine_to_coarse != nullptr;
   result->has_coarse = has_coarse;
   result->classes = classes;
-  const bool fixed = t->mlp.scalar == ScalarKind::kFixed;
+  const bool fixed = is_fixed(t->mlp.scalar);
   const float* logits_base = t->mlp.act[t->mlp.num_layers];
   const int32_t* qlogits_base = t->mlp.qact[t->mlp.num_layers];
   for (uint32_t first = 0; first < data.count; first += t->config.batch) {
@@ -332,7 +333,7 @@ uint32_t trainer_parameters_crc32(const Trainer& t) {
   uint32_t crc = 0;
   for (int l = 0; l < t.mlp.num_layers; ++l) {
     const DenseLayer& d = t.mlp.layer[l];
-    const bool fixed = t.mlp.scalar == ScalarKind::kFixed;
+    const bool fixed = is_fixed(t.mlp.scalar);
     crc = crc32_update(crc, fixed ? static_cast<const void*>(d.qw) : d.w, 4 * size_t{d.out} * d.in);
     crc = crc32_update(crc, fixed ? static_cast<const void*>(d.qb) : d.b, 4 * size_t{d.out});
   }
