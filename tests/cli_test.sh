@@ -7,17 +7,7 @@ set -u
 GCTRAIN=$1 CIFAR2BLOB=$2 MAKE=$3
 T=$(mktemp -d /tmp/gct_cli_XXXXXX)
 trap 'rm -rf "$T"' EXIT
-passed=0 failed=0
-ok()   { passed=$((passed + 1)); }
-bad()  { failed=$((failed + 1)); echo "FAIL: $*"; }
-# expect CODE PATTERN -- command...: exit code and a fragment of stderr+stdout
-expect() {
-  local code=$1 pattern=$2; shift 3
-  local out; out=$("$@" 2>&1); local rc=$?
-  if [ "$rc" != "$code" ]; then bad "$* -> exit $rc, want $code: $out"; return; fi
-  if [ -n "$pattern" ] && ! grep -q -- "$pattern" <<<"$out"; then bad "$* -> output lacks '$pattern': $out"; return; fi
-  ok
-}
+. "$(dirname "$0")/cli_helpers.sh"
 
 mkdir -p "$T/src/cifar-100-binary"
 "$MAKE" "$T/src/cifar-100-binary" 600 200 || { echo "cannot make data"; exit 1; }
@@ -59,7 +49,7 @@ out3=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm -
 # usage errors: exit 2 with a clear message
 expect 2 "optimizer" -- "$GCTRAIN" train --data "$T/data" --optimizer adamw
 expect 2 "" -- "$GCTRAIN" train --data "$T/data" --bogus
-expect 2 "learning rate\|lr" -- "$GCTRAIN" train --data "$T/data" --lr -1
+expect 2 "learning rate|lr" -- "$GCTRAIN" train --data "$T/data" --lr -1
 expect 2 "bad layer sizes" -- "$GCTRAIN" plan --layers 3072,,100
 expect 2 "" -- "$GCTRAIN"
 expect 2 "" -- "$CIFAR2BLOB" "$T/src" "$T/x" --resize 16by16

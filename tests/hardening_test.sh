@@ -6,17 +6,7 @@ set -u
 GCTRAIN=$(realpath "$1") CIFAR2BLOB=$(realpath "$2") MAKE=$(realpath "$3")
 T=$(mktemp -d /tmp/gct_hard_XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
-passed=0 failed=0
-ok()  { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-# expect CODE PATTERN -- command...: exit code and an extended regex over stderr+stdout (lines joined)
-expect() {
-  local code=$1 pattern=$2; shift 3
-  local out; out=$(timeout 120 "$@" 2>&1 | tr '\n' ' '; exit "${PIPESTATUS[0]}"); local rc=$?
-  if [ "$rc" != "$code" ]; then bad "$* -> exit $rc, want $code: $out"; return; fi
-  if [ -n "$pattern" ] && ! grep -Eq -- "$pattern" <<<"$out"; then bad "$* -> output lacks '$pattern': $out"; return; fi
-  ok
-}
+. "$(dirname "$0")/cli_helpers.sh"
 same() { [ "$(cksum < "$1")" = "$2" ]; }
 wait_for() { for _ in $(seq 1 2000); do [ -e "$1" ] && return 0; sleep 0.005; done; return 1; }
 SANITIZED=0
