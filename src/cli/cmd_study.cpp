@@ -8,10 +8,8 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "commands.hpp"
@@ -260,12 +258,13 @@ struct StudyCommand {
     env.train_count = train_count;
     env.test_count = test_count;
     std::vector<uint32_t> missing;
-    Status s = host::collect_study(out, spec, env, &missing);
+    std::vector<host::StudyGroupSummary> summary;
+    Status s = host::collect_study(out, spec, env, &missing, &summary);
     if (!s.ok()) {
       print_error("study", s);
       return kExitFailure;
     }
-    if (!quiet) print_summary(spec);
+    if (!quiet) print_summary(spec, summary);
     fmt::print("wrote {0}/report.md, {0}/results.csv, {0}/epochs.csv, {0}/plots/ ({1} of {2} runs{3})\n", out,
                host::study_jobs(spec).size() - missing.size(), host::study_jobs(spec).size(),
                wall > 0 ? fmt::format(", wall time {:.0f} s", wall) : "");
@@ -279,30 +278,16 @@ struct StudyCommand {
     return missing.empty() ? 0 : kExitIncomplete;
   }
 
-  void print_summary(const host::StudySpec& spec) {
-    std::ifstream in(out + "/results.csv");
-    std::string line;
-    std::getline(in, line);
-    std::vector<std::string> header = split(line, ',');
-    auto col = [&](const char* name) {
-      return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  // The final top-1 per configuration, from the aggregates the report was made from.
+  static void print_summary(const host::StudySpec& spec, const std::vector<host::StudyGroupSummary>& summary) {
+    auto cell = [](const std::vector<double>& v, uint32_t diverged) {
+      const host::Summary s = host::summarize(v);
+      std::string text = s.n ? fmt::format("{:.2f} ± {:.2f} (n={})", 100 * s.mean, 100 * s.stddev, s.n) : "—";
+      return diverged ? text + fmt::format(", {} diverged", diverged) : text;
     };
-    const size_t c_opt = col("optimizer"), c_gc = col("gc"), c_top1 = col("top1");
     fmt::print("{:<10} {:>20} {:>20}\n", "top-1 %", "GC off", fmt::format("GC {}", gc_mode_name(spec.gc_mode)));
-    std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> by;
-    std::vector<std::string> order;
-    while (std::getline(in, line)) {
-      auto f = split(line, ',');
-      if (f.size() <= c_top1 || f[c_top1].empty()) continue;  // a diverged run has no top-1
-      if (!by.count(f[c_opt])) order.push_back(f[c_opt]);
-      (f[c_gc] == "off" ? by[f[c_opt]].first : by[f[c_opt]].second).push_back(100 * std::stod(f[c_top1]));
-    }
-    for (const auto& o : order) {
-      auto fmt_s = [](const std::vector<double>& v) {
-        const host::Summary s = host::summarize(v);
-        return s.n ? fmt::format("{:.2f} ± {:.2f} (n={})", s.mean, s.stddev, s.n) : std::string("—");
-      };
-      fmt::print("{:<10} {:>20} {:>20}\n", o, fmt_s(by[o].first), fmt_s(by[o].second));
+    for (const host::StudyGroupSummary& g : summary) {
+      fmt::print("{:<10} {:>20} {:>20}\n", g.label, cell(g.top1_off, g.diverged_off), cell(g.top1_on, g.diverged_on));
     }
   }
 

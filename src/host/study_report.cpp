@@ -153,7 +153,7 @@ std::string csv_layers(std::string layers) {
 }  // namespace
 
 Status collect_study(const std::string& outdir, const StudySpec& spec, const StudyEnvironment& env,
-                     std::vector<uint32_t>* missing) {
+                     std::vector<uint32_t>* missing, std::vector<StudyGroupSummary>* summary) {
   const std::vector<StudyJob> jobs = study_jobs(spec);
   std::vector<StudyRun> runs;
   runs.reserve(jobs.size());
@@ -232,6 +232,14 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
     return label;
   };
   const char* gc_name = gc_mode_name(spec.gc_mode);
+  if (summary != nullptr) {
+    summary->clear();
+    for (const Group& g : groups) {
+      summary->push_back(StudyGroupSummary{group_label(g), metric(g.off, top1_of), metric(g.on, top1_of),
+                                           static_cast<uint32_t>(g.diverged_off.size()),
+                                           static_cast<uint32_t>(g.diverged_on.size())});
+    }
+  }
 
   // report.md
   std::string md;

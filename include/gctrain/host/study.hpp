@@ -85,10 +85,18 @@ struct StudyEnvironment {
   uint32_t train_count = 0, test_count = 0;
 };
 
+// Final top-1 of one compared configuration (optimizer, learning rate, model), per GC mode, over the
+// seeds that finished without diverging.
+struct StudyGroupSummary {
+  std::string label;  // as in the report: "sgd", "sgd lr=0.1", "sgd 3072,256,100"
+  std::vector<double> top1_off, top1_on;
+  uint32_t diverged_off = 0, diverged_on = 0;
+};
+
 // Reads every finished run and writes results.csv, epochs.csv, report.md and plots/*.svg.
-// `missing` receives the indices of jobs without a result.
+// `missing` receives the indices of jobs without a result; `summary` (if given) the report's groups.
 Status collect_study(const std::string& outdir, const StudySpec& spec, const StudyEnvironment& env,
-                     std::vector<uint32_t>* missing);
+                     std::vector<uint32_t>* missing, std::vector<StudyGroupSummary>* summary = nullptr);
 
 std::string machine_description();
 std::string build_description();
