@@ -46,6 +46,14 @@ out2=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm -
 out3=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm --gc grad --epochs 2 --json -q --low-memory)
 [ "$(sed 's/"train_seconds":[^,]*,"steps_per_second":[^,]*,//' <<<"$out")" = "$(sed 's/"train_seconds":[^,]*,"steps_per_second":[^,]*,//' <<<"$out3")" ] && ok || bad "--low-memory changed the results"
 
+# the initialisation scheme is chosen, reported, and recorded by a study
+out=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm --epochs 1 --init torch --json -q)
+grep -q '"init":"torch"' <<<"$out" && ok || bad "train --init torch: $out"
+[ "$(sed 's/"train_seconds":[^,]*,"steps_per_second":[^,]*,//; s/"init":"[a-z-]*"//' <<<"$out")" != \
+  "$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm --epochs 1 --json -q | sed 's/"train_seconds":[^,]*,"steps_per_second":[^,]*,//; s/"init":"[a-z-]*"//')" ] &&
+  ok || bad "--init torch trained the same weights as he-normal"
+expect 2 "--init" -- "$GCTRAIN" train --data "$T/data" --init glorot
+
 # usage errors: exit 2 with a clear message
 expect 2 "optimizer" -- "$GCTRAIN" train --data "$T/data" --optimizer adamw
 expect 2 "" -- "$GCTRAIN" train --data "$T/data" --bogus
@@ -86,6 +94,9 @@ expect 0 "8 of 8 runs" -- "$GCTRAIN" study --out "$T/study" --collect -q
 expect 0 "wrote .*/report.md" -- "$GCTRAIN" study --data "$T/data" --out "$T/fstudy" --layers 3072,16,100 --optimizers sgdm --seeds 1 --epochs 1 --scalar fixed -q
 grep -q '"scalar": "fixed"' "$T/fstudy/study.json" && ok || bad "study.json lacks the scalar kind"
 grep -q "Arithmetic: integer fixed point" "$T/fstudy/report.md" && ok || bad "report lacks the arithmetic"
+expect 0 "wrote .*/report.md" -- "$GCTRAIN" study --data "$T/data" --out "$T/istudy" --layers 3072,16,100 --optimizers sgd --seeds 1 --epochs 1 --init xavier-uniform -q
+grep -q '"init": "xavier-uniform"' "$T/istudy/study.json" && grep -q "xavier-uniform initialisation" "$T/istudy/report.md" && ok ||
+  bad "a study does not record its initialisation"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

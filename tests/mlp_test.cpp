@@ -172,34 +172,62 @@ struct InitModel {
 
 }  // namespace
 
-TEST_CASE("He-normal initialisation: mean 0, variance 2 / fan_in per layer, normal shape, zero biases") {
+TEST_CASE("every initialisation scheme: mean 0, its variance, its shape and bounds, its biases") {
+  // Variance and bound of the weights (uniform on +-b: variance b^2 / 3), and of the biases.
+  struct Expect { double var, bound, bias_var, bias_bound; };
+  auto expect_for = [](InitScheme s, double in, double out) {
+    switch (s) {
+      case InitScheme::kHeNormal: return Expect{2 / in, 6 * std::sqrt(2 / in), 0, 0};  // Irwin-Hall: |z| <= 6
+      case InitScheme::kHeUniform: return Expect{2 / in, std::sqrt(6 / in), 0, 0};
+      case InitScheme::kXavierUniform: return Expect{2 / (in + out), std::sqrt(6 / (in + out)), 0, 0};
+      case InitScheme::kTorch: return Expect{1 / (3 * in), 1 / std::sqrt(in), 1 / (3 * in), 1 / std::sqrt(in)};
+    }
+    return Expect{};
+  };
   for (ScalarKind scalar : {ScalarKind::kFloat, ScalarKind::kFixed}) {
-    CAPTURE(scalar == ScalarKind::kFixed);
-    InitModel m("1000,300,50,10", scalar);
-    Rng rng;
-    rng_seed(&rng, 31, RngStream::kInit);
-    mlp_init_params(&m.mlp, &rng);
-    for (int l = 0; l < m.mlp.num_layers; ++l) {
-      const DenseLayer& d = m.mlp.layer[l];
-      CAPTURE(l);
-      const size_t n = size_t{d.out} * d.in;
-      const double var = 2.0 / d.in;
-      double sum = 0, sum2 = 0, largest = 0;
-      size_t within1 = 0;
-      for (size_t i = 0; i < n; ++i) {
-        const double w = m.weight(l, i);
-        sum += w;
-        sum2 += w * w;
-        largest = std::fmax(largest, std::fabs(w));
-        within1 += std::fabs(w) < std::sqrt(var);
+    for (InitScheme scheme : {InitScheme::kHeNormal, InitScheme::kHeUniform, InitScheme::kXavierUniform, InitScheme::kTorch}) {
+      CAPTURE(scalar == ScalarKind::kFixed);
+      CAPTURE(init_name(scheme));
+      InitModel m("1000,300,50,10", scalar);
+      Rng rng;
+      rng_seed(&rng, 31, RngStream::kInit);
+      mlp_init_params(&m.mlp, &rng, scheme);
+      for (int l = 0; l < m.mlp.num_layers; ++l) {
+        const DenseLayer& d = m.mlp.layer[l];
+        CAPTURE(l);
+        const Expect e = expect_for(scheme, d.in, d.out);
+        const size_t n = size_t{d.out} * d.in;
+        double sum = 0, sum2 = 0, largest = 0;
+        size_t within1 = 0;
+        for (size_t i = 0; i < n; ++i) {
+          const double w = m.weight(l, i);
+          sum += w;
+          sum2 += w * w;
+          largest = std::fmax(largest, std::fabs(w));
+          within1 += std::fabs(w) < std::sqrt(e.var);
+        }
+        // Four standard errors: of the mean sqrt(var / n); of the variance var * sqrt(2 / n) for a
+        // normal and var * sqrt(0.8 / n) for a uniform (its fourth moment is 9/5 var^2).
+        CHECK(std::fabs(sum / n) < 4 * std::sqrt(e.var / n));
+        CHECK(std::fabs(sum2 / n - e.var) < 4 * e.var * std::sqrt(2.0 / n));
+        CHECK(largest <= e.bound * 1.0001);
+        // The share within one standard deviation tells a normal (0.6827) from a uniform (0.5774);
+        // fixed point's normal deviates are Irwin-Hall sums of 12 uniforms (0.6785).
+        const double p1 = scheme != InitScheme::kHeNormal  ? 1 / std::sqrt(3.0)
+                          : scalar == ScalarKind::kFixed ? 0.6785459
+                                                         : 0.6826895;
+        CHECK(std::fabs(within1 / double(n) - p1) < 4 * std::sqrt(p1 * (1 - p1) / n));
+        if (scheme != InitScheme::kHeNormal) CHECK(largest > e.bound * 0.99);  // the bound is reached
+        double bias2 = 0, bias_largest = 0;
+        for (uint32_t i = 0; i < d.out; ++i) {
+          bias2 += m.bias(l, i) * m.bias(l, i);
+          bias_largest = std::fmax(bias_largest, std::fabs(m.bias(l, i)));
+        }
+        CHECK(bias_largest <= e.bias_bound * 1.0001);
+        // Biases: few draws per layer, so a loose bound - but one that zero biases or a wrong bound fail.
+        if (e.bias_var > 0 && d.out >= 50) CHECK(std::fabs(bias2 / d.out - e.bias_var) < 0.5 * e.bias_var);
+        if (e.bias_var == 0) CHECK(bias2 == 0.0);
       }
-      // Four standard errors: of the mean sqrt(var / n), of the variance var * sqrt(2 / n).
-      CHECK(std::fabs(sum / n) < 4 * std::sqrt(var / n));
-      CHECK(std::fabs(sum2 / n - var) < 4 * var * std::sqrt(2.0 / n));
-      CHECK(within1 / double(n) == doctest::Approx(0.6827).epsilon(4 * std::sqrt(0.2166 / n) / 0.6827));
-      // Irwin-Hall deviates (fixed point) never pass 6 standard deviations; Box-Muller's rarely 5.
-      CHECK(largest < 6 * std::sqrt(var) * 1.0001);
-      for (uint32_t i = 0; i < d.out; ++i) CHECK(m.bias(l, i) == 0.0);
     }
   }
 }

@@ -64,6 +64,7 @@ TEST_CASE("jobs come in pairs that differ only in GC") {
   spec.lr_grid = {{0.1f, 0.05f}, {1e-3f}};
   spec.seeds = 3;
   spec.layers_grid = {"16,8,4"};
+  spec.init = InitScheme::kXavierUniform;
   const auto jobs = host::study_jobs(spec);
   REQUIRE(jobs.size() == (2 + 1) * 3 * 2);
   for (size_t i = 0; i < jobs.size(); i += 2) {
@@ -77,6 +78,8 @@ TEST_CASE("jobs come in pairs that differ only in GC") {
   host::StudySpec back;
   REQUIRE(host::parse_study_spec(host::study_spec_json(spec), &back).ok());
   CHECK(host::study_spec_json(back) == host::study_spec_json(spec));
+  CHECK(back.init == InitScheme::kXavierUniform);
+  CHECK(host::job_config(back, jobs[0]).init == InitScheme::kXavierUniform);
 }
 
 TEST_CASE("a small study produces every output, resumes, and reports missing runs") {

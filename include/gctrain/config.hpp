@@ -39,6 +39,14 @@ enum class GcMode : uint8_t {
 // Arithmetic of the training step: float32, or integer fixed point (formats in fixed.hpp).
 enum class ScalarKind : uint8_t { kFloat = 0, kFixed = 1 };
 
+// How weights (and, for kTorch, biases) are drawn at setup; every other bias starts at zero.
+enum class InitScheme : uint8_t {
+  kHeNormal = 0,   // W ~ N(0, 2 / fan_in)
+  kHeUniform,      // W ~ U(+-sqrt(6 / fan_in))
+  kXavierUniform,  // W ~ U(+-sqrt(6 / (fan_in + fan_out)))
+  kTorch,          // PyTorch's nn.Linear default: W and b ~ U(+-1 / sqrt(fan_in))
+};
+
 struct OptimizerParams {
   float lr = 0.01f;
   float momentum = 0.9f;        // SGDM
@@ -60,6 +68,8 @@ const char* gc_mode_name(GcMode mode);           // "off", "grad", "update"
 bool parse_gc_mode(const char* text, GcMode* out);
 const char* scalar_name(ScalarKind kind);        // "float", "fixed"
 bool parse_scalar(const char* text, ScalarKind* out);
+const char* init_name(InitScheme scheme);        // "he-normal", "he-uniform", "xavier-uniform", "torch"
+bool parse_init(const char* text, InitScheme* out);
 
 struct TrainConfig {
   LayerSizes layers;
@@ -72,6 +82,7 @@ struct TrainConfig {
   // Results do not depend on it (see mlp.cpp); the arena holds one packing space per block.
   uint32_t threads = 1;
   ScalarKind scalar = ScalarKind::kFloat;
+  InitScheme init = InitScheme::kHeNormal;
 };
 
 // A default configuration: 3072-512-256-100, batch 128, SGD with its defaults, GC off.

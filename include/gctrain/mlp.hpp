@@ -72,9 +72,10 @@ struct Mlp {
 // Carves parameters, gradients, activations, scratch and GEMM workspace (per thread) from the arena.
 void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena, uint32_t threads = 1,
                 ScalarKind scalar = ScalarKind::kFloat);
-// He (Kaiming) normal weights, std = sqrt(2 / fan_in); zero biases. Fixed point draws the normal
-// deviates as Irwin-Hall sums of 12 uniforms (integer only, identical on every target).
-void mlp_init_params(Mlp* mlp, Rng* rng);
+// Draws the weights (and, for InitScheme::kTorch, the biases; others start at zero). Fixed point
+// draws with integers only (identical on every target): normal deviates as Irwin-Hall sums of 12
+// uniforms, uniform ones by scaling a 32-bit draw.
+void mlp_init_params(Mlp* mlp, Rng* rng, InitScheme scheme = InitScheme::kHeNormal);
 // act[0][0..rows) must hold the input; leaves logits in act[L]. rows <= batch.
 Status mlp_forward(Mlp* mlp, uint32_t rows);
 

@@ -48,7 +48,7 @@ std::string now_iso() {
 
 struct StudyCommand {
   std::string data, out, optimizers = "sgd,sgdm,adagrad,rmsprop,adam", gc = "grad";
-  std::string layers = "3072,512,256,100", layers_grid, scalar = "float";
+  std::string layers = "3072,512,256,100", layers_grid, scalar = "float", init = "he-normal";
   std::vector<std::string> lr_overrides, lr_grids;
   uint32_t seeds = 3, epochs = 10, batch = 128, subset = 0, jobs = 1, threads = 1;
   uint64_t first_seed = 1;
@@ -125,6 +125,7 @@ struct StudyCommand {
     spec->batch = batch;
     spec->subset = subset;
     if (!parse_scalar(scalar.c_str(), &spec->scalar)) return "--scalar must be float or fixed";
+    if (!parse_init(init.c_str(), &spec->init)) return "unknown --init '" + init + "'";
     spec->layers_grid = layers_grid.empty() ? std::vector<std::string>{layers} : split(layers_grid, ';');
     const Status valid = host::validate_study_spec(*spec);
     return valid.ok() ? "" : valid.message();
@@ -371,6 +372,9 @@ Runner add_study_command(CLI::App* app) {
   sub->add_option("--batch", cmd->batch, "batch size")->check(from_to(1, 65536))->capture_default_str();
   sub->add_option("--scalar", cmd->scalar, "arithmetic of every run: float | fixed (integer fixed point)")
       ->check(CLI::IsMember({"float", "fixed"}))
+      ->capture_default_str();
+  sub->add_option("--init", cmd->init, "weight initialisation of every run: he-normal | he-uniform | xavier-uniform | torch")
+      ->check(CLI::IsMember({"he-normal", "he-uniform", "xavier-uniform", "torch"}))
       ->capture_default_str();
   sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(at_least(1));
   sub->add_option("--jobs,-j", cmd->jobs, "runs in parallel (threads, each with its own arena)")

@@ -75,6 +75,7 @@ struct TrainCommand {
     j.field("optimizer", optimizer_name(config.optimizer));
     j.field("scalar", scalar_name(config.scalar));
     j.field("gc", gc_mode_name(config.gc));
+    j.field("init", init_name(config.init));
     j.field("lr", static_cast<double>(hp.lr));
     j.field("batch", config.batch);
     j.field("seed", static_cast<uint64_t>(config.seed));
@@ -139,11 +140,12 @@ struct TrainCommand {
     const OptimizerParams& hp = config.hp;
     progress.println(fmt::format(
         "training {} on {} ({} samples{}), batch {}, {} lr={:g} momentum={:g}{} alpha={:g} "
-        "betas=({:g},{:g}) eps={:g} weight_decay={:g}, GC {}, seed {}, {}",
+        "betas=({:g},{:g}) eps={:g} weight_decay={:g}, GC {}, seed {}, {}, {} initialisation",
         layers_string(config.layers), data, subset && subset < folder.train.data.count ? subset : folder.train.data.count,
         subset ? " subset" : "", config.batch, optimizer_name(config.optimizer), hp.lr, hp.momentum,
         hp.nesterov ? " nesterov" : "", hp.alpha, hp.beta1, hp.beta2, hp.eps, hp.weight_decay,
-        gc_mode_name(config.gc), config.seed, config.scalar == ScalarKind::kFixed ? "fixed point" : "float32"));
+        gc_mode_name(config.gc), config.seed, config.scalar == ScalarKind::kFixed ? "fixed point" : "float32",
+        init_name(config.init)));
     host::RunOptions options;
     options.epochs = epochs;
     options.subset = subset;

@@ -24,6 +24,11 @@ void ModelOptions::add_to(CLI::App* app) {
   app->add_option("--scalar", scalar, "arithmetic of training: float (float32) | fixed (integer fixed point)")
       ->check(CLI::IsMember({"float", "fixed"}))
       ->capture_default_str();
+  app->add_option("--init", init,
+                  "weight initialisation: he-normal | he-uniform | xavier-uniform | torch (PyTorch's Linear default, "
+                  "biases too)")
+      ->check(CLI::IsMember({"he-normal", "he-uniform", "xavier-uniform", "torch"}))
+      ->capture_default_str();
 }
 
 void OptimizerOptions::add_to(CLI::App* app, bool with_gc_and_seed) {
@@ -92,6 +97,9 @@ Status make_config(const ModelOptions& model, const OptimizerOptions& opt, Train
   c.threads = model.threads;
   if (!parse_scalar(model.scalar.c_str(), &c.scalar)) {
     return Status::Error(Code::kInvalidArgument, "unknown scalar kind '%s'", model.scalar.c_str());
+  }
+  if (!parse_init(model.init.c_str(), &c.init)) {
+    return Status::Error(Code::kInvalidArgument, "unknown initialisation '%s'", model.init.c_str());
   }
   if (!parse_optimizer(opt.optimizer.c_str(), &c.optimizer)) {
     return Status::Error(Code::kInvalidArgument, "unknown optimizer '%s'", opt.optimizer.c_str());

@@ -157,6 +157,26 @@ bool parse_scalar(const char* text, ScalarKind* out) {
   return false;
 }
 
+const char* init_name(InitScheme scheme) {
+  switch (scheme) {
+    case InitScheme::kHeNormal: return "he-normal";
+    case InitScheme::kHeUniform: return "he-uniform";
+    case InitScheme::kXavierUniform: return "xavier-uniform";
+    case InitScheme::kTorch: return "torch";
+  }
+  return "unknown";
+}
+
+bool parse_init(const char* text, InitScheme* out) {
+  for (InitScheme s : {InitScheme::kHeNormal, InitScheme::kHeUniform, InitScheme::kXavierUniform, InitScheme::kTorch}) {
+    if (std::strcmp(text, init_name(s)) == 0) {
+      *out = s;
+      return true;
+    }
+  }
+  return false;
+}
+
 TrainConfig default_train_config() {
   TrainConfig config;
   config.layers.count = 4;
@@ -230,6 +250,9 @@ Status validate_train_config(const TrainConfig& c) {
   if ((c.scalar == ScalarKind::kFloat && !kWithFloat) || (c.scalar == ScalarKind::kFixed && !kWithFixed)) {
     return Status::Error(Code::kUnsupported, "this build of the engine has no %s arithmetic (built with -Darithmetic=%s)",
                          scalar_name(c.scalar), kWithFloat ? "float" : "fixed");
+  }
+  if (static_cast<uint8_t>(c.init) > static_cast<uint8_t>(InitScheme::kTorch)) {
+    return Status::Error(Code::kInvalidArgument, "unknown initialisation scheme %u", static_cast<unsigned>(c.init));
   }
   if (c.optimizer == OptimizerKind::kAdagrad && p.eps == 0.0f && p.initial_accumulator == 0.0f) {
     return Status::Error(Code::kInvalidArgument, "adagrad needs eps > 0 or an initial accumulator");

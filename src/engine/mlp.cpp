@@ -46,17 +46,35 @@ void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena,
   dense::layout(mlp, arena);
 }
 
-void mlp_init_params(Mlp* mlp, Rng* rng) {
+// A uniform deviate in (-1, 1), symmetric: the 32-bit draw's midpoint.
+static double uniform_pm1(Rng* rng) {
+  return (static_cast<double>(rng_next_u32(rng)) + 0.5) * (2.0 / 4294967296.0) - 1.0;
+}
+
+void mlp_init_params(Mlp* mlp, Rng* rng, InitScheme scheme) {
   if (is_fixed(mlp->scalar)) {
-    fixed_path::mlp_init_params(mlp, rng);
+    fixed_path::mlp_init_params(mlp, rng, scheme);
     return;
   }
   for (int l = 0; l < mlp->num_layers; ++l) {
     DenseLayer& d = mlp->layer[l];
-    const float std_dev = std::sqrt(2.0f / static_cast<float>(d.in));
     const size_t n = size_t{d.out} * d.in;
-    for (size_t i = 0; i < n; ++i) d.w[i] = std_dev * rng_normal(rng);
-    std::memset(d.b, 0, sizeof(float) * d.out);
+    const double fan_in = d.in, fan_out = d.out;
+    if (scheme == InitScheme::kHeNormal) {
+      const float std_dev = std::sqrt(2.0f / static_cast<float>(d.in));
+      for (size_t i = 0; i < n; ++i) d.w[i] = std_dev * rng_normal(rng);
+    } else {
+      const double bound = scheme == InitScheme::kHeUniform       ? std::sqrt(6.0 / fan_in)
+                           : scheme == InitScheme::kXavierUniform ? std::sqrt(6.0 / (fan_in + fan_out))
+                                                                  : 1.0 / std::sqrt(fan_in);
+      for (size_t i = 0; i < n; ++i) d.w[i] = static_cast<float>(bound * uniform_pm1(rng));
+    }
+    if (scheme == InitScheme::kTorch) {
+      const double bound = 1.0 / std::sqrt(fan_in);
+      for (uint32_t i = 0; i < d.out; ++i) d.b[i] = static_cast<float>(bound * uniform_pm1(rng));
+    } else {
+      std::memset(d.b, 0, sizeof(float) * d.out);
+    }
   }
 }
 

@@ -103,7 +103,7 @@ Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& t
   }
   Rng init_rng;
   rng_seed(&init_rng, config.seed, RngStream::kInit);
-  mlp_init_params(&t->mlp, &init_rng);
+  mlp_init_params(&t->mlp, &init_rng, config.init);
   optimizer_reset(&t->opt, t->mlp, config.hp);
   for (uint32_t i = 0; i < train.count; ++i) t->order[i] = i;
   rng_seed(&t->shuffle_rng, config.seed, RngStream::kShuffle);

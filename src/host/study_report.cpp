@@ -249,8 +249,10 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
   md += fmt::format("- Data: `{}` — {} training samples{}, {} test samples\n", spec.data_dir,
                     env.train_count ? std::to_string(spec.subset ? std::min(spec.subset, env.train_count) : env.train_count) : "?",
                     spec.subset ? " (subset)" : " (full training set)", env.test_count ? std::to_string(env.test_count) : "?");
-  md += fmt::format("- Model: MLP {} (ReLU, softmax cross-entropy, He-normal initialisation, zero biases), batch {}\n",
-                    fmt::join(spec.layers_grid, " / "), spec.batch);
+  md += fmt::format("- Model: MLP {} (ReLU, softmax cross-entropy, {} initialisation{}), batch {}\n",
+                    fmt::join(spec.layers_grid, " / "), init_name(spec.init),
+                    spec.init == InitScheme::kTorch ? ": weights and biases uniform in ±1/√fan_in" : ", zero biases",
+                    spec.batch);
   md += fmt::format("- Arithmetic: {}\n", spec.scalar == ScalarKind::kFixed
                                                ? "integer fixed point (`--scalar fixed`; formats in the README, \"Fixed point\")"
                                                : "float32");

@@ -61,6 +61,7 @@ TrainConfig job_config(const StudySpec& spec, const StudyJob& job) {
   c.gc = job.gc;
   c.seed = job.seed;
   c.scalar = spec.scalar;
+  c.init = spec.init;
   return c;
 }
 
@@ -77,6 +78,7 @@ std::string study_spec_json(const StudySpec& spec) {
          {"first_seed", spec.first_seed}, {"epochs", spec.epochs},
          {"batch", spec.batch},       {"subset", spec.subset},
          {"scalar", scalar_name(spec.scalar)},
+         {"init", init_name(spec.init)},
          {"layers_grid", spec.layers_grid}};
   return j.dump(2) + "\n";
 }
@@ -182,6 +184,10 @@ Status parse_study_spec(const std::string& text, StudySpec* out) {
     // Absent in studies planned before fixed point existed: float.
     if (j.contains("scalar") && !parse_scalar(text_field(j, "scalar").c_str(), &s.scalar)) {
       return Status::Error(Code::kCorruptData, "unknown scalar kind %s", j.at("scalar").dump().c_str());
+    }
+    // Absent in studies planned before the choice existed: He-normal, as they used.
+    if (j.contains("init") && !parse_init(text_field(j, "init").c_str(), &s.init)) {
+      return Status::Error(Code::kCorruptData, "unknown initialisation %s", j.at("init").dump().c_str());
     }
     s.layers_grid = j.at("layers_grid").get<std::vector<std::string>>();
     const Status valid = validate_study_spec(s);

@@ -42,14 +42,36 @@ static int64_t normal_q24(Rng* rng) {
   return (sum - (int64_t{6} << 32)) >> 8;
 }
 
-void mlp_init_params(Mlp* mlp, Rng* rng) {
+// sqrt(num / den) in Q28, with integer operations only.
+static int64_t sqrt_ratio_q28(uint64_t num, uint64_t den) {
+  return static_cast<int64_t>(fx::sqrt_q((num << fx::kSqFrac) / den, fx::kSqFrac, 28));
+}
+
+// A uniform deviate in [-bound, bound) in Q28: a 32-bit draw, centred and scaled.
+static int32_t uniform_q28(Rng* rng, int64_t bound_q28) {
+  const int64_t centred = static_cast<int64_t>(rng_next_u32(rng)) - (int64_t{1} << 31);
+  return fx::sat32(fx::shift_round(centred * bound_q28, 31));
+}
+
+void mlp_init_params(Mlp* mlp, Rng* rng, InitScheme scheme) {
   for (int l = 0; l < mlp->num_layers; ++l) {
     DenseLayer& d = mlp->layer[l];
-    // std = sqrt(2 / fan_in) in Q28.
-    const int64_t std_q28 = static_cast<int64_t>(fx::sqrt_q((uint64_t{2} << fx::kSqFrac) / d.in, fx::kSqFrac, 28));
     const size_t n = size_t{d.out} * d.in;
-    for (size_t i = 0; i < n; ++i) d.qw[i] = fx::sat32(fx::shift_round(normal_q24(rng) * std_q28, 24));
-    std::memset(d.qb, 0, sizeof(int32_t) * d.out);
+    if (scheme == InitScheme::kHeNormal) {
+      const int64_t std_q28 = sqrt_ratio_q28(2, d.in);
+      for (size_t i = 0; i < n; ++i) d.qw[i] = fx::sat32(fx::shift_round(normal_q24(rng) * std_q28, 24));
+    } else {
+      const int64_t bound = scheme == InitScheme::kHeUniform       ? sqrt_ratio_q28(6, d.in)
+                            : scheme == InitScheme::kXavierUniform ? sqrt_ratio_q28(6, uint64_t{d.in} + d.out)
+                                                                   : sqrt_ratio_q28(1, d.in);
+      for (size_t i = 0; i < n; ++i) d.qw[i] = uniform_q28(rng, bound);
+    }
+    if (scheme == InitScheme::kTorch) {
+      const int64_t bound = sqrt_ratio_q28(1, d.in);
+      for (uint32_t i = 0; i < d.out; ++i) d.qb[i] = uniform_q28(rng, bound);
+    } else {
+      std::memset(d.qb, 0, sizeof(int32_t) * d.out);
+    }
   }
 }
 

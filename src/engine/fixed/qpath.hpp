@@ -8,7 +8,7 @@
 namespace gct::fixed_path {
 
 void mlp_layout(Mlp* mlp, Arena* arena);  // after the shared fields (sizes, batch, threads) are set
-void mlp_init_params(Mlp* mlp, Rng* rng);
+void mlp_init_params(Mlp* mlp, Rng* rng, InitScheme scheme);
 Status mlp_forward(Mlp* mlp, uint32_t rows);
 Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* loss);
 // The backward pass's products (weight and input gradients) from the dZ already in qact[L].
