@@ -82,3 +82,10 @@ TEST_CASE("lists of different lengths are not paired") {
   CHECK(t.n == 0);
   CHECK_FALSE(paired_t_test({0.25, 0.27}, {0.24, 0.25}).unequal);
 }
+
+TEST_CASE("minimum detectable effect from Student's t tables") {
+  // n = 3: t_{0.975,2} = 4.302653, t_{0.80,2} = 1.060660; n = 10: 2.262157 and 0.883413.
+  CHECK(minimum_detectable_effect(0.01, 3) == doctest::Approx((4.302653 + 1.060660) * 0.01 / std::sqrt(3.0)).epsilon(1e-5));
+  CHECK(minimum_detectable_effect(0.01, 10) == doctest::Approx((2.262157 + 0.883413) * 0.01 / std::sqrt(10.0)).epsilon(1e-5));
+  CHECK(minimum_detectable_effect(0.01, 1) == 0.0);
+}

@@ -161,23 +161,30 @@ TEST_CASE("a small study produces every output, resumes, and reports missing run
 
 namespace {
 
-// A finished run with a given test top-1 (of 1000 test samples), written as the job would write it.
-void write_run(const std::string& out, const host::StudyJob& job, double top1) {
+// A finished run with the given test top-1 after each epoch (of 1000 test samples), written as the
+// job would write it.
+void write_run(const std::string& out, const host::StudyJob& job, const std::vector<double>& top1_per_epoch) {
   host::RunResult r;
   r.config.batch = 16;
   r.train_samples = 100;
   r.arena_bytes = 4096;
   r.train_seconds = 1.0;
-  host::EpochRecord e;
-  e.epoch = 1;
-  e.train_loss = 1.0;
-  e.test.count = 1000;
-  e.test.classes = 5;
-  e.test.top1 = static_cast<uint32_t>(std::llround(top1 * 1000));
-  e.test.top5 = 1000;
-  e.test.loss_sum = 1500;
-  r.epochs.push_back(e);
+  for (size_t i = 0; i < top1_per_epoch.size(); ++i) {
+    host::EpochRecord e;
+    e.epoch = static_cast<uint32_t>(i + 1);
+    e.train_loss = 1.0;
+    e.test.count = 1000;
+    e.test.classes = 5;
+    e.test.top1 = static_cast<uint32_t>(std::llround(top1_per_epoch[i] * 1000));
+    e.test.top5 = 1000;
+    e.test.loss_sum = 1500;
+    r.epochs.push_back(e);
+  }
   REQUIRE(host::write_file_atomic(host::run_path(out, job.index), host::run_json(job, r)).ok());
+}
+
+void write_run(const std::string& out, const host::StudyJob& job, double top1) {
+  write_run(out, job, std::vector<double>{top1});
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -246,5 +253,43 @@ TEST_CASE("the report's paired numbers, their sign and wording, computed from ha
   CHECK_MESSAGE(contains(report, "| adam | top-1 | 2 | -1.95 | -2.59 to -1.31 | 0.016 |"), report);
   CHECK_MESSAGE(contains(report, "Unpaired runs, left out of the paired tests above (a difference needs both runs of a seed): "
                                  "adam seed 3 (no run with GC grad)."), report);
+  fs::remove_all(out);
+}
+
+TEST_CASE("the report's effect per epoch, best epoch, epochs to a target and detectable effect") {
+  char tmpl[] = "/tmp/gct_report_XXXXXX";
+  const std::string out = mkdtemp(tmpl);
+  host::StudySpec spec;
+  spec.data_dir = "data";
+  spec.optimizers = {OptimizerKind::kSgd};
+  spec.hp = {optimizer_defaults(OptimizerKind::kSgd)};
+  spec.lr_grid = {{0.05f}};
+  spec.seeds = 3;
+  spec.epochs = 3;
+  spec.batch = 16;
+  spec.layers_grid = {"16,12,5"};
+  REQUIRE(host::write_study_plan(out, spec, "/usr/bin/gctrain").ok());
+  // Top-1 after epochs 1-3, seeds 1-3. Differences (with - without), points:
+  //   epoch 1: +5 +5 +4 (mean +4.67, sd 0.577, CI +-1.43); epoch 2: +3 +2 +3 (+2.67, CI +-1.43);
+  //   epoch 3: -1 +1 -1 (-0.33, sd 1.155, CI +-2.87). GC leads early, not at the end.
+  const std::vector<std::vector<double>> off = {{0.10, 0.20, 0.25}, {0.11, 0.21, 0.24}, {0.12, 0.19, 0.26}};
+  const std::vector<std::vector<double>> on = {{0.15, 0.23, 0.24}, {0.16, 0.23, 0.25}, {0.16, 0.22, 0.25}};
+  for (const host::StudyJob& job : host::study_jobs(spec)) {
+    write_run(out, job, (job.gc == GcMode::kOff ? off : on)[job.seed - 1]);
+  }
+  std::vector<uint32_t> missing;
+  REQUIRE(host::collect_study(out, spec, host::StudyEnvironment{}, &missing).ok());
+  const std::string report = read(out + "/report.md");
+  for (const char* row : {"| 1 | +4.67 (+3.23 to +6.10) |", "| 2 | +2.67 (+1.23 to +4.10) |", "| 3 | -0.33 (-3.20 to +2.54) |",
+                          // target 90 % of 25.00: off reaches it in epoch 3 for every seed, on in 2, 2, 3
+                          "| sgd | off | 25.00 ± 1.00 | 25.00 ± 1.00 | 3.0 ± 0.0 | 22.50 | 3.0 ± 0.0 |",
+                          "| sgd | grad | 24.67 ± 0.58 | 24.67 ± 0.58 | 3.0 ± 0.0 | 22.50 | 2.3 ± 0.6 |",
+                          // (t_{0.975,2} + t_{0.80,2}) * 1.1547 / sqrt(3)
+                          "| sgd | top-1 | 3 | -0.33 | -3.20 to +2.54 | 0.667 | 3.58 |",
+                          "an effect would have needed about 3.58 points to be detected"}) {
+    CHECK_MESSAGE(contains(report, row), row);
+  }
+  const std::string svg = read(out + "/plots/gc_effect.svg");
+  CHECK(svg.rfind("<svg", 0) == 0);
   fs::remove_all(out);
 }

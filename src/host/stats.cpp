@@ -31,6 +31,14 @@ double student_t_two_sided_p(double t, double df) {
   return 2.0 * boost::math::cdf(boost::math::complement(dist, std::fabs(t)));
 }
 
+double minimum_detectable_effect(double sd, size_t n, double alpha, double power) {
+  if (n < 2) return 0.0;
+  const double df = static_cast<double>(n - 1);
+  // t_{power, df} is the two-sided critical value at 2 (1 - power).
+  return (student_t_quantile_two_sided(alpha, df) + student_t_quantile_two_sided(2 * (1 - power), df)) * sd /
+         std::sqrt(static_cast<double>(n));
+}
+
 PairedTest paired_t_test(const std::vector<double>& with, const std::vector<double>& without) {
   PairedTest r;
   // Pairs are matched by the caller (by seed); lists of different lengths mean that matching went

@@ -101,8 +101,10 @@ std::string reading(const Group& g, const PairedTest& t, const char* gc_name, si
   }
   return fmt::format(
       "{}: no detectable effect of GC ({}) on top-1: mean difference {:+.2f} points, 95 % CI {:+.2f} to {:+.2f} "
-      "({}, {} seeds). The data are consistent with no effect and with effects of the sizes in the interval.",
-      who, gc_name, pct(t.mean_diff), pct(t.ci_low), pct(t.ci_high), p_phrase(t.p), t.n);
+      "({}, {} seeds). The data are consistent with no effect and with effects of the sizes in the interval; "
+      "with {} seeds and this spread, an effect would have needed about {:.2f} points to be detected (80 % power).",
+      who, gc_name, pct(t.mean_diff), pct(t.ci_low), pct(t.ci_high), p_phrase(t.p), t.n, t.n,
+      pct(minimum_detectable_effect(t.sd_diff, t.n)));
 }
 
 // Seeds that finished in one GC mode only, as "adam seed 3 (no run with GC grad)".
@@ -140,6 +142,116 @@ std::string diverged_section(const std::vector<Group>& groups, const Label& labe
          "have no final metrics and are left out of the means and the paired tests (each is a result: this learning "
          "rate does not train this seed).\n\n| optimizer | GC | seed | step | epoch | message |\n|---|---|---|---|---|---|\n" +
          out;
+}
+
+// Per-seed top-1 at epoch e (0-based) of the seeds present in both modes with at least e + 1 epochs.
+void paired_at_epoch(const Group& g, size_t e, std::vector<double>* with, std::vector<double>* without) {
+  for (const auto& [seed, r] : g.on) {
+    auto it = g.off.find(seed);
+    if (it == g.off.end() || r->result.epochs.size() <= e || it->second->result.epochs.size() <= e) continue;
+    with->push_back(r->result.epochs[e].test.top1_acc());
+    without->push_back(it->second->result.epochs[e].test.top1_acc());
+  }
+}
+
+size_t common_epochs(const Group& g) {
+  size_t n = SIZE_MAX;
+  for (const auto* m : {&g.off, &g.on}) {
+    for (const auto& [seed, r] : *m) n = std::min(n, r->result.epochs.size());
+  }
+  return n == SIZE_MAX ? 0 : n;
+}
+
+// GC was proposed to speed training up: its paired effect on top-1 after every epoch, as a table
+// (one column per configuration) and as panels of the difference with its 95 % band.
+template <typename Label>
+std::string effect_over_epochs(const std::vector<Group>& groups, const Label& label, std::vector<LinePanel>* panels) {
+  size_t epochs = 0;
+  for (const Group& g : groups) epochs = std::max(epochs, common_epochs(g));
+  if (epochs == 0) return "";
+  std::string md = "\n## GC's effect over the epochs\n\nPaired difference of test top-1 (with GC − without, percentage points) after each epoch: mean over seeds and 95 % CI. A lead that shrinks by the last epoch means GC sped training up without changing where it ends.\n\n| epoch |";
+  for (const Group& g : groups) md += " " + label(g) + " |";
+  md += "\n|---|";
+  for (size_t i = 0; i < groups.size(); ++i) md += "---|";
+  md += "\n";
+  for (const Group& g : groups) {
+    LineSeries d;
+    d.label = "GC − no GC";
+    d.color = "#2ca02c";
+    panels->push_back(LinePanel{label(g), {}});
+    panels->back().series.push_back(d);
+  }
+  for (size_t e = 0; e < epochs; ++e) {
+    md += fmt::format("| {} |", e + 1);
+    for (size_t k = 0; k < groups.size(); ++k) {
+      std::vector<double> with, without;
+      paired_at_epoch(groups[k], e, &with, &without);
+      const PairedTest t = paired_t_test(with, without);
+      if (t.n == 0) {
+        md += " — |";
+        continue;
+      }
+      md += t.valid ? fmt::format(" {:+.2f} ({:+.2f} to {:+.2f}) |", pct(t.mean_diff), pct(t.ci_low), pct(t.ci_high))
+                    : fmt::format(" {:+.2f} |", pct(t.mean_diff));
+      LineSeries& d = (*panels)[k].series.back();
+      d.x.push_back(static_cast<double>(e + 1));
+      d.y.push_back(pct(t.mean_diff));
+      d.lo.push_back(pct(t.valid ? t.ci_low : t.mean_diff));
+      d.hi.push_back(pct(t.valid ? t.ci_high : t.mean_diff));
+    }
+    md += "\n";
+  }
+  return md;
+}
+
+// Per seed: the best epoch's top-1 and that epoch, and the first epoch reaching `target` (0: never).
+struct Trajectory {
+  std::vector<double> best, best_epoch, reached;
+  int never = 0;
+};
+Trajectory trajectories(const std::map<uint64_t, const StudyRun*>& runs, double target) {
+  Trajectory t;
+  for (const auto& [seed, r] : runs) {
+    double best = -1, best_epoch = 0, reached = 0;
+    for (const EpochRecord& e : r->result.epochs) {
+      const double top1 = e.test.top1_acc();
+      if (top1 > best) {
+        best = top1;
+        best_epoch = e.epoch;
+      }
+      if (reached == 0 && top1 >= target) reached = e.epoch;
+    }
+    t.best.push_back(best);
+    t.best_epoch.push_back(best_epoch);
+    if (reached > 0) {
+      t.reached.push_back(reached);
+    } else {
+      ++t.never;
+    }
+  }
+  return t;
+}
+
+// The best epoch beside the last, and how many epochs each mode needs to reach 90 % of the final
+// top-1 without GC.
+template <typename Label>
+std::string best_and_speed(const std::vector<Group>& groups, const Label& label, const char* gc_name) {
+  std::string md = "\n## Best epoch and epochs to a target\n\nPer seed, the best epoch's test top-1 (a run that over-fits ends below it) and the first epoch that reached the target: 90 % of the configuration's final top-1 without GC. Mean ± std over seeds.\n\n| optimizer | GC | final top-1 | best top-1 | best epoch | target | epochs to the target |\n|---|---|---|---|---|---|---|\n";
+  for (const Group& g : groups) {
+    const Summary final_off = summarize(metric(g.off, top1_of));
+    if (final_off.n == 0) continue;
+    const double target = 0.9 * final_off.mean;
+    for (int mode = 0; mode < 2; ++mode) {
+      const auto& m = mode == 0 ? g.off : g.on;
+      if (m.empty()) continue;
+      const Trajectory t = trajectories(m, target);
+      md += fmt::format("| {} | {} | {} | {} | {} | {:.2f} | {}{} |\n", label(g), mode == 0 ? "off" : gc_name,
+                        mean_std(metric(m, top1_of)), mean_std(t.best), mean_std(t.best_epoch, 1, 1.0), pct(target),
+                        t.reached.empty() ? "—" : mean_std(t.reached, 1, 1.0),
+                        t.never ? fmt::format(" ({} of {} never)", t.never, m.size()) : "");
+    }
+  }
+  return md;
 }
 
 std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : ""; }
@@ -317,8 +429,8 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
   }
 
   md += "\n## Paired difference GC − no GC\n\n";
-  md += "Per seed, d = metric(with GC) − metric(without GC): accuracies in percentage points, losses in nats. Mean of d, its 95 % confidence interval (Student's t, n − 1 degrees of freedom) and the two-sided paired t-test p-value.\n\n";
-  md += "| optimizer | metric | n | mean d | 95 % CI | p |\n|---|---|---|---|---|---|\n";
+  md += "Per seed, d = metric(with GC) − metric(without GC): accuracies in percentage points, losses in nats. Mean of d, its 95 % confidence interval (Student's t, n − 1 degrees of freedom), the two-sided paired t-test p-value, and the minimum detectable effect: the smallest true difference this many seeds would detect at p < 0.05 with 80 % power, given the spread of d observed.\n\n";
+  md += "| optimizer | metric | n | mean d | 95 % CI | p | detectable |\n|---|---|---|---|---|---|---|\n";
   std::vector<PairedTest> top1_tests;
   for (const Group& g : groups) {
     struct M { const char* name; double (*f)(const StudyRun*); double scale; int digits; };
@@ -328,10 +440,11 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
       paired(g, m.f, &with, &without);
       const PairedTest t = paired_t_test(with, without);
       if (m.f == top1_of) top1_tests.push_back(t);
-      md += fmt::format("| {} | {} | {} | {:+.{}f} | {} | {} |\n", group_label(g), m.name, t.n, m.scale * t.mean_diff,
+      md += fmt::format("| {} | {} | {} | {:+.{}f} | {} | {} | {} |\n", group_label(g), m.name, t.n, m.scale * t.mean_diff,
                         m.digits,
                         t.valid ? fmt::format("{:+.{}f} to {:+.{}f}", m.scale * t.ci_low, m.digits, m.scale * t.ci_high, m.digits) : "—",
-                        t.valid ? format_p(t.p) : "—");
+                        t.valid ? format_p(t.p) : "—",
+                        t.n >= 2 ? fmt::format("{:.{}f}", m.scale * minimum_detectable_effect(t.sd_diff, t.n), m.digits) : "—");
     }
   }
   const std::string unpaired = unpaired_runs(groups, group_label, gc_name);
@@ -339,6 +452,9 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
     md += "\nUnpaired runs, left out of the paired tests above (a difference needs both runs of a seed): " +
           unpaired + ".\n";
   }
+  std::vector<LinePanel> effect_panels;
+  md += effect_over_epochs(groups, group_label, &effect_panels);
+  md += best_and_speed(groups, group_label, gc_name);
   md += "\n## Reading\n\n";
   for (size_t i = 0; i < groups.size(); ++i) md += "- " + reading(groups[i], top1_tests[i], gc_name, groups.size()) + "\n";
   md += fmt::format("\n{} seeds per configuration give a test with little power: an interval that includes zero means \"not shown\", not \"no effect\". These results hold for this MLP, these learning rates and {} epochs; they say nothing about convolutional networks, where GC was proposed.\n",
@@ -407,7 +523,10 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
   GCT_RETURN_IF_ERROR(write_file_atomic(plots + "/final_top1.svg",
       bar_chart_svg("Final test top-1 accuracy (mean ± std over seeds)", "top-1 (%)",
                     {"GC off", std::string("GC ") + gc_name}, {"#1f77b4", "#d62728"}, bars)));
-  md += "\n## Plots\n\n![Test top-1 per epoch](plots/test_top1.svg)\n\n![Training loss per epoch](plots/train_loss.svg)\n\n![Final top-1](plots/final_top1.svg)\n";
+  GCT_RETURN_IF_ERROR(write_file_atomic(plots + "/gc_effect.svg",
+      line_panels_svg("GC's effect on test top-1 per epoch (mean paired difference, band: 95 % CI)", "epoch",
+                      "top-1 difference (points)", effect_panels, columns)));
+  md += "\n## Plots\n\n![Test top-1 per epoch](plots/test_top1.svg)\n\n![GC's effect per epoch](plots/gc_effect.svg)\n\n![Training loss per epoch](plots/train_loss.svg)\n\n![Final top-1](plots/final_top1.svg)\n";
 
   md += diverged_section(groups, group_label, gc_name);
   if (!missing->empty()) {

@@ -31,6 +31,11 @@ struct PairedTest {
 };
 PairedTest paired_t_test(const std::vector<double>& with, const std::vector<double>& without);
 
+// The smallest true mean difference that a two-sided paired t-test at level alpha would detect with
+// the given power, for n pairs whose differences have standard deviation sd:
+// (t_{1-alpha/2, n-1} + t_{power, n-1}) * sd / sqrt(n). 0 when n < 2.
+double minimum_detectable_effect(double sd, size_t n, double alpha = 0.05, double power = 0.8);
+
 // Two-sided critical value t_{1 - alpha/2, df} and survival function, exposed for tests.
 double student_t_quantile_two_sided(double alpha, double df);
 double student_t_two_sided_p(double t, double df);
