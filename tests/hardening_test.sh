@@ -49,7 +49,7 @@ mkdir -p "$T/bigsrc"
 "$MAKE" "$T/bigsrc" 30000 100 >/dev/null
 "$CIFAR2BLOB" -q "$T/bigsrc" "$T/bigout" &
 pid=$!
-for _ in $(seq 1 4000); do ls "$T/bigout" 2>/dev/null | grep -q '\.tmp\.' && break; sleep 0.002; done
+for _ in $(seq 1 15000); do ls "$T/bigout" 2>/dev/null | grep -q '\.tmp\.' && break; sleep 0.002; done  # up to 30 s
 kill -INT "$pid"; wait "$pid"; rc=$?
 [ -z "$(ls "$T/bigout" 2>/dev/null | grep '\.tmp\.')" ] && ok || bad "Ctrl-C left temporaries: $(ls "$T/bigout")"
 [ "$rc" = 130 ] && ok || bad "cifar2blob after SIGINT: exit $rc, want 130 (killed by the signal)"
