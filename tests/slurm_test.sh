@@ -79,7 +79,9 @@ if [ -n "$DATA_DIR" ]; then
 else
   mkdir -p "$T/src"
   "$MAKE" "$T/src" 2000 200 >/dev/null && "$CIFAR2BLOB" -q "$T/src" "$T/data" || { bad "data"; exit 1; }
-  STUDY=(study --data "$T/data" --layers 3072,128,100 --optimizers sgdm,adam --seeds 2 --epochs 3 --batch 64)
+  # About 1.3 s a run: long enough that a task caught running is still running when it is cancelled
+  # (a 0.15 s run could finish first, and leave a result the test says a cancel must not).
+  STUDY=(study --data "$T/data" --layers 3072,512,100 --optimizers sgdm,adam --seeds 2 --epochs 6 --batch 64)
 fi
 "$GCTRAIN" "${STUDY[@]}" --out "$T/cluster" --plan-only >/dev/null && ok || bad "plan-only"
 [ "$(grep -vc '^#' "$T/cluster/jobs.tsv")" = 8 ] && ok || bad "jobs.tsv should list 8 runs"
@@ -98,7 +100,7 @@ job=$("$HERE/tools/slurm/submit.sh" "$T/cluster") && ok || { bad "submit: $job";
 cancelled=0
 for _ in $(seq 1 800); do
   state=$(squeue -h -j "${job}_5" -o %T 2>/dev/null)
-  if [ "$state" = RUNNING ]; then sleep 0.3; scancel "${job}_5" && cancelled=1; break; fi
+  if [ "$state" = RUNNING ]; then sleep 0.1; scancel "${job}_5" && cancelled=1; break; fi
   [ -f "$T/cluster/runs/5.json" ] && break
   sleep 0.05
 done
