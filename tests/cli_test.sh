@@ -94,6 +94,10 @@ expect 0 "8 of 8 runs" -- "$GCTRAIN" study --out "$T/study" --collect -q
 expect 0 "wrote .*/report.md" -- "$GCTRAIN" study --data "$T/data" --out "$T/fstudy" --layers 3072,16,100 --optimizers sgdm --seeds 1 --epochs 1 --scalar fixed -q
 grep -q '"scalar": "fixed"' "$T/fstudy/study.json" && ok || bad "study.json lacks the scalar kind"
 grep -q "Arithmetic: integer fixed point" "$T/fstudy/report.md" && ok || bad "report lacks the arithmetic"
+# the report names the data folder as it was given (a report travels; this machine's paths do not)
+(cd "$T" && "$GCTRAIN" study --data data --out rstudy --layers 3072,16,100 --optimizers sgd --seeds 1 --epochs 1 -q >/dev/null)
+grep -q 'Data: `data` ' "$T/rstudy/report.md" && ! grep -q "$T" "$T/rstudy/report.md" && ok ||
+  bad "the report names the data folder other than as given: $(grep 'Data:' "$T/rstudy/report.md")"
 expect 0 "wrote .*/report.md" -- "$GCTRAIN" study --data "$T/data" --out "$T/istudy" --layers 3072,16,100 --optimizers sgd --seeds 1 --epochs 1 --init xavier-uniform -q
 grep -q '"init": "xavier-uniform"' "$T/istudy/study.json" && grep -q "xavier-uniform initialisation" "$T/istudy/report.md" && ok ||
   bad "a study does not record its initialisation"

@@ -60,6 +60,7 @@ struct StudyCommand {
   // Returns a usage error message, or "" on success.
   std::string build_spec(host::StudySpec* spec) {
     spec->data_dir = std::filesystem::absolute(data).lexically_normal().string();
+    spec->data_as_given = data;
     for (const std::string& name : split(optimizers, ',')) {
       OptimizerKind k;
       if (!parse_optimizer(name.c_str(), &k)) return "unknown optimizer '" + name + "' in --optimizers";
@@ -168,6 +169,7 @@ struct StudyCommand {
         print_error("study", fmt::format("{}; choose another --out, or mend or remove it", s.message()));
         return kExitFailure;
       }
+      spec.data_as_given = existing.data_as_given;  // the same folder may be spelt from elsewhere
       if (host::study_spec_json(existing) != host::study_spec_json(spec)) {
         print_error("study", fmt::format("{} holds a different study; choose another --out or remove it", out));
         return kExitUsage;

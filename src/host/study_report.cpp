@@ -358,7 +358,9 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
   md += "# Gradient Centralization on CIFAR-100: does it help SGD, SGDM, Adagrad, RMSProp and Adam?\n\n";
   md += "Made by `gctrain study`. Every number below is computed from the runs in `runs/`; nothing is typed in by hand.\n\n";
   md += "## Configuration\n\n";
-  md += fmt::format("- Data: `{}` — {} training samples{}, {} test samples\n", spec.data_dir,
+  // As the user gave it: a report is read on other machines, where this one's paths mean nothing.
+  md += fmt::format("- Data: `{}` — {} training samples{}, {} test samples\n",
+                    spec.data_as_given.empty() ? spec.data_dir : spec.data_as_given,
                     env.train_count ? std::to_string(spec.subset ? std::min(spec.subset, env.train_count) : env.train_count) : "?",
                     spec.subset ? " (subset)" : " (full training set)", env.test_count ? std::to_string(env.test_count) : "?");
   md += fmt::format("- Model: MLP {} (ReLU, softmax cross-entropy, {} initialisation{}), batch {}\n",

@@ -73,7 +73,7 @@ std::string study_spec_json(const StudySpec& spec) {
                         {"lr_grid", spec.lr_grid[o]}});
   }
   json j{{"format", "gctrain-study"}, {"version", 1},
-         {"data", spec.data_dir},     {"optimizers", opts},
+         {"data", spec.data_dir},     {"data_as_given", spec.data_as_given}, {"optimizers", opts},
          {"gc", gc_mode_name(spec.gc_mode)}, {"seeds", spec.seeds},
          {"first_seed", spec.first_seed}, {"epochs", spec.epochs},
          {"batch", spec.batch},       {"subset", spec.subset},
@@ -162,6 +162,8 @@ Status parse_study_spec(const std::string& text, StudySpec* out) {
     }
     StudySpec s;
     s.data_dir = text_field(j, "data");
+    // Absent in studies planned before it was recorded: the absolute folder.
+    s.data_as_given = j.contains("data_as_given") ? text_field(j, "data_as_given") : s.data_dir;
     for (const auto& o : j.at("optimizers")) {
       OptimizerKind k;
       const std::string name = text_field(o, "name");

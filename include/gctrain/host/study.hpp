@@ -24,7 +24,8 @@
 namespace gct::host {
 
 struct StudySpec {
-  std::string data_dir;                        // absolute
+  std::string data_dir;                        // absolute, for the jobs
+  std::string data_as_given;                   // as the user typed it, for the report
   std::vector<OptimizerKind> optimizers;
   GcMode gc_mode = GcMode::kGrad;              // compared against off
   uint32_t seeds = 3;
