@@ -4,7 +4,7 @@
 # code, and leaves nothing behind.
 # usage: cli_test.sh GCTRAIN CIFAR2BLOB MAKE_CIFAR100
 set -u
-GCTRAIN=$1 CIFAR2BLOB=$2 MAKE=$3
+GCTRAIN=$(realpath "$1") CIFAR2BLOB=$(realpath "$2") MAKE=$(realpath "$3")
 T=$(mktemp -d /tmp/gct_cli_XXXXXX)
 trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/cli_helpers.sh"
