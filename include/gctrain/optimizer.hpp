@@ -39,7 +39,6 @@ struct OptimizerState {
   int64_t* qv_w[kMaxLayers] = {};
   int64_t* qv_b[kMaxLayers] = {};
   int32_t* qrow = nullptr;
-  bool fixed = false;
   uint64_t saturated = 0;  // fixed point: parameters at the format's limit after the last step
   uint64_t step = 0;     // steps taken; Adam's bias correction uses step + 1
 };

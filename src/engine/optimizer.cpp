@@ -28,7 +28,6 @@ void optimizer_layout(OptimizerState* state, OptimizerKind kind, const Mlp& mlp,
   state->kind = kind;
   state->buffers = optimizer_state_buffers(kind);
   if (is_fixed(mlp.scalar)) {
-    state->fixed = true;
     fixed_path::optimizer_layout(state, mlp, arena);
     return;
   }

@@ -90,8 +90,10 @@ void install_bus_error_handler() {
 Status guard_mapped_reads(const std::function<Status()>& body) {
   sigjmp_buf here;
   sigjmp_buf* const outer = t_guard;
-  // Only engine code (no destructors to skip) runs between here and a fault's jump back.
-  if (sigsetjmp(here, 1) != 0) {
+  // Only engine code (no destructors to skip) runs between here and a fault's jump back. The signal
+  // mask is not saved (that would be a system call in every training step): the handler runs with
+  // SA_NODEFER, so SIGBUS is never left blocked.
+  if (sigsetjmp(here, 0) != 0) {
     t_guard = outer;
     return Status::Error(Code::kIoError, "%s was truncated or changed while it was being read (bus error)",
                          t_fault_path);
