@@ -34,6 +34,10 @@ TEST_CASE("save mid-epoch, load into a fresh trainer, continue: bit-identical to
   auto data = testing::make_separable(100, 6, 1, 4, 4, 3);
   for (auto kind : {OptimizerKind::kSgdMomentum, OptimizerKind::kAdam, OptimizerKind::kAdagrad}) {
     TrainConfig c = testing::config_for(data.view, {10}, 16, kind, GcMode::kGrad, 5);
+    if (kind == OptimizerKind::kAdam) {  // augmented batches and a scheduled rate resume exactly too
+      c.augment = kAugmentCrop | kAugmentFlip;
+      c.schedule = {ScheduleKind::kCosine, 4, 30};
+    }
     auto whole = setup(c, data.view);
     steps(&whole->t, 23);  // 100 / 16 = 7 steps per epoch: stops inside epoch 4
 
@@ -87,12 +91,19 @@ TEST_CASE("a corrupt, truncated or mismatched checkpoint is refused and changes 
   TrainConfig gc = testing::config_for(data.view, {6}, 8, OptimizerKind::kAdam, GcMode::kGrad, 1);
   TrainConfig lr = c;
   lr.hp.lr = 0.5f;
+  TrainConfig augment = c;
+  augment.augment = kAugmentCrop | kAugmentFlip;
+  TrainConfig schedule = c;
+  schedule.schedule = {ScheduleKind::kCosine, 2, 40};
   for (const Variant& v : {Variant{"made with layers 9-6-4, this run has 9-7-4", layers},
                            Variant{"made with optimizer adam, this run has rmsprop", opt},
                            Variant{"made with batch 8, this run has 9", batch},
                            Variant{"made with seed 1, this run has 7", seed},
                            Variant{"made with GC mode off, this run has grad", gc},
-                           Variant{"made with lr 0.0003, this run has 0.5", lr}}) {
+                           Variant{"made with lr 0.0003, this run has 0.5", lr},
+                           Variant{"made with augmentation none, this run has crop,flip", augment},
+                           Variant{"made with learning-rate schedule constant over 0 steps with 0 of warm-up, "
+                                   "this run has cosine over 40 steps with 2 of warm-up", schedule}}) {
     auto other = setup(v.config, data.view);
     Status s = checkpoint_load(&other->t, good.data(), good.size(), nullptr);
     CHECK(s.code() == Code::kShapeMismatch);
@@ -128,6 +139,16 @@ TEST_CASE("new hyper-parameters may be taken on resume; nothing else may change"
   steps(&a->t, 1);
   steps(&b->t, 1);
   CHECK(trainer_parameters_crc32(b->t) != trainer_parameters_crc32(a->t));
+  // So may a new schedule (its rate applies from the next step); augmentation may not change.
+  TrainConfig scheduled = c;
+  scheduled.schedule = {ScheduleKind::kStep, 0, 12};
+  auto e = setup(scheduled, data.view);
+  REQUIRE(checkpoint_load(&e->t, bytes.data(), bytes.size(), nullptr, CheckpointResume::kNewHyperparameters).ok());
+  TrainConfig augmented = c;
+  augmented.augment = kAugmentFlip;
+  auto f = setup(augmented, data.view);
+  CHECK(checkpoint_load(&f->t, bytes.data(), bytes.size(), nullptr, CheckpointResume::kNewHyperparameters).code() ==
+        Code::kShapeMismatch);
   // The shape-bearing settings stay refused.
   TrainConfig other_seed = lower;
   other_seed.seed = 4;

@@ -425,3 +425,160 @@ TEST_CASE("an evaluation that overflows names the step and epoch it followed") {
   CHECK_MESSAGE(std::strstr(s.message(), "evaluation after step 5 (epoch 1): the loss is not finite") != nullptr,
                 std::string(s.message()));
 }
+
+namespace {
+
+// Sample `s` of `data` cropped from its image padded by kAugmentPad zero bytes at offset (dx, dy),
+// then flipped horizontally if `flip`: the definition, written independently of the loader.
+std::vector<uint8_t> augmented(const DatasetView& data, uint32_t s, uint32_t dx, uint32_t dy, bool flip) {
+  const int C = data.channels, H = data.height, W = data.width, P = kAugmentPad;
+  const bool planar = data.layout == PixelLayout::kPlanar;
+  auto at = [&](int c, int y, int x) { return planar ? (c * H + y) * W + x : (y * W + x) * C + c; };
+  const uint8_t* src = data.pixels + size_t{s} * data.sample_size();
+  std::vector<uint8_t> padded(size_t(C) * (H + 2 * P) * (W + 2 * P), 0);
+  auto pad_at = [&](int c, int y, int x) { return (c * (H + 2 * P) + y) * (W + 2 * P) + x; };
+  for (int c = 0; c < C; ++c)
+    for (int y = 0; y < H; ++y)
+      for (int x = 0; x < W; ++x) padded[pad_at(c, y + P, x + P)] = src[at(c, y, x)];
+  std::vector<uint8_t> out(data.sample_size());
+  for (int c = 0; c < C; ++c)
+    for (int y = 0; y < H; ++y)
+      for (int x = 0; x < W; ++x) {
+        const int cx = flip ? W - 1 - x : x;
+        out[at(c, y, x)] = padded[pad_at(c, y + int(dy), cx + int(dx))];
+      }
+  return out;
+}
+
+// The bytes the trainer's input row r holds, recovered through the model's normalisation.
+std::vector<uint8_t> loaded_bytes(const Trainer& t, uint32_t r) {
+  const DatasetView& d = t.train;
+  const uint32_t n = d.sample_size(), plane = uint32_t{d.height} * d.width;
+  std::vector<uint8_t> out(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t c = d.layout == PixelLayout::kPlanar ? i / plane : i % d.channels;
+    double b;
+    if (t.config.scalar == ScalarKind::kFixed) {
+      b = (256.0 * t.mlp.qact[0][size_t{r} * n + i] - t.qnorm[2 * c + 1]) / t.qnorm[2 * c];
+    } else {
+      b = (t.mlp.act[0][size_t{r} * n + i] - t.norm[2 * c + 1]) / t.norm[2 * c];
+    }
+    REQUIRE(std::fabs(b - std::lround(b)) < 0.02);
+    out[i] = static_cast<uint8_t>(std::lround(b));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("augmentation: each training row is a crop and flip of its sample, all 162 equally likely") {
+  for (ScalarKind scalar : {ScalarKind::kFloat, ScalarKind::kFixed}) {
+    for (PixelLayout layout : {PixelLayout::kPlanar, PixelLayout::kInterleaved}) {
+      CAPTURE(scalar_name(scalar));
+      CAPTURE(static_cast<int>(layout));
+      auto data = make_separable(500, 3, 2, 5, 7, 21, 120, 2, layout);
+      TrainConfig c = config_for(data.view, {}, 500, OptimizerKind::kSgd, GcMode::kOff, 4);
+      c.scalar = scalar;
+      c.hp.lr = 1e-6f;
+      c.augment = kAugmentCrop | kAugmentFlip;
+      auto run = setup(c, data.view);
+      std::array<int, 162> seen{};
+      int unidentified = 0;
+      for (int epoch = 0; epoch < 4; ++epoch) {
+        trainer_begin_epoch(&run->t);
+        const uint32_t* order = run->t.order;
+        StepResult r;
+        REQUIRE(trainer_step(&run->t, &r).ok());
+        for (uint32_t row = 0; row < 500; ++row) {
+          const std::vector<uint8_t> got = loaded_bytes(run->t, row);
+          int found = -1;
+          for (int k = 0; k < 162 && found < 0; ++k) {
+            if (augmented(data.view, order[row], k % 9, k / 9 % 9, k >= 81) == got) found = k;
+          }
+          if (found < 0) ++unidentified; else ++seen[found];
+        }
+      }
+      CHECK(unidentified == 0);
+      // 2,000 draws over 162 cells: chi-square with 161 degrees of freedom, rejected at ~5 sd.
+      double chi2 = 0;
+      const double expect = 2000.0 / 162;
+      for (int n : seen) chi2 += (n - expect) * (n - expect) / expect;
+      CHECK(chi2 < 161 + 5 * std::sqrt(2 * 161.0));
+      int flipped = 0;
+      for (int k = 81; k < 162; ++k) flipped += seen[k];
+      CHECK(std::abs(flipped - 1000) < 5 * std::sqrt(500.0));  // binomial(2000, 1/2): sd 22
+    }
+  }
+}
+
+TEST_CASE("augmentation: crop alone and flip alone, and evaluation never augmented") {
+  auto data = make_separable(200, 3, 1, 6, 6, 22, 120);
+  TrainConfig c = config_for(data.view, {5}, 200, OptimizerKind::kSgd, GcMode::kOff, 4);
+  auto plain = setup(c, data.view);
+  for (uint8_t flags : {uint8_t{kAugmentCrop}, uint8_t{kAugmentFlip}}) {
+    c.augment = flags;
+    auto run = setup(c, data.view);
+    EvalResult a, b;
+    REQUIRE(trainer_evaluate(&run->t, data.view, &a).ok());
+    REQUIRE(trainer_evaluate(&plain->t, data.view, &b).ok());
+    CHECK(a.loss_sum == b.loss_sum);
+    CHECK(a.top1 == b.top1);
+    trainer_begin_epoch(&run->t);
+    StepResult r;
+    REQUIRE(trainer_step(&run->t, &r).ok());
+    int cropped = 0, flipped = 0;
+    for (uint32_t row = 0; row < 200; ++row) {
+      const std::vector<uint8_t> got = loaded_bytes(run->t, row);
+      const uint32_t s = run->t.order[row];
+      bool any = false;
+      for (int k = 0; k < 162 && !any; ++k) {
+        const bool flip = k >= 81;
+        const uint32_t dx = k % 9, dy = k / 9 % 9;
+        if (augmented(data.view, s, dx, dy, flip) != got) continue;
+        any = true;
+        if (flags == kAugmentFlip) CHECK((dx == kAugmentPad && dy == kAugmentPad));
+        if (flags == kAugmentCrop) CHECK(!flip);
+        cropped += (dx != kAugmentPad || dy != kAugmentPad) ? 1 : 0;
+        flipped += flip ? 1 : 0;
+      }
+      CHECK(any);
+    }
+    if (flags == kAugmentCrop) CHECK(cropped > 150);   // 80 of 81 offsets move the image
+    if (flags == kAugmentFlip) CHECK((flipped > 60 && flipped < 140));
+  }
+}
+
+TEST_CASE("augmentation and schedules: staged rows train identically; each changes training") {
+  auto data = make_separable(150, 4, 2, 4, 4, 23, 60);
+  TrainConfig c = config_for(data.view, {9}, 32, OptimizerKind::kAdam, GcMode::kOff, 6);
+  c.augment = kAugmentCrop | kAugmentFlip;
+  c.schedule = {ScheduleKind::kCosine, 3, 25};
+  auto a = setup(c, data.view);
+  auto b = setup(c, data.view);
+  std::vector<uint8_t> staging(32 * data.view.sample_size());
+  for (int e = 0; e < 5; ++e) {
+    trainer_begin_epoch(&a->t);
+    trainer_begin_epoch(&b->t);
+    while (!trainer_epoch_done(a->t)) {
+      StepResult ra, rb;
+      REQUIRE(trainer_step(&a->t, &ra).ok());
+      const uint32_t* idx;
+      const uint32_t rows = trainer_next_batch(b->t, &idx);
+      for (uint32_t r = 0; r < rows; ++r) {
+        std::memcpy(staging.data() + size_t{r} * data.view.sample_size(),
+                    data.view.pixels + size_t{idx[r]} * data.view.sample_size(), data.view.sample_size());
+      }
+      REQUIRE(trainer_step_staged(&b->t, staging.data(), &rb).ok());
+      CHECK(ra.loss == rb.loss);
+    }
+  }
+  CHECK(trainer_parameters_crc32(a->t) == trainer_parameters_crc32(b->t));
+  // Another schedule, or no augmentation, trains differently.
+  for (int variant = 0; variant < 2; ++variant) {
+    TrainConfig o = c;
+    if (variant == 0) o.augment = kAugmentNone; else o.schedule = {};
+    auto other = setup(o, data.view);
+    train_epochs(&other->t, 5);
+    CHECK(trainer_parameters_crc32(other->t) != trainer_parameters_crc32(a->t));
+  }
+}

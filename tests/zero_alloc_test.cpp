@@ -97,6 +97,10 @@ TEST_CASE("training steps, epochs and evaluation at default shapes allocate noth
     c.hp = optimizer_defaults(kind);
     constexpr GcMode kModes[] = {GcMode::kOff, GcMode::kGrad, GcMode::kUpdate};
     c.gc = kModes[run % 3];
+    if (k % 2 == 1) {  // augmented batches and a scheduled rate allocate nothing either
+      c.augment = kAugmentCrop | kAugmentFlip;
+      c.schedule = {ScheduleKind::kCosine, 2, 6};
+    }
 #ifndef GCT_NO_HOST
     c.threads = k < 3 ? 1 : 2;  // the last two optimizers run their products on a thread pool
     gct::host::ThreadPool pool(c.threads);  // threads are created here, before counting starts

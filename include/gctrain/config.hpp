@@ -47,6 +47,26 @@ enum class InitScheme : uint8_t {
   kTorch,          // PyTorch's nn.Linear default: W and b ~ U(+-1 / sqrt(fan_in))
 };
 
+// Learning-rate schedule over the run's steps. The factor applied to hp.lr is computed in integers
+// (schedule_factor_q30), so fixed point trains with the same rates on every target.
+enum class ScheduleKind : uint8_t {
+  kConstant = 0,
+  kStep,    // x0.1 after half of the steps that follow the warm-up, x0.01 after three quarters
+  kCosine,  // 0.5 * (1 + cos(pi * d / D)) over the D steps that follow the warm-up
+};
+struct Schedule {
+  ScheduleKind kind = ScheduleKind::kConstant;
+  uint32_t warmup_steps = 0;  // linear ramp: step t (0-based) of the warm-up uses lr * (t + 1) / warmup
+  uint32_t total_steps = 0;   // the run's length in steps; step and cosine need it > warmup_steps
+};
+
+// Data augmentation of training batches (never of evaluation), done on the uint8 pixels while a
+// batch is loaded: a random crop of the image padded by kAugmentPad zero bytes on every side, then a
+// horizontal flip with probability 1/2. The draws depend only on seed, epoch and position in the
+// epoch, so a resumed run and a run with another GC mode see the same augmented samples.
+enum AugmentFlags : uint8_t { kAugmentNone = 0, kAugmentCrop = 1, kAugmentFlip = 2 };
+constexpr uint32_t kAugmentPad = 4;
+
 struct OptimizerParams {
   float lr = 0.01f;
   float momentum = 0.9f;        // SGDM
@@ -70,6 +90,10 @@ const char* scalar_name(ScalarKind kind);        // "float", "fixed"
 bool parse_scalar(const char* text, ScalarKind* out);
 const char* init_name(InitScheme scheme);        // "he-normal", "he-uniform", "xavier-uniform", "torch"
 bool parse_init(const char* text, InitScheme* out);
+const char* schedule_name(ScheduleKind kind);    // "constant", "step", "cosine"
+bool parse_schedule(const char* text, ScheduleKind* out);
+const char* augment_name(uint8_t flags);         // "none", "crop", "flip", "crop,flip"
+bool parse_augment(const char* text, uint8_t* out);  // the names above; "flip,crop" too
 
 struct TrainConfig {
   LayerSizes layers;
@@ -83,7 +107,14 @@ struct TrainConfig {
   uint32_t threads = 1;
   ScalarKind scalar = ScalarKind::kFloat;
   InitScheme init = InitScheme::kHeNormal;
+  Schedule schedule;
+  uint8_t augment = kAugmentNone;  // AugmentFlags
 };
+
+// The schedule's factor for 0-based step `step`, in Q30 (1 << 30 is 1). Integer arithmetic only.
+uint32_t schedule_factor_q30(const Schedule& schedule, uint64_t step);
+// hp.lr times that factor: the learning rate step `step` uses (exactly hp.lr when the factor is 1).
+float scheduled_lr(const TrainConfig& config, uint64_t step);
 
 // A default configuration: 3072-512-256-100, batch 128, SGD with its defaults, GC off.
 TrainConfig default_train_config();

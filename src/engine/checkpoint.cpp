@@ -17,7 +17,8 @@ namespace off {
 constexpr size_t kMagic = 0, kVersion = 8, kHeaderSize = 12, kTotal = 16, kLayerCount = 24,
                  kLayers = 28, kBatch = 64, kOptimizer = 68, kGc = 69, kScalar = 70, kNesterov = 71,
                  kHp = 72, kSeed = 104, kTrainCount = 112, kEpoch = 116, kSteps = 120, kCursor = 128,
-                 kOptStep = 136, kRngState = 144, kRngInc = 152, kHost = 160, kReserved = 224,
+                 kOptStep = 136, kRngState = 144, kRngInc = 152, kHost = 160, kSchedule = 224,
+                 kAugment = 225, kUnused = 226, kWarmup = 228, kScheduleSteps = 232, kReserved = 236,
                  kPayloadCrc = 248, kHeaderCrc = 252;
 }  // namespace off
 
@@ -95,6 +96,12 @@ void write_header(const Trainer& t, const uint8_t* host, uint8_t* h, size_t tota
   put64(h + off::kRngState, t.shuffle_rng.state);
   put64(h + off::kRngInc, t.shuffle_rng.inc);
   if (host != nullptr) std::memcpy(h + off::kHost, host, kCheckpointHostBytes);
+  // Zero for a constant rate without warm-up and no augmentation: what checkpoints made before
+  // these fields existed hold in their place.
+  h[off::kSchedule] = static_cast<uint8_t>(c.schedule.kind);
+  h[off::kAugment] = c.augment;
+  put32(h + off::kWarmup, c.schedule.warmup_steps);
+  put32(h + off::kScheduleSteps, c.schedule.kind == ScheduleKind::kConstant ? 0 : c.schedule.total_steps);
 }
 
 Status check_header(const uint8_t* bytes, size_t size) {
@@ -163,6 +170,18 @@ Status compare_config(const uint8_t* stored, const Trainer& t, size_t total, Che
   }
   if (differs(off::kScalar, 1)) {
     return mismatch("arithmetic", stored[off::kScalar] ? "fixed" : "float", t.config.scalar == ScalarKind::kFixed ? "fixed" : "float");
+  }
+  if (differs(off::kAugment, 1)) {
+    return mismatch("augmentation", augment_name(stored[off::kAugment]), augment_name(t.config.augment));
+  }
+  if (mode == CheckpointResume::kExact && (differs(off::kSchedule, 1) || differs(off::kWarmup, 8))) {
+    const uint8_t k = stored[off::kSchedule];
+    std::snprintf(a, sizeof a, "%s over %u steps with %u of warm-up",
+                  k <= static_cast<uint8_t>(ScheduleKind::kCosine) ? schedule_name(static_cast<ScheduleKind>(k)) : "unknown",
+                  static_cast<unsigned>(get32(stored + off::kScheduleSteps)), static_cast<unsigned>(get32(stored + off::kWarmup)));
+    std::snprintf(b, sizeof b, "%s over %u steps with %u of warm-up", schedule_name(t.config.schedule.kind),
+                  static_cast<unsigned>(get32(expect + off::kScheduleSteps)), static_cast<unsigned>(get32(expect + off::kWarmup)));
+    return mismatch("learning-rate schedule", a, b);
   }
   if (mode == CheckpointResume::kExact && (differs(off::kNesterov, 1) || differs(off::kHp, 32))) {
     static const char* const kNames[8] = {"lr", "momentum", "alpha", "beta1", "beta2", "eps", "initial accumulator", "weight decay"};
@@ -235,8 +254,8 @@ Status checkpoint_load(Trainer* t, const uint8_t* bytes, size_t size, uint8_t* h
   if (size != total) {
     return Status::Error(Code::kShapeMismatch, "checkpoint holds %zu bytes, this configuration needs %zu", size, total);
   }
-  for (size_t i = off::kReserved; i < off::kPayloadCrc; ++i) {
-    if (bytes[i] != 0) return Status::Error(Code::kCorruptData, "checkpoint reserved bytes are not zero");
+  for (size_t i = off::kUnused; i < off::kPayloadCrc; ++i) {
+    if ((i < off::kWarmup || i >= off::kReserved) && bytes[i] != 0) return Status::Error(Code::kCorruptData, "checkpoint reserved bytes are not zero");
   }
   if (crc32_update(0, bytes + kHeader, size - kHeader) != get32(bytes + off::kPayloadCrc)) {
     return Status::Error(Code::kCorruptData, "checkpoint payload checksum mismatch (corrupt)");

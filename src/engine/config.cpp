@@ -177,6 +177,49 @@ bool parse_init(const char* text, InitScheme* out) {
   return false;
 }
 
+const char* schedule_name(ScheduleKind kind) {
+  switch (kind) {
+    case ScheduleKind::kConstant: return "constant";
+    case ScheduleKind::kStep: return "step";
+    case ScheduleKind::kCosine: return "cosine";
+  }
+  return "unknown";
+}
+
+bool parse_schedule(const char* text, ScheduleKind* out) {
+  for (ScheduleKind k : {ScheduleKind::kConstant, ScheduleKind::kStep, ScheduleKind::kCosine}) {
+    if (std::strcmp(text, schedule_name(k)) == 0) {
+      *out = k;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* augment_name(uint8_t flags) {
+  switch (flags) {
+    case kAugmentNone: return "none";
+    case kAugmentCrop: return "crop";
+    case kAugmentFlip: return "flip";
+    case kAugmentCrop | kAugmentFlip: return "crop,flip";
+    default: return "unknown";
+  }
+}
+
+bool parse_augment(const char* text, uint8_t* out) {
+  if (std::strcmp(text, "flip,crop") == 0) {
+    *out = kAugmentCrop | kAugmentFlip;
+    return true;
+  }
+  for (uint8_t flags = 0; flags <= (kAugmentCrop | kAugmentFlip); ++flags) {
+    if (std::strcmp(text, augment_name(flags)) == 0) {
+      *out = flags;
+      return true;
+    }
+  }
+  return false;
+}
+
 TrainConfig default_train_config() {
   TrainConfig config;
   config.layers.count = 4;
@@ -190,6 +233,19 @@ TrainConfig default_train_config() {
   config.gc = GcMode::kOff;
   config.seed = 1;
   return config;
+}
+
+static Status validate_schedule(const Schedule& s) {
+  if (s.kind != ScheduleKind::kConstant && s.kind != ScheduleKind::kStep && s.kind != ScheduleKind::kCosine) {
+    return Status::Error(Code::kInvalidArgument, "unknown learning-rate schedule %u", static_cast<unsigned>(s.kind));
+  }
+  if (s.kind != ScheduleKind::kConstant && s.total_steps <= s.warmup_steps) {
+    return Status::Error(Code::kInvalidArgument,
+                         "the %s schedule needs more steps than its warm-up: %u steps in all, %u of warm-up",
+                         schedule_name(s.kind), static_cast<unsigned>(s.total_steps),
+                         static_cast<unsigned>(s.warmup_steps));
+  }
+  return Status::Ok();
 }
 
 static bool finite_nonneg(float x) { return std::isfinite(x) && x >= 0.0f; }
@@ -253,6 +309,10 @@ Status validate_train_config(const TrainConfig& c) {
   }
   if (static_cast<uint8_t>(c.init) > static_cast<uint8_t>(InitScheme::kTorch)) {
     return Status::Error(Code::kInvalidArgument, "unknown initialisation scheme %u", static_cast<unsigned>(c.init));
+  }
+  GCT_RETURN_IF_ERROR(validate_schedule(c.schedule));
+  if (c.augment > (kAugmentCrop | kAugmentFlip)) {
+    return Status::Error(Code::kInvalidArgument, "unknown augmentation flags %u", static_cast<unsigned>(c.augment));
   }
   if (c.optimizer == OptimizerKind::kAdagrad && p.eps == 0.0f && p.initial_accumulator == 0.0f) {
     return Status::Error(Code::kInvalidArgument, "adagrad needs eps > 0 or an initial accumulator");

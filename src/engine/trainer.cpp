@@ -144,54 +144,136 @@ uint32_t trainer_steps_per_epoch(const Trainer& t) {
   }
 }
 
-void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* indices, uint32_t first,
-                        uint32_t rows) {
-  const uint32_t d = data.sample_size();
-  const uint32_t channels = data.channels;
+namespace {
+
+// One sample's augmentation: crop offsets in [0, 2 * kAugmentPad] and the flip.
+struct Augment {
+  uint32_t dx = kAugmentPad, dy = kAugmentPad;
+  bool flip = false;
+};
+
+uint64_t mix64(uint64_t x) {  // SplitMix64's finaliser
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+// Drawn from (seed, epoch, position in the epoch) alone: no state to checkpoint, and the same
+// draws however the steps are split between processes.
+Augment augment_draw(const Trainer& t, uint32_t position) {
+  const uint64_t h = mix64(mix64(t.config.seed ^ 0x6175676D656E74ULL) + (uint64_t{t.epoch} << 32 | position));
+  Augment a;
+  if (t.config.augment & kAugmentCrop) {
+    const uint64_t span = 2 * kAugmentPad + 1;
+    a.dx = static_cast<uint32_t>(((h & 0xFFFFFFFFu) * span) >> 32);
+    a.dy = static_cast<uint32_t>(((h >> 32) * span) >> 32);
+  }
+  if (t.config.augment & kAugmentFlip) a.flip = (mix64(h) & 1u) != 0;
+  return a;
+}
+
+// The input normalisation: x = byte * scale + offset per channel. Fixed point: Q24 constants, Q16
+// input, (byte * scale + offset) / 2^8 rounded.
+struct FloatInput {
+  const float* norm;
+  float* dst;
+  void operator()(uint32_t c, size_t at, uint8_t v) const {
+    dst[at] = static_cast<float>(v) * norm[2 * c] + norm[2 * c + 1];
+  }
+  // Consecutive values of one channel, with the constants in registers so that the loop vectorises.
+  void span(uint32_t c, size_t at, const uint8_t* v, uint32_t n) const {
+    const float scale = norm[2 * c], offset = norm[2 * c + 1];
+    float* o = dst + at;
+    for (uint32_t i = 0; i < n; ++i) o[i] = static_cast<float>(v[i]) * scale + offset;
+  }
+};
+struct FixedInput {
+  const int32_t* qnorm;
+  int32_t* dst;
+  void operator()(uint32_t c, size_t at, uint8_t v) const {
+    dst[at] = fx::sat32(fx::shift_round(int64_t{v} * qnorm[2 * c] + qnorm[2 * c + 1], 8));
+  }
+  void span(uint32_t c, size_t at, const uint8_t* v, uint32_t n) const {
+    for (uint32_t i = 0; i < n; ++i) (*this)(c, at + i, v[i]);
+  }
+};
+
+// One sample as it is.
+template <typename Put>
+void load_plain(const DatasetView& data, const uint8_t* src, Put put) {
   const uint32_t plane = uint32_t{data.height} * data.width;
+  if (data.layout == PixelLayout::kPlanar) {
+    for (uint32_t c = 0; c < data.channels; ++c) {
+      put.span(c, size_t{c} * plane, src + size_t{c} * plane, plane);
+    }
+    return;
+  }
+  for (uint32_t p = 0; p < plane; ++p) {
+    for (uint32_t c = 0; c < data.channels; ++c) put(c, size_t{p} * data.channels + c, src[size_t{p} * data.channels + c]);
+  }
+}
+
+// One sample augmented: out(c, y, x) = in(c, y + dy - pad, x' + dx - pad) with x' = x, or W - 1 - x
+// when flipped; byte 0 outside the image.
+template <typename Put>
+void load_augmented(const DatasetView& data, const uint8_t* src, Augment a, Put put) {
+  const int32_t h = data.height, w = data.width, pad = kAugmentPad;
+  const bool planar = data.layout == PixelLayout::kPlanar;
+  const size_t cs = planar ? size_t(h) * w : 1, ys = planar ? size_t(w) : size_t(w) * data.channels,
+               xs = planar ? 1 : data.channels;
+  for (uint32_t c = 0; c < data.channels; ++c) {
+    for (int32_t y = 0; y < h; ++y) {
+      const int32_t sy = y + static_cast<int32_t>(a.dy) - pad;
+      const size_t row = c * cs + size_t(y) * ys;
+      for (int32_t x = 0; x < w; ++x) {
+        const int32_t sx = (a.flip ? w - 1 - x : x) + static_cast<int32_t>(a.dx) - pad;
+        const bool inside = sy >= 0 && sy < h && sx >= 0 && sx < w;
+        put(c, row + size_t(x) * xs, inside ? src[c * cs + size_t(sy) * ys + size_t(sx) * xs] : uint8_t{0});
+      }
+    }
+  }
+}
+
+constexpr uint32_t kNoAugment = UINT32_MAX;
+
+// Loads `rows` samples (by index, or consecutive from `first` when indices is null) into act[0].
+// A training batch passes its position in the epoch's order as `position` and is augmented as the
+// config says; evaluation passes kNoAugment.
+template <typename Put>
+void load_rows(Trainer* t, const DatasetView& data, const uint32_t* indices, uint32_t first, uint32_t rows,
+               uint32_t position, Put put) {
+  const uint32_t d = data.sample_size();
+  const bool augment = position != kNoAugment && t->config.augment != kAugmentNone;
+  for (uint32_t r = 0; r < rows; ++r) {
+    const uint8_t* src = data.pixels + size_t{indices ? indices[r] : first + r} * d;
+    Put row_put = put;
+    row_put.dst += size_t{r} * d;
+    if (augment) {
+      load_augmented(data, src, augment_draw(*t, position + r), row_put);
+    } else {
+      load_plain(data, src, row_put);
+    }
+  }
+}
+
+void load_batch(Trainer* t, const DatasetView& data, const uint32_t* indices, uint32_t first, uint32_t rows,
+                uint32_t position) {
   // Shuffled samples lie scattered over the data set and each starts with a page walk and a miss
   // to memory, which cost more than converting it: all of the batch is requested first, so that
   // the misses overlap instead of following one another.
   prefetch_samples(data, indices, first, rows);
   if (is_fixed(t->mlp.scalar)) {
-    // x = (byte * scale + offset) / 2^8: Q24 constants, Q16 input.
-    int32_t* qdst = t->mlp.qact[0];
-    for (uint32_t r = 0; r < rows; ++r) {
-      const uint32_t index = indices ? indices[r] : first + r;
-      const uint8_t* src = data.pixels + size_t{index} * d;
-      int32_t* dst = qdst + size_t{r} * d;
-      const bool planar = data.layout == PixelLayout::kPlanar;
-      const uint32_t outer = planar ? channels : plane, inner = planar ? plane : channels;
-      for (uint32_t o = 0; o < outer; ++o) {
-        for (uint32_t i = 0; i < inner; ++i) {
-          const uint32_t c = planar ? o : i;
-          const size_t at = size_t{o} * inner + i;
-          dst[at] = fx::sat32(fx::shift_round(int64_t{src[at]} * t->qnorm[2 * c] + t->qnorm[2 * c + 1], 8));
-        }
-      }
-    }
-    return;
+    load_rows(t, data, indices, first, rows, position, FixedInput{t->qnorm, t->mlp.qact[0]});
+  } else {
+    load_rows(t, data, indices, first, rows, position, FloatInput{t->norm, t->mlp.act[0]});
   }
-  float* dst_base = t->mlp.act[0];
-  for (uint32_t r = 0; r < rows; ++r) {
-    const uint32_t index = indices ? indices[r] : first + r;
-    const uint8_t* src = data.pixels + size_t{index} * d;
-    float* dst = dst_base + size_t{r} * d;
-    if (data.layout == PixelLayout::kPlanar) {
-      for (uint32_t c = 0; c < channels; ++c) {
-        const float scale = t->norm[2 * c], offset = t->norm[2 * c + 1];
-        const uint8_t* s = src + size_t{c} * plane;
-        float* o = dst + size_t{c} * plane;
-        for (uint32_t i = 0; i < plane; ++i) o[i] = static_cast<float>(s[i]) * scale + offset;
-      }
-    } else {
-      for (uint32_t p = 0; p < plane; ++p) {
-        for (uint32_t c = 0; c < channels; ++c) {
-          dst[p * channels + c] = static_cast<float>(src[p * channels + c]) * t->norm[2 * c] + t->norm[2 * c + 1];
-        }
-      }
-    }
-  }
+}
+
+}  // namespace
+
+void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* indices, uint32_t first,
+                        uint32_t rows) {
+  load_batch(t, data, indices, first, rows, kNoAugment);
 }
 
 // Rows of the batch that starts at position `cursor` of the epoch's order (0 at its end).
@@ -223,9 +305,9 @@ static Status step(Trainer* t, const uint8_t* staged, StepResult* result) {
   if (staged != nullptr) {
     DatasetView view = t->train;  // the staged rows, consecutive
     view.pixels = staged;
-    trainer_load_batch(t, view, nullptr, 0, rows);
+    load_batch(t, view, nullptr, 0, rows, t->cursor);
   } else {
-    trainer_load_batch(t, t->train, indices, 0, rows);
+    load_batch(t, t->train, indices, 0, rows, t->cursor);
     // The next batch's samples, requested now so that they arrive during this step's products:
     // each shuffled sample costs a page walk and a miss to memory, more than converting it.
     const uint32_t next = t->cursor + rows;
@@ -254,7 +336,9 @@ static Status step(Trainer* t, const uint8_t* staged, StepResult* result) {
                          static_cast<unsigned long long>(t->steps + 1), static_cast<unsigned>(t->epoch),
                          std::isnan(mean_loss) ? "NaN" : "infinite", where);
   }
-  GCT_RETURN_IF_ERROR(optimizer_step(&t->opt, &t->mlp, t->config.hp, t->config.gc));
+  OptimizerParams hp = t->config.hp;
+  hp.lr = scheduled_lr(t->config, t->steps);
+  GCT_RETURN_IF_ERROR(optimizer_step(&t->opt, &t->mlp, hp, t->config.gc));
   t->cursor += rows;
   ++t->steps;
   result->loss = mean_loss;
