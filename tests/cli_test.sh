@@ -102,5 +102,24 @@ expect 0 "wrote .*/report.md" -- "$GCTRAIN" study --data "$T/data" --out "$T/ist
 grep -q '"init": "xavier-uniform"' "$T/istudy/study.json" && grep -q "xavier-uniform initialisation" "$T/istudy/report.md" && ok ||
   bad "a study does not record its initialisation"
 
+# the recipe: schedule, warm-up, augmentation and a validation split, in train and study
+out=$("$GCTRAIN" train --data "$T/data" --layers 3072,16,100 --optimizer sgdm --epochs 3 --schedule cosine --warmup 1 \
+  --augment crop,flip --val 100 --json -q)
+grep -q '"schedule":"cosine","warmup_epochs":1,"augment":"crop,flip"' <<<"$out" && grep -q '"train_samples":500,"validation_samples":100,"val_top1":0' <<<"$out" &&
+  ok || bad "train with a recipe: $out"
+# cosine over 3 epochs of 4 steps after a 1-epoch warm-up: the last step is d = 7 of 8
+awk -v lr="$(field final_lr "$out")" 'BEGIN { want = 0.01 * 0.5 * (1 + cos(3.14159265358979 * 7 / 8)); exit !(lr > want * 0.9999 && lr < want * 1.0001) }' &&
+  ok || bad "final lr of the cosine schedule: $(field final_lr "$out")"
+expect 0 "val top-1" -- "$GCTRAIN" train --data "$T/data" --layers 3072,16,100 --epochs 1 --val 50 --scalar fixed --augment flip
+expect 2 "--schedule: linear not in" -- "$GCTRAIN" train --data "$T/data" --schedule linear
+expect 1 "a validation split of 600 samples leaves none to train on" -- "$GCTRAIN" train --data "$T/data" --val 600
+expect 1 "a warm-up of 2 epochs leaves none of the 2 epochs for the step schedule" -- "$GCTRAIN" train --data "$T/data" --epochs 2 --schedule step --warmup 2
+expect 2 "give its size \(--val N\)" -- "$GCTRAIN" study --data "$T/data" --out "$T/tstudy" --tune
+expect 0 "wrote .*/report.md" -- "$GCTRAIN" study --data "$T/data" --out "$T/tstudy" --layers 3072,16,100 --optimizers sgd --seeds 1 --epochs 1 \
+  --tune --val 100 --lr-grid sgd=0.01,0.1 --augment flip -q
+grep -q "## Learning rates chosen on validation data" "$T/tstudy/report.md" && grep -q "augmentation: flip" "$T/tstudy/report.md" &&
+  [ "$(grep -c tuned "$T/tstudy/jobs.tsv")" = 2 ] && ok || bad "a tuned study's plan or report"
+expect 0 "already finished" -- "$GCTRAIN" study --out "$T/tstudy" --run-job 5
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

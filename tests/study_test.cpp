@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <tuple>
 #include <sstream>
 #include <utility>
 
@@ -292,4 +293,248 @@ TEST_CASE("the report's effect per epoch, best epoch, epochs to a target and det
   const std::string svg = read(out + "/plots/gc_effect.svg");
   CHECK(svg.rfind("<svg", 0) == 0);
   fs::remove_all(out);
+}
+
+namespace {
+
+// A finished tuning run: its validation top-1 (of 100 held-out samples) after its one epoch, or
+// diverged.
+void write_tuning_run(const std::string& out, const host::StudyJob& job, double val_top1, bool diverged = false) {
+  host::RunResult r;
+  r.config.batch = 16;
+  r.train_samples = 100;
+  r.validation_samples = 100;
+  if (diverged) {
+    r.diverged_at_step = 3;
+    r.diverged_in_epoch = 1;
+    r.diverged_message = "step 3: training loss is NaN";
+  } else {
+    host::EpochRecord e;
+    e.epoch = 1;
+    e.test.count = 1000;
+    e.test.classes = 5;
+    e.test.top1 = 999;  // the test set must play no part in the choice
+    e.validation.count = 100;
+    e.validation.classes = 5;
+    e.validation.top1 = static_cast<uint32_t>(std::llround(val_top1 * 100));
+    r.epochs.push_back(e);
+  }
+  REQUIRE(host::write_file_atomic(host::run_path(out, job.index), host::run_json(job, r)).ok());
+}
+
+host::StudySpec tuning_spec() {
+  host::StudySpec spec;
+  spec.data_dir = "data";
+  spec.optimizers = {OptimizerKind::kSgd, OptimizerKind::kAdam};
+  spec.hp = {optimizer_defaults(OptimizerKind::kSgd), optimizer_defaults(OptimizerKind::kAdam)};
+  spec.lr_grid = {{0.1f, 0.01f, 0.03f}, {1e-4f, 1e-3f}};
+  spec.seeds = 3;
+  spec.epochs = 1;
+  spec.batch = 16;
+  spec.layers_grid = {"16,12,5"};
+  spec.validation = 100;
+  spec.tune = true;
+  spec.tune_seeds = 2;
+  return spec;
+}
+
+}  // namespace
+
+TEST_CASE("tuning: runs for every rate, seed and GC mode first, then the study's runs with rates to choose") {
+  host::StudySpec spec = tuning_spec();
+  const auto jobs = host::study_jobs(spec);
+  const size_t tuning = (3 + 2) * 2 * 2, study = 2 * 3 * 2;
+  REQUIRE(jobs.size() == tuning + study);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    CAPTURE(i);
+    CHECK(jobs[i].index == i);
+    CHECK(jobs[i].tuning == (i < tuning));
+    CHECK(jobs[i].tuned == (i >= tuning));
+    CHECK(host::job_validation(spec, jobs[i]) == (i < tuning ? 100u : 0u));
+    CHECK(jobs[i].seed <= (i < tuning ? 2u : 3u));
+    // A tuned run's plan and checks use a rate of its grid until the rate is chosen.
+    CHECK(host::job_config(spec, jobs[i]).hp.lr > 0.0f);
+  }
+  host::StudySpec back;
+  REQUIRE(host::parse_study_spec(host::study_spec_json(spec), &back).ok());
+  CHECK(host::study_spec_json(back) == host::study_spec_json(spec));
+  CHECK(back.tune);
+  CHECK(back.tune_seeds == 2);
+  CHECK(back.validation == 100);
+  spec.schedule = ScheduleKind::kCosine;
+  spec.warmup_epochs = 1;
+  Status s = host::validate_study_spec(spec);
+  CHECK(std::string(s.message()) == "a warm-up of 1 epochs leaves none of the 1 epochs for the cosine schedule");
+  spec.epochs = 4;
+  spec.augment = kAugmentFlip;
+  REQUIRE(host::validate_study_spec(spec).ok());
+  REQUIRE(host::parse_study_spec(host::study_spec_json(spec), &back).ok());
+  CHECK(back.schedule == ScheduleKind::kCosine);
+  CHECK(back.warmup_epochs == 1);
+  CHECK(back.augment == kAugmentFlip);
+  CHECK(host::job_config(back, jobs[0]).augment == kAugmentFlip);
+  spec.validation = 0;
+  s = host::validate_study_spec(spec);
+  CHECK(std::string(s.message()) == "tuning chooses learning rates on a validation split: give its size (--val N)");
+}
+
+TEST_CASE("tuning: each GC mode's rate is chosen by validation top-1; divergence, ties and the report") {
+  char tmpl[] = "/tmp/gct_tune_XXXXXX";
+  const std::string out = mkdtemp(tmpl);
+  const host::StudySpec spec = tuning_spec();
+  REQUIRE(host::write_study_plan(out, spec, "/usr/bin/gctrain").ok());
+  const auto jobs = host::study_jobs(spec);
+  // Validation top-1 per (optimizer, GC mode, lr), seeds 1 and 2.
+  //   sgd off:  0.1 -> 20, 22 (21)   0.01 -> 30, 31 (30.5)   0.03 -> 28, 30 (29)      chosen 0.01
+  //   sgd grad: 0.1 -> 35, 36 (35.5) 0.01 -> 24, 24          0.03 -> 34, 37 (35.5)    tie: 0.03
+  //   adam off: 1e-4 -> 40, 41       1e-3 -> 50, diverged                             chosen 1e-4
+  //   adam grad: 1e-4 -> 40, 40      1e-3 -> 42, 44                                   chosen 1e-3
+  std::map<std::tuple<OptimizerKind, GcMode, float>, std::vector<double>> val = {
+      {{OptimizerKind::kSgd, GcMode::kOff, 0.1f}, {0.20, 0.22}},
+      {{OptimizerKind::kSgd, GcMode::kOff, 0.01f}, {0.30, 0.31}},
+      {{OptimizerKind::kSgd, GcMode::kOff, 0.03f}, {0.28, 0.30}},
+      {{OptimizerKind::kSgd, GcMode::kGrad, 0.1f}, {0.35, 0.36}},
+      {{OptimizerKind::kSgd, GcMode::kGrad, 0.01f}, {0.24, 0.24}},
+      {{OptimizerKind::kSgd, GcMode::kGrad, 0.03f}, {0.34, 0.37}},
+      {{OptimizerKind::kAdam, GcMode::kOff, 1e-4f}, {0.40, 0.41}},
+      {{OptimizerKind::kAdam, GcMode::kOff, 1e-3f}, {0.50, -1}},
+      {{OptimizerKind::kAdam, GcMode::kGrad, 1e-4f}, {0.40, 0.40}},
+      {{OptimizerKind::kAdam, GcMode::kGrad, 1e-3f}, {0.42, 0.44}},
+  };
+  const host::StudyJob* first_study_job = nullptr;
+  for (const host::StudyJob& job : jobs) {
+    if (!job.tuning) {
+      if (first_study_job == nullptr) first_study_job = &job;
+      continue;
+    }
+    const double v = val.at({job.optimizer, job.gc, job.hp.lr})[job.seed - 1];
+    if (job.index != 1) write_tuning_run(out, job, v, v < 0);  // job 1 is missing at first
+  }
+  float lr = 0;
+  REQUIRE(jobs[1].optimizer == OptimizerKind::kSgd);
+  REQUIRE(jobs[1].gc == GcMode::kGrad);
+  host::StudyJob sgd_grad = *first_study_job;
+  sgd_grad.gc = GcMode::kGrad;
+  Status s = host::choose_tuned_lr(out, spec, sgd_grad, &lr);
+  CHECK(s.code() == Code::kInvalidArgument);
+  CHECK(std::string(s.message()).find("tuning runs that have not finished: 1") != std::string::npos);
+  write_tuning_run(out, jobs[1], val.at({OptimizerKind::kSgd, GcMode::kGrad, 0.1f})[0]);
+
+  const std::map<std::pair<OptimizerKind, GcMode>, float> chosen = {
+      {{OptimizerKind::kSgd, GcMode::kOff}, 0.01f}, {{OptimizerKind::kSgd, GcMode::kGrad}, 0.03f},
+      {{OptimizerKind::kAdam, GcMode::kOff}, 1e-4f}, {{OptimizerKind::kAdam, GcMode::kGrad}, 1e-3f}};
+  for (const host::StudyJob& job : jobs) {
+    if (job.tuning) continue;
+    std::vector<host::TuningScore> scores;
+    REQUIRE(host::choose_tuned_lr(out, spec, job, &lr, &scores).ok());
+    CHECK(lr == chosen.at({job.optimizer, job.gc}));
+    // The study's run as run_study_job writes it: with the chosen rate.
+    host::StudyJob ran = job;
+    ran.hp.lr = lr;
+    write_run(out, ran, job.gc == GcMode::kOff ? 0.25 : 0.26);
+  }
+  host::StudyEnvironment env;
+  std::vector<uint32_t> missing;
+  std::vector<host::StudyGroupSummary> summary;
+  REQUIRE(host::collect_study(out, spec, env, &missing, &summary).ok());
+  CHECK(missing.empty());
+  REQUIRE(summary.size() == 2);  // one group per optimizer, whatever rates GC off and on chose
+  CHECK(summary[0].top1_off.size() == 3);
+  CHECK(summary[0].top1_on.size() == 3);
+  const std::string report = read(out + "/report.md");
+  for (const char* row : {"| sgd | 0.1 | 21.00 | 35.50 |", "| sgd | 0.01 | **30.50** chosen | 24.00 |",
+                          "| sgd | 0.03 | 29.00 | **35.50** chosen |", "| adam | 0.0001 | **40.50** chosen | 40.00 |",
+                          "| adam | 0.001 | 50.00 (1 diverged) | **43.00** chosen |",
+                          "**sgd** (lr tuned: 0.01 without GC, 0.03 with)",
+                          "**adam** (lr tuned: 0.0001 without GC, 0.001 with)",
+                          "Chosen at an end of the grid, so a better rate may lie beyond it: sgd with GC off (0.01), "
+                          "adam with GC off (0.0001), adam with GC grad (0.001)"}) {
+    CHECK_MESSAGE(report.find(row) != std::string::npos, std::string(row));
+  }
+  // The tuning runs are listed in the CSVs, marked, and kept out of the study's tables.
+  const std::string results = read(out + "/results.csv");
+  size_t tuning_rows = 0;
+  for (const std::string& l : lines(results)) tuning_rows += l.find(",tuning,") != std::string::npos ? 1 : 0;
+  CHECK(tuning_rows == 20);
+  CHECK(report.find("| sgd | 25.00 ± 0.00 | 26.00 ± 0.00 |") != std::string::npos);
+  fs::remove_all(out);
+}
+
+TEST_CASE("tuning end to end: held-out samples are never trained on; the study's runs use all with the chosen rate") {
+  char tmpl[] = "/tmp/gct_tune_e2e_XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string data = dir + "/data", out = dir + "/out";
+  fs::create_directories(data);
+  auto train = testing::make_separable(120, 5, 1, 4, 4, 1, 40, 2);
+  auto test = testing::make_separable(40, 5, 1, 4, 4, 1, 40, 2);
+  write_blob(data + "/train.blob", train, BlobSplit::kTrain);
+  write_blob(data + "/test.blob", test, BlobSplit::kTest);
+  host::DataFolder folder;
+  REQUIRE(host::open_data_folder(data, &folder, true).ok());
+  host::StudySpec spec;
+  spec.data_dir = data;
+  spec.optimizers = {OptimizerKind::kSgdMomentum};
+  spec.hp = {optimizer_defaults(OptimizerKind::kSgdMomentum)};
+  spec.lr_grid = {{1e-4f, 0.02f}};
+  spec.seeds = 1;
+  spec.epochs = 2;
+  spec.batch = 16;
+  spec.layers_grid = {"16,12,5"};
+  spec.validation = 30;
+  spec.tune = true;
+  REQUIRE(host::write_study_plan(out, spec, "/usr/bin/gctrain").ok());
+  const auto jobs = host::study_jobs(spec);
+  REQUIRE(jobs.size() == 2 * 2 + 2);
+  bool skipped = false;
+  Status s = host::run_study_job(out, spec, jobs[4], folder.train.data, folder.test.data, {}, &skipped);
+  CHECK(s.code() == Code::kInvalidArgument);  // its tuning runs come first
+  for (const auto& job : jobs) {
+    s = host::run_study_job(out, spec, job, folder.train.data, folder.test.data, {}, &skipped);
+    REQUIRE_MESSAGE(s.ok(), s.message());
+  }
+  for (const auto& job : jobs) {
+    host::StudyRun run;
+    REQUIRE(host::parse_run_json(read(host::run_path(out, job.index)), &run).ok());
+    CAPTURE(job.index);
+    CHECK(run.result.train_samples == (job.tuning ? 90u : 120u));
+    CHECK(run.result.validation_samples == (job.tuning ? 30u : 0u));
+    CHECK(run.result.epochs.back().validation.count == (job.tuning ? 30u : 0u));
+    if (job.tuned) CHECK(run.job.hp.lr == 0.02f);  // 1e-4 barely moves in two epochs
+  }
+  // The held-out samples are the last 30: a tuning run on the first 90 alone trains identically.
+  host::RunOptions options;
+  options.epochs = 2;
+  options.validation = 30;
+  host::RunResult held_out, first_90;
+  REQUIRE(host::run_training(host::job_config(spec, jobs[0]), folder.train.data, nullptr, options, &held_out).ok());
+  DatasetView head = folder.train.data;
+  head.count = 90;
+  // The statistics of the first 90 samples, as the split computes them.
+  DatasetView fit, validation;
+  REQUIRE(host::split_validation(folder.train.data, 30, &fit, &validation).ok());
+  head.mean[0] = fit.mean[0];
+  head.stddev[0] = fit.stddev[0];
+  options.validation = 0;
+  REQUIRE(host::run_training(host::job_config(spec, jobs[0]), head, nullptr, options, &first_90).ok());
+  CHECK(held_out.parameters_crc32 == first_90.parameters_crc32);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("split_validation: the last samples, statistics of the rest, refused when nothing is left") {
+  auto d = testing::make_separable(10, 2, 2, 1, 2, 3, 40, 2);
+  for (uint32_t i = 0; i < 10 * 4; ++i) d.pixels[i] = static_cast<uint8_t>(i < 32 ? i % 4 * 10 : 255);
+  DatasetView fit, val;
+  REQUIRE(host::split_validation(d.view, 2, &fit, &val).ok());
+  CHECK(fit.count == 8);
+  CHECK(val.count == 2);
+  CHECK(val.pixels == d.view.pixels + 8 * 4);
+  CHECK(val.fine == d.view.fine + 8);
+  // Planar, 2 pixels per channel: channel 0 holds 0 and 10, channel 1 holds 20 and 30 in every fit
+  // sample; the 255s of the held-out samples count for nothing.
+  CHECK(fit.mean[0] == doctest::Approx(5.0 / 255));
+  CHECK(fit.stddev[0] == doctest::Approx(5.0 / 255));
+  CHECK(fit.mean[1] == doctest::Approx(25.0 / 255));
+  CHECK(val.mean[1] == fit.mean[1]);
+  Status s = host::split_validation(d.view, 10, &fit, &val);
+  CHECK(std::string(s.message()) == "a validation split of 10 samples leaves none to train on (the training split has 10)");
 }

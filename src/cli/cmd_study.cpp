@@ -53,6 +53,9 @@ struct StudyCommand {
   uint32_t seeds = 3, epochs = 10, batch = 128, subset = 0, jobs = 1, threads = 1;
   uint64_t first_seed = 1;
   float weight_decay = 0;
+  RecipeOptions recipe;
+  uint32_t tune_seeds = 1;
+  bool tune = false;
   bool nesterov = false, plan_only = false, collect = false, quiet = false;
   int64_t run_job = -1;
   std::string exe;
@@ -117,6 +120,14 @@ struct StudyCommand {
       spec->lr_grid[i] = grid;
       spec->hp[i].lr = grid[0];
     }
+    // Tuning without a grid of one's own: the rate and its neighbours, a half decade apart.
+    if (tune) {
+      for (size_t i = 0; i < spec->optimizers.size(); ++i) {
+        if (spec->lr_grid[i].size() > 1) continue;
+        const float lr = spec->lr_grid[i][0];
+        spec->lr_grid[i] = {lr * 0.1f, lr * 0.3f, lr, lr * 3.0f};
+      }
+    }
     if (!parse_gc_mode(gc.c_str(), &spec->gc_mode) || spec->gc_mode == GcMode::kOff) {
       return "--gc must be grad or update (the mode compared against off)";
     }
@@ -128,6 +139,15 @@ struct StudyCommand {
     if (!parse_scalar(scalar.c_str(), &spec->scalar)) return "--scalar must be float or fixed";
     if (!parse_init(init.c_str(), &spec->init)) return "unknown --init '" + init + "'";
     spec->layers_grid = layers_grid.empty() ? std::vector<std::string>{layers} : split(layers_grid, ';');
+    TrainConfig recipe_config;
+    const Status recipe_ok = recipe.apply(&recipe_config);
+    if (!recipe_ok.ok()) return recipe_ok.message();
+    spec->schedule = recipe_config.schedule.kind;
+    spec->augment = recipe_config.augment;
+    spec->warmup_epochs = recipe.warmup;
+    spec->validation = recipe.validation;
+    spec->tune = tune;
+    spec->tune_seeds = tune_seeds;
     const Status valid = host::validate_study_spec(*spec);
     return valid.ok() ? "" : valid.message();
   }
@@ -190,8 +210,27 @@ struct StudyCommand {
     return execute(spec, folder, jobs_list);
   }
 
+  // Tuning runs, then the study's runs (which take their rates from the tuning runs).
   int execute(const host::StudySpec& spec, const host::DataFolder& folder, const std::vector<host::StudyJob>& jobs_list) {
     host::install_stop_handlers();
+    const auto start = std::chrono::steady_clock::now();
+    int failures = 0;
+    for (bool tuning : {true, false}) {
+      std::vector<host::StudyJob> phase;
+      for (const host::StudyJob& j : jobs_list) {
+        if (j.tuning == tuning) phase.push_back(j);
+      }
+      if (phase.empty()) continue;
+      failures += execute_phase(spec, folder, phase, tuning);
+      if (host::stop_requested().load()) break;
+    }
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return finish(spec, wall, folder.train.data.count, folder.test.data.count, failures, host::stop_requested().load());
+  }
+
+  // Runs the jobs on `jobs` threads; returns the number that failed.
+  int execute_phase(const host::StudySpec& spec, const host::DataFolder& folder,
+                    const std::vector<host::StudyJob>& jobs_list, bool tuning) {
     const auto& stop = host::stop_requested();
     host::Progress progress(!quiet);
     const auto start = std::chrono::steady_clock::now();
@@ -202,15 +241,23 @@ struct StudyCommand {
     // Fraction of each running job, for the ETA.
     std::vector<double> fraction(total, 0.0);
     std::vector<std::string> running(jobs, "");
-    progress.println(fmt::format("study: {} runs ({} optimizers x {} seeds x GC off/{}{}), {} epochs each, {} at a time -> {}",
-                                 total, spec.optimizers.size(), spec.seeds, gc_mode_name(spec.gc_mode),
-                                 spec.layers_grid.size() > 1 ? " x models" : "", spec.epochs, jobs, out));
+    progress.println(tuning ? fmt::format("tuning: {} runs (each optimizer's learning rates x {} seeds x GC off/{}{}) "
+                                          "on {} held-out samples, {} epochs each, {} at a time -> {}",
+                                          total, spec.tune_seeds, gc_mode_name(spec.gc_mode),
+                                          spec.layers_grid.size() > 1 ? " x models" : "", spec.validation, spec.epochs,
+                                          jobs, out)
+                            : fmt::format("study: {} runs ({} optimizers x {} seeds x GC off/{}{}), {} epochs each, {} "
+                                          "at a time -> {}",
+                                          total, spec.optimizers.size(), spec.seeds, gc_mode_name(spec.gc_mode),
+                                          spec.layers_grid.size() > 1 ? " x models" : "", spec.epochs, jobs, out));
     auto worker = [&](uint32_t slot) {
       while (!stop.load()) {
         const size_t i = next.fetch_add(1);
         if (i >= total) break;
         const host::StudyJob& job = jobs_list[i];
-        const std::string name = fmt::format("{}/{}/seed{}", optimizer_name(job.optimizer), gc_mode_name(job.gc), job.seed);
+        const std::string name = fmt::format("{}{}/{}/seed{}", optimizer_name(job.optimizer),
+                                             job.tuning ? fmt::format(" lr={:g}", job.hp.lr) : "", gc_mode_name(job.gc),
+                                             job.seed);
         host::RunOptions options;
         options.stop = &stop;
         options.threads = threads;
@@ -248,8 +295,7 @@ struct StudyCommand {
     for (uint32_t t = 0; t < jobs; ++t) threads.emplace_back(worker, t);
     for (auto& th : threads) th.join();
     progress.finish();
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return finish(spec, wall, folder.train.data.count, folder.test.data.count, failures.load(), stop.load());
+    return failures.load();
   }
 
   int finish(const host::StudySpec& spec, double wall, uint32_t train_count, uint32_t test_count, int failures, bool stopped) {
@@ -387,6 +433,12 @@ Runner add_study_command(CLI::App* app) {
   sub->add_option("--lr-grid", cmd->lr_grids, "several learning rates, e.g. --lr-grid sgd=0.01,0.05 (repeatable)");
   sub->add_option("--weight-decay", cmd->weight_decay, "L2 weight decay for every optimizer")->check(at_least(0));
   sub->add_flag("--nesterov", cmd->nesterov, "Nesterov momentum for sgdm");
+  cmd->recipe.add_to(sub);
+  sub->add_flag("--tune", cmd->tune,
+                "choose each optimizer's learning rate, with and without GC separately, from its --lr-grid by "
+                "validation top-1 (needs --val N); the study's runs then train on the whole training split");
+  sub->add_option("--tune-seeds", cmd->tune_seeds, "seeds per learning rate in tuning")
+      ->check(from_to(1, 1000))->capture_default_str();
   CLI::Option* plan_only = sub->add_flag("--plan-only", cmd->plan_only, "write study.json and jobs.tsv and stop (for a cluster)");
   CLI::Option* run_job = sub->add_option("--run-job", cmd->run_job, "run job N of a planned study (OUTDIR/study.json)")
                              ->check(at_least(0));

@@ -22,6 +22,7 @@ namespace {
 struct TrainCommand {
   ModelOptions model;
   OptimizerOptions optimizer;
+  RecipeOptions recipe;
   std::string data;
   uint32_t epochs = 10;
   uint32_t subset = 0;
@@ -65,6 +66,23 @@ struct TrainCommand {
     return out;
   }
 
+  // Samples trained on: the training split less the validation samples, or the subset of them.
+  uint32_t train_count(uint32_t in_split) const {
+    const uint32_t fit = recipe.validation < in_split ? in_split - recipe.validation : 0;
+    return subset && subset < fit ? subset : fit;
+  }
+
+  std::string recipe_text(const TrainConfig& config) const {
+    std::string out;
+    if (config.schedule.kind != ScheduleKind::kConstant || recipe.warmup > 0) {
+      out += fmt::format(", {} schedule", schedule_name(config.schedule.kind));
+      if (recipe.warmup > 0) out += fmt::format(" after {} warm-up epochs", recipe.warmup);
+    }
+    if (config.augment != kAugmentNone) out += fmt::format(", augmentation {}", augment_name(config.augment));
+    if (recipe.validation > 0) out += fmt::format(", {} samples held out for validation", recipe.validation);
+    return out;
+  }
+
   void print_json(const TrainConfig& config, const host::RunResult& result) const {
     const OptimizerParams& hp = config.hp;
     const host::EpochRecord* last = result.epochs.empty() ? nullptr : &result.epochs.back();
@@ -77,10 +95,18 @@ struct TrainCommand {
     j.field("gc", gc_mode_name(config.gc));
     j.field("init", init_name(config.init));
     j.field("lr", static_cast<double>(hp.lr));
+    j.field("schedule", schedule_name(config.schedule.kind));
+    j.field("warmup_epochs", recipe.warmup);
+    j.field("augment", augment_name(config.augment));
+    j.field("final_lr", last ? static_cast<double>(last->lr) : NAN);
     j.field("batch", config.batch);
     j.field("seed", static_cast<uint64_t>(config.seed));
     j.field("epochs", static_cast<uint64_t>(result.epochs_completed));  // of the whole run
     j.field("train_samples", result.train_samples);
+    j.field("validation_samples", result.validation_samples);
+    const bool validated = last && last->validation.count;
+    j.field("val_top1", validated ? last->validation.top1_acc() : NAN);
+    j.field("val_loss", validated ? last->validation.loss() : NAN);
     j.field("top1", tested ? last->test.top1_acc() : NAN);
     j.field("top5", tested ? last->test.top5_acc() : NAN);
     j.field("coarse_top1", last && last->test.has_coarse ? last->test.coarse_top1_acc() : NAN);
@@ -118,11 +144,16 @@ struct TrainCommand {
                  last->test.has_coarse ? fmt::format("{:.2f}%", 100 * last->test.coarse_top1_acc()) : "n/a",
                  last->test.loss());
     }
+    if (last && last->validation.count) {
+      fmt::print("validation ({} samples): top-1 {:.2f}%  loss {:.4f}\n", last->validation.count,
+                 100 * last->validation.top1_acc(), last->validation.loss());
+    }
   }
 
   int run() {
     TrainConfig config;
     Status s = make_config(model, optimizer, &config);
+    if (s.ok()) s = recipe.apply(&config);
     if (!s.ok()) {
       print_error("train", s);
       return kExitUsage;
@@ -140,15 +171,17 @@ struct TrainCommand {
     const OptimizerParams& hp = config.hp;
     progress.println(fmt::format(
         "training {} on {} ({} samples{}), batch {}, {} lr={:g} momentum={:g}{} alpha={:g} "
-        "betas=({:g},{:g}) eps={:g} weight_decay={:g}, GC {}, seed {}, {}, {} initialisation",
-        layers_string(config.layers), data, subset && subset < folder.train.data.count ? subset : folder.train.data.count,
+        "betas=({:g},{:g}) eps={:g} weight_decay={:g}, GC {}, seed {}, {}, {} initialisation{}",
+        layers_string(config.layers), data, train_count(folder.train.data.count),
         subset ? " subset" : "", config.batch, optimizer_name(config.optimizer), hp.lr, hp.momentum,
         hp.nesterov ? " nesterov" : "", hp.alpha, hp.beta1, hp.beta2, hp.eps, hp.weight_decay,
         gc_mode_name(config.gc), config.seed, config.scalar == ScalarKind::kFixed ? "fixed point" : "float32",
-        init_name(config.init)));
+        init_name(config.init), recipe_text(config)));
     host::RunOptions options;
     options.epochs = epochs;
     options.subset = subset;
+    options.validation = recipe.validation;
+    options.warmup_epochs = recipe.warmup;
     options.stop = &host::stop_requested();
     options.checkpoint_path = checkpoint;
     options.checkpoint_every = checkpoint_every;
@@ -185,6 +218,7 @@ struct TrainCommand {
                             100 * r.test.top1_acc(), 100 * r.test.top5_acc());
         if (r.test.has_coarse) line += fmt::format("  superclass {:.2f}%", 100 * r.test.coarse_top1_acc());
       }
+      if (r.validation.count) line += fmt::format("  | val top-1 {:.2f}%", 100 * r.validation.top1_acc());
       progress.println(line);
     };
     host::RunResult result;
@@ -233,6 +267,7 @@ Runner add_train_command(CLI::App* app) {
   sub->add_option("--data", cmd->data, "folder holding train.blob and test.blob")->required()->check(not_empty());
   cmd->model.add_to(sub);
   cmd->optimizer.add_to(sub);
+  cmd->recipe.add_to(sub);
   sub->add_option("--epochs", cmd->epochs, "epochs")->check(from_to(1, 100000))->capture_default_str();
   sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(at_least(1));
   sub->add_flag("--json", cmd->json, "print the final metrics as one JSON object on stdout");

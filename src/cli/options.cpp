@@ -31,6 +31,33 @@ void ModelOptions::add_to(CLI::App* app) {
       ->capture_default_str();
 }
 
+void RecipeOptions::add_to(CLI::App* app) {
+  app->add_option("--schedule", schedule,
+                  "learning-rate schedule: constant | step (x0.1 at 1/2, x0.01 at 3/4 of the run) | cosine")
+      ->check(CLI::IsMember({"constant", "step", "cosine"}))
+      ->capture_default_str();
+  app->add_option("--warmup", warmup, "epochs of linear learning-rate warm-up before the schedule")
+      ->check(from_to(0, 100000))->capture_default_str();
+  app->add_option("--augment", augment,
+                  "augmentation of training batches: none | crop (random crop, 4-pixel zero padding) | flip "
+                  "(horizontal) | crop,flip")
+      ->check(CLI::IsMember({"none", "crop", "flip", "crop,flip", "flip,crop"}))
+      ->capture_default_str();
+  app->add_option("--val", validation,
+                  "hold out the last N training samples as a validation split (never trained on; scored every epoch)")
+      ->check(at_least(1));
+}
+
+Status RecipeOptions::apply(TrainConfig* config) const {
+  if (!parse_schedule(schedule.c_str(), &config->schedule.kind)) {
+    return Status::Error(Code::kInvalidArgument, "unknown schedule '%s'", schedule.c_str());
+  }
+  if (!parse_augment(augment.c_str(), &config->augment)) {
+    return Status::Error(Code::kInvalidArgument, "unknown augmentation '%s'", augment.c_str());
+  }
+  return Status::Ok();
+}
+
 void OptimizerOptions::add_to(CLI::App* app, bool with_gc_and_seed) {
   app->add_option("--optimizer", optimizer, "sgd | sgdm | adagrad | rmsprop | adam")
       ->check(CLI::IsMember({"sgd", "sgdm", "adagrad", "rmsprop", "adam"}))

@@ -45,6 +45,18 @@ struct OptimizerOptions {
   Status check_used_by(OptimizerKind kind) const;
 };
 
+// How the samples are fed and the rate moves: shared by train and study.
+struct RecipeOptions {
+  std::string schedule = "constant";
+  uint32_t warmup = 0;  // epochs
+  std::string augment = "none";
+  uint32_t validation = 0;
+  void add_to(CLI::App* app);
+  // Sets the schedule's kind and the augmentation in `config` (the schedule's steps are set by the
+  // run, from its epochs and samples).
+  Status apply(TrainConfig* config) const;
+};
+
 // Builds and validates the configuration. Hyper-parameters that the chosen optimizer does not use
 // are refused (a silently ignored --momentum would mislead).
 Status make_config(const ModelOptions& model, const OptimizerOptions& opt, TrainConfig* config);

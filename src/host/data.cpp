@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <cmath>
+
 namespace gct::host {
 
 static Status open_blob(const std::string& path, MappedFile* file, BlobView* view, bool low_memory) {
@@ -67,6 +69,53 @@ Status open_data_folder(const std::string& dir, DataFolder* out, bool with_test,
     return Status::Error(Code::kShapeMismatch, "%s and %s hold different image shapes or classes",
                          train_path.c_str(), test_path.c_str());
   }
+  return Status::Ok();
+}
+
+// Per-channel mean and standard deviation on the 0..1 scale, from exact integer sums.
+static void channel_statistics(DatasetView* view) {
+  const uint32_t plane = uint32_t{view->height} * view->width, d = view->sample_size();
+  for (uint32_t c = 0; c < view->channels; ++c) {
+    uint64_t sum = 0, squares = 0;
+    for (uint32_t i = 0; i < view->count; ++i) {
+      const uint8_t* p = view->pixels + size_t{i} * d;
+      for (uint32_t k = 0; k < plane; ++k) {
+        const uint32_t v = p[view->layout == PixelLayout::kPlanar ? c * plane + k : k * view->channels + c];
+        sum += v;
+        squares += v * v;
+      }
+    }
+    const double n = static_cast<double>(view->count) * plane;
+    const double mean = sum / n;
+    const double variance = squares / n - mean * mean;
+    view->mean[c] = static_cast<float>(mean / 255.0);
+    view->stddev[c] = static_cast<float>(std::sqrt(variance > 0 ? variance : 0) / 255.0);
+  }
+}
+
+Status split_validation(const DatasetView& train, uint32_t n, DatasetView* fit, DatasetView* validation) {
+  if (n >= train.count) {
+    return Status::Error(Code::kInvalidArgument,
+                         "a validation split of %u samples leaves none to train on (the training split has %u)",
+                         static_cast<unsigned>(n), static_cast<unsigned>(train.count));
+  }
+  DatasetView f = train;
+  f.count = train.count - n;
+  channel_statistics(&f);
+  for (uint32_t c = 0; c < f.channels; ++c) {
+    if (!(f.stddev[c] > 0.0f)) {
+      return Status::Error(Code::kInvalidArgument,
+                           "channel %u of the %u samples left to train on is constant: no normalisation exists",
+                           static_cast<unsigned>(c), static_cast<unsigned>(f.count));
+    }
+  }
+  DatasetView v = f;
+  v.count = n;
+  v.pixels = train.pixels + size_t{f.count} * train.sample_size();
+  v.fine = train.fine + f.count;
+  if (train.coarse != nullptr) v.coarse = train.coarse + f.count;
+  *fit = f;
+  *validation = v;
   return Status::Ok();
 }
 

@@ -9,6 +9,7 @@
 
 #include "gctrain/checkpoint.hpp"
 #include "gctrain/host/atomic_file.hpp"
+#include "gctrain/host/data.hpp"
 #include "gctrain/host/mapped_file.hpp"
 #include "gctrain/host/resources.hpp"
 #include "gctrain/host/thread_pool.hpp"
@@ -88,7 +89,7 @@ class Run {
 
   Status setup(const TrainConfig& config, const DatasetView& train);
   Status resume();
-  Status train_epochs(const DatasetView& train, const DatasetView* test);
+  Status train_epochs(const DatasetView& train, const DatasetView* test, const DatasetView* validation);
   uint32_t parameters_crc32() const { return trainer_parameters_crc32(trainer_); }
 
  private:
@@ -260,7 +261,7 @@ Status Run::train_one_epoch(uint32_t e, uint8_t* staging, bool* stopped) {
   return Status::Ok();
 }
 
-Status Run::train_epochs(const DatasetView& train, const DatasetView* test) {
+Status Run::train_epochs(const DatasetView& train, const DatasetView* test, const DatasetView* validation) {
   // Allocated once, before the first step (never during one).
   std::vector<uint8_t> staging(options_.read_rows ? size_t{trainer_.config.batch} * train.sample_size() : 0);
   for (uint32_t e = first_epoch_; e <= options_.epochs; ++e) {
@@ -276,15 +277,17 @@ Status Run::train_epochs(const DatasetView& train, const DatasetView* test) {
     record.epoch = e;
     record.seconds = result_->train_seconds - seconds_before;
     record.train_loss = hs_.loss_sum / static_cast<double>(hs_.rows);
-    if (test != nullptr) {
-      const auto eval_start = Clock::now();
-      const Status s = evaluate(*test, &record.test);
+    record.lr = scheduled_lr(trainer_.config, trainer_.steps - 1);
+    const auto eval_start = Clock::now();
+    for (auto [data, out] : {std::pair{test, &record.test}, std::pair{validation, &record.validation}}) {
+      if (data == nullptr) continue;
+      const Status s = evaluate(*data, out);
       if (!s.ok()) {
         if (checkpointing_ && s.code() == Code::kIoError) (void)save();  // the epoch's training is intact
         return s;
       }
-      record.eval_seconds = since(eval_start);
     }
+    record.eval_seconds = since(eval_start);
     result_->epochs.push_back(record);
     if (checkpointing_) GCT_RETURN_IF_ERROR(save());
     if (options_.on_epoch) options_.on_epoch(record);
@@ -298,10 +301,29 @@ Status Run::train_epochs(const DatasetView& train, const DatasetView* test) {
     EpochRecord record;
     record.epoch = trainer_.epoch;
     record.train_loss = hs_.rows ? hs_.loss_sum / static_cast<double>(hs_.rows) : 0.0;
+    record.lr = scheduled_lr(trainer_.config, trainer_.steps ? trainer_.steps - 1 : 0);
     GCT_RETURN_IF_ERROR(evaluate(*test, &record.test));
+    if (validation != nullptr) GCT_RETURN_IF_ERROR(evaluate(*validation, &record.validation));
     result_->epochs.push_back(record);
   }
   result_->epochs_completed = trainer_epoch_done(trainer_) ? trainer_.epoch : trainer_.epoch - 1;
+  return Status::Ok();
+}
+
+// The schedule in steps: its length is the run's, its warm-up whole epochs.
+Status plan_schedule(const RunOptions& options, uint32_t train_count, TrainConfig* config) {
+  const uint64_t per_epoch = (uint64_t{train_count} + config->batch - 1) / config->batch;
+  const uint64_t total = per_epoch * options.epochs, warmup = per_epoch * options.warmup_epochs;
+  if (total > UINT32_MAX || warmup > UINT32_MAX) {
+    return Status::Error(Code::kInvalidArgument, "the run has %llu steps; a schedule covers at most %u",
+                         static_cast<unsigned long long>(total), UINT32_MAX);
+  }
+  if (options.warmup_epochs >= options.epochs && config->schedule.kind != ScheduleKind::kConstant) {
+    return Status::Error(Code::kInvalidArgument, "a warm-up of %u epochs leaves none of the %u epochs for the %s schedule",
+                         options.warmup_epochs, options.epochs, schedule_name(config->schedule.kind));
+  }
+  config->schedule.total_steps = static_cast<uint32_t>(total);
+  config->schedule.warmup_steps = static_cast<uint32_t>(warmup);
   return Status::Ok();
 }
 
@@ -313,14 +335,18 @@ Status run_training(const TrainConfig& requested, const DatasetView& full_train,
   if (options.threads > 0) config.threads = options.threads;
   *result = RunResult{};
   result->config = config;
-  DatasetView train = full_train;
+  DatasetView train = full_train, validation;
+  if (options.validation > 0) GCT_RETURN_IF_ERROR(split_validation(full_train, options.validation, &train, &validation));
   if (options.subset > 0 && options.subset < train.count) train.count = options.subset;
   result->train_samples = train.count;
+  result->validation_samples = options.validation;
+  GCT_RETURN_IF_ERROR(plan_schedule(options, train.count, &config));
+  result->config = config;
 
   Run run(options, result);
   GCT_RETURN_IF_ERROR(run.setup(config, train));
   if (options.resume) GCT_RETURN_IF_ERROR(run.resume());
-  const Status s = run.train_epochs(train, test);
+  const Status s = run.train_epochs(train, test, options.validation > 0 ? &validation : nullptr);
   result->parameters_crc32 = run.parameters_crc32();
   return s;
 }

@@ -84,7 +84,14 @@ void paired(const Group& g, double (*f)(const StudyRun*), std::vector<double>* w
 }
 
 std::string reading(const Group& g, const PairedTest& t, const char* gc_name, size_t comparisons) {
-  const std::string who = fmt::format("**{}** (lr {:g})", optimizer_name(g.optimizer), g.lr);
+  std::string rates = fmt::format("lr {:g}", g.lr);
+  if (g.lr == 0.0f) {  // tuned: one rate per GC mode, as chosen
+    auto chosen = [](const std::map<uint64_t, const StudyRun*>& runs) {
+      return runs.empty() ? std::string("?") : fmt::format("{:g}", runs.begin()->second->job.hp.lr);
+    };
+    rates = fmt::format("lr tuned: {} without GC, {} with", chosen(g.off), chosen(g.on));
+  }
+  const std::string who = fmt::format("**{}** ({})", optimizer_name(g.optimizer), rates);
   if (t.n < 2) {
     return fmt::format("{}: only {} paired seed(s): no test possible; the difference {:+.2f} points is one observation.",
                        who, t.n, pct(t.mean_diff));
@@ -262,12 +269,70 @@ std::string csv_layers(std::string layers) {
   return layers;
 }
 
+// The tuning runs' validation scores per optimizer, model and GC mode, and the rates chosen.
+std::string tuning_section(const StudySpec& spec, const std::vector<StudyRun>& tuning_runs) {
+  if (!spec.tune) return "";
+  const char* gc_name = gc_mode_name(spec.gc_mode);
+  std::string md = fmt::format(
+      "\n## Learning rates chosen on validation data\n\nEach optimizer's rate was chosen separately without and with "
+      "GC (GC changes the effective step size): tuning runs held out the last {} training samples, trained {} epochs on "
+      "the rest with every rate of the grid ({} seed{}), and the rate with the highest validation top-1 after the last "
+      "epoch was taken (a rate that diverged for any seed is never taken; the smaller rate wins a tie). The study's runs "
+      "then trained on the whole training split with that rate; the test set played no part in the choice.\n\n",
+      spec.validation, spec.epochs, spec.tune_seeds, spec.tune_seeds == 1 ? "" : "s, mean");
+  md += fmt::format("| optimizer | lr | validation top-1, GC off (%) | validation top-1, GC {} (%) |\n|---|---|---|---|\n", gc_name);
+  std::string edges;
+  for (const std::string& layers : spec.layers_grid) {
+    for (size_t o = 0; o < spec.optimizers.size(); ++o) {
+      std::vector<TuningScore> scores[2];
+      for (const StudyRun& r : tuning_runs) {
+        if (r.job.optimizer == spec.optimizers[o] && r.job.layers == layers) {
+          tally_tuning_run(&scores[r.job.gc == GcMode::kOff ? 0 : 1], r.job.hp.lr, r.result);
+        }
+      }
+      const TuningScore* best[2];
+      for (int m = 0; m < 2; ++m) {
+        tuning_means(&scores[m]);
+        best[m] = best_tuning_score(scores[m]);
+      }
+      const std::string label = std::string(optimizer_name(spec.optimizers[o])) +
+                                (spec.layers_grid.size() > 1 ? " " + layers : "");
+      for (float lr : spec.lr_grid[o]) {
+        std::string cell[2];
+        for (int m = 0; m < 2; ++m) {
+          auto it = std::find_if(scores[m].begin(), scores[m].end(), [&](const TuningScore& t) { return t.lr == lr; });
+          if (it == scores[m].end()) {
+            cell[m] = "not run";
+            continue;
+          }
+          cell[m] = it->runs ? fmt::format("{:.2f}", 100 * it->val_top1) : "—";
+          if (it->diverged) cell[m] += fmt::format(" ({} diverged)", it->diverged);
+          if (best[m] == &*it) cell[m] = "**" + cell[m] + "** chosen";
+        }
+        md += fmt::format("| {} | {:g} | {} | {} |\n", label, lr, cell[0], cell[1]);
+      }
+      const auto [lo, hi] = std::minmax_element(spec.lr_grid[o].begin(), spec.lr_grid[o].end());
+      for (int m = 0; m < 2; ++m) {
+        if (best[m] != nullptr && spec.lr_grid[o].size() > 1 && (best[m]->lr == *lo || best[m]->lr == *hi)) {
+          edges += fmt::format("{}{} with GC {} ({:g})", edges.empty() ? "" : ", ", label, m == 0 ? "off" : gc_name,
+                               best[m]->lr);
+        }
+      }
+    }
+  }
+  if (!edges.empty()) {
+    md += fmt::format("\nChosen at an end of the grid, so a better rate may lie beyond it: {}. Extend the grid "
+                      "(`--lr-grid`) to be sure.\n", edges);
+  }
+  return md;
+}
+
 }  // namespace
 
 Status collect_study(const std::string& outdir, const StudySpec& spec, const StudyEnvironment& env,
                      std::vector<uint32_t>* missing, std::vector<StudyGroupSummary>* summary) {
   const std::vector<StudyJob> jobs = study_jobs(spec);
-  std::vector<StudyRun> runs;
+  std::vector<StudyRun> runs, tuning_runs;
   runs.reserve(jobs.size());
   missing->clear();
   for (const StudyJob& job : jobs) {
@@ -275,8 +340,10 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
     StudyRun run;
     if (read_text_file(run_path(outdir, job.index), &text) && parse_run_json(text, &run).ok() &&
         run.job.index == job.index && (!run.result.epochs.empty() || diverged(run))) {
+      const float chosen = run.job.hp.lr;
       run.job = job;  // the plan is authoritative for the job's identity
-      runs.push_back(run);
+      if (job.tuned) run.job.hp.lr = chosen;  // the rate the tuning runs chose
+      (job.tuning ? tuning_runs : runs).push_back(run);
       continue;
     }
     missing->push_back(job.index);
@@ -286,9 +353,16 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
   std::string results =
       "job,optimizer,gc,seed,layers,batch,epochs,lr,momentum,nesterov,alpha,beta1,beta2,eps,weight_decay,"
       "train_samples,arena_bytes,train_seconds,seconds_per_epoch,top1,top5,coarse_top1,final_train_loss,"
-      "test_loss,elementwise_acc,diverged_at_step\n";
-  std::string epochs = "job,optimizer,gc,seed,lr,layers,epoch,train_loss,test_loss,test_top1,test_top5,test_coarse_top1,seconds\n";
-  for (const StudyRun& r : runs) {
+      "test_loss,elementwise_acc,diverged_at_step,phase,validation_samples,val_top1\n";
+  std::string epochs = "job,optimizer,gc,seed,lr,layers,epoch,train_loss,test_loss,test_top1,test_top5,test_coarse_top1,seconds,"
+                       "epoch_lr,val_top1,phase\n";
+  std::vector<const StudyRun*> every_run;
+  for (const StudyRun& r : tuning_runs) every_run.push_back(&r);
+  for (const StudyRun& r : runs) every_run.push_back(&r);
+  for (const StudyRun* rp : every_run) {
+    const StudyRun& r = *rp;
+    const char* phase = r.job.tuning ? "tuning" : "study";
+    const auto val_top1 = [](const EpochRecord& e) { return e.validation.count ? csv_number(e.validation.top1_acc()) : ""; };
     const StudyJob& j = r.job;
     const OptimizerParams& p = j.hp;
     results += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},", j.index, optimizer_name(j.optimizer),
@@ -299,21 +373,22 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
                            csv_number(r.result.train_seconds));
     if (diverged(r)) {
       // No final result: the metrics stay empty, the step says when it diverged.
-      results += fmt::format(",,,,,,,{}\n", r.result.diverged_at_step);
+      results += fmt::format(",,,,,,,{},{},{},\n", r.result.diverged_at_step, phase, r.result.validation_samples);
     } else {
       const EpochRecord& last = r.result.epochs.back();
-      results += fmt::format("{},{},{},{},{},{},{},\n", csv_number(r.result.train_seconds / r.result.epochs.size()),
+      results += fmt::format("{},{},{},{},{},{},{},,{},{},{}\n", csv_number(r.result.train_seconds / r.result.epochs.size()),
                              csv_number(last.test.top1_acc()), csv_number(last.test.top5_acc()),
                              last.test.has_coarse ? csv_number(last.test.coarse_top1_acc()) : "",
                              csv_number(last.train_loss), csv_number(last.test.loss()),
-                             csv_number(last.test.elementwise_acc()));
+                             csv_number(last.test.elementwise_acc()), phase, r.result.validation_samples, val_top1(last));
     }
     for (const EpochRecord& e : r.result.epochs) {
-      epochs += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", j.index, optimizer_name(j.optimizer),
+      epochs += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", j.index, optimizer_name(j.optimizer),
                             gc_mode_name(j.gc), j.seed, csv_number(p.lr), csv_layers(j.layers), e.epoch,
                             csv_number(e.train_loss), csv_number(e.test.loss()), csv_number(e.test.top1_acc()),
                             csv_number(e.test.top5_acc()),
-                            e.test.has_coarse ? csv_number(e.test.coarse_top1_acc()) : "", csv_number(e.seconds));
+                            e.test.has_coarse ? csv_number(e.test.coarse_top1_acc()) : "", csv_number(e.seconds),
+                            csv_number(e.lr), val_top1(e), phase);
     }
   }
   GCT_RETURN_IF_ERROR(write_file_atomic(outdir + "/results.csv", results));
@@ -322,10 +397,12 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
   // Groups in plan order.
   std::vector<Group> groups;
   for (const StudyRun& r : runs) {
-    const std::string key = fmt::format("{} lr={:g} {}", optimizer_name(r.job.optimizer), r.job.hp.lr, r.job.layers);
+    // Tuned runs of one optimizer form one group whatever rates were chosen (GC off and on may differ).
+    const float group_lr = r.job.tuned ? 0.0f : r.job.hp.lr;
+    const std::string key = fmt::format("{} lr={:g} {}", optimizer_name(r.job.optimizer), group_lr, r.job.layers);
     auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.key == key; });
     if (it == groups.end()) {
-      groups.push_back(Group{key, r.job.optimizer, r.job.hp.lr, r.job.layers, r.job.hp, {}, {}, {}, {}});
+      groups.push_back(Group{key, r.job.optimizer, group_lr, r.job.layers, r.job.hp, {}, {}, {}, {}});
       it = groups.end() - 1;
     }
     if (diverged(r)) {
@@ -372,6 +449,18 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
                                                : "float32");
   md += fmt::format("- Epochs: {} per run, evaluated on the test set after every epoch; seeds {}..{} ({} per configuration)\n",
                     spec.epochs, spec.first_seed, spec.first_seed + spec.seeds - 1, spec.seeds);
+  md += fmt::format("- Learning rate: {}{}; augmentation: {}\n",
+                    spec.schedule == ScheduleKind::kConstant ? "constant"
+                    : spec.schedule == ScheduleKind::kStep   ? "step schedule (x0.1 after half of the steps, x0.01 after three quarters)"
+                                                             : "cosine schedule (0.5 (1 + cos(pi t / T)) per step)",
+                    spec.warmup_epochs ? fmt::format(", after {} epochs of linear warm-up", spec.warmup_epochs) : "",
+                    spec.augment == kAugmentNone ? "none"
+                                                 : fmt::format("{} (random crop of the image padded by 4 pixels, horizontal flip)",
+                                                               augment_name(spec.augment)));
+  if (spec.validation > 0 && !spec.tune) {
+    md += fmt::format("- Validation: the last {} training samples were held out of every run and scored after every epoch (`epochs.csv`)\n",
+                      spec.validation);
+  }
   md += fmt::format("- GC compared: `{}` ({}) against `off`. Paired design: for one seed, both runs start from identical weights and see identical batches, so their difference is GC's alone.\n",
                     gc_name, spec.gc_mode == GcMode::kGrad ? "the gradient of every weight matrix is centred per output unit, after weight decay, before the optimizer's state update" : "the final update of every weight matrix is centred per output unit");
   size_t arena_min = SIZE_MAX, arena_max = 0;
@@ -395,6 +484,7 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
     const OptimizerKind k = spec.optimizers[o];
     std::string lrs;
     for (float lr : spec.lr_grid[o]) lrs += (lrs.empty() ? "" : ", ") + fmt::format("{:g}", lr);
+    if (spec.tune) lrs = "tuned from " + lrs;
     md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {:g} |\n", optimizer_name(k), lrs,
                       k == OptimizerKind::kSgdMomentum ? fmt::format("{:g}", p.momentum) : "—",
                       k == OptimizerKind::kSgdMomentum ? (p.nesterov ? "yes" : "no") : "—",
@@ -406,7 +496,8 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
   }
   md += "\n";
 
-  md += "## Results in the shape of the old report, with honest metrics\n\n";
+  md += tuning_section(spec, tuning_runs);
+  md += "\n## Results in the shape of the old report, with honest metrics\n\n";
   md += "Top-1 test accuracy (%) after the last epoch, mean ± standard deviation over seeds; training time is the sum of the epochs' training time (evaluation excluded), mean ± std over seeds.\n\n";
   md += fmt::format("| optimizer | top-1 without GC | top-1 with GC ({}) | train time without GC (s) | train time with GC (s) |\n|---|---|---|---|---|\n", gc_name);
   for (const Group& g : groups) {

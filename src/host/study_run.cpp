@@ -1,5 +1,6 @@
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -39,7 +40,13 @@ std::string run_json(const StudyJob& job, const RunResult& r) {
                           {"classes", e.test.classes},
                           {"test_count", e.test.count},
                           {"seconds", e.seconds},
-                          {"eval_seconds", e.eval_seconds}});
+                          {"eval_seconds", e.eval_seconds},
+                          {"lr", e.lr}});
+    if (e.validation.count > 0) {
+      epochs.back()["val_top1"] = e.validation.top1_acc();
+      epochs.back()["val_loss"] = e.validation.loss();
+      epochs.back()["val_count"] = e.validation.count;
+    }
   }
   json diverged = nullptr;
   if (r.diverged_at_step > 0) {
@@ -48,6 +55,8 @@ std::string run_json(const StudyJob& job, const RunResult& r) {
   json j{{"format", "gctrain-run"},
          {"version", 1},
          {"job", job.index},
+         {"tuning", job.tuning},
+         {"tuned", job.tuned},
          {"optimizer", optimizer_name(job.optimizer)},
          {"gc", gc_mode_name(job.gc)},
          {"seed", job.seed},
@@ -55,6 +64,7 @@ std::string run_json(const StudyJob& job, const RunResult& r) {
          {"batch", r.config.batch},
          {"hyperparameters", hyperparameters_to_json(job.hp)},
          {"train_samples", r.train_samples},
+         {"validation_samples", r.validation_samples},
          {"arena_bytes", r.arena_bytes},
          {"train_seconds", r.train_seconds},
          {"diverged", diverged},
@@ -70,6 +80,9 @@ Status parse_run_json(const std::string& text, StudyRun* run) {
     }
     StudyRun r;
     r.job.index = j.at("job").get<uint32_t>();
+    // Absent in runs written before tuning existed: a study run with its planned rate.
+    r.job.tuning = j.contains("tuning") && j.at("tuning").get<bool>();
+    r.job.tuned = j.contains("tuned") && j.at("tuned").get<bool>();
     if (!parse_optimizer(j.at("optimizer").get<std::string>().c_str(), &r.job.optimizer) ||
         !parse_gc_mode(j.at("gc").get<std::string>().c_str(), &r.job.gc)) {
       return Status::Error(Code::kCorruptData, "bad optimizer or gc");
@@ -80,6 +93,7 @@ Status parse_run_json(const std::string& text, StudyRun* run) {
     RunResult& res = r.result;
     res.config.batch = j.at("batch").get<uint32_t>();
     res.train_samples = j.at("train_samples").get<uint32_t>();
+    res.validation_samples = j.contains("validation_samples") ? j.at("validation_samples").get<uint32_t>() : 0;
     res.arena_bytes = j.at("arena_bytes").get<size_t>();
     res.train_seconds = j.at("train_seconds").get<double>();
     // Absent in runs written before diverged runs were results: none diverged.
@@ -107,6 +121,14 @@ Status parse_run_json(const std::string& text, StudyRun* run) {
       t.has_coarse = coarse >= 0;
       t.coarse_top1 = t.has_coarse ? static_cast<uint32_t>(std::llround(coarse * t.count)) : 0;
       t.elementwise_agree = e.at("elementwise_agree").get<uint64_t>();
+      rec.lr = e.contains("lr") ? e.at("lr").get<float>() : static_cast<float>(r.job.hp.lr);
+      if (e.contains("val_count")) {
+        EvalResult& v = rec.validation;
+        v.count = e.at("val_count").get<uint32_t>();
+        v.classes = t.classes;
+        v.loss_sum = e.at("val_loss").get<double>() * v.count;
+        v.top1 = static_cast<uint32_t>(std::llround(e.at("val_top1").get<double>() * v.count));
+      }
       res.epochs.push_back(rec);
     }
     *run = r;
@@ -126,8 +148,12 @@ Status run_study_job(const std::string& outdir, const StudySpec& spec, const Stu
   }
   options.epochs = spec.epochs;
   options.subset = spec.subset;
+  options.validation = job_validation(spec, job);
+  options.warmup_epochs = spec.warmup_epochs;
+  StudyJob planned = job;
+  if (job.tuned) GCT_RETURN_IF_ERROR(choose_tuned_lr(outdir, spec, job, &planned.hp.lr));
   RunResult result;
-  const Status s = run_training(job_config(spec, job), train, &test, options, &result);
+  const Status s = run_training(job_config(spec, planned), train, &test, options, &result);
   // A diverged run is a result of the study (this learning rate does not work for this seed): it
   // is recorded, not left to be run again into the same divergence.
   const bool diverged = s.code() == Code::kNumericalError && result.diverged_at_step > 0;
@@ -135,7 +161,63 @@ Status run_study_job(const std::string& outdir, const StudySpec& spec, const Stu
   if (diverged && diverged_message != nullptr) *diverged_message = result.diverged_message;
   if (!diverged && (result.interrupted || result.epochs.size() != spec.epochs)) return Status::Ok();
   mkdir((outdir + "/runs").c_str(), 0755);
-  return write_file_atomic(run_path(outdir, job.index), run_json(job, result));
+  return write_file_atomic(run_path(outdir, job.index), run_json(planned, result));
+}
+
+void tally_tuning_run(std::vector<TuningScore>* scores, float lr, const RunResult& run) {
+  auto it = std::find_if(scores->begin(), scores->end(), [&](const TuningScore& s) { return s.lr == lr; });
+  if (it == scores->end()) it = scores->insert(scores->end(), TuningScore{lr, 0.0, 0, 0});
+  if (run.diverged_at_step > 0 || run.epochs.empty()) {
+    ++it->diverged;
+    return;
+  }
+  it->val_top1 += run.epochs.back().validation.top1_acc();
+  ++it->runs;
+}
+
+void tuning_means(std::vector<TuningScore>* scores) {
+  for (TuningScore& s : *scores) {
+    if (s.runs > 0) s.val_top1 /= s.runs;
+  }
+}
+
+const TuningScore* best_tuning_score(const std::vector<TuningScore>& scores) {
+  const TuningScore* best = nullptr;
+  for (const TuningScore& s : scores) {
+    if (s.runs == 0 || s.diverged > 0) continue;
+    if (best == nullptr || s.val_top1 > best->val_top1 || (s.val_top1 == best->val_top1 && s.lr < best->lr)) best = &s;
+  }
+  return best;
+}
+
+Status choose_tuned_lr(const std::string& outdir, const StudySpec& spec, const StudyJob& job, float* lr,
+                       std::vector<TuningScore>* scores_out) {
+  std::vector<TuningScore> scores;
+  std::string unfinished;
+  for (const StudyJob& t : study_jobs(spec)) {
+    if (!t.tuning || t.optimizer != job.optimizer || t.gc != job.gc || t.layers != job.layers) continue;
+    std::string text;
+    StudyRun run;
+    if (!read_text_file(run_path(outdir, t.index), &text) || !parse_run_json(text, &run).ok() ||
+        run.job.index != t.index) {
+      unfinished += (unfinished.empty() ? "" : ", ") + std::to_string(t.index);
+      continue;
+    }
+    tally_tuning_run(&scores, t.hp.lr, run.result);
+  }
+  if (!unfinished.empty()) {
+    return Status::Error(Code::kInvalidArgument, "job %u takes its learning rate from tuning runs that have not finished: %s",
+                         job.index, unfinished.c_str());
+  }
+  tuning_means(&scores);
+  const TuningScore* best = best_tuning_score(scores);
+  if (best == nullptr) {
+    return Status::Error(Code::kNumericalError, "every learning rate tried for %s with GC %s diverged in tuning; try smaller ones",
+                         optimizer_name(job.optimizer), gc_mode_name(job.gc));
+  }
+  *lr = best->lr;
+  if (scores_out != nullptr) *scores_out = scores;
+  return Status::Ok();
 }
 
 }  // namespace gct::host

@@ -30,20 +30,29 @@ static std::string strip_json_id(const char* what) {
 
 std::vector<StudyJob> study_jobs(const StudySpec& spec) {
   std::vector<StudyJob> jobs;
-  for (const std::string& layers : spec.layers_grid) {
-    for (size_t o = 0; o < spec.optimizers.size(); ++o) {
-      for (float lr : spec.lr_grid[o]) {
-        for (uint32_t s = 0; s < spec.seeds; ++s) {
-          for (GcMode gc : {GcMode::kOff, spec.gc_mode}) {
-            StudyJob j;
-            j.index = static_cast<uint32_t>(jobs.size());
-            j.optimizer = spec.optimizers[o];
-            j.gc = gc;
-            j.seed = spec.first_seed + s;
-            j.layers = layers;
-            j.hp = spec.hp[o];
-            j.hp.lr = lr;
-            jobs.push_back(j);
+  auto add = [&](const std::string& layers, size_t o, float lr, uint64_t seed, GcMode gc, bool tuning) {
+    StudyJob j;
+    j.index = static_cast<uint32_t>(jobs.size());
+    j.tuning = tuning;
+    j.tuned = spec.tune && !tuning;
+    j.optimizer = spec.optimizers[o];
+    j.gc = gc;
+    j.seed = seed;
+    j.layers = layers;
+    j.hp = spec.hp[o];
+    j.hp.lr = j.tuned ? 0.0f : lr;
+    jobs.push_back(j);
+  };
+  for (int phase = spec.tune ? 0 : 1; phase < 2; ++phase) {
+    const bool tuning = phase == 0;
+    for (const std::string& layers : spec.layers_grid) {
+      for (size_t o = 0; o < spec.optimizers.size(); ++o) {
+        // Tuning runs try every rate; tuned study runs take one each (chosen when they run).
+        const std::vector<float> rates = spec.tune && !tuning ? std::vector<float>{0.0f} : spec.lr_grid[o];
+        const uint32_t seeds = tuning ? spec.tune_seeds : spec.seeds;
+        for (float lr : rates) {
+          for (uint32_t s = 0; s < seeds; ++s) {
+            for (GcMode gc : {GcMode::kOff, spec.gc_mode}) add(layers, o, lr, spec.first_seed + s, gc, tuning);
           }
         }
       }
@@ -58,12 +67,22 @@ TrainConfig job_config(const StudySpec& spec, const StudyJob& job) {
   c.batch = spec.batch;
   c.optimizer = job.optimizer;
   c.hp = job.hp;
+  // A tuned run before its rate is chosen: the grid's first, so that its plan and checks can be made.
+  if (job.tuned && c.hp.lr == 0.0f) {
+    for (size_t o = 0; o < spec.optimizers.size(); ++o) {
+      if (spec.optimizers[o] == job.optimizer) c.hp.lr = spec.lr_grid[o][0];
+    }
+  }
   c.gc = job.gc;
   c.seed = job.seed;
   c.scalar = spec.scalar;
   c.init = spec.init;
+  c.schedule.kind = spec.schedule;
+  c.augment = spec.augment;
   return c;
 }
+
+uint32_t job_validation(const StudySpec& spec, const StudyJob& job) { return job.tuned ? 0 : spec.validation; }
 
 std::string study_spec_json(const StudySpec& spec) {
   json opts = json::array();
@@ -79,7 +98,13 @@ std::string study_spec_json(const StudySpec& spec) {
          {"batch", spec.batch},       {"subset", spec.subset},
          {"scalar", scalar_name(spec.scalar)},
          {"init", init_name(spec.init)},
-         {"layers_grid", spec.layers_grid}};
+         {"layers_grid", spec.layers_grid},
+         {"schedule", schedule_name(spec.schedule)},
+         {"warmup_epochs", spec.warmup_epochs},
+         {"augment", augment_name(spec.augment)},
+         {"validation", spec.validation},
+         {"tune", spec.tune},
+         {"tune_seeds", spec.tune_seeds}};
   return j.dump(2) + "\n";
 }
 
@@ -113,8 +138,16 @@ Status validate_study_spec(const StudySpec& s) {
     LayerSizes sizes;
     GCT_RETURN_IF_ERROR(parse_layer_sizes(l.c_str(), &sizes));
   }
+  if (s.warmup_epochs >= s.epochs && s.schedule != ScheduleKind::kConstant) {
+    return bad("a warm-up of %u epochs leaves none of the %u epochs for the %s schedule", s.warmup_epochs, s.epochs,
+               schedule_name(s.schedule));
+  }
+  if (s.tune && s.validation == 0) return bad("tuning chooses learning rates on a validation split: give its size (--val N)");
+  if (s.tune_seeds < 1 || s.tune_seeds > 1000) return bad("tuning seeds must be from 1 to 1000, got %u", s.tune_seeds);
   for (const StudyJob& j : study_jobs(s)) {
-    const Status v = validate_train_config(job_config(s, j));
+    TrainConfig c = job_config(s, j);
+    c.schedule.total_steps = c.schedule.kind == ScheduleKind::kConstant ? 0 : UINT32_MAX;  // set by the run
+    const Status v = validate_train_config(c);
     if (!v.ok()) {
       return Status::Error(v.code(), "%s (job %u: %s, lr %g)", v.message(), j.index, optimizer_name(j.optimizer),
                            static_cast<double>(j.hp.lr));
@@ -192,6 +225,20 @@ Status parse_study_spec(const std::string& text, StudySpec* out) {
       return Status::Error(Code::kCorruptData, "unknown initialisation %s", j.at("init").dump().c_str());
     }
     s.layers_grid = j.at("layers_grid").get<std::vector<std::string>>();
+    // Absent in studies planned before schedules, augmentation and tuning existed: none of them.
+    if (j.contains("schedule") && !parse_schedule(text_field(j, "schedule").c_str(), &s.schedule)) {
+      return Status::Error(Code::kCorruptData, "unknown schedule %s", j.at("schedule").dump().c_str());
+    }
+    if (j.contains("augment") && !parse_augment(text_field(j, "augment").c_str(), &s.augment)) {
+      return Status::Error(Code::kCorruptData, "unknown augmentation %s", j.at("augment").dump().c_str());
+    }
+    if (j.contains("warmup_epochs")) s.warmup_epochs = whole<uint32_t>(j, "warmup_epochs", 0, 100000);
+    if (j.contains("validation")) s.validation = whole<uint32_t>(j, "validation", 0, UINT32_MAX);
+    if (j.contains("tune")) {
+      if (!j.at("tune").is_boolean()) throw std::invalid_argument("'tune' must be true or false, got " + j.at("tune").dump());
+      s.tune = j.at("tune").get<bool>();
+    }
+    if (j.contains("tune_seeds")) s.tune_seeds = whole<uint32_t>(j, "tune_seeds", 1, 1000);
     const Status valid = validate_study_spec(s);
     if (!valid.ok()) return Status::Error(Code::kCorruptData, "%s", valid.message());
     *out = s;
@@ -221,10 +268,13 @@ Status write_study_plan(const std::string& outdir, const StudySpec& spec, const 
     return Status::Error(Code::kIoError, "cannot create %s: %s", runs.c_str(), std::strerror(errno));
   }
   GCT_RETURN_IF_ERROR(write_file_atomic(outdir + "/study.json", study_spec_json(spec)));
+  // lr "tuned": chosen by the tuning runs ("tuning" in the first column's comment), which must
+  // finish first.
   std::string tsv = "# job\toptimizer\tgc\tseed\tlr\tlayers\tcommand\n";
   for (const StudyJob& j : study_jobs(spec)) {
-    tsv += fmt::format("{}\t{}\t{}\t{}\t{:g}\t{}\t{} study --out {} --run-job {}\n", j.index,
-                       optimizer_name(j.optimizer), gc_mode_name(j.gc), j.seed, j.hp.lr, j.layers,
+    tsv += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{} study --out {} --run-job {}\n", j.index,
+                       optimizer_name(j.optimizer), gc_mode_name(j.gc), j.seed,
+                       j.tuned ? std::string("tuned") : fmt::format("{:g}", j.hp.lr), j.layers,
                        shell_quote(exe), shell_quote(ec ? outdir : absolute_out), j.index);
   }
   return write_file_atomic(outdir + "/jobs.tsv", tsv);

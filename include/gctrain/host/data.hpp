@@ -25,4 +25,9 @@ struct DataFolder {
 // nothing resident (pair it with MappedFile::release_pages during training).
 Status open_data_folder(const std::string& dir, DataFolder* out, bool with_test, bool low_memory = false);
 
+// Splits the last `n` samples of `train` off as a validation set: `fit` keeps the others, with the
+// per-channel mean and standard deviation recomputed over them alone (the held-out samples must not
+// shape the model, not even through its normalisation); `validation` shares fit's statistics.
+Status split_validation(const DatasetView& train, uint32_t n, DatasetView* fit, DatasetView* validation);
+
 }  // namespace gct::host

@@ -21,6 +21,8 @@ struct EpochRecord {
   uint32_t epoch = 0;          // 1-based
   double train_loss = 0.0;     // mean over the epoch's training samples, as seen during training
   EvalResult test;             // after the epoch
+  EvalResult validation;       // after the epoch, on the held-out samples (RunOptions::validation)
+  float lr = 0.0f;             // the learning rate of the epoch's last step (schedules change it)
   double seconds = 0.0;        // training time of this epoch (evaluation excluded)
   double eval_seconds = 0.0;
 };
@@ -30,6 +32,7 @@ struct RunResult {
   size_t arena_bytes = 0;
   MemoryPlan plan;
   uint32_t train_samples = 0;
+  uint32_t validation_samples = 0;
   std::vector<EpochRecord> epochs;
   double train_seconds = 0.0;  // sum of epoch training times
   bool interrupted = false;    // stopped by a signal before the last epoch finished
@@ -67,6 +70,12 @@ struct RunProgress {
 struct RunOptions {
   uint32_t epochs = 1;
   uint32_t subset = 0;        // use only the first N training samples (0: all)
+  // Hold out the last N samples of the training split (0: none): never trained on, evaluated after
+  // every epoch. The normalisation statistics are then computed on the samples trained on.
+  uint32_t validation = 0;
+  // The schedule's length in steps, and its warm-up, follow from the epochs and the training
+  // samples: config.schedule.total_steps and warmup_steps are set from these.
+  uint32_t warmup_epochs = 0;
   uint32_t threads = 0;       // if > 0, overrides config.threads (the study keeps it out of its plan)
   const std::atomic<bool>* stop = nullptr;  // checked after every step
   std::function<void(const RunProgress&)> on_step;       // called every step (keep it cheap)

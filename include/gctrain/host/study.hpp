@@ -37,11 +37,25 @@ struct StudySpec {
   InitScheme init = InitScheme::kHeNormal;     // initialisation of every run
   std::vector<std::string> layers_grid;        // e.g. {"3072,512,256,100"}
   std::vector<OptimizerParams> hp;             // per optimizer (same order), lr is the grid's first
-  std::vector<std::vector<float>> lr_grid;     // per optimizer: learning rates to run
+  std::vector<std::vector<float>> lr_grid;     // per optimizer: learning rates to run (or to tune from)
+  ScheduleKind schedule = ScheduleKind::kConstant;
+  uint32_t warmup_epochs = 0;
+  uint8_t augment = kAugmentNone;
+  // Samples held out at the end of the training split (0: none). Without tuning every run holds
+  // them out and is scored on them too; with tuning only the tuning runs do.
+  uint32_t validation = 0;
+  // Tuning: the learning rate of each optimizer and GC mode is chosen from lr_grid by validation
+  // top-1 after the last epoch (mean over tune_seeds seeds; the smaller rate wins a tie), in tuning
+  // runs that hold out `validation` samples; the study's runs then train on the whole training
+  // split with the chosen rate.
+  bool tune = false;
+  uint32_t tune_seeds = 1;
 };
 
 struct StudyJob {
   uint32_t index = 0;
+  bool tuning = false;  // a tuning run; otherwise one of the study's runs
+  bool tuned = false;   // a study run whose lr is chosen by the tuning runs (hp.lr is set when it runs)
   OptimizerKind optimizer = OptimizerKind::kSgd;
   GcMode gc = GcMode::kOff;
   uint64_t seed = 1;
@@ -49,8 +63,10 @@ struct StudyJob {
   OptimizerParams hp;
 };
 
+// Tuning runs first (lowest indices), then the study's runs.
 std::vector<StudyJob> study_jobs(const StudySpec& spec);
 TrainConfig job_config(const StudySpec& spec, const StudyJob& job);  // layers parsed; validated later
+uint32_t job_validation(const StudySpec& spec, const StudyJob& job);  // samples the run holds out
 
 // The rules every study obeys, whether built from options or read from study.json: at least one
 // optimizer, each once, with distinct learning rates > 0; seeds 1..1000, epochs 1..100000, batch
@@ -78,6 +94,23 @@ bool run_finished(const std::string& outdir, uint32_t index);
 Status run_study_job(const std::string& outdir, const StudySpec& spec, const StudyJob& job,
                      const DatasetView& train, const DatasetView& test, RunOptions options,
                      bool* skipped, std::string* diverged = nullptr);
+// The learning rate the tuning runs choose for `job` (a tuned study run): its optimizer, GC mode
+// and model, every rate of the grid. Fails naming the tuning jobs that have not finished.
+struct TuningScore {
+  float lr = 0;
+  double val_top1 = 0;      // sum, then (tuning_means) mean over the tuning runs that did not diverge
+  uint32_t runs = 0, diverged = 0;
+};
+// Adds one finished tuning run with rate `lr` to the scores.
+void tally_tuning_run(std::vector<TuningScore>* scores, float lr, const RunResult& run);
+void tuning_means(std::vector<TuningScore>* scores);
+// The rule: the highest mean validation top-1 among the rates that diverged for no tuning seed (one
+// that diverged once would diverge for some of the study's seeds too); the smaller rate on a tie.
+// Null when every rate diverged.
+const TuningScore* best_tuning_score(const std::vector<TuningScore>& scores);
+Status choose_tuned_lr(const std::string& outdir, const StudySpec& spec, const StudyJob& job, float* lr,
+                       std::vector<TuningScore>* scores = nullptr);
+
 std::string run_json(const StudyJob& job, const RunResult& r);
 Status parse_run_json(const std::string& text, StudyRun* run);
 
