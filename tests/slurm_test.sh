@@ -139,6 +139,22 @@ tail -n +2 "$T/parallel/jobs.tsv" | cut -f7 | parallel -j2 --joblog "$T/parallel
 "$GCTRAIN" study --out "$T/parallel" --collect -q >/dev/null && ok || bad "collect after parallel"
 diff <(strip "$T/parallel/results.csv" train_seconds,seconds_per_epoch) <(strip "$T/local/results.csv" train_seconds,seconds_per_epoch) >/dev/null && ok || bad "parallel and local differ"
 
+# --- a tuned study: the tuning array, then the study's array held by a dependency until it is done
+if [ -z "$DATA_DIR" ]; then
+  TUNED=(study --data "$T/data" --layers 3072,32,100 --optimizers sgd --seeds 2 --epochs 2 --batch 64 --tune --val 400
+         --lr-grid sgd=0.01,0.05)
+  "$GCTRAIN" "${TUNED[@]}" --out "$T/tcluster" --plan-only >/dev/null && ok || bad "plan-only (tuned)"
+  ids=$("$HERE/tools/slurm/submit.sh" "$T/tcluster") && [ "$(wc -l <<<"$ids")" = 2 ] && ok || bad "submit (tuned): $ids"
+  study_id=$(tail -1 <<<"$ids")
+  [[ "$(scontrol show job "$study_id" 2>/dev/null)" == *"Dependency=afterany:$(head -1 <<<"$ids")"* ]] && ok ||
+    bad "the study's array does not wait for the tuning array"
+  wait_for "$study_id" && ok || bad "tuned arrays did not finish"
+  "$GCTRAIN" study --out "$T/tcluster" --collect -q >/dev/null && ok || bad "collect (tuned)"
+  "$GCTRAIN" "${TUNED[@]}" --out "$T/tlocal" --jobs 2 -q >/dev/null && ok || bad "local tuned study"
+  diff <(strip "$T/tcluster/results.csv" train_seconds,seconds_per_epoch) \
+       <(strip "$T/tlocal/results.csv" train_seconds,seconds_per_epoch) >/dev/null && ok || bad "tuned: cluster and local differ"
+fi
+
 printf 'wall time: Slurm %.1f s (array %.1f s with task 5 cancelled, then its resubmission), in one process with --jobs 2 %.1f s; whole test %.1f s\n' \
   "$(awk -v a="$t2" -v b="$t0" 'BEGIN { print a - b }')" "$(awk -v a="$t1" -v b="$t0" 'BEGIN { print a - b }')" \
   "$(awk -v a="$l1" -v b="$l0" 'BEGIN { print a - b }')" \
