@@ -289,12 +289,14 @@ int main(int argc, char** argv) {
     return bare_gctrain_gemm(ps, 3);
   };
 #if GCT_FGEMM_AVX512
-  const double own = bare_fgemm(products, reps * 4);
-  fmt::print("bare GEMMs of one step, gctrain's AVX-512 kernels (this build's path):        {:.2f} ms  {:.1f} GFLOP/s\n",
-             own * 1e3, step_flops / own / 1e9);
-  if (own < fastest) {
-    fastest = own;
-    best = [&](const std::vector<Product>& ps) { return bare_fgemm(ps, 3); };
+  if (cpu_has_avx512()) {
+    const double own = bare_fgemm(products, reps * 4);
+    fmt::print("bare GEMMs of one step, gctrain's AVX-512 kernels (this CPU's path):          {:.2f} ms  {:.1f} GFLOP/s\n",
+               own * 1e3, step_flops / own / 1e9);
+    if (own < fastest) {
+      fastest = own;
+      best = [&](const std::vector<Product>& ps) { return bare_fgemm(ps, 3); };
+    }
   }
 #endif
 #ifdef GCT_HAVE_OPENBLAS

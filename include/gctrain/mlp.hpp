@@ -69,6 +69,11 @@ struct Mlp {
   const TaskRunner* runner = nullptr;  // null: column blocks run one after another
 };
 
+// The float products this process runs: "avx512" (x86-64 CPUs with AVX-512F, chosen at run time),
+// "eigen" (Eigen's GEMM: other x86-64 CPUs, ARM Linux) or "cortex-m" (M4F/M7 kernels). Runs on the
+// same kernels and build give bit-identical results; other kernels round differently.
+const char* mlp_float_kernels();
+
 // Carves parameters, gradients, activations, scratch and GEMM workspace (per thread) from the arena.
 void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena, uint32_t threads = 1,
                 ScalarKind scalar = ScalarKind::kFloat);

@@ -13,6 +13,7 @@
 #include "gctrain/host/progress.hpp"
 #include "gctrain/host/run.hpp"
 #include "gctrain/host/signals.hpp"
+#include "gctrain/host/study.hpp"
 #include "options.hpp"
 #include "plan_format.hpp"
 
@@ -122,6 +123,8 @@ struct TrainCommand {
     j.field("hyperparameters_changed_at_step", result.hyperparameters_changed_at_step);
     j.field("checkpoints_written", result.checkpoints_written);
     j.field("parameters_crc32", result.parameters_crc32);
+    j.field("float_kernels", mlp_float_kernels());
+    j.field("build", host::build_description());
     if (config.scalar == ScalarKind::kFixed) j.field("saturated_parameters_max", result.saturated_max);
     plan_json(&j, result.plan);
     j.end_object();

@@ -269,6 +269,26 @@ std::string csv_layers(std::string layers) {
   return layers;
 }
 
+// The code and float kernels the runs were made with, as they recorded them: a study run across
+// machines may mix kernels, whose results are not bit-comparable.
+std::string runs_code(const std::vector<StudyRun>& runs, const std::vector<StudyRun>& tuning_runs) {
+  std::map<std::string, int> builds;
+  for (const auto* list : {&tuning_runs, &runs}) {
+    for (const StudyRun& r : *list) ++builds[r.build.empty() ? std::string("not recorded") : r.build];
+  }
+  if (builds.empty()) return "";
+  std::string md = "- Runs made by: ";
+  bool first = true;
+  for (const auto& [build, n] : builds) {
+    md += fmt::format("{}{} ({} run{})", first ? "" : "; ", build, n, n == 1 ? "" : "s");
+    first = false;
+  }
+  md += builds.size() > 1 ? " — **mixed builds or kernels**: runs made by different ones round differently, so "
+                            "paired runs are comparable only when both sides share one\n"
+                          : "\n";
+  return md;
+}
+
 // The tuning runs' validation scores per optimizer, model and GC mode, and the rates chosen.
 std::string tuning_section(const StudySpec& spec, const std::vector<StudyRun>& tuning_runs) {
   if (!spec.tune) return "";
@@ -473,6 +493,7 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
                       arena_min, arena_max != arena_min ? fmt::format(" to {} bytes", arena_max) : "");
   }
   md += fmt::format("- Machine: {}\n- Build: {}\n", env.machine, env.build);
+  md += runs_code(runs, tuning_runs);
   if (!env.date.empty()) md += fmt::format("- Date: {}\n", env.date);
   if (env.wall_seconds > 0) md += fmt::format("- Wall time of the whole study: {:.0f} s ({:.1f} min)\n", env.wall_seconds, env.wall_seconds / 60);
   md += fmt::format("- Runs: {} of {} finished{}\n\n", runs.size(), jobs.size(),

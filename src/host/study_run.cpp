@@ -7,6 +7,7 @@
 
 #include "gctrain/host/atomic_file.hpp"
 #include "gctrain/host/study.hpp"
+#include "gctrain/mlp.hpp"
 #include "hyperparameters_json.hpp"
 #include "text_file.hpp"
 
@@ -68,6 +69,8 @@ std::string run_json(const StudyJob& job, const RunResult& r) {
          {"arena_bytes", r.arena_bytes},
          {"train_seconds", r.train_seconds},
          {"diverged", diverged},
+         {"build", build_description()},
+         {"kernels", mlp_float_kernels()},
          {"epochs", epochs}};
   return j.dump(1) + "\n";
 }
@@ -90,6 +93,8 @@ Status parse_run_json(const std::string& text, StudyRun* run) {
     r.job.seed = j.at("seed").get<uint64_t>();
     r.job.layers = j.at("layers").get<std::string>();
     r.job.hp = hyperparameters_from_json(j.at("hyperparameters"));
+    if (j.contains("build")) r.build = j.at("build").get<std::string>();
+    if (j.contains("kernels")) r.kernels = j.at("kernels").get<std::string>();
     RunResult& res = r.result;
     res.config.batch = j.at("batch").get<uint32_t>();
     res.train_samples = j.at("train_samples").get<uint32_t>();

@@ -15,6 +15,8 @@
 
 #include "gctrain/host/atomic_file.hpp"
 #include "gctrain/host/study.hpp"
+#include "gctrain/mlp.hpp"
+#include "version.hpp"
 #include "hyperparameters_json.hpp"
 #include "text_file.hpp"
 
@@ -309,21 +311,14 @@ std::string machine_description() {
 
 std::string build_description() {
 #if defined(__clang__)
-  std::string compiler = fmt::format("clang {}.{}.{}", __clang_major__, __clang_minor__, __clang_patchlevel__);
+  std::string out = fmt::format("clang {}.{}.{}", __clang_major__, __clang_minor__, __clang_patchlevel__);
 #elif defined(__GNUC__)
-  std::string compiler = fmt::format("g++ {}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
+  std::string out = fmt::format("g++ {}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
 #else
-  std::string compiler = "unknown compiler";
+  std::string out = "unknown compiler";
 #endif
-#ifdef GCT_BUILD_FLAGS
-  compiler += ", " GCT_BUILD_FLAGS;
-#endif
-#ifdef __AVX512F__
-  compiler += ", AVX-512";
-#elif defined(__AVX2__)
-  compiler += ", AVX2";
-#endif
-  return compiler;
+  return fmt::format("gctrain {} (commit {}), {}, {}, float kernels: {}", GCT_VERSION, GCT_COMMIT, out, GCT_BUILD_ISA,
+                     mlp_float_kernels());
 }
 
 }  // namespace gct::host

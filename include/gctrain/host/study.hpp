@@ -83,6 +83,9 @@ Status load_study_spec(const std::string& outdir, StudySpec* spec);
 struct StudyRun {
   StudyJob job;
   RunResult result;
+  // The code that ran it (build_description() of the process; empty in runs written before it was
+  // recorded) and its float kernels: runs on other kernels round differently.
+  std::string build, kernels;
 };
 
 std::string run_path(const std::string& outdir, uint32_t index);
@@ -134,6 +137,7 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
                      std::vector<uint32_t>* missing, std::vector<StudyGroupSummary>* summary = nullptr);
 
 std::string machine_description();
+// Compiler, ISA level, gctrain version and commit, and the float kernels this process runs.
 std::string build_description();
 
 }  // namespace gct::host

@@ -9,6 +9,8 @@
 #include <immintrin.h>
 
 namespace gct {
+
+GCT_AVX512_BEGIN
 namespace {
 
 // A tile is kMr rows by up to kNv vectors of 16: 24 accumulators, leaving registers for the four B
@@ -184,6 +186,8 @@ void transpose(const float* src, int64_t lds, int64_t rows, int64_t cols, float*
     }
   }
 }
+
+GCT_AVX512_END
 
 }  // namespace gct
 

@@ -14,20 +14,46 @@
 // accumulating), whatever the tile, k-slice, block or thread it falls into, so results do not
 // depend on how the product is split.
 //
-// Available where the compiler targets AVX-512 (GCT_FGEMM_AVX512); elsewhere the engine uses
-// Eigen's products (gemm.hpp). GCT_EIGEN_PRODUCTS forces Eigen's, so that an AVX-512 machine can
-// test that path too.
+// Compiled into every x86-64 build made with GCC (GCT_FGEMM_AVX512) for AVX-512F, whatever ISA level
+// the rest of the build targets, and used when the CPU running it has AVX-512 (cpu_has_avx512):
+// one binary for every node of a cluster. Clang compiles them only when the whole build targets
+// AVX-512. Elsewhere the engine uses Eigen's products (gemm.hpp); GCT_EIGEN_PRODUCTS forces those,
+// so that an AVX-512 machine can test that path too.
 #pragma once
 
 #include <cstdint>
 
-#if defined(__AVX512F__) && !defined(GCT_EIGEN_PRODUCTS)
+#include "../isa.hpp"
+
+#if !defined(GCT_EIGEN_PRODUCTS) && (defined(__AVX512F__) || GCT_X86_DISPATCH)
 #define GCT_FGEMM_AVX512 1
 #else
 #define GCT_FGEMM_AVX512 0
 #endif
 
+// The files that hold AVX-512 code compile it for AVX-512F alone (functions defined between
+// GCT_AVX512_BEGIN and GCT_AVX512_END), not the whole file: inline functions of shared headers must
+// stay at the build's ISA level, or the linker could keep an AVX-512 copy for every caller.
+#if GCT_FGEMM_AVX512 && !defined(__AVX512F__)
+#define GCT_AVX512_BEGIN _Pragma("GCC push_options") _Pragma("GCC target(\"avx512f,avx2,fma\")")
+#define GCT_AVX512_END _Pragma("GCC pop_options")
+#else
+#define GCT_AVX512_BEGIN
+#define GCT_AVX512_END
+#endif
+
 namespace gct {
+
+#if GCT_FGEMM_AVX512
+// True when this CPU runs these kernels.
+inline bool cpu_has_avx512() {
+#if defined(__AVX512F__)
+  return true;
+#else
+  return cpu_has_avx512f();
+#endif
+}
+#endif
 
 enum class FgemmStore : uint8_t {
   kPlain,       // C = product (or C += product)

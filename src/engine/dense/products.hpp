@@ -1,7 +1,7 @@
 // The three float products of a dense layer with their element-wise work, on the best kernels the
-// build has: own AVX-512 kernels (fgemm.hpp) where the compiler targets AVX-512, own register-blocked
-// loops on Cortex-M cores with a single-precision FPU (products_mcu.cpp), Eigen's blocked GEMM with
-// arena packing space (gemm.hpp) elsewhere. One implementation is compiled in.
+// machine has: own AVX-512 kernels (fgemm.hpp) on x86-64 CPUs with AVX-512 (chosen at run time,
+// products.cpp), own register-blocked loops on Cortex-M cores with a single-precision FPU
+// (products_mcu.cpp), Eigen's blocked GEMM with arena packing space (gemm.hpp) elsewhere.
 //
 // Both read and write the Mlp's tensors as mlp.hpp lays them out; they differ only in the working
 // memory they take from the arena (packing space, transposed operands, scratch), which layout()
@@ -23,6 +23,25 @@
 
 namespace gct {
 namespace dense {
+
+// The same four functions per implementation (namespaces eigen, avx512; the Cortex-M build has its
+// own only); the ones below dispatch to the one this process uses.
+#define GCT_DENSE_PRODUCTS_API                         \
+  void layout(Mlp* mlp, Arena* arena);                  \
+  bool forward(Mlp* mlp, int l, uint32_t rows);         \
+  bool weight_grad(Mlp* mlp, int l, uint32_t rows);     \
+  bool input_grad(Mlp* mlp, int l, uint32_t rows);
+#if !GCT_DENSE_MCU
+namespace eigen {
+GCT_DENSE_PRODUCTS_API
+}
+#endif
+#if GCT_FGEMM_AVX512
+namespace avx512 {
+GCT_DENSE_PRODUCTS_API
+}
+#endif
+#undef GCT_DENSE_PRODUCTS_API
 
 // Working memory of the products of every layer, for up to mlp->batch rows and mlp->threads blocks.
 void layout(Mlp* mlp, Arena* arena);

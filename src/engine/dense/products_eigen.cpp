@@ -1,12 +1,13 @@
 #include "products.hpp"
 
-#if !GCT_FGEMM_AVX512 && !GCT_DENSE_MCU
+#if !GCT_DENSE_MCU
 #include <cstring>
 
 #include "../row_blocks.hpp"
 
 namespace gct {
 namespace dense {
+namespace eigen {
 namespace {
 
 // One product C[m x n] += op(A) op(B), split into row blocks of C.
@@ -118,6 +119,7 @@ bool input_grad(Mlp* mlp, int l, uint32_t rows) {
   return true;
 }
 
+}  // namespace eigen
 }  // namespace dense
 }  // namespace gct
 

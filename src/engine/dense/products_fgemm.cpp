@@ -6,6 +6,8 @@
 
 namespace gct {
 namespace dense {
+namespace avx512 {
+GCT_AVX512_BEGIN
 namespace {
 
 enum class Stage : uint8_t { kTransposeInput, kForward, kWeightGrad, kInputGrad };
@@ -95,6 +97,8 @@ bool input_grad(Mlp* mlp, int l, uint32_t rows) {
   return true;
 }
 
+GCT_AVX512_END
+}  // namespace avx512
 }  // namespace dense
 }  // namespace gct
 

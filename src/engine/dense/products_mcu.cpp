@@ -175,6 +175,8 @@ bool input_grad(Mlp* mlp, int l, uint32_t rows) {
 }
 
 }  // namespace dense
+
+const char* mlp_float_kernels() { return "cortex-m"; }
 }  // namespace gct
 
 #endif

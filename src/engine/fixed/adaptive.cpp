@@ -1,14 +1,22 @@
 #include "adaptive.hpp"
 
+#include "../isa.hpp"
 #include "fx_inline.hpp"
 
-#if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512CD__)
+// The vector loop is compiled where the build targets AVX-512, or for AVX-512 alone on x86-64 GCC
+// builds below it (chosen at run time; the helpers and the headers above stay at the build's level).
+#if (defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512CD__)) || GCT_X86_DISPATCH
 // GCC 12 flags its own _mm512_undefined_* helpers as maybe-uninitialized.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 #include <immintrin.h>
 #define GCT_ADAPTIVE_AVX512 1
+#endif
+#if GCT_ADAPTIVE_AVX512 && !(defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512CD__))
+#define GCT_ADAPTIVE_DISPATCH 1
+#else
+#define GCT_ADAPTIVE_DISPATCH 0
 #endif
 
 namespace gct::fixed_path {
@@ -21,6 +29,10 @@ inline int32_t update_one(int64_t v, int32_t x, const fx::Coef& c, const fx::Coe
 }
 
 #if GCT_ADAPTIVE_AVX512
+#if GCT_ADAPTIVE_DISPATCH
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,avx512cd,avx512vl,avx512bw,avx2,fma")
+#endif
 // The scalar functions of fx_inline.hpp, lane by lane: every select becomes a mask, every shift
 // by a per-element amount a variable shift; the tables are read with gathers.
 inline __m512i set1(int64_t x) { return _mm512_set1_epi64(x); }
@@ -98,14 +110,11 @@ inline __m512i ratio_v(__m512i x, __m512i den, const fx::Coef& c) {
   const __mmask8 x_negative = _mm512_cmplt_epi64_mask(x, _mm512_setzero_si512());
   return _mm512_mask_sub_epi64(u, x_negative, _mm512_setzero_si512(), u);
 }
-#endif
 
-}  // namespace
-
-void adaptive_update(const int64_t* v, const int32_t* x, const fx::Coef& c, const fx::Coef* inv, uint64_t eps,
-                     int32_t* out, uint32_t n) {
+// The whole groups of 8 of adaptive_update; returns how many elements it did.
+uint32_t adaptive_update_avx512(const int64_t* v, const int32_t* x, const fx::Coef& c, const fx::Coef* inv,
+                                uint64_t eps, int32_t* out, uint32_t n) {
   uint32_t j = 0;
-#if GCT_ADAPTIVE_AVX512
   const __m512i eps_v = _mm512_set1_epi64(static_cast<int64_t>(eps));
   for (; j + 8 <= n; j += 8) {
     const __m512i vv = _mm512_loadu_si512(v + j);
@@ -116,6 +125,22 @@ void adaptive_update(const int64_t* v, const int32_t* x, const fx::Coef& c, cons
     // sat32: _mm512_cvtsepi64_epi32 narrows with signed saturation.
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + j), _mm512_cvtsepi64_epi32(u));
   }
+  return j;
+}
+#if GCT_ADAPTIVE_DISPATCH
+#pragma GCC pop_options
+#endif
+#endif
+
+}  // namespace
+
+void adaptive_update(const int64_t* v, const int32_t* x, const fx::Coef& c, const fx::Coef* inv, uint64_t eps,
+                     int32_t* out, uint32_t n) {
+  uint32_t j = 0;
+#if GCT_ADAPTIVE_DISPATCH
+  if (cpu_has_avx512_v4()) j = adaptive_update_avx512(v, x, c, inv, eps, out, n);
+#elif GCT_ADAPTIVE_AVX512
+  j = adaptive_update_avx512(v, x, c, inv, eps, out, n);
 #endif
   for (; j < n; ++j) out[j] = update_one(v[j], x[j], c, inv, eps);
 }

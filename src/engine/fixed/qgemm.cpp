@@ -1,12 +1,15 @@
+// The public integer GEMM: workspace sizes, the choice of kernels, and the reference. The kernels
+// themselves are in qgemm_impl.hpp.
 #include "gctrain/qgemm.hpp"
 
 #include <cstddef>
 
-#include "gctrain/fixed.hpp"
+#include "../isa.hpp"
 #include "../row_blocks.hpp"
+#include "gctrain/fixed.hpp"
 
 #if defined(__AVX512BW__) && defined(__AVX512F__)
-// GCC 12 flags its own _mm512_undefined_* helpers as maybe-uninitialized.
+// A build for AVX-512 (native, x86-64-v4) compiles the wide kernels here, as its only ones.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
@@ -17,298 +20,29 @@
 #define GCT_QGEMM_DSP 1
 #endif
 
+#define GCT_QGEMM_NS qgemm_base
+#include "qgemm_impl.hpp"
+#undef GCT_QGEMM_NS
+
 namespace gct {
+
+#if GCT_X86_DISPATCH && !GCT_QGEMM_AVX512
+// qgemm_avx512.cpp, qgemm_vnni.cpp
+namespace qgemm_avx512 {
+void run(const QGemmWorkspace& ws, const TaskRunner* runner, uint32_t threads, int64_t m, int64_t n, int64_t k,
+         const QOperand& a, const QOperand& b, int32_t* c, int64_t ldc, const QEpilogue& epilogue);
+}
+namespace qgemm_vnni {
+void run(const QGemmWorkspace& ws, const TaskRunner* runner, uint32_t threads, int64_t m, int64_t n, int64_t k,
+         const QOperand& a, const QOperand& b, int32_t* c, int64_t ldc, const QEpilogue& epilogue);
+}
+#endif
+
 namespace {
-
-constexpr int kMr = 8;
-constexpr int kNr = 16;
-constexpr int64_t kKAlign = 2 * fx::kChunkPairs;
-// The AVX-512 kernel runs whole chunks of pairs, zero-padded past k; the others stop at k, which on
-// small products (k of 10 or 16 on a microcontroller) saves up to two thirds of the work.
-#if defined(__AVX512BW__) && defined(__AVX512F__)
-constexpr bool kKernelReadsPadding = true;
-#else
-constexpr bool kKernelReadsPadding = false;
-#endif
-
-using Index = std::ptrdiff_t;
-
-int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
-
-int operand_shift(const QOperand& op, int64_t rows, int64_t cols) {
-  return op.shift >= 0 ? op.shift : qgemm_operand_shift(op.data, static_cast<uint64_t>(rows * cols));
-}
-
-// x * 2^-s rounded to nearest and clamped to +-kOperandMax (s >= 0), as the bits of one half of a
-// packed int32 pair. (x + 2^(s-1)) >> s is (x >> s) plus bit s-1 of x: the same value without the
-// 64-bit sum that x + 2^(s-1) would need near the int32 limit.
-inline uint32_t quantise_bits(int32_t x, int s) {
-  int32_t q = s > 0 ? (x >> s) + ((x >> (s - 1)) & 1) : x;
-  q = q > fx::kOperandMax ? fx::kOperandMax : (q < -fx::kOperandMax ? -fx::kOperandMax : q);
-  return static_cast<uint16_t>(static_cast<int16_t>(q));
-}
-inline int32_t make_pair(uint32_t lo, uint32_t hi) { return static_cast<int32_t>(lo | hi << 16); }
-
-// dst[(panel * kp2 + k / 2) * W + r] = pair(q(src(panel * W + r, k)), q(src(..., k + 1))) for a
-// W-wide panel along `outer`, zero-padded. `rs` steps along the panel's width, `cs` along k.
-// Pointer-sized indices: 64-bit arithmetic for every element index is the slowest part of a 32-bit
-// core's packing (the sizes always fit).
-template <int W>
-void pack(const int32_t* src, Index rs, Index cs, Index outer, Index k, Index kp, int s, int32_t* dst) {
-  const Index panels = (outer + W - 1) / W;
-  // Panels are kp / 2 pairs apart; the pairs past k are written only for a kernel that reads them.
-  const Index stride2 = kp / 2, kp2 = kKernelReadsPadding ? stride2 : (k + 1) / 2;
-  const Index full = k / 2;  // pairs with both halves inside k
-  for (Index p = 0; p < panels; ++p) {
-    int32_t* panel = dst + p * stride2 * W;
-    const Index width = outer - p * W < W ? outer - p * W : W;
-    if (cs == 1) {
-      // k is contiguous in the source: walk each line along k.
-      for (Index r = 0; r < width; ++r) {
-        const int32_t* line = src + (p * W + r) * rs;
-        for (Index q2 = 0; q2 < full; ++q2) {
-          panel[q2 * W + r] = make_pair(quantise_bits(line[2 * q2], s), quantise_bits(line[2 * q2 + 1], s));
-        }
-        for (Index q2 = full; q2 < kp2; ++q2) {
-          panel[q2 * W + r] = 2 * q2 < k ? make_pair(quantise_bits(line[2 * q2], s), 0) : 0;
-        }
-      }
-      for (Index r = width; r < W; ++r) {
-        for (Index q2 = 0; q2 < kp2; ++q2) panel[q2 * W + r] = 0;
-      }
-    } else {
-      // The panel's width is contiguous (rs == 1): two source rows give one row of pairs.
-      for (Index q2 = 0; q2 < kp2; ++q2) {
-        int32_t* out = panel + q2 * W;
-        const int32_t* l0 = src + 2 * q2 * cs + p * W * rs;
-        const int32_t* l1 = l0 + cs;
-        if (q2 < full) {
-          for (Index r = 0; r < width; ++r) out[r] = make_pair(quantise_bits(l0[r * rs], s), quantise_bits(l1[r * rs], s));
-        } else if (2 * q2 < k) {
-          for (Index r = 0; r < width; ++r) out[r] = make_pair(quantise_bits(l0[r * rs], s), 0);
-        } else {
-          for (Index r = 0; r < width; ++r) out[r] = 0;
-        }
-        for (Index r = width; r < W; ++r) out[r] = 0;
-      }
-    }
-  }
-}
-
-// Exact sums of one kMr x kNr tile over kp2 pairs (the last chunk may be partial, except for the
-// AVX-512 kernel, which is given whole chunks).
-void kernel(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kNr]) {
-#if GCT_QGEMM_AVX512
-  __m512i w00 = _mm512_setzero_si512(), w01 = w00, w10 = w00, w11 = w00, w20 = w00, w21 = w00, w30 = w00,
-          w31 = w00, w40 = w00, w41 = w00, w50 = w00, w51 = w00, w60 = w00, w61 = w00, w70 = w00, w71 = w00;
-  for (int64_t c = 0; c < kp2; c += fx::kChunkPairs) {
-    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    const int32_t* bp = b + c * kNr;
-    const int32_t* ap = a + c * kMr;
-#pragma GCC unroll 4
-    for (int p = 0; p < fx::kChunkPairs; ++p) {
-      const __m512i bv = _mm512_load_si512(bp + p * kNr);
-      const int32_t* q = ap + p * kMr;
-#if defined(__AVX512VNNI__)
-#define GCT_MAC(acc, r) acc = _mm512_dpwssd_epi32(acc, bv, _mm512_set1_epi32(q[r]))
-#else
-#define GCT_MAC(acc, r) acc = _mm512_add_epi32(acc, _mm512_madd_epi16(bv, _mm512_set1_epi32(q[r])))
-#endif
-      GCT_MAC(a0, 0);
-      GCT_MAC(a1, 1);
-      GCT_MAC(a2, 2);
-      GCT_MAC(a3, 3);
-      GCT_MAC(a4, 4);
-      GCT_MAC(a5, 5);
-      GCT_MAC(a6, 6);
-      GCT_MAC(a7, 7);
-#undef GCT_MAC
-    }
-#define GCT_WIDEN(lo, hi, acc)                                                                  \
-  lo = _mm512_add_epi64(lo, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc)));               \
-  hi = _mm512_add_epi64(hi, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc, 1)))
-    GCT_WIDEN(w00, w01, a0);
-    GCT_WIDEN(w10, w11, a1);
-    GCT_WIDEN(w20, w21, a2);
-    GCT_WIDEN(w30, w31, a3);
-    GCT_WIDEN(w40, w41, a4);
-    GCT_WIDEN(w50, w51, a5);
-    GCT_WIDEN(w60, w61, a6);
-    GCT_WIDEN(w70, w71, a7);
-#undef GCT_WIDEN
-  }
-  const __m512i wide[kMr][2] = {{w00, w01}, {w10, w11}, {w20, w21}, {w30, w31},
-                                {w40, w41}, {w50, w51}, {w60, w61}, {w70, w71}};
-  for (int r = 0; r < kMr; ++r) {
-    _mm512_storeu_si512(out[r], wide[r][0]);
-    _mm512_storeu_si512(out[r] + 8, wide[r][1]);
-  }
-#elif GCT_QGEMM_DSP
-  // Cortex-M4/M7 DSP extension: SMLAD multiplies both int16 halves of two pairs and adds both
-  // products to an int32 in one instruction - exactly the portable loop's a0*b0 + a1*b1, so the
-  // results are bit-identical. 2x2 blocks keep 4 sums and 4 operands in the 13 core registers; the
-  // first chunk's sums initialise the tile (no zeroing pass), later ones add to it.
-  const Index pairs = static_cast<Index>(kp2);
-  for (Index c = 0; c < pairs; c += fx::kChunkPairs) {
-    const int len = pairs - c < fx::kChunkPairs ? static_cast<int>(pairs - c) : fx::kChunkPairs;
-    for (int r = 0; r < kMr; r += 2) {
-      for (int j = 0; j < kNr; j += 2) {
-        const int32_t* ap = a + c * kMr + r;
-        const int32_t* bp = b + c * kNr + j;
-        int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-#pragma GCC unroll 4
-        for (int p = 0; p < len; ++p) {
-          const int32_t a0 = ap[p * kMr], a1 = ap[p * kMr + 1], b0 = bp[p * kNr], b1 = bp[p * kNr + 1];
-          s00 = __smlad(a0, b0, s00);
-          s01 = __smlad(a0, b1, s01);
-          s10 = __smlad(a1, b0, s10);
-          s11 = __smlad(a1, b1, s11);
-        }
-        if (c == 0) {
-          out[r][j] = s00;
-          out[r][j + 1] = s01;
-          out[r + 1][j] = s10;
-          out[r + 1][j + 1] = s11;
-        } else {
-          out[r][j] += s00;
-          out[r][j + 1] += s01;
-          out[r + 1][j] += s10;
-          out[r + 1][j + 1] += s11;
-        }
-      }
-    }
-  }
-#else
-  for (int r = 0; r < kMr; ++r) {
-    for (int j = 0; j < kNr; ++j) out[r][j] = 0;
-  }
-  for (int64_t c = 0; c < kp2; c += fx::kChunkPairs) {
-    int32_t acc[kMr][kNr] = {};
-    const int64_t chunk_end = kp2 - c < fx::kChunkPairs ? kp2 : c + fx::kChunkPairs;
-    for (int64_t p = c; p < chunk_end; ++p) {
-      const int32_t* bp = b + p * kNr;
-      const int32_t* ap = a + p * kMr;
-      for (int r = 0; r < kMr; ++r) {
-        const int32_t a0 = static_cast<int16_t>(ap[r] & 0xFFFF), a1 = ap[r] >> 16;
-        for (int j = 0; j < kNr; ++j) {
-          acc[r][j] += a0 * static_cast<int16_t>(bp[j] & 0xFFFF) + a1 * (bp[j] >> 16);
-        }
-      }
-    }
-    for (int r = 0; r < kMr; ++r) {
-      for (int j = 0; j < kNr; ++j) out[r][j] += acc[r][j];
-    }
-  }
-#endif
-}
-
-inline void store(int64_t sum, int shift, int64_t i, int64_t j, int32_t* c, int64_t ldc, const QEpilogue& ep) {
-  int64_t v = fx::shift_round(sum, shift);
-  if (ep.bias != nullptr) v += fx::shift_round(ep.bias[j], ep.bias_frac - ep.out_frac);
-  int32_t out = fx::sat32(v);
-  int32_t* dst = c + i * ldc + j;
-  if (ep.relu && out < 0) out = 0;
-  if (ep.mask_in_place && *dst <= 0) out = 0;
-  *dst = out;
-}
-
-struct Job {
-  const int32_t* pa;
-  const int32_t* pb;
-  int64_t m, n, kp2;  // panels are kp2 pairs apart
-  int64_t pairs;      // pairs the kernel sums
-  int shift;
-  int32_t* c;
-  int64_t ldc;
-  const QEpilogue* ep;
-  uint32_t blocks;
-  bool vector_store;  // shifts in [1, 62]: store_tile_* give exactly store()'s results
-};
-
-// store() for a tile when the shifts are in [1, 62]: shift_round() is then one add and one shift,
-// and the bias is rounded once per column instead of once per element. (On a 32-bit core the general
-// shift_round of every element cost more than the tile's multiply-accumulates.)
-void store_tile_shifted(const int64_t tile[kMr][kNr], int64_t i0, int64_t j0, const Job& job) {
-  const QEpilogue& ep = *job.ep;
-  const int shift = job.shift;
-  const int64_t half = int64_t{1} << (shift - 1);
-  const int cols = static_cast<int>(job.n - j0 < kNr ? job.n - j0 : kNr);
-  const Index ldc = static_cast<Index>(job.ldc);
-  int64_t bias[kNr] = {};
-  if (ep.bias != nullptr) {
-    for (int j = 0; j < cols; ++j) bias[j] = fx::shift_round(ep.bias[j0 + j], ep.bias_frac - ep.out_frac);
-  }
-  for (int r = 0; r < kMr && i0 + r < job.m; ++r) {
-    int32_t* dst = job.c + static_cast<Index>(i0 + r) * ldc + static_cast<Index>(j0);
-    for (int j = 0; j < cols; ++j) {
-      int32_t out = fx::sat32(((tile[r][j] + half) >> shift) + bias[j]);
-      if (ep.relu && out < 0) out = 0;
-      if (ep.mask_in_place && dst[j] <= 0) out = 0;
-      dst[j] = out;
-    }
-  }
-}
-
-#if GCT_QGEMM_AVX512
-inline __m512i shr_round_v(__m512i x, int s) {
-  return _mm512_srai_epi64(_mm512_add_epi64(x, _mm512_set1_epi64(int64_t{1} << (s - 1))), s);
-}
-
-// store() for a full-width tile, 8 values at a time.
-void store_tile_avx512(const int64_t tile[kMr][kNr], int64_t i0, int64_t j0, const Job& job) {
-  const QEpilogue& ep = *job.ep;
-  __m512i bias[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
-  if (ep.bias != nullptr) {
-    for (int h = 0; h < 2; ++h) {
-      const __m512i b = _mm512_cvtepi32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(ep.bias + j0 + 8 * h)));
-      bias[h] = shr_round_v(b, ep.bias_frac - ep.out_frac);
-    }
-  }
-  for (int r = 0; r < kMr && i0 + r < job.m; ++r) {
-    int32_t* dst = job.c + (i0 + r) * job.ldc + j0;
-    for (int h = 0; h < 2; ++h) {
-      const __m512i v = _mm512_add_epi64(shr_round_v(_mm512_loadu_si512(tile[r] + 8 * h), job.shift), bias[h]);
-      __m256i out = _mm512_cvtsepi64_epi32(v);
-      if (ep.relu) out = _mm256_max_epi32(out, _mm256_setzero_si256());
-      if (ep.mask_in_place) {
-        const __m256i old = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dst + 8 * h));
-        out = _mm256_and_si256(out, _mm256_cmpgt_epi32(old, _mm256_setzero_si256()));
-      }
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 8 * h), out);
-    }
-  }
-}
-#endif
-
-void run_block(void* arg, uint32_t index) {
-  const Job& job = *static_cast<const Job*>(arg);
-  const int64_t panels_n = (job.n + kNr - 1) / kNr;
-  const int64_t panels_m = (job.m + kMr - 1) / kMr;
-  int64_t begin = 0, end = 0;
-  row_block_range(panels_n, job.blocks, index, 1, &begin, &end);
-  alignas(64) int64_t tile[kMr][kNr];
-  for (int64_t jp = begin; jp < end; ++jp) {
-    const int32_t* bpanel = job.pb + jp * job.kp2 * kNr;
-    for (int64_t ip = 0; ip < panels_m; ++ip) {
-      kernel(job.pa + ip * job.kp2 * kMr, bpanel, job.pairs, tile);
-      const int64_t i0 = ip * kMr, j0 = jp * kNr;
-#if GCT_QGEMM_AVX512
-      if (job.vector_store && j0 + kNr <= job.n) {
-        store_tile_avx512(tile, i0, j0, job);
-        continue;
-      }
-#endif
-      if (job.vector_store) {
-        store_tile_shifted(tile, i0, j0, job);
-        continue;
-      }
-      for (int r = 0; r < kMr && i0 + r < job.m; ++r) {
-        for (int j = 0; j < kNr && j0 + j < job.n; ++j) store(tile[r][j], job.shift, i0 + r, j0 + j, job.c, job.ldc, *job.ep);
-      }
-    }
-  }
-}
-
+using qgemm_base::kKAlign;
+using qgemm_base::kMr;
+using qgemm_base::kNr;
+using qgemm_base::round_up;
 }  // namespace
 
 int qgemm_operand_shift(const int32_t* data, uint64_t count) {
@@ -337,38 +71,34 @@ bool qgemm(const QGemmWorkspace& ws, const TaskRunner* runner, uint32_t threads,
       static_cast<size_t>(round_up(n, kNr) * kp / 2) > ws.b_pairs) {
     return false;
   }
-  const int sa = operand_shift(a, m, k);
-  const int sb = operand_shift(b, k, n);
-  pack<kMr>(a.data, a.rs, a.cs, m, k, kp, sa, ws.pack_a);
-  // B's panels run along its columns: the panel width steps by cs, k by rs.
-  pack<kNr>(b.data, b.cs, b.rs, n, k, kp, sb, ws.pack_b);
-  const int sum_frac = a.frac - sa + b.frac - sb;
-  const int64_t panels_n = (n + kNr - 1) / kNr;
-  uint32_t blocks = threads < 1 ? 1 : threads;
-  if (blocks > panels_n) blocks = static_cast<uint32_t>(panels_n);
-  const int shift = sum_frac - epilogue.out_frac;
-  const int bias_shift = epilogue.bias_frac - epilogue.out_frac;
-  const bool vector_store = shift >= 1 && shift <= 62 && (epilogue.bias == nullptr || (bias_shift >= 1 && bias_shift <= 62));
-  Job job{ws.pack_a, ws.pack_b, m, n, kp / 2, kKernelReadsPadding ? kp / 2 : (k + 1) / 2, shift, c, ldc, &epilogue, blocks,
-          vector_store};
-  run_tasks(runner, run_block, &job, blocks);
+#if GCT_X86_DISPATCH && !GCT_QGEMM_AVX512
+  if (cpu_has_avx512_v4() && cpu_has_avx512vnni()) {
+    qgemm_vnni::run(ws, runner, threads, m, n, k, a, b, c, ldc, epilogue);
+    return true;
+  }
+  if (cpu_has_avx512_v4()) {
+    qgemm_avx512::run(ws, runner, threads, m, n, k, a, b, c, ldc, epilogue);
+    return true;
+  }
+#endif
+  qgemm_base::run(ws, runner, threads, m, n, k, a, b, c, ldc, epilogue);
   return true;
 }
 
 void qgemm_reference(int64_t m, int64_t n, int64_t k, const QOperand& a, const QOperand& b, int32_t* c,
                      int64_t ldc, const QEpilogue& epilogue) {
-  const int sa = operand_shift(a, m, k);
-  const int sb = operand_shift(b, k, n);
+  const int sa = qgemm_base::operand_shift(a, m, k);
+  const int sb = qgemm_base::operand_shift(b, k, n);
   const int shift = a.frac - sa + b.frac - sb - epilogue.out_frac;
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < n; ++j) {
       int64_t sum = 0;
       for (int64_t kk = 0; kk < k; ++kk) {
-        const int16_t qa = static_cast<int16_t>(quantise_bits(a.data[i * a.rs + kk * a.cs], sa));
-        const int16_t qb = static_cast<int16_t>(quantise_bits(b.data[kk * b.rs + j * b.cs], sb));
+        const int16_t qa = static_cast<int16_t>(qgemm_base::quantise_bits(a.data[i * a.rs + kk * a.cs], sa));
+        const int16_t qb = static_cast<int16_t>(qgemm_base::quantise_bits(b.data[kk * b.rs + j * b.cs], sb));
         sum += int64_t{qa} * qb;
       }
-      store(sum, shift, i, j, c, ldc, epilogue);
+      qgemm_base::store(sum, shift, i, j, c, ldc, epilogue);
     }
   }
 }

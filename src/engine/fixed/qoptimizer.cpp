@@ -9,6 +9,7 @@
 // Q36 and a table reciprocal, normalising x first so that small values keep their precision.
 #include <initializer_list>
 
+#include "../isa.hpp"
 #include "adaptive.hpp"
 #include "fx_inline.hpp"
 #include "gctrain/gc.hpp"
@@ -35,12 +36,12 @@ inline int64_t sat_add64(int64_t a, int64_t b) {
 
 // Each rule writes its update u (saturated to int32) into g; update_tensor applies it. Keeping the
 // rules free of that choice (and reading the context into locals) lets the loops vectorise.
-void sgd_row(const Context& ctx, int32_t* g, int32_t*, int64_t*, uint32_t n) {
+GCT_CLONE_FOR_AVX512 void sgd_row(const Context& ctx, int32_t* g, int32_t*, int64_t*, uint32_t n) {
   const Coef lr = ctx.lr;
   for (uint32_t j = 0; j < n; ++j) g[j] = fx::sat32(fx::mul_down(g[j], lr));
 }
 
-void momentum_row(const Context& ctx, int32_t* g, int32_t* b, int64_t*, uint32_t n) {
+GCT_CLONE_FOR_AVX512 void momentum_row(const Context& ctx, int32_t* g, int32_t* b, int64_t*, uint32_t n) {
   const Coef lr = ctx.lr, mu = ctx.momentum;
   const bool nesterov = ctx.nesterov;
   for (uint32_t j = 0; j < n; ++j) {
@@ -53,12 +54,12 @@ void momentum_row(const Context& ctx, int32_t* g, int32_t* b, int64_t*, uint32_t
 
 // Adaptive rules: a first pass updates the state (vectorises as it stands), the second forms the
 // updates (adaptive.cpp).
-void adagrad_row(const Context& ctx, int32_t* g, int32_t*, int64_t* s, uint32_t n) {
+GCT_CLONE_FOR_AVX512 void adagrad_row(const Context& ctx, int32_t* g, int32_t*, int64_t* s, uint32_t n) {
   for (uint32_t j = 0; j < n; ++j) s[j] = sat_add64(s[j], int64_t{g[j]} * g[j]);
   adaptive_update(s, g, ctx.lr, nullptr, ctx.eps, g, n);
 }
 
-void rmsprop_row(const Context& ctx, int32_t* g, int32_t*, int64_t* v, uint32_t n) {
+GCT_CLONE_FOR_AVX512 void rmsprop_row(const Context& ctx, int32_t* g, int32_t*, int64_t* v, uint32_t n) {
   const Coef keep = ctx.one_minus_alpha;
   for (uint32_t j = 0; j < n; ++j) {
     const int64_t vj = v[j] + fx::mul_coef64(int64_t{g[j]} * g[j] - v[j], keep);
@@ -67,7 +68,7 @@ void rmsprop_row(const Context& ctx, int32_t* g, int32_t*, int64_t* v, uint32_t 
   adaptive_update(v, g, ctx.lr, nullptr, ctx.eps, g, n);
 }
 
-void adam_row(const Context& ctx, int32_t* g, int32_t* m, int64_t* v, uint32_t n) {
+GCT_CLONE_FOR_AVX512 void adam_row(const Context& ctx, int32_t* g, int32_t* m, int64_t* v, uint32_t n) {
   const Coef b1 = ctx.one_minus_b1, b2 = ctx.one_minus_b2;
   for (uint32_t j = 0; j < n; ++j) {
     // g in Q31, saturated to m's range (+-1): keeps (g31 - m) * coefficient inside int64.

@@ -5,7 +5,7 @@
 
 namespace gct::optim {
 
-void adagrad_row(const RowContext& ctx, float* w, float* g, float* s, float*, uint32_t n) {
+GCT_CLONE_FOR_AVX512_FLOAT void adagrad_row(const RowContext& ctx, float* w, float* g, float* s, float*, uint32_t n) {
   const float lr = ctx.step_size;
   const float eps = ctx.hp->eps;
   for (uint32_t j = 0; j < n; ++j) {

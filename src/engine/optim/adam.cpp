@@ -8,7 +8,7 @@
 
 namespace gct::optim {
 
-void adam_row(const RowContext& ctx, float* w, float* g, float* m, float* v, uint32_t n) {
+GCT_CLONE_FOR_AVX512_FLOAT void adam_row(const RowContext& ctx, float* w, float* g, float* m, float* v, uint32_t n) {
   const float b1 = ctx.hp->beta1;
   const float b2 = ctx.hp->beta2;
   const float eps = ctx.hp->eps;

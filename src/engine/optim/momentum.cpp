@@ -5,7 +5,7 @@
 
 namespace gct::optim {
 
-void momentum_row(const RowContext& ctx, float* w, float* g, float* b, float*, uint32_t n) {
+GCT_CLONE_FOR_AVX512_FLOAT void momentum_row(const RowContext& ctx, float* w, float* g, float* b, float*, uint32_t n) {
   const float lr = ctx.step_size;
   const float mu = ctx.hp->momentum;
   const bool nesterov = ctx.hp->nesterov;

@@ -6,7 +6,7 @@
 
 namespace gct::optim {
 
-void rmsprop_row(const RowContext& ctx, float* w, float* g, float* v, float*, uint32_t n) {
+GCT_CLONE_FOR_AVX512_FLOAT void rmsprop_row(const RowContext& ctx, float* w, float* g, float* v, float*, uint32_t n) {
   const float lr = ctx.step_size;
   const float alpha = ctx.hp->alpha;
   const float eps = ctx.hp->eps;

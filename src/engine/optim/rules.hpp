@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "../isa.hpp"
 #include "gctrain/config.hpp"
 
 namespace gct::optim {
