@@ -68,3 +68,12 @@ TEST_CASE("invalid hyper-parameters are refused") {
   c.layers.size[3] = 300;  // uint8 labels
   CHECK_FALSE(validate_train_config(c).ok());
 }
+
+TEST_CASE("the default recipe: PyTorch's initialisation, a constant rate, no augmentation") {
+  const TrainConfig c = default_train_config();
+  CHECK(c.init == InitScheme::kTorch);
+  CHECK(TrainConfig{}.init == InitScheme::kTorch);
+  CHECK(c.schedule.kind == ScheduleKind::kConstant);
+  CHECK(c.schedule.warmup_steps == 0);
+  CHECK(c.augment == kAugmentNone);
+}

@@ -62,6 +62,8 @@ TrainConfig config_for(const DatasetView& data, std::vector<uint32_t> hidden, ui
   c.hp = optimizer_defaults(optimizer);
   c.gc = gc;
   c.seed = seed;
+  // The engine's suites were written, and their hashes recorded, with He-normal weights.
+  c.init = InitScheme::kHeNormal;
   return c;
 }
 

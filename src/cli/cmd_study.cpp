@@ -48,7 +48,7 @@ std::string now_iso() {
 
 struct StudyCommand {
   std::string data, out, optimizers = "sgd,sgdm,adagrad,rmsprop,adam", gc = "grad";
-  std::string layers = "3072,512,256,100", layers_grid, scalar = "float", init = "he-normal";
+  std::string layers = "3072,512,256,100", layers_grid, scalar = "float", init = "torch";
   std::vector<std::string> lr_overrides, lr_grids;
   uint32_t seeds = 3, epochs = 10, batch = 128, subset = 0, jobs = 1, threads = 1;
   uint64_t first_seed = 1;
@@ -59,6 +59,24 @@ struct StudyCommand {
   bool nesterov = false, plan_only = false, collect = false, quiet = false;
   int64_t run_job = -1;
   std::string exe;
+
+  static std::vector<float> default_tuning_grid(OptimizerKind k) {
+    switch (k) {
+      case OptimizerKind::kSgd: return {0.01f, 0.03f, 0.1f, 0.3f};
+      case OptimizerKind::kSgdMomentum:
+      case OptimizerKind::kAdagrad: return {0.001f, 0.003f, 0.01f, 0.03f};
+      case OptimizerKind::kRmsprop:
+      case OptimizerKind::kAdam: return {1e-4f, 3e-4f, 1e-3f, 3e-3f};
+    }
+    return {};
+  }
+
+  bool given_lr(OptimizerKind k) const {
+    for (const std::string& o : lr_overrides) {
+      if (o.rfind(std::string(optimizer_name(k)) + "=", 0) == 0) return true;
+    }
+    return false;
+  }
 
   // Returns a usage error message, or "" on success.
   std::string build_spec(host::StudySpec* spec) {
@@ -120,12 +138,13 @@ struct StudyCommand {
       spec->lr_grid[i] = grid;
       spec->hp[i].lr = grid[0];
     }
-    // Tuning without a grid of one's own: the rate and its neighbours, a half decade apart.
+    // Tuning without a grid of one's own (--lr-grid) or a rate (--lr): four rates half a decade
+    // apart around the usual ones, written out so that a study is reproduced by its command.
     if (tune) {
       for (size_t i = 0; i < spec->optimizers.size(); ++i) {
-        if (spec->lr_grid[i].size() > 1) continue;
-        const float lr = spec->lr_grid[i][0];
-        spec->lr_grid[i] = {lr * 0.1f, lr * 0.3f, lr, lr * 3.0f};
+        if (spec->lr_grid[i].size() > 1 || given_lr(spec->optimizers[i])) continue;
+        spec->lr_grid[i] = default_tuning_grid(spec->optimizers[i]);
+        spec->hp[i].lr = spec->lr_grid[i][0];
       }
     }
     if (!parse_gc_mode(gc.c_str(), &spec->gc_mode) || spec->gc_mode == GcMode::kOff) {

@@ -24,7 +24,7 @@ struct ModelOptions {
   uint32_t batch = 128;
   uint32_t threads = 1;
   std::string scalar = "float";
-  std::string init = "he-normal";
+  std::string init = "torch";
   void add_to(CLI::App* app);
 };
 

@@ -223,6 +223,7 @@ Status parse_study_spec(const std::string& text, StudySpec* out) {
       return Status::Error(Code::kCorruptData, "unknown scalar kind %s", j.at("scalar").dump().c_str());
     }
     // Absent in studies planned before the choice existed: He-normal, as they used.
+    if (!j.contains("init")) s.init = InitScheme::kHeNormal;
     if (j.contains("init") && !parse_init(text_field(j, "init").c_str(), &s.init)) {
       return Status::Error(Code::kCorruptData, "unknown initialisation %s", j.at("init").dump().c_str());
     }

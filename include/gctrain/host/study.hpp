@@ -34,7 +34,7 @@ struct StudySpec {
   uint32_t batch = 128;
   uint32_t subset = 0;
   ScalarKind scalar = ScalarKind::kFloat;      // arithmetic of every run
-  InitScheme init = InitScheme::kHeNormal;     // initialisation of every run
+  InitScheme init = InitScheme::kTorch;        // initialisation of every run
   std::vector<std::string> layers_grid;        // e.g. {"3072,512,256,100"}
   std::vector<OptimizerParams> hp;             // per optimizer (same order), lr is the grid's first
   std::vector<std::vector<float>> lr_grid;     // per optimizer: learning rates to run (or to tune from)
