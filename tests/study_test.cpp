@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <tuple>
 #include <sstream>
 #include <utility>
@@ -48,6 +49,26 @@ void write_blob(const std::string& path, const testing::SyntheticData& d, BlobSp
   REQUIRE(host::write_file_atomic(path, std::string(bytes.begin(), bytes.end())).ok());
 }
 
+// Blobs of 120 training and 40 test samples (5 classes, 4x4 gray) in a new folder, opened.
+struct SmallData {
+  std::string dir, data, out;
+  host::DataFolder folder;
+};
+std::unique_ptr<SmallData> small_data(const char* folder_template) {
+  auto d = std::make_unique<SmallData>();
+  std::string tmpl = folder_template;
+  d->dir = mkdtemp(tmpl.data());
+  d->data = d->dir + "/data";
+  d->out = d->dir + "/out";
+  fs::create_directories(d->data);
+  auto train = testing::make_separable(120, 5, 1, 4, 4, 1, 40, 2);
+  auto test = testing::make_separable(40, 5, 1, 4, 4, 1, 40, 2);
+  write_blob(d->data + "/train.blob", train, BlobSplit::kTrain);
+  write_blob(d->data + "/test.blob", test, BlobSplit::kTest);
+  REQUIRE(host::open_data_folder(d->data, &d->folder, true).ok());
+  return d;
+}
+
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream ss(text);
@@ -84,16 +105,9 @@ TEST_CASE("jobs come in pairs that differ only in GC") {
 }
 
 TEST_CASE("a small study produces every output, resumes, and reports missing runs") {
-  char tmpl[] = "/tmp/gct_study_XXXXXX";
-  const std::string dir = mkdtemp(tmpl);
-  const std::string data = dir + "/data", out = dir + "/out";
-  fs::create_directories(data);
-  auto train = testing::make_separable(120, 5, 1, 4, 4, 1, 40, 2);
-  auto test = testing::make_separable(40, 5, 1, 4, 4, 1, 40, 2);
-  write_blob(data + "/train.blob", train, BlobSplit::kTrain);
-  write_blob(data + "/test.blob", test, BlobSplit::kTest);
-  host::DataFolder folder;
-  REQUIRE(host::open_data_folder(data, &folder, true).ok());
+  const auto small = small_data("/tmp/gct_study_XXXXXX");
+  const std::string &dir = small->dir, &data = small->data, &out = small->out;
+  const host::DataFolder& folder = small->folder;
 
   host::StudySpec spec;
   spec.data_dir = data;
@@ -461,16 +475,9 @@ TEST_CASE("tuning: each GC mode's rate is chosen by validation top-1; divergence
 }
 
 TEST_CASE("tuning end to end: held-out samples are never trained on; the study's runs use all with the chosen rate") {
-  char tmpl[] = "/tmp/gct_tune_e2e_XXXXXX";
-  const std::string dir = mkdtemp(tmpl);
-  const std::string data = dir + "/data", out = dir + "/out";
-  fs::create_directories(data);
-  auto train = testing::make_separable(120, 5, 1, 4, 4, 1, 40, 2);
-  auto test = testing::make_separable(40, 5, 1, 4, 4, 1, 40, 2);
-  write_blob(data + "/train.blob", train, BlobSplit::kTrain);
-  write_blob(data + "/test.blob", test, BlobSplit::kTest);
-  host::DataFolder folder;
-  REQUIRE(host::open_data_folder(data, &folder, true).ok());
+  const auto small = small_data("/tmp/gct_tune_e2e_XXXXXX");
+  const std::string &dir = small->dir, &data = small->data, &out = small->out;
+  const host::DataFolder& folder = small->folder;
   host::StudySpec spec;
   spec.data_dir = data;
   spec.optimizers = {OptimizerKind::kSgdMomentum};

@@ -98,6 +98,18 @@ OptimizerParams optimizer_defaults(OptimizerKind kind) {
   return p;
 }
 
+// The value of `all` whose name is `text`; the names are the only spelling the parsers accept.
+template <typename T, typename Name>
+static bool parse_by_name(const char* text, std::initializer_list<T> all, Name name, T* out) {
+  for (T value : all) {
+    if (std::strcmp(text, name(value)) == 0) {
+      *out = value;
+      return true;
+    }
+  }
+  return false;
+}
+
 const char* optimizer_name(OptimizerKind kind) {
   switch (kind) {
     case OptimizerKind::kSgd: return "sgd";
@@ -110,14 +122,9 @@ const char* optimizer_name(OptimizerKind kind) {
 }
 
 bool parse_optimizer(const char* text, OptimizerKind* out) {
-  for (int i = 0; i < kNumOptimizers; ++i) {
-    auto kind = static_cast<OptimizerKind>(i);
-    if (std::strcmp(text, optimizer_name(kind)) == 0) {
-      *out = kind;
-      return true;
-    }
-  }
-  return false;
+  return parse_by_name(text, {OptimizerKind::kSgd, OptimizerKind::kSgdMomentum, OptimizerKind::kAdagrad,
+                              OptimizerKind::kRmsprop, OptimizerKind::kAdam},
+                       optimizer_name, out);
 }
 
 const char* gc_mode_name(GcMode mode) {
@@ -130,13 +137,7 @@ const char* gc_mode_name(GcMode mode) {
 }
 
 bool parse_gc_mode(const char* text, GcMode* out) {
-  for (GcMode mode : {GcMode::kOff, GcMode::kGrad, GcMode::kUpdate}) {
-    if (std::strcmp(text, gc_mode_name(mode)) == 0) {
-      *out = mode;
-      return true;
-    }
-  }
-  return false;
+  return parse_by_name(text, {GcMode::kOff, GcMode::kGrad, GcMode::kUpdate}, gc_mode_name, out);
 }
 
 const char* scalar_name(ScalarKind kind) {
@@ -148,13 +149,7 @@ const char* scalar_name(ScalarKind kind) {
 }
 
 bool parse_scalar(const char* text, ScalarKind* out) {
-  for (ScalarKind kind : {ScalarKind::kFloat, ScalarKind::kFixed}) {
-    if (std::strcmp(text, scalar_name(kind)) == 0) {
-      *out = kind;
-      return true;
-    }
-  }
-  return false;
+  return parse_by_name(text, {ScalarKind::kFloat, ScalarKind::kFixed}, scalar_name, out);
 }
 
 const char* init_name(InitScheme scheme) {
@@ -168,13 +163,8 @@ const char* init_name(InitScheme scheme) {
 }
 
 bool parse_init(const char* text, InitScheme* out) {
-  for (InitScheme s : {InitScheme::kHeNormal, InitScheme::kHeUniform, InitScheme::kXavierUniform, InitScheme::kTorch}) {
-    if (std::strcmp(text, init_name(s)) == 0) {
-      *out = s;
-      return true;
-    }
-  }
-  return false;
+  return parse_by_name(text, {InitScheme::kHeNormal, InitScheme::kHeUniform, InitScheme::kXavierUniform, InitScheme::kTorch},
+                       init_name, out);
 }
 
 const char* schedule_name(ScheduleKind kind) {
@@ -187,13 +177,7 @@ const char* schedule_name(ScheduleKind kind) {
 }
 
 bool parse_schedule(const char* text, ScheduleKind* out) {
-  for (ScheduleKind k : {ScheduleKind::kConstant, ScheduleKind::kStep, ScheduleKind::kCosine}) {
-    if (std::strcmp(text, schedule_name(k)) == 0) {
-      *out = k;
-      return true;
-    }
-  }
-  return false;
+  return parse_by_name(text, {ScheduleKind::kConstant, ScheduleKind::kStep, ScheduleKind::kCosine}, schedule_name, out);
 }
 
 const char* augment_name(uint8_t flags) {
@@ -211,13 +195,9 @@ bool parse_augment(const char* text, uint8_t* out) {
     *out = kAugmentCrop | kAugmentFlip;
     return true;
   }
-  for (uint8_t flags = 0; flags <= (kAugmentCrop | kAugmentFlip); ++flags) {
-    if (std::strcmp(text, augment_name(flags)) == 0) {
-      *out = flags;
-      return true;
-    }
-  }
-  return false;
+  return parse_by_name(text, {uint8_t{kAugmentNone}, uint8_t{kAugmentCrop}, uint8_t{kAugmentFlip},
+                              uint8_t{kAugmentCrop | kAugmentFlip}},
+                       augment_name, out);
 }
 
 TrainConfig default_train_config() {
