@@ -470,6 +470,7 @@ TEST_CASE("tuning: each GC mode's rate is chosen by validation top-1; divergence
   size_t tuning_rows = 0;
   for (const std::string& l : lines(results)) tuning_rows += l.find(",tuning,") != std::string::npos ? 1 : 0;
   CHECK(tuning_rows == 20);
+  CHECK(report.find("- Runs: 32 of 32 finished (20 tuning runs, 12 study runs)") != std::string::npos);
   CHECK(report.find("| sgd | 25.00 ± 0.00 | 26.00 ± 0.00 |") != std::string::npos);
   fs::remove_all(out);
 }

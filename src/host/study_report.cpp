@@ -496,7 +496,8 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
   md += runs_code(runs, tuning_runs);
   if (!env.date.empty()) md += fmt::format("- Date: {}\n", env.date);
   if (env.wall_seconds > 0) md += fmt::format("- Wall time of the whole study: {:.0f} s ({:.1f} min)\n", env.wall_seconds, env.wall_seconds / 60);
-  md += fmt::format("- Runs: {} of {} finished{}\n\n", runs.size(), jobs.size(),
+  md += fmt::format("- Runs: {} of {} finished{}{}\n\n", runs.size() + tuning_runs.size(), jobs.size(),
+                    spec.tune ? fmt::format(" ({} tuning runs, {} study runs)", tuning_runs.size(), runs.size()) : "",
                     missing->empty() ? "" : " — **incomplete study**, see the end of this report");
   md += "### Hyper-parameters (PyTorch's equations; the values actually used)\n\n";
   md += "| optimizer | lr | momentum | nesterov | alpha | beta1 | beta2 | eps | weight decay |\n|---|---|---|---|---|---|---|---|---|\n";
