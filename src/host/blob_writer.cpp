@@ -1,5 +1,6 @@
 #include "gctrain/host/blob_writer.hpp"
 
+#include <cmath>
 #include <cstring>
 
 #include "gctrain/crc32.hpp"
@@ -123,6 +124,35 @@ Status write_blob(const ImageSet& set, const BlobMeta& meta, AtomicFile* file, u
   }
   *bytes = p.total;
   return Status::Ok();
+}
+
+void channel_statistics(const uint8_t* pixels, uint64_t count, uint32_t c, uint32_t plane, PixelLayout layout,
+                        float* mean, float* stddev) {
+  std::vector<uint64_t> hist(size_t{c} * 256, 0);
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint8_t* s = pixels + i * c * plane;
+    for (uint32_t k = 0; k < c; ++k) {
+      uint64_t* h = hist.data() + k * 256;
+      for (uint32_t p = 0; p < plane; ++p) {
+        const uint8_t v = layout == PixelLayout::kPlanar ? s[k * plane + p] : s[p * c + k];
+        ++h[v];
+      }
+    }
+  }
+  for (uint32_t k = 0; k < c; ++k) {
+    const uint64_t* h = hist.data() + k * 256;
+    double n = 0, sum = 0;
+    for (int v = 0; v < 256; ++v) {
+      n += h[v];
+      sum += h[v] * (v / 255.0);
+    }
+    const double m = sum / n;
+    double var = 0;
+    for (int v = 0; v < 256; ++v) var += h[v] * (v / 255.0 - m) * (v / 255.0 - m);
+    mean[k] = static_cast<float>(m);
+    stddev[k] = static_cast<float>(std::sqrt(var / n));
+    if (!(stddev[k] > 0)) stddev[k] = 1.0f;
+  }
 }
 
 }  // namespace gct::host

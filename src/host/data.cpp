@@ -2,7 +2,7 @@
 
 #include <sys/stat.h>
 
-#include <cmath>
+#include "gctrain/host/blob_writer.hpp"
 
 namespace gct::host {
 
@@ -72,27 +72,6 @@ Status open_data_folder(const std::string& dir, DataFolder* out, bool with_test,
   return Status::Ok();
 }
 
-// Per-channel mean and standard deviation on the 0..1 scale, from exact integer sums.
-static void channel_statistics(DatasetView* view) {
-  const uint32_t plane = uint32_t{view->height} * view->width, d = view->sample_size();
-  for (uint32_t c = 0; c < view->channels; ++c) {
-    uint64_t sum = 0, squares = 0;
-    for (uint32_t i = 0; i < view->count; ++i) {
-      const uint8_t* p = view->pixels + size_t{i} * d;
-      for (uint32_t k = 0; k < plane; ++k) {
-        const uint32_t v = p[view->layout == PixelLayout::kPlanar ? c * plane + k : k * view->channels + c];
-        sum += v;
-        squares += v * v;
-      }
-    }
-    const double n = static_cast<double>(view->count) * plane;
-    const double mean = sum / n;
-    const double variance = squares / n - mean * mean;
-    view->mean[c] = static_cast<float>(mean / 255.0);
-    view->stddev[c] = static_cast<float>(std::sqrt(variance > 0 ? variance : 0) / 255.0);
-  }
-}
-
 Status split_validation(const DatasetView& train, uint32_t n, DatasetView* fit, DatasetView* validation) {
   if (n >= train.count) {
     return Status::Error(Code::kInvalidArgument,
@@ -101,14 +80,7 @@ Status split_validation(const DatasetView& train, uint32_t n, DatasetView* fit, 
   }
   DatasetView f = train;
   f.count = train.count - n;
-  channel_statistics(&f);
-  for (uint32_t c = 0; c < f.channels; ++c) {
-    if (!(f.stddev[c] > 0.0f)) {
-      return Status::Error(Code::kInvalidArgument,
-                           "channel %u of the %u samples left to train on is constant: no normalisation exists",
-                           static_cast<unsigned>(c), static_cast<unsigned>(f.count));
-    }
-  }
+  channel_statistics(f.pixels, f.count, f.channels, uint32_t{f.height} * f.width, f.layout, f.mean, f.stddev);
   DatasetView v = f;
   v.count = n;
   v.pixels = train.pixels + size_t{f.count} * train.sample_size();

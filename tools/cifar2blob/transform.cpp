@@ -122,32 +122,8 @@ void resize_area(const uint8_t* src, uint16_t channels, uint16_t height, uint16_
 }
 
 void channel_stats(const gct::host::ImageSet& set, float* mean, float* stddev) {
-  const uint32_t c = set.channels, plane = uint32_t{set.height} * set.width;
-  std::vector<uint64_t> hist(size_t{c} * 256, 0);
-  for (size_t i = 0; i < set.fine.size(); ++i) {
-    const uint8_t* s = set.pixels.data() + i * c * plane;
-    for (uint32_t k = 0; k < c; ++k) {
-      uint64_t* h = hist.data() + k * 256;
-      for (uint32_t p = 0; p < plane; ++p) {
-        const uint8_t v = set.layout == gct::PixelLayout::kPlanar ? s[k * plane + p] : s[p * c + k];
-        ++h[v];
-      }
-    }
-  }
-  for (uint32_t k = 0; k < c; ++k) {
-    const uint64_t* h = hist.data() + k * 256;
-    double n = 0, sum = 0;
-    for (int v = 0; v < 256; ++v) {
-      n += h[v];
-      sum += h[v] * (v / 255.0);
-    }
-    const double m = sum / n;
-    double var = 0;
-    for (int v = 0; v < 256; ++v) var += h[v] * (v / 255.0 - m) * (v / 255.0 - m);
-    mean[k] = static_cast<float>(m);
-    stddev[k] = static_cast<float>(std::sqrt(var / n));
-    if (!(stddev[k] > 0)) stddev[k] = 1.0f;  // a constant channel: avoid dividing by zero
-  }
+  gct::host::channel_statistics(set.pixels.data(), set.fine.size(), set.channels,
+                                uint32_t{set.height} * set.width, set.layout, mean, stddev);
 }
 
 void apply_transforms(SourceData* d, const TransformOptions& o) {

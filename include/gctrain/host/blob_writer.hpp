@@ -31,6 +31,12 @@ struct BlobMeta {
 };
 
 // Serialises to the blob format, CRCs included.
+// Per-channel mean and standard deviation on the 0..1 scale of `count` samples (the statistics a
+// blob stores and the trainer normalises with), from a histogram per channel. A constant channel
+// gets standard deviation 1, so that normalising never divides by zero.
+void channel_statistics(const uint8_t* pixels, uint64_t count, uint32_t channels, uint32_t plane,
+                        PixelLayout layout, float* mean, float* stddev);
+
 std::vector<uint8_t> build_blob(const ImageSet& set, const BlobMeta& meta);
 // The same bytes, written piece by piece into an open AtomicFile (no copy of the payload).
 Status write_blob(const ImageSet& set, const BlobMeta& meta, AtomicFile* file, uint64_t* bytes);
