@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "../src/engine/dense/fgemm.hpp"
+#include "engine/dense/fgemm.hpp"
 #include "gctrain/gemm.hpp"
-#include "gctrain/host/data.hpp"
+#include "host/data.hpp"
 #include "gctrain/rng.hpp"
 #include "gctrain/qgemm.hpp"
 #include "gctrain/trainer.hpp"
@@ -257,7 +257,7 @@ int main(int argc, char** argv) {
   } else {
     const uint32_t n = batch * 64;
     Rng rng;
-    rng_seed(&rng, 1, RngStream::kTest);
+    rng_seed(&rng, 1, RngStream::kApplication);
     pixels.resize(size_t{n} * sizes.input());
     labels.resize(n);
     for (auto& p : pixels) p = static_cast<uint8_t>(rng_next_u32(&rng));

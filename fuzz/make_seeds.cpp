@@ -11,7 +11,7 @@
 
 #include "fixture.hpp"
 #include "gctrain/checkpoint.hpp"
-#include "gctrain/host/blob_writer.hpp"
+#include "host/blob_writer.hpp"
 
 namespace fs = std::filesystem;
 

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "gctrain/host/blob_writer.hpp"
+#include "host/blob_writer.hpp"
 
 using namespace gct;
 

@@ -16,7 +16,7 @@
 #include "convert.hpp"
 #include "error.hpp"
 #include "gctrain/blob.hpp"
-#include "gctrain/host/mapped_file.hpp"
+#include "host/mapped_file.hpp"
 #include "transform.hpp"
 
 namespace fs = std::filesystem;

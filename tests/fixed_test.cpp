@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "engine/fixed/qgemm_reference.hpp"
 #include "gctrain/qgemm.hpp"
 #include "gctrain/rng.hpp"
 #include "synthetic.hpp"
@@ -49,7 +50,7 @@ TEST_CASE("shift_round rounds to nearest and saturates instead of wrapping") {
 
 TEST_CASE("q_to_double builds the exact double from integer operations") {
   Rng rng;
-  rng_seed(&rng, 4, RngStream::kTest);
+  rng_seed(&rng, 4, RngStream::kApplication);
   CHECK(fx::q_to_double(0, 16) == 0.0);
   CHECK(fx::q_to_double(-65536, 16) == -1.0);
   for (int i = 0; i < 10000; ++i) {
@@ -61,7 +62,7 @@ TEST_CASE("q_to_double builds the exact double from integer operations") {
 
 TEST_CASE("coef_from_float is exact and coef_ratio keeps 30 significant bits") {
   Rng rng;
-  rng_seed(&rng, 5, RngStream::kTest);
+  rng_seed(&rng, 5, RngStream::kApplication);
   for (int i = 0; i < 1000; ++i) {
     const float v = std::ldexp(static_cast<float>(rng_uniform(&rng)) + 0.001f, -static_cast<int>(rng_below(&rng, 40)));
     const fx::Coef c = fx::coef_from_float(v);
@@ -76,7 +77,7 @@ TEST_CASE("coef_from_float is exact and coef_ratio keeps 30 significant bits") {
 
 TEST_CASE("sqrt, reciprocal, exp2 and log2 stay within their documented error") {
   Rng rng;
-  rng_seed(&rng, 6, RngStream::kTest);
+  rng_seed(&rng, 6, RngStream::kApplication);
   double worst_sqrt = 0, worst_recip = 0, worst_exp = 0, worst_log = 0;
   for (int i = 0; i < 20000; ++i) {
     // Second moments from 1e-17 to 64 (Q56), the range the optimizers meet.
@@ -127,7 +128,7 @@ Matrices random_matrices(int64_t m, int64_t n, int64_t k, Rng* rng, int bits) {
 
 TEST_CASE("qgemm equals the straightforward int64 reference bit for bit, for any thread count") {
   Rng rng;
-  rng_seed(&rng, 7, RngStream::kTest);
+  rng_seed(&rng, 7, RngStream::kApplication);
   const int64_t shapes[][3] = {{1, 1, 1}, {7, 5, 3}, {8, 16, 32}, {13, 33, 70}, {64, 100, 257}, {3, 40, 1000}};
   for (const auto& s : shapes) {
     const int64_t m = s[0], n = s[1], k = s[2];
@@ -183,7 +184,7 @@ TEST_CASE("qgemm is exact at the worst case of its operand range and saturates i
 
 TEST_CASE("qgemm approximates the real product within the 14-bit operand precision") {
   Rng rng;
-  rng_seed(&rng, 8, RngStream::kTest);
+  rng_seed(&rng, 8, RngStream::kApplication);
   const int64_t m = 16, n = 24, k = 300;
   Matrices x = random_matrices(m, n, k, &rng, 24);
   const QOperand a{x.a.data(), k, 1, 20}, b{x.b.data(), n, 1, 24};
@@ -222,12 +223,12 @@ TEST_CASE("qgemm approximates the real product within the 14-bit operand precisi
 
 // The vectorised adaptive step (AVX-512 where built with it) against its scalar definition, over
 // random and extreme values: zero and saturated moments, zero and extreme x, huge and tiny steps.
-#include "../src/engine/fixed/adaptive.hpp"
-#include "../src/engine/fixed/fx_inline.hpp"
+#include "engine/fixed/adaptive.hpp"
+#include "engine/fixed/fx_inline.hpp"
 
 TEST_CASE("the adaptive update equals its scalar definition lane by lane") {
   Rng rng;
-  rng_seed(&rng, 9, RngStream::kTest);
+  rng_seed(&rng, 9, RngStream::kApplication);
   const uint32_t n = 4099;
   std::vector<int64_t> v(n);
   std::vector<int32_t> x(n), out(n);

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   }
   const std::string dir = argv[1];
   gct::Rng rng;
-  gct::rng_seed(&rng, 2024, gct::RngStream::kTest);
+  gct::rng_seed(&rng, 2024, gct::RngStream::kApplication);
   std::vector<uint8_t> proto(100 * 3072);
   for (auto& p : proto) p = static_cast<uint8_t>(gct::rng_below(&rng, 256));
   for (int split = 0; split < 2; ++split) {

@@ -66,7 +66,7 @@ TEST_CASE("analytic gradients match central finite differences of a double refer
   REQUIRE(arena.used == counting.used);
 
   Rng rng;
-  rng_seed(&rng, 3, RngStream::kTest);
+  rng_seed(&rng, 3, RngStream::kApplication);
   mlp_init_params(&mlp, &rng);
   for (int l = 0; l < mlp.num_layers; ++l)
     for (uint32_t i = 0; i < mlp.layer[l].out; ++i) mlp.layer[l].b[i] = 0.1f * rng_normal(&rng);
@@ -132,7 +132,7 @@ TEST_CASE("out-of-range labels are refused") {
   Mlp mlp;
   mlp_layout(&mlp, ls, 2, &arena);
   Rng rng;
-  rng_seed(&rng, 1, RngStream::kTest);
+  rng_seed(&rng, 1, RngStream::kApplication);
   mlp_init_params(&mlp, &rng);
   for (int i = 0; i < 8; ++i) mlp.act[0][i] = 0.5f;
   REQUIRE(mlp_forward(&mlp, 2).ok());

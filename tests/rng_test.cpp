@@ -56,7 +56,7 @@ TEST_CASE("streams and seeds give different sequences") {
 
 TEST_CASE("rng_uniform is uniform on [0, 1): chi-square over 64 bins, moments, range") {
   Rng rng;
-  rng_seed(&rng, 21, RngStream::kTest);
+  rng_seed(&rng, 21, RngStream::kApplication);
   const uint64_t n = 640000;
   std::vector<uint64_t> bins(64);
   double sum = 0, sum2 = 0, lo = 1, hi = 0;
@@ -79,7 +79,7 @@ TEST_CASE("rng_uniform is uniform on [0, 1): chi-square over 64 bins, moments, r
 
 TEST_CASE("rng_below is unbiased for bounds that do not divide 2^32") {
   Rng rng;
-  rng_seed(&rng, 22, RngStream::kTest);
+  rng_seed(&rng, 22, RngStream::kApplication);
   for (uint32_t bound : {3u, 10u, 100u}) {
     CAPTURE(bound);
     const uint64_t n = 100000ull * bound / 10 + 100000;
@@ -102,7 +102,7 @@ TEST_CASE("rng_below is unbiased for bounds that do not divide 2^32") {
 
 TEST_CASE("rng_normal has mean 0, variance 1 and normal tails") {
   Rng rng;
-  rng_seed(&rng, 23, RngStream::kTest);
+  rng_seed(&rng, 23, RngStream::kApplication);
   const int n = 400000;
   double sum = 0, sum2 = 0, sum4 = 0;
   int within1 = 0, beyond3 = 0;

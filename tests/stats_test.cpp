@@ -1,6 +1,6 @@
 // Reference values computed independently: the t-distribution tail by numerical integration of
 // its density (Simpson's rule), the critical values from standard tables.
-#include "gctrain/host/stats.hpp"
+#include "host/stats.hpp"
 
 #include <doctest/doctest.h>
 

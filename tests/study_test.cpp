@@ -1,5 +1,5 @@
 // A small end-to-end study on synthetic blobs: every output file, with the right columns.
-#include "gctrain/host/study.hpp"
+#include "host/study.hpp"
 
 #include <doctest/doctest.h>
 
@@ -13,9 +13,9 @@
 #include <sstream>
 #include <utility>
 
-#include "gctrain/host/atomic_file.hpp"
-#include "gctrain/host/blob_writer.hpp"
-#include "gctrain/host/data.hpp"
+#include "host/atomic_file.hpp"
+#include "host/blob_writer.hpp"
+#include "host/data.hpp"
 #include "synthetic.hpp"
 
 namespace fs = std::filesystem;

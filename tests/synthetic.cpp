@@ -12,7 +12,7 @@ SyntheticData make_separable(uint32_t count, uint16_t classes, uint16_t channels
   SyntheticData d;
   const uint32_t size = uint32_t{channels} * height * width;
   Rng rng;
-  rng_seed(&rng, seed, RngStream::kTest);
+  rng_seed(&rng, seed, RngStream::kApplication);
   std::vector<uint8_t> prototypes(size_t{classes} * size);
   for (auto& p : prototypes) p = static_cast<uint8_t>(rng_below(&rng, 256));
   d.pixels.resize(size_t{count} * size);

@@ -1,3 +1,4 @@
+#include "engine/trainer_internal.hpp"
 #include "gctrain/trainer.hpp"
 
 #include <doctest/doctest.h>

@@ -13,7 +13,7 @@
 #include <new>
 
 #ifndef GCT_NO_HOST
-#include "gctrain/host/thread_pool.hpp"
+#include "host/thread_pool.hpp"
 #endif
 #include "gctrain/trainer.hpp"
 #include "synthetic.hpp"

@@ -88,6 +88,5 @@ constexpr size_t kBlobVerifyChunk = size_t{8} << 20;
 Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChunkHook* hook = nullptr);
 // Name of class `index` (names is fine_names or coarse_names); "" if absent.
 const char* blob_class_name(const char* names, uint32_t count, uint32_t index);
-bool host_is_little_endian();
 
 }  // namespace gct

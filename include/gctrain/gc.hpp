@@ -6,23 +6,20 @@
 // nothing, and every row of the result sums to zero.
 //
 // Inside a training step GC is fused into the optimizer pass (see optimizer.hpp); these functions
-// are the reference form, used by tests and by anyone who wants GC on its own.
+// are the reference form, for anyone who wants GC on its own.
 #pragma once
 
 #include <cstdint>
 
 namespace gct {
 
-struct Mlp;
-
 // Mean of n floats, accumulated in double so that the centred row sums to zero to float precision.
 float row_mean(const float* x, uint32_t n);
 // Fixed point: the exact int64 sum divided by n, rounded to nearest (ties away from zero).
 int32_t row_mean_q(const int32_t* x, uint32_t n);
-void gc_centralize_rows_q(int32_t* g, uint32_t rows, uint32_t cols);
 // G[i, :] -= mean(G[i, :]) for every row of a row-major [rows x cols] matrix.
 void gc_centralize_rows(float* g, uint32_t rows, uint32_t cols);
-// Centralises every weight gradient dW of the model; bias gradients are left as they are.
-void gc_apply(Mlp* mlp);
+// Fixed point: the same with row_mean_q, each difference saturated to int32.
+void gc_centralize_rows_q(int32_t* g, uint32_t rows, uint32_t cols);
 
 }  // namespace gct

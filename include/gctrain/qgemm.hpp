@@ -63,8 +63,4 @@ bool qgemm(const QGemmWorkspace& ws, const TaskRunner* runner, uint32_t threads,
            int64_t k, const QOperand& a, const QOperand& b, int32_t* c, int64_t ldc,
            const QEpilogue& epilogue);
 
-// The straightforward reference (int64 sums of the same quantised operands), for tests.
-void qgemm_reference(int64_t m, int64_t n, int64_t k, const QOperand& a, const QOperand& b, int32_t* c,
-                     int64_t ldc, const QEpilogue& epilogue);
-
 }  // namespace gct

@@ -14,7 +14,9 @@ struct Rng {
   uint64_t inc = 1;
 };
 
-enum class RngStream : uint64_t { kInit = 1, kShuffle = 2, kTest = 3 };
+// kApplication: for the draws of a program that uses the engine (its own sampling, test data); the
+// engine never draws from it.
+enum class RngStream : uint64_t { kInit = 1, kShuffle = 2, kApplication = 3 };
 
 void rng_seed(Rng* rng, uint64_t seed, RngStream stream);
 uint32_t rng_next_u32(Rng* rng);

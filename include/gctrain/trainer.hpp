@@ -96,9 +96,5 @@ Status trainer_step_staged(Trainer* t, const uint8_t* pixels, StepResult* result
 Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result);
 // CRC-32 of all weights and biases in layer order: a fingerprint for reproducibility checks.
 uint32_t trainer_parameters_crc32(const Trainer& t);
-// Normalises `rows` samples (by index, or consecutive from `first` when indices is null) into
-// act[0]; exposed for tests.
-void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* indices,
-                        uint32_t first, uint32_t rows);
 
 }  // namespace gct

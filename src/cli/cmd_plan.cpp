@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
-#include "gctrain/host/data.hpp"
+#include "host/data.hpp"
 #include "options.hpp"
 #include "plan_format.hpp"
 

@@ -13,12 +13,12 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "gctrain/host/data.hpp"
-#include "gctrain/host/mapped_file.hpp"
-#include "gctrain/host/progress.hpp"
-#include "gctrain/host/signals.hpp"
-#include "gctrain/host/stats.hpp"
-#include "gctrain/host/study.hpp"
+#include "host/data.hpp"
+#include "host/mapped_file.hpp"
+#include "host/progress.hpp"
+#include "host/signals.hpp"
+#include "host/stats.hpp"
+#include "host/study.hpp"
 #include "options.hpp"
 
 namespace gct::cli {

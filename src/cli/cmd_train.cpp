@@ -7,13 +7,13 @@
 #include <memory>
 
 #include "commands.hpp"
-#include "gctrain/host/data.hpp"
-#include "gctrain/host/json.hpp"
-#include "gctrain/host/mapped_file.hpp"
-#include "gctrain/host/progress.hpp"
-#include "gctrain/host/run.hpp"
-#include "gctrain/host/signals.hpp"
-#include "gctrain/host/study.hpp"
+#include "host/data.hpp"
+#include "host/json.hpp"
+#include "host/mapped_file.hpp"
+#include "host/progress.hpp"
+#include "host/run.hpp"
+#include "host/signals.hpp"
+#include "host/study.hpp"
 #include "options.hpp"
 #include "plan_format.hpp"
 

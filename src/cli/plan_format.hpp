@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "gctrain/host/json.hpp"
+#include "host/json.hpp"
 #include "gctrain/trainer.hpp"
 
 namespace gct::cli {

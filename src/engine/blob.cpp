@@ -3,22 +3,17 @@
 #include <cmath>
 #include <cstring>
 
+#include "bytes.hpp"
 #include "gctrain/crc32.hpp"
 
 namespace gct {
 namespace {
 
-uint16_t le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
-uint32_t le32(const uint8_t* p) {
-  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
-}
-uint64_t le64(const uint8_t* p) { return uint64_t{le32(p)} | uint64_t{le32(p + 4)} << 32; }
-float lef32(const uint8_t* p) {
-  const uint32_t bits = le32(p);
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
+using bytes::get16;
+using bytes::get32;
+using bytes::get64;
+using bytes::getf;
+using bytes::host_is_little_endian;
 
 bool all_zero(const uint8_t* p, size_t n) {
   for (size_t i = 0; i < n; ++i) {
@@ -45,13 +40,6 @@ bool names_valid(const uint8_t* p, uint64_t size, uint32_t count) {
 
 }  // namespace
 
-bool host_is_little_endian() {
-  const uint32_t one = 1;
-  uint8_t first;
-  std::memcpy(&first, &one, 1);
-  return first == 1;
-}
-
 Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChunkHook* hook) {
   namespace o = blob_offset;
   *out = BlobView{};
@@ -65,19 +53,19 @@ Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChu
   if (std::memcmp(bytes, kBlobMagic, sizeof kBlobMagic) != 0) {
     return Status::Error(Code::kCorruptData, "not a gctrain blob (bad magic)");
   }
-  const uint32_t header_crc = le32(bytes + o::kHeaderCrc);
+  const uint32_t header_crc = get32(bytes + o::kHeaderCrc);
   if (crc32_update(0, bytes, o::kHeaderCrc) != header_crc) {
     return Status::Error(Code::kCorruptData, "header checksum mismatch (header corrupt)");
   }
-  const uint32_t version = le32(bytes + o::kVersion);
+  const uint32_t version = get32(bytes + o::kVersion);
   if (version != kBlobVersion) {
     return Status::Error(Code::kUnsupported, "blob format version %u, this reader knows %u",
                          static_cast<unsigned>(version), static_cast<unsigned>(kBlobVersion));
   }
-  if (le32(bytes + o::kHeaderSize) != kBlobHeaderSize) {
-    return Status::Error(Code::kCorruptData, "bad header size %u", static_cast<unsigned>(le32(bytes + o::kHeaderSize)));
+  if (get32(bytes + o::kHeaderSize) != kBlobHeaderSize) {
+    return Status::Error(Code::kCorruptData, "bad header size %u", static_cast<unsigned>(get32(bytes + o::kHeaderSize)));
   }
-  const uint64_t file_size = le64(bytes + o::kFileSize);
+  const uint64_t file_size = get64(bytes + o::kFileSize);
   if (file_size != size) {
     return Status::Error(Code::kCorruptData, "%s: file is %zu bytes, header says %llu",
                          size < file_size ? "truncated" : "trailing bytes", size,
@@ -88,15 +76,15 @@ Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChu
   }
 
   DatasetView& d = out->data;
-  d.count = le32(bytes + o::kCount);
-  d.channels = le16(bytes + o::kChannels);
-  d.height = le16(bytes + o::kHeight);
-  d.width = le16(bytes + o::kWidth);
+  d.count = get32(bytes + o::kCount);
+  d.channels = get16(bytes + o::kChannels);
+  d.height = get16(bytes + o::kHeight);
+  d.width = get16(bytes + o::kWidth);
   const uint8_t layout = bytes[o::kLayout];
   const uint8_t split = bytes[o::kSplit];
-  d.num_fine = le16(bytes + o::kNumFine);
-  d.num_coarse = le16(bytes + o::kNumCoarse);
-  const uint32_t source = le32(bytes + o::kSource);
+  d.num_fine = get16(bytes + o::kNumFine);
+  d.num_coarse = get16(bytes + o::kNumCoarse);
+  const uint32_t source = get32(bytes + o::kSource);
   if (layout > 1) return Status::Error(Code::kCorruptData, "unknown pixel layout %u", layout);
   if (split > 1) return Status::Error(Code::kCorruptData, "unknown split %u", split);
   if (source < 1 || source > 3) return Status::Error(Code::kCorruptData, "unknown source %u", static_cast<unsigned>(source));
@@ -110,8 +98,8 @@ Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChu
   out->split = static_cast<BlobSplit>(split);
   out->source = static_cast<BlobSource>(source);
   for (int c = 0; c < kMaxChannels; ++c) {
-    d.mean[c] = lef32(bytes + o::kMean + 4 * c);
-    d.stddev[c] = lef32(bytes + o::kStd + 4 * c);
+    d.mean[c] = getf(bytes + o::kMean + 4 * c);
+    d.stddev[c] = getf(bytes + o::kStd + 4 * c);
     if (c < d.channels && !(std::isfinite(d.mean[c]) && std::isfinite(d.stddev[c]) && d.stddev[c] > 0.0f)) {
       return Status::Error(Code::kCorruptData, "channel %d: bad statistics", c);
     }
@@ -123,8 +111,8 @@ Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChu
   uint64_t offset[kNumSections], length[kNumSections];
   uint64_t previous_end = kBlobHeaderSize;
   for (int s = 0; s < kNumSections; ++s) {
-    offset[s] = le64(bytes + o::kSections + 16 * s);
-    length[s] = le64(bytes + o::kSections + 16 * s + 8);
+    offset[s] = get64(bytes + o::kSections + 16 * s);
+    length[s] = get64(bytes + o::kSections + 16 * s + 8);
     if (offset[s] % kBlobAlignment != 0 || offset[s] < previous_end || offset[s] > file_size ||
         length[s] > file_size - offset[s]) {
       return Status::Error(Code::kCorruptData, "%s section out of bounds or misaligned",
@@ -143,7 +131,7 @@ Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChu
     payload_crc = crc32_update(payload_crc, bytes + at, n);
     if (hook != nullptr && hook->after_chunk != nullptr) hook->after_chunk(hook->context, bytes + at, n);
   }
-  if (payload_crc != le32(bytes + o::kPayloadCrc)) {
+  if (payload_crc != get32(bytes + o::kPayloadCrc)) {
     return Status::Error(Code::kCorruptData, "payload checksum mismatch (data corrupt)");
   }
   if (!names_valid(bytes + offset[kSectionFineNames], length[kSectionFineNames], d.num_fine) ||

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "bytes.hpp"
 #include "gctrain/blob.hpp"
 #include "gctrain/crc32.hpp"
 
@@ -22,21 +23,13 @@ constexpr size_t kMagic = 0, kVersion = 8, kHeaderSize = 12, kTotal = 16, kLayer
                  kPayloadCrc = 248, kHeaderCrc = 252;
 }  // namespace off
 
-void put32(uint8_t* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-void put64(uint8_t* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-uint32_t get32(const uint8_t* p) {
-  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
-}
-uint64_t get64(const uint8_t* p) { return uint64_t{get32(p)} | uint64_t{get32(p + 4)} << 32; }
-void putf(uint8_t* p, float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  put32(p, b);
-}
+using bytes::get32;
+using bytes::get64;
+using bytes::getf;
+using bytes::host_is_little_endian;
+using bytes::put32;
+using bytes::put64;
+using bytes::putf;
 
 // The payload as a list of (pointer, bytes) in a fixed order; visited for size, save and load.
 template <typename F>
@@ -116,13 +109,6 @@ Status check_header(const uint8_t* bytes, size_t size) {
                          static_cast<unsigned>(get32(bytes + off::kVersion)), static_cast<unsigned>(kVersion));
   }
   return Status::Ok();
-}
-
-float getf(const uint8_t* p) {
-  const uint32_t b = get32(p);
-  float f;
-  std::memcpy(&f, &b, 4);
-  return f;
 }
 
 // "3072-512-100" into `out` (at least 100 bytes).

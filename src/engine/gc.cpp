@@ -49,15 +49,4 @@ void gc_centralize_rows_q(int32_t* g, uint32_t rows, uint32_t cols) {
   }
 }
 
-void gc_apply(Mlp* mlp) {
-  for (int l = 0; l < mlp->num_layers; ++l) {
-    DenseLayer& d = mlp->layer[l];
-    if (is_fixed(mlp->scalar)) {
-      gc_centralize_rows_q(d.qdw, d.out, d.in);
-    } else {
-      gc_centralize_rows(d.dw, d.out, d.in);
-    }
-  }
-}
-
 }  // namespace gct

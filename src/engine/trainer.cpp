@@ -9,6 +9,7 @@
 #include "gctrain/crc32.hpp"
 #include "gctrain/fixed.hpp"
 #include "gctrain/loss.hpp"
+#include "trainer_internal.hpp"
 
 namespace gct {
 

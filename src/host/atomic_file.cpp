@@ -1,4 +1,4 @@
-#include "gctrain/host/atomic_file.hpp"
+#include "host/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

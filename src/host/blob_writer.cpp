@@ -1,29 +1,19 @@
-#include "gctrain/host/blob_writer.hpp"
+#include "host/blob_writer.hpp"
 
 #include <cmath>
 #include <cstring>
 
+#include "engine/bytes.hpp"
 #include "gctrain/crc32.hpp"
-#include "gctrain/host/atomic_file.hpp"
+#include "host/atomic_file.hpp"
 
 namespace gct::host {
 namespace {
 
-void put16(std::vector<uint8_t>& b, size_t at, uint16_t v) {
-  b[at] = static_cast<uint8_t>(v);
-  b[at + 1] = static_cast<uint8_t>(v >> 8);
-}
-void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
-}
-void put64(std::vector<uint8_t>& b, size_t at, uint64_t v) {
-  for (int i = 0; i < 8; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
-}
-void putf(std::vector<uint8_t>& b, size_t at, float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  put32(b, at, bits);
-}
+void put16(std::vector<uint8_t>& b, size_t at, uint16_t v) { bytes::put16(b.data() + at, v); }
+void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) { bytes::put32(b.data() + at, v); }
+void put64(std::vector<uint8_t>& b, size_t at, uint64_t v) { bytes::put64(b.data() + at, v); }
+void putf(std::vector<uint8_t>& b, size_t at, float f) { bytes::putf(b.data() + at, f); }
 
 std::vector<uint8_t> join_names(const std::vector<std::string>& names) {
   std::vector<uint8_t> out;

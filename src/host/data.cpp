@@ -1,8 +1,9 @@
-#include "gctrain/host/data.hpp"
+#include "host/data.hpp"
 
 #include <sys/stat.h>
 
-#include "gctrain/host/blob_writer.hpp"
+#include "engine/bytes.hpp"
+#include "host/blob_writer.hpp"
 
 namespace gct::host {
 
@@ -20,8 +21,7 @@ static Status open_blob(const std::string& path, MappedFile* file, BlobView* vie
 
 // The header's CRC covers every header field and the payload's CRC: equal fingerprints, equal data.
 static uint32_t fingerprint_of(const MappedFile& file) {
-  const uint8_t* p = file.data() + blob_offset::kHeaderCrc;
-  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+  return bytes::get32(file.data() + blob_offset::kHeaderCrc);
 }
 
 static const char* split_name(BlobSplit split) { return split == BlobSplit::kTrain ? "training" : "test"; }

@@ -1,4 +1,4 @@
-#include "gctrain/host/json.hpp"
+#include "host/json.hpp"
 
 #include <cmath>
 #include <cstdio>

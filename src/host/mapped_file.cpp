@@ -1,4 +1,4 @@
-#include "gctrain/host/mapped_file.hpp"
+#include "host/mapped_file.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>

@@ -1,4 +1,4 @@
-#include "gctrain/host/progress.hpp"
+#include "host/progress.hpp"
 
 #include <unistd.h>
 

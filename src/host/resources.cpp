@@ -1,4 +1,4 @@
-#include "gctrain/host/resources.hpp"
+#include "host/resources.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

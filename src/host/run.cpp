@@ -1,4 +1,4 @@
-#include "gctrain/host/run.hpp"
+#include "host/run.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "gctrain/checkpoint.hpp"
-#include "gctrain/host/atomic_file.hpp"
-#include "gctrain/host/data.hpp"
-#include "gctrain/host/mapped_file.hpp"
-#include "gctrain/host/resources.hpp"
-#include "gctrain/host/thread_pool.hpp"
+#include "host/atomic_file.hpp"
+#include "host/data.hpp"
+#include "host/mapped_file.hpp"
+#include "host/resources.hpp"
+#include "host/thread_pool.hpp"
 
 namespace gct::host {
 namespace {

@@ -1,6 +1,6 @@
-#include "gctrain/host/signals.hpp"
+#include "host/signals.hpp"
 
-#include "gctrain/host/atomic_file.hpp"
+#include "host/atomic_file.hpp"
 
 #include <csignal>
 #include <cstdlib>

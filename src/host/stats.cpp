@@ -1,4 +1,4 @@
-#include "gctrain/host/stats.hpp"
+#include "host/stats.hpp"
 
 #include <boost/math/distributions/students_t.hpp>
 

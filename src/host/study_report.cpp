@@ -9,10 +9,10 @@
 #include <map>
 #include <sstream>
 
-#include "gctrain/host/atomic_file.hpp"
-#include "gctrain/host/stats.hpp"
-#include "gctrain/host/study.hpp"
-#include "gctrain/host/svg_plot.hpp"
+#include "host/atomic_file.hpp"
+#include "host/stats.hpp"
+#include "host/study.hpp"
+#include "host/svg_plot.hpp"
 #include "text_file.hpp"
 
 namespace gct::host {

@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "gctrain/host/atomic_file.hpp"
-#include "gctrain/host/study.hpp"
+#include "host/atomic_file.hpp"
+#include "host/study.hpp"
 #include "gctrain/mlp.hpp"
 #include "hyperparameters_json.hpp"
 #include "text_file.hpp"

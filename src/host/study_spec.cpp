@@ -13,8 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "gctrain/host/atomic_file.hpp"
-#include "gctrain/host/study.hpp"
+#include "host/atomic_file.hpp"
+#include "host/study.hpp"
 #include "gctrain/mlp.hpp"
 #include "version.hpp"
 #include "hyperparameters_json.hpp"

@@ -1,4 +1,4 @@
-#include "gctrain/host/svg_plot.hpp"
+#include "host/svg_plot.hpp"
 
 #include <fmt/core.h>
 

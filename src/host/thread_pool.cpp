@@ -1,4 +1,4 @@
-#include "gctrain/host/thread_pool.hpp"
+#include "host/thread_pool.hpp"
 
 namespace gct::host {
 

@@ -8,7 +8,7 @@
 #include "c_array.hpp"
 #include "error.hpp"
 #include "gctrain/blob.hpp"
-#include "gctrain/host/atomic_file.hpp"
+#include "host/atomic_file.hpp"
 
 namespace c2b {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "gctrain/host/blob_writer.hpp"
+#include "host/blob_writer.hpp"
 #include "input.hpp"
 
 namespace c2b {

@@ -7,7 +7,7 @@
 #include <regex>
 
 #include "convert.hpp"
-#include "gctrain/host/atomic_file.hpp"
+#include "host/atomic_file.hpp"
 #include "error.hpp"
 #include "validators.hpp"
 

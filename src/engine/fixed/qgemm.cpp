@@ -7,6 +7,7 @@
 #include "../isa.hpp"
 #include "../row_blocks.hpp"
 #include "gctrain/fixed.hpp"
+#include "qgemm_reference.hpp"
 
 #if defined(__AVX512BW__) && defined(__AVX512F__)
 // A build for AVX-512 (native, x86-64-v4) compiles the wide kernels here, as its only ones.

@@ -7,7 +7,7 @@
 
 #include "gctrain/blob.hpp"
 #include "gctrain/dataset.hpp"
-#include "gctrain/host/atomic_file.hpp"
+#include "host/atomic_file.hpp"
 
 namespace gct::host {
 

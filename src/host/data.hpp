@@ -5,7 +5,7 @@
 #include <string>
 
 #include "gctrain/blob.hpp"
-#include "gctrain/host/mapped_file.hpp"
+#include "host/mapped_file.hpp"
 #include "gctrain/status.hpp"
 
 namespace gct::host {

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "gctrain/config.hpp"
-#include "gctrain/host/run.hpp"
+#include "host/run.hpp"
 #include "gctrain/status.hpp"
 
 namespace gct::host {

@@ -1,0 +1,15 @@
+// Trainer internals that gctrain's own tests and the firmware's bench mode reach; not part of the API.
+#pragma once
+
+#include <cstdint>
+
+#include "gctrain/trainer.hpp"
+
+namespace gct {
+
+// Normalises `rows` samples of `data` (by index, or consecutive from `first` when indices is null)
+// into the model's input, without augmentation.
+void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* indices, uint32_t first,
+                        uint32_t rows);
+
+}  // namespace gct
