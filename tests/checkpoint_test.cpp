@@ -33,11 +33,12 @@ void steps(Trainer* t, int n) {
 TEST_CASE("save mid-epoch, load into a fresh trainer, continue: bit-identical to never stopping") {
   auto data = testing::make_separable(100, 6, 1, 4, 4, 3);
   for (auto kind : {OptimizerKind::kSgdMomentum, OptimizerKind::kAdam, OptimizerKind::kAdagrad}) {
-    TrainConfig c = testing::config_for(data.view, {10}, 16, kind, GcMode::kGrad, 5);
+    TrainConfig c = testing::config_for(data.view, {10, 8}, 16, kind, GcMode::kGrad, 5);
     if (kind == OptimizerKind::kAdam) {  // augmented batches and a scheduled rate resume exactly too
       c.augment = kAugmentCrop | kAugmentFlip;
       c.schedule = {ScheduleKind::kCosine, 4, 30};
     }
+    if (kind == OptimizerKind::kAdagrad) c.freeze = 1;  // and a model whose first layer is frozen
     auto whole = setup(c, data.view);
     steps(&whole->t, 23);  // 100 / 16 = 7 steps per epoch: stops inside epoch 4
 
@@ -95,6 +96,8 @@ TEST_CASE("a corrupt, truncated or mismatched checkpoint is refused and changes 
   augment.augment = kAugmentCrop | kAugmentFlip;
   TrainConfig schedule = c;
   schedule.schedule = {ScheduleKind::kCosine, 2, 40};
+  TrainConfig freeze = c;
+  freeze.freeze = 1;
   for (const Variant& v : {Variant{"made with layers 9-6-4, this run has 9-7-4", layers},
                            Variant{"made with optimizer adam, this run has rmsprop", opt},
                            Variant{"made with batch 8, this run has 9", batch},
@@ -103,7 +106,8 @@ TEST_CASE("a corrupt, truncated or mismatched checkpoint is refused and changes 
                            Variant{"made with lr 0.0003, this run has 0.5", lr},
                            Variant{"made with augmentation none, this run has crop,flip", augment},
                            Variant{"made with learning-rate schedule constant over 0 steps with 0 of warm-up, "
-                                   "this run has cosine over 40 steps with 2 of warm-up", schedule}}) {
+                                   "this run has cosine over 40 steps with 2 of warm-up", schedule},
+                           Variant{"made with frozen layers 0, this run has 1", freeze}}) {
     auto other = setup(v.config, data.view);
     Status s = checkpoint_load(&other->t, good.data(), good.size(), nullptr);
     CHECK(s.code() == Code::kShapeMismatch);

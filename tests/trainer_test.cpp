@@ -382,32 +382,42 @@ TEST_CASE("interleaved and planar layouts normalise the same pixels identically"
 
 #include "gctrain/plan_bound.hpp"
 
-TEST_CASE("the compile-time arena bound covers the plan") {
+TEST_CASE("the compile-time arena bound covers the plan, with and without frozen layers") {
   static_assert(trainer_arena_bound(std::array<uint32_t, 3>{64, 32, 10}.data(), 3, 16, OptimizerKind::kAdam, 1, 500) > 0);
   for (auto kind : {OptimizerKind::kSgd, OptimizerKind::kSgdMomentum, OptimizerKind::kAdagrad, OptimizerKind::kRmsprop,
                     OptimizerKind::kAdam}) {
     CHECK(plan_detail::state_buffers(kind) == optimizer_state_buffers(kind));
     for (auto sizes : {std::vector<uint32_t>{64, 32, 10}, std::vector<uint32_t>{3072, 512, 256, 100},
                        std::vector<uint32_t>{256, 7, 3}, std::vector<uint32_t>{10, 300, 200, 100, 5}}) {
+      const int n = static_cast<int>(sizes.size());
       for (uint32_t batch : {1u, 16u, 128u}) {
         for (uint32_t threads : {1u, 3u}) {
-          TrainConfig c;
-          c.layers.count = 0;
-          for (uint32_t s : sizes) c.layers.size[c.layers.count++] = s;
-          c.batch = batch;
-          c.optimizer = kind;
-          c.hp = optimizer_defaults(kind);
-          c.threads = threads;
-          DataShape shape{1, sizes[0], 777, static_cast<uint16_t>(sizes.back())};
-          MemoryPlan plan;
-          REQUIRE(trainer_plan(c, shape, &plan).ok());
-          const size_t bound = trainer_arena_bound(sizes.data(), static_cast<int>(sizes.size()), batch, kind, 1, 777, threads);
-          CHECK(bound >= plan.total);
-          // Fixed point has no cache-dependent blocking: the bound is the plan.
-          c.scalar = ScalarKind::kFixed;
-          REQUIRE(trainer_plan(c, shape, &plan).ok());
-          CHECK(trainer_arena_bound(sizes.data(), static_cast<int>(sizes.size()), batch, kind, 1, 777, threads,
-                                    ScalarKind::kFixed) == plan.total);
+          size_t unfrozen = 0;
+          for (int freeze = 0; freeze < n - 1; ++freeze) {
+            TrainConfig c;
+            c.layers.count = 0;
+            for (uint32_t s : sizes) c.layers.size[c.layers.count++] = s;
+            c.batch = batch;
+            c.optimizer = kind;
+            c.hp = optimizer_defaults(kind);
+            c.threads = threads;
+            c.freeze = static_cast<uint8_t>(freeze);
+            DataShape shape{1, sizes[0], 777, static_cast<uint16_t>(sizes.back())};
+            MemoryPlan plan;
+            REQUIRE(trainer_plan(c, shape, &plan).ok());
+            const size_t bound = trainer_arena_bound(sizes.data(), n, batch, kind, 1, 777, threads, ScalarKind::kFloat, freeze);
+            CHECK(bound >= plan.total);
+            if (freeze == 0) unfrozen = plan.total;
+            // Frozen layers keep no gradients: the plan shrinks by at least their weight gradients.
+            size_t frozen_grads = 0;
+            for (int l = 0; l < freeze; ++l) frozen_grads += size_t{4} * sizes[l + 1] * (sizes[l] + 1);
+            CHECK(plan.total + frozen_grads <= unfrozen);
+            // Fixed point has no cache-dependent blocking: the bound is the plan.
+            c.scalar = ScalarKind::kFixed;
+            REQUIRE(trainer_plan(c, shape, &plan).ok());
+            CHECK(trainer_arena_bound(sizes.data(), n, batch, kind, 1, 777, threads, ScalarKind::kFixed, freeze) ==
+                  plan.total);
+          }
         }
       }
     }
@@ -582,4 +592,67 @@ TEST_CASE("augmentation and schedules: staged rows train identically; each chang
     train_epochs(&other->t, 5);
     CHECK(trainer_parameters_crc32(other->t) != trainer_parameters_crc32(a->t));
   }
+}
+
+namespace {
+
+std::vector<uint8_t> layer_bytes(const Trainer& t, int l) {
+  const DenseLayer& d = t.mlp.layer[l];
+  const bool fixed = t.mlp.scalar == ScalarKind::kFixed;
+  const auto* w = static_cast<const uint8_t*>(fixed ? static_cast<const void*>(d.qw) : d.w);
+  const auto* b = static_cast<const uint8_t*>(fixed ? static_cast<const void*>(d.qb) : d.b);
+  std::vector<uint8_t> out(w, w + size_t{4} * d.out * d.in);
+  out.insert(out.end(), b, b + size_t{4} * d.out);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("frozen layers keep their weights; the layers above learn exactly as without freezing") {
+  auto data = make_separable(96, 5, 1, 4, 4, 21);
+  for (ScalarKind scalar : {ScalarKind::kFloat, ScalarKind::kFixed}) {
+    for (uint32_t threads : {1u, 3u}) {
+      CAPTURE(static_cast<int>(scalar));
+      CAPTURE(threads);
+      TrainConfig c = config_for(data.view, {12, 9}, 16, OptimizerKind::kAdam, GcMode::kGrad, 3);
+      c.scalar = scalar;
+      c.threads = threads;
+      c.hp.lr = 0.01f;
+      TrainConfig frozen = c;
+      frozen.freeze = 2;
+      auto all = setup(c, data.view);
+      auto head = setup(frozen, data.view);
+      CHECK(head->plan.by_category[static_cast<int>(MemCategory::kGradients)] <
+            all->plan.by_category[static_cast<int>(MemCategory::kGradients)]);
+      CHECK(head->plan.by_category[static_cast<int>(MemCategory::kOptimizerState)] <
+            all->plan.by_category[static_cast<int>(MemCategory::kOptimizerState)]);
+      CHECK(head->t.mlp.layer[0].dw == nullptr);
+      CHECK(head->t.mlp.layer[1].qdw == nullptr);
+      const auto first_before = layer_bytes(head->t, 0), second_before = layer_bytes(head->t, 1);
+      // One step: the top layer's gradient does not depend on what happens below it, so its update
+      // is the same bits in both runs; the frozen layers do not move.
+      trainer_begin_epoch(&all->t);
+      trainer_begin_epoch(&head->t);
+      StepResult ra, rh;
+      REQUIRE(trainer_step(&all->t, &ra).ok());
+      REQUIRE(trainer_step(&head->t, &rh).ok());
+      CHECK(ra.loss == rh.loss);
+      CHECK(layer_bytes(head->t, 2) == layer_bytes(all->t, 2));
+      CHECK(layer_bytes(head->t, 0) == first_before);
+      CHECK(layer_bytes(head->t, 1) == second_before);
+      CHECK(layer_bytes(all->t, 0) != first_before);
+      // And over whole epochs the head alone still learns.
+      const double first = train_epochs(&head->t, 1);
+      const double later = train_epochs(&head->t, 6);
+      CHECK(later < 0.75 * first);
+      CHECK(layer_bytes(head->t, 0) == first_before);
+    }
+  }
+  TrainConfig all_frozen = config_for(data.view, {12}, 16, OptimizerKind::kSgd, GcMode::kOff, 3);
+  all_frozen.freeze = 2;
+  MemoryPlan plan;
+  const Status s = trainer_plan(all_frozen, data_shape_of(data.view), &plan);
+  CHECK(s.code() == Code::kInvalidArgument);
+  CHECK_MESSAGE(std::strstr(s.message(), "freezing 2 layers leaves nothing to train: the model has 2 weight layers"),
+                std::string(s.message()));
 }

@@ -10,13 +10,14 @@
 //     24  36  layer sizes: count (u32) + up to 8 more u32 ... (see checkpoint.cpp)
 //     ..      batch, optimizer, GC mode, scalar type, hyper-parameters, seed, training-set size,
 //             step count, epoch, cursor, optimizer step, shuffle PRNG state, 64 bytes for the host,
-//             learning-rate schedule and augmentation (zero in checkpoints made before they existed)
+//             learning-rate schedule, augmentation and frozen layers (zero in checkpoints made before
+//             they existed)
 //    248   4  CRC-32 of the payload       252  4  CRC-32 of header bytes [0, 252)
 //    256      payload: weights and biases, optimizer state, shuffle order (float32 / uint32)
 //
 // A checkpoint is refused - never half-loaded - if it is truncated, corrupt, of another version,
 // or made for another model shape, batch, optimizer, GC mode, scalar type, seed or training-set
-// size or augmentation; the message names both values. Hyper-parameters and the learning-rate
+// size, augmentation or frozen layers; the message names both values. Hyper-parameters and the learning-rate
 // schedule must match too unless the caller resumes with new ones
 // (CheckpointResume::kNewHyperparameters): the optimizer state's shape does not depend on them, so a
 // run that diverged can continue from its last checkpoint with a lower lr.

@@ -111,6 +111,9 @@ struct TrainConfig {
   InitScheme init = InitScheme::kTorch;
   Schedule schedule;
   uint8_t augment = kAugmentNone;  // AugmentFlags
+  // Weight layers, from the input, that keep their weights (fine-tuning the layers above): no
+  // gradients, no optimizer state, backward stops above them. 0..layers.num_layers() - 1.
+  uint8_t freeze = 0;
 };
 
 // The schedule's factor for 0-based step `step`, in Q30 (1 << 30 is 1). Integer arithmetic only.

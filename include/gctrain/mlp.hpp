@@ -58,6 +58,12 @@ struct Mlp {
   float* input_t = nullptr;
   float* output_t = nullptr;
   ScalarKind scalar = ScalarKind::kFloat;
+  // Layers [0, frozen) keep their weights: no gradients are formed or stored for them and backward
+  // stops above them. frozen == num_layers: laid out for inference only.
+  int frozen = 0;
+  // W and b were not carved from the arena: the layers point at weights kept elsewhere (a model
+  // file in flash), which the forward pass only reads.
+  bool weights_in_place = false;
   int32_t* qact[kMaxLayers + 1] = {};  // fixed point: input/activations Q15.16, their gradients Q1.30
   // Fixed point: quantisation shifts of each layer's input and weights, found by the forward pass
   // and reused by the backward products of the same step (both tensors are unchanged in between).
@@ -74,9 +80,11 @@ struct Mlp {
 // same kernels and build give bit-identical results; other kernels round differently.
 const char* mlp_float_kernels();
 
-// Carves parameters, gradients, activations, scratch and GEMM workspace (per thread) from the arena.
+// Carves parameters, gradients, activations, scratch and GEMM workspace (per thread) from the arena:
+// gradients and backward workspace only for layers >= frozen, parameters only unless
+// weights_in_place (then the caller sets every layer's w and b, or qw and qb, before mlp_forward).
 void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena, uint32_t threads = 1,
-                ScalarKind scalar = ScalarKind::kFloat);
+                ScalarKind scalar = ScalarKind::kFloat, int frozen = 0, bool weights_in_place = false);
 // Draws the weights (and, for InitScheme::kTorch, the biases; others start at zero). Fixed point
 // draws with integers only (identical on every target): normal deviates as Irwin-Hall sums of 12
 // uniforms, uniform ones by scaling a 32-bit draw.
@@ -90,7 +98,8 @@ struct BatchLoss {
   uint32_t rows = 0;
 };
 
-// After mlp_forward: computes the mean cross-entropy over `rows` and all gradients dW, db.
+// After mlp_forward: computes the mean cross-entropy over `rows` and the gradients dW, db of every
+// layer that is not frozen. A model laid out for inference only is refused.
 Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* loss);
 
 }  // namespace gct

@@ -37,14 +37,14 @@ constexpr size_t qpack_b(size_t n, size_t k) { return round_up(n, 16) * round_up
 constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t batch,
                                      OptimizerKind optimizer, uint32_t channels,
                                      uint32_t train_count, uint32_t threads = 1,
-                                     ScalarKind scalar = ScalarKind::kFloat) {
+                                     ScalarKind scalar = ScalarKind::kFloat, int freeze = 0) {
   using plan_detail::alloc;
   using plan_detail::max;
   size_t u = 0;
   const int layers = count - 1;
   const bool fixed = scalar == ScalarKind::kFixed;
   for (int pass = 0; pass < 2; ++pass) {  // parameters, then gradients (4 bytes a value either way)
-    for (int l = 0; l < layers; ++l) {
+    for (int l = pass == 0 ? 0 : freeze; l < layers; ++l) {
       u = alloc(u, size_t{sizes[l + 1]} * sizes[l] * 4);
       u = alloc(u, size_t{sizes[l + 1]} * 4);
     }
@@ -52,7 +52,7 @@ constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t 
   size_t widest_hidden = 0;
   for (int l = 0; l <= layers; ++l) {  // input batch, then activations
     u = alloc(u, size_t{batch} * sizes[l] * 4);
-    if (l > 0 && l < layers) widest_hidden = max(widest_hidden, sizes[l]);
+    if (l > freeze && l < layers) widest_hidden = max(widest_hidden, sizes[l]);
   }
   if (fixed) {
     // Integer packing space (qgemm.cpp) for the three products of every layer; no scratch.
@@ -61,9 +61,10 @@ constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t 
       const size_t in = sizes[l], out = sizes[l + 1];
       pa = max(pa, plan_detail::qpack_a(batch, in));
       pb = max(pb, plan_detail::qpack_b(out, in));
+      if (l < freeze) continue;
       pa = max(pa, plan_detail::qpack_a(out, batch));
       pb = max(pb, plan_detail::qpack_b(in, batch));
-      if (l > 0) {
+      if (l > freeze) {
         pa = max(pa, plan_detail::qpack_a(batch, out));
         pb = max(pb, plan_detail::qpack_b(in, out));
       }
@@ -77,9 +78,10 @@ constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t 
       const size_t in = sizes[l], out = sizes[l + 1];
       block_a = max(block_a, in * out);      // forward: m = batch, n = out, k = in
       block_b = max(block_b, in * batch);
+      if (l < freeze) continue;
       block_a = max(block_a, batch * in);    // weight gradient: m = out, n = in, k = batch
       block_b = max(block_b, batch * out);
-      if (l > 0) {
+      if (l > freeze) {
         block_a = max(block_a, out * in);    // input gradient: m = batch, n = in, k = out
         block_b = max(block_b, out * batch);
       }
@@ -95,7 +97,7 @@ constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t 
   const bool second = optimizer == OptimizerKind::kAdagrad || optimizer == OptimizerKind::kRmsprop ||
                       optimizer == OptimizerKind::kAdam;
   size_t widest = 0;
-  for (int l = 0; l < layers; ++l) {
+  for (int l = freeze; l < layers; ++l) {
     const size_t out = sizes[l + 1];
     const size_t n = out * sizes[l];
     if (fixed) {

@@ -19,7 +19,7 @@ constexpr size_t kMagic = 0, kVersion = 8, kHeaderSize = 12, kTotal = 16, kLayer
                  kLayers = 28, kBatch = 64, kOptimizer = 68, kGc = 69, kScalar = 70, kNesterov = 71,
                  kHp = 72, kSeed = 104, kTrainCount = 112, kEpoch = 116, kSteps = 120, kCursor = 128,
                  kOptStep = 136, kRngState = 144, kRngInc = 152, kHost = 160, kSchedule = 224,
-                 kAugment = 225, kUnused = 226, kWarmup = 228, kScheduleSteps = 232, kReserved = 236,
+                 kAugment = 225, kFreeze = 226, kUnused = 227, kWarmup = 228, kScheduleSteps = 232, kReserved = 236,
                  kPayloadCrc = 248, kHeaderCrc = 252;
 }  // namespace off
 
@@ -42,7 +42,7 @@ void for_each_tensor(const Trainer& t, F&& f) {
     f(bytes(fixed ? static_cast<const void*>(d.qw) : d.w), size_t{d.out} * d.in * 4);
     f(bytes(fixed ? static_cast<const void*>(d.qb) : d.b), size_t{d.out} * 4);
   }
-  for (int l = 0; l < m.num_layers; ++l) {
+  for (int l = m.frozen; l < m.num_layers; ++l) {  // frozen layers keep no optimizer state
     const DenseLayer& d = m.layer[l];
     if (fixed) {
       if (t.opt.qm_w[l] != nullptr) {
@@ -93,6 +93,7 @@ void write_header(const Trainer& t, const uint8_t* host, uint8_t* h, size_t tota
   // these fields existed hold in their place.
   h[off::kSchedule] = static_cast<uint8_t>(c.schedule.kind);
   h[off::kAugment] = c.augment;
+  h[off::kFreeze] = c.freeze;
   put32(h + off::kWarmup, c.schedule.warmup_steps);
   put32(h + off::kScheduleSteps, c.schedule.kind == ScheduleKind::kConstant ? 0 : c.schedule.total_steps);
 }
@@ -159,6 +160,11 @@ Status compare_config(const uint8_t* stored, const Trainer& t, size_t total, Che
   }
   if (differs(off::kAugment, 1)) {
     return mismatch("augmentation", augment_name(stored[off::kAugment]), augment_name(t.config.augment));
+  }
+  if (differs(off::kFreeze, 1)) {  // frozen layers keep no optimizer state: the payload differs
+    std::snprintf(a, sizeof a, "%u", static_cast<unsigned>(stored[off::kFreeze]));
+    std::snprintf(b, sizeof b, "%u", static_cast<unsigned>(t.config.freeze));
+    return mismatch("frozen layers", a, b);
   }
   if (mode == CheckpointResume::kExact && (differs(off::kSchedule, 1) || differs(off::kWarmup, 8))) {
     const uint8_t k = stored[off::kSchedule];

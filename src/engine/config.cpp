@@ -249,6 +249,10 @@ Status validate_train_config(const TrainConfig& c) {
   if (c.batch == 0 || c.batch > 65536) {
     return Status::Error(Code::kInvalidArgument, "batch size must be 1..65536, got %u", static_cast<unsigned>(c.batch));
   }
+  if (c.freeze >= c.layers.num_layers()) {
+    return Status::Error(Code::kInvalidArgument, "freezing %u layers leaves nothing to train: the model has %d weight layers",
+                         static_cast<unsigned>(c.freeze), c.layers.num_layers());
+  }
   if (c.threads == 0 || c.threads > 16) {
     return Status::Error(Code::kInvalidArgument, "threads must be 1..16, got %u", static_cast<unsigned>(c.threads));
   }

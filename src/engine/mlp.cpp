@@ -12,7 +12,7 @@
 namespace gct {
 
 void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena, uint32_t threads,
-                ScalarKind scalar) {
+                ScalarKind scalar, int frozen, bool weights_in_place) {
   *mlp = Mlp{};
   mlp->threads = threads < 1 ? 1 : (threads > kMaxThreads ? kMaxThreads : threads);
   mlp->sizes = sizes;
@@ -20,6 +20,8 @@ void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena,
   mlp->num_layers = sizes.num_layers();
   mlp->scalar = scalar;
   const int L = mlp->num_layers;
+  mlp->frozen = frozen < 0 ? 0 : (frozen > L ? L : frozen);
+  mlp->weights_in_place = weights_in_place;
   for (int l = 0; l < L; ++l) {
     mlp->layer[l].in = sizes.size[l];
     mlp->layer[l].out = sizes.size[l + 1];
@@ -28,12 +30,12 @@ void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena,
     fixed_path::mlp_layout(mlp, arena);
     return;
   }
-  for (int l = 0; l < L; ++l) {
+  for (int l = 0; l < L && !weights_in_place; ++l) {
     DenseLayer& d = mlp->layer[l];
     d.w = arena_alloc_array<float>(arena, size_t{d.out} * d.in, MemCategory::kParameters);
     d.b = arena_alloc_array<float>(arena, d.out, MemCategory::kParameters);
   }
-  for (int l = 0; l < L; ++l) {
+  for (int l = mlp->frozen; l < L; ++l) {
     DenseLayer& d = mlp->layer[l];
     d.dw = arena_alloc_array<float>(arena, size_t{d.out} * d.in, MemCategory::kGradients);
     d.db = arena_alloc_array<float>(arena, d.out, MemCategory::kGradients);
@@ -96,6 +98,10 @@ Status mlp_forward(Mlp* mlp, uint32_t rows) {
 }
 
 Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* loss) {
+  if (mlp->frozen >= mlp->num_layers) {
+    return Status::Error(Code::kInvalidArgument, "the model was laid out for inference only (all %d layers frozen)",
+                         mlp->num_layers);
+  }
   if (is_fixed(mlp->scalar)) return fixed_path::mlp_backward(mlp, labels, rows, loss);
   const int L = mlp->num_layers;
   const uint32_t classes = mlp->sizes.output();
@@ -116,10 +122,11 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
 
 Status backward_products(Mlp* mlp, uint32_t rows) {
   if (is_fixed(mlp->scalar)) return fixed_path::backward_products(mlp, rows);
-  for (int l = mlp->num_layers - 1; l >= 0; --l) {
+  for (int l = mlp->num_layers - 1; l >= mlp->frozen; --l) {
     if (!dense::weight_grad(mlp, l, rows)) return gemm_failed("weight-gradient", l);
-    // Layer 1's input gradient would be the gradient of the data: nothing consumes it.
-    if (l > 0 && !dense::input_grad(mlp, l, rows)) return gemm_failed("input-gradient", l);
+    // The input gradient of the lowest trainable layer would feed only frozen layers (or, for layer 1,
+    // the data): nothing consumes it.
+    if (l > mlp->frozen && !dense::input_grad(mlp, l, rows)) return gemm_failed("input-gradient", l);
   }
   return Status::Ok();
 }

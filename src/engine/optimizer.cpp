@@ -32,7 +32,7 @@ void optimizer_layout(OptimizerState* state, OptimizerKind kind, const Mlp& mlp,
     return;
   }
   uint32_t widest = 0;
-  for (int l = 0; l < mlp.num_layers; ++l) {
+  for (int l = mlp.frozen; l < mlp.num_layers; ++l) {
     const DenseLayer& d = mlp.layer[l];
     for (int k = 0; k < state->buffers; ++k) {
       state->w_state[l][k] =
@@ -56,7 +56,7 @@ void optimizer_reset(OptimizerState* state, const Mlp& mlp, const OptimizerParam
     return;
   }
   const float initial = state->kind == OptimizerKind::kAdagrad ? hp.initial_accumulator : 0.0f;
-  for (int l = 0; l < mlp.num_layers; ++l) {
+  for (int l = mlp.frozen; l < mlp.num_layers; ++l) {
     const DenseLayer& d = mlp.layer[l];
     for (int k = 0; k < state->buffers; ++k) {
       fill(state->w_state[l][k], size_t{d.out} * d.in, initial);
@@ -130,7 +130,7 @@ Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp
     ctx.bias_correction2_sqrt = static_cast<float>(std::sqrt(bc2));
   }
   const optim::RowRule rule = rule_for(state->kind);
-  for (int l = 0; l < mlp->num_layers; ++l) {
+  for (int l = mlp->frozen; l < mlp->num_layers; ++l) {
     DenseLayer& d = mlp->layer[l];
     // Weight rows in blocks, one row buffer each; the first bad row in row order is reported.
     int bad_in_block[kMaxThreads] = {};

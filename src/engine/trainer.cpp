@@ -25,7 +25,7 @@ DataShape data_shape_of(const DatasetView& train) {
 // The single description of the arena layout, run by both the plan and the setup.
 static void trainer_layout(Trainer* t, const TrainConfig& config, const DataShape& shape,
                            Arena* arena) {
-  mlp_layout(&t->mlp, config.layers, config.batch, arena, config.threads, config.scalar);
+  mlp_layout(&t->mlp, config.layers, config.batch, arena, config.threads, config.scalar, config.freeze);
   optimizer_layout(&t->opt, config.optimizer, t->mlp, arena);
   if (is_fixed(config.scalar)) {
     t->qnorm = arena_alloc_array<int32_t>(arena, size_t{shape.channels} * 2, MemCategory::kInputBatch);

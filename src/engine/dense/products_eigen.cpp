@@ -58,16 +58,19 @@ bool parallel_gemm(const Mlp* mlp, const GemmBlocking& blocking, Trans ta, Trans
 void layout(Mlp* mlp, Arena* arena) {
   const LayerSizes& sizes = mlp->sizes;
   const uint32_t batch = mlp->batch;
+  // The scratch holds the input gradient of a layer above the lowest trainable one.
   uint32_t widest_hidden = 0;
-  for (int l = 1; l < mlp->num_layers; ++l) {
+  for (int l = mlp->frozen + 1; l < mlp->num_layers; ++l) {
     if (sizes.size[l] > widest_hidden) widest_hidden = sizes.size[l];
   }
-  mlp->scratch = arena_alloc_array<float>(arena, size_t{batch} * widest_hidden, MemCategory::kScratch);
+  if (widest_hidden > 0) {
+    mlp->scratch = arena_alloc_array<float>(arena, size_t{batch} * widest_hidden, MemCategory::kScratch);
+  }
   for (int l = 0; l < mlp->num_layers; ++l) {
     DenseLayer& d = mlp->layer[l];
     d.forward_blocking = gemm_workspace_require(&mlp->gemm[0], batch, d.out, d.in);
-    d.weight_grad_blocking = gemm_workspace_require(&mlp->gemm[0], d.out, d.in, batch);
-    if (l > 0) d.input_grad_blocking = gemm_workspace_require(&mlp->gemm[0], batch, d.in, d.out);
+    if (l >= mlp->frozen) d.weight_grad_blocking = gemm_workspace_require(&mlp->gemm[0], d.out, d.in, batch);
+    if (l > mlp->frozen) d.input_grad_blocking = gemm_workspace_require(&mlp->gemm[0], batch, d.in, d.out);
   }
   for (uint32_t t = 0; t < mlp->threads; ++t) {
     mlp->gemm[t].block_a_floats = mlp->gemm[0].block_a_floats;

@@ -12,12 +12,12 @@ namespace gct::fixed_path {
 void mlp_layout(Mlp* mlp, Arena* arena) {
   const int L = mlp->num_layers;
   const uint32_t batch = mlp->batch;
-  for (int l = 0; l < L; ++l) {
+  for (int l = 0; l < L && !mlp->weights_in_place; ++l) {
     DenseLayer& d = mlp->layer[l];
     d.qw = arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kParameters);
     d.qb = arena_alloc_array<int32_t>(arena, d.out, MemCategory::kParameters);
   }
-  for (int l = 0; l < L; ++l) {
+  for (int l = mlp->frozen; l < L; ++l) {
     DenseLayer& d = mlp->layer[l];
     d.qdw = arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kGradients);
     d.qdb = arena_alloc_array<int32_t>(arena, d.out, MemCategory::kGradients);
@@ -29,8 +29,8 @@ void mlp_layout(Mlp* mlp, Arena* arena) {
   for (int l = 0; l < L; ++l) {
     const DenseLayer& d = mlp->layer[l];
     qgemm_workspace_require(&mlp->qgemm, batch, d.out, d.in);
-    qgemm_workspace_require(&mlp->qgemm, d.out, d.in, batch);
-    if (l > 0) qgemm_workspace_require(&mlp->qgemm, batch, d.in, d.out);
+    if (l >= mlp->frozen) qgemm_workspace_require(&mlp->qgemm, d.out, d.in, batch);
+    if (l > mlp->frozen) qgemm_workspace_require(&mlp->qgemm, batch, d.in, d.out);
   }
   qgemm_workspace_layout(&mlp->qgemm, arena);
 }
@@ -119,7 +119,7 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
 }
 
 Status backward_products(Mlp* mlp, uint32_t rows) {
-  for (int l = mlp->num_layers - 1; l >= 0; --l) {
+  for (int l = mlp->num_layers - 1; l >= mlp->frozen; --l) {
     DenseLayer& d = mlp->layer[l];
     const int32_t* dz = mlp->qact[l + 1];  // [rows x out], Q30
     const int dz_shift = qgemm_operand_shift(dz, uint64_t{rows} * d.out);  // for both products
@@ -136,7 +136,7 @@ Status backward_products(Mlp* mlp, uint32_t rows) {
       for (uint32_t r = 0; r < rows; ++r) sum += dz[size_t{r} * d.out + j];
       d.qdb[j] = fx::sat32(fx::shift_round(sum, fx::kDzFrac - fx::kParamFrac));
     }
-    if (l == 0) break;
+    if (l == mlp->frozen) break;  // nothing below consumes this layer's input gradient
     // dZ_{l-1} = (dZ W) * (act > 0), stored over the activation.
     const QOperand dzm{dz, d.out, 1, fx::kDzFrac, dz_shift};
     const QOperand w{d.qw, d.in, 1, fx::kParamFrac, mlp->qshift_w[l]};

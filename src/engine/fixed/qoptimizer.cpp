@@ -154,7 +154,7 @@ bool uses_second(OptimizerKind k) {
 
 void optimizer_layout(OptimizerState* state, const Mlp& mlp, Arena* arena) {
   uint32_t widest = 0;
-  for (int l = 0; l < mlp.num_layers; ++l) {
+  for (int l = mlp.frozen; l < mlp.num_layers; ++l) {
     const DenseLayer& d = mlp.layer[l];
     if (uses_first(state->kind)) {
       state->qm_w[l] = arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState);
@@ -173,7 +173,7 @@ void optimizer_layout(OptimizerState* state, const Mlp& mlp, Arena* arena) {
 
 void optimizer_reset(OptimizerState* state, const Mlp& mlp, const OptimizerParams& hp) {
   const int64_t initial = state->kind == OptimizerKind::kAdagrad ? fixed_of(hp.initial_accumulator, fx::kSqFrac) : 0;
-  for (int l = 0; l < mlp.num_layers; ++l) {
+  for (int l = mlp.frozen; l < mlp.num_layers; ++l) {
     const DenseLayer& d = mlp.layer[l];
     const size_t n = size_t{d.out} * d.in;
     if (state->qm_w[l] != nullptr) {
@@ -215,7 +215,7 @@ Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp
   }
   const Rule rule = rule_for(state->kind);
   uint64_t saturated = 0;
-  for (int l = 0; l < mlp->num_layers; ++l) {
+  for (int l = mlp->frozen; l < mlp->num_layers; ++l) {
     DenseLayer& d = mlp->layer[l];
     uint64_t saturated_in_block[kMaxThreads] = {};
     auto weights = [&](uint32_t begin, uint32_t end, uint32_t block) {
