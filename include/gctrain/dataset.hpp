@@ -35,5 +35,7 @@ struct DatasetView {
 
 // Checks sizes, statistics and that every label is in range (one pass over the labels).
 Status dataset_validate(const DatasetView& data);
+// Checks only what describes a sample (shape, classes, statistics): for a view with no records.
+Status dataset_validate_format(const DatasetView& data);
 
 }  // namespace gct

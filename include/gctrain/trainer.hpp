@@ -27,6 +27,7 @@
 #include "gctrain/mlp.hpp"
 #include "gctrain/optimizer.hpp"
 #include "gctrain/rng.hpp"
+#include "gctrain/samples.hpp"
 #include "gctrain/status.hpp"
 
 namespace gct {
@@ -92,6 +93,14 @@ uint32_t trainer_next_batch(const Trainer& t, const uint32_t** indices);
 // sample indices[r] of trainer_next_batch. Labels are still read from the training view. Results are
 // identical to trainer_step's.
 Status trainer_step_staged(Trainer* t, const uint8_t* pixels, StepResult* result);
+// One optimizer step on the caller's samples and labels (samples.hpp), outside the epoch's order:
+// no shuffle, no augmentation, the epoch's position unchanged. Fed the samples trainer_step would
+// take next, it gives the same result bit for bit. A trainer set up with a view of no records
+// (count 0, only shape, classes and statistics) learns from these calls alone.
+Status trainer_train_samples(Trainer* t, const Samples& samples, StepResult* result);
+// Logits, probabilities or top-k of the caller's samples; the weights and the optimizer are not
+// touched.
+Status trainer_predict(Trainer* t, const Samples& samples, const Prediction& out);
 // Loss and accuracy over a whole split, in batches; training state is not changed.
 Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result);
 // CRC-32 of all weights and biases in layer order: a fingerprint for reproducibility checks.

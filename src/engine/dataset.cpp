@@ -4,11 +4,7 @@
 
 namespace gct {
 
-Status dataset_validate(const DatasetView& d) {
-  if (d.pixels == nullptr || d.fine == nullptr) {
-    return Status::Error(Code::kInvalidArgument, "data set has no pixels or no labels");
-  }
-  if (d.count == 0) return Status::Error(Code::kInvalidArgument, "data set is empty");
+Status dataset_validate_format(const DatasetView& d) {
   if (d.channels == 0 || d.channels > kMaxChannels || d.height == 0 || d.width == 0) {
     return Status::Error(Code::kShapeMismatch, "bad image shape %ux%ux%u", d.channels, d.height,
                          d.width);
@@ -22,6 +18,15 @@ Status dataset_validate(const DatasetView& d) {
       return Status::Error(Code::kInvalidArgument, "channel %d has no usable mean/std", c);
     }
   }
+  return Status::Ok();
+}
+
+Status dataset_validate(const DatasetView& d) {
+  if (d.pixels == nullptr || d.fine == nullptr) {
+    return Status::Error(Code::kInvalidArgument, "data set has no pixels or no labels");
+  }
+  if (d.count == 0) return Status::Error(Code::kInvalidArgument, "data set is empty");
+  GCT_RETURN_IF_ERROR(dataset_validate_format(d));
   for (uint32_t i = 0; i < d.count; ++i) {
     if (d.fine[i] >= d.num_fine) {
       return Status::Error(Code::kCorruptData, "record %u: fine label %u out of range (0..%u)",

@@ -9,6 +9,9 @@
 #include "gctrain/crc32.hpp"
 #include "gctrain/fixed.hpp"
 #include "gctrain/loss.hpp"
+#include "evaluate.hpp"
+#include "input.hpp"
+#include "prediction.hpp"
 #include "trainer_internal.hpp"
 
 namespace gct {
@@ -51,7 +54,6 @@ static Status check_shape(const TrainConfig& config, const DataShape& shape) {
     return Status::Error(Code::kShapeMismatch, "the model's output layer has %u units, but the data has %u classes",
                          static_cast<unsigned>(config.layers.output()), static_cast<unsigned>(shape.num_classes));
   }
-  if (shape.train_count == 0) return Status::Error(Code::kInvalidArgument, "no training samples");
   return Status::Ok();
 }
 
@@ -72,7 +74,7 @@ Status trainer_plan(const TrainConfig& config, const DataShape& shape, MemoryPla
 Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& train, void* buffer,
                      size_t bytes) {
   *t = Trainer{};
-  GCT_RETURN_IF_ERROR(dataset_validate(train));
+  GCT_RETURN_IF_ERROR(train.count == 0 ? dataset_validate_format(train) : dataset_validate(train));
   const DataShape shape = data_shape_of(train);
   GCT_RETURN_IF_ERROR(check_shape(config, shape));
   GCT_RETURN_IF_ERROR(arena_init(&t->arena, buffer, bytes));
@@ -87,21 +89,7 @@ Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& t
   t->config = config;
   t->train = train;
 
-  // x = (v / 255 - mean) / std = v * scale + offset: one multiply-add per pixel, which vectorises
-  // (a 256-entry table lookup per pixel does not, and cost 8 % of a step).
-  for (int c = 0; c < train.channels; ++c) {
-    if (is_fixed(config.scalar)) {
-      // Single correctly rounded IEEE operations and an exact rounding: the same integers on every
-      // target. Training itself never touches floating point.
-      const double std_dev = static_cast<double>(train.stddev[c]);
-      t->qnorm[2 * c] = static_cast<int32_t>(std::llround(16777216.0 / (255.0 * std_dev)));
-      t->qnorm[2 * c + 1] = static_cast<int32_t>(std::llround(-16777216.0 * static_cast<double>(train.mean[c]) / std_dev));
-      continue;
-    }
-    const float inv_std = 1.0f / train.stddev[c];
-    t->norm[2 * c] = inv_std / 255.0f;
-    t->norm[2 * c + 1] = -train.mean[c] * inv_std;
-  }
+  input_normalisation(train, config.scalar, t->norm, t->qnorm);
   Rng init_rng;
   rng_seed(&init_rng, config.seed, RngStream::kInit);
   mlp_init_params(&t->mlp, &init_rng, config.init);
@@ -118,7 +106,7 @@ void trainer_set_runner(Trainer* t, const TaskRunner* runner) { t->mlp.runner = 
 
 void trainer_begin_epoch(Trainer* t) {
   const uint32_t n = t->train.count;
-  for (uint32_t i = n - 1; i > 0; --i) {
+  for (uint32_t i = n > 0 ? n - 1 : 0; i > 0; --i) {
     const uint32_t j = rng_below(&t->shuffle_rng, i + 1);
     const uint32_t tmp = t->order[i];
     t->order[i] = t->order[j];
@@ -147,12 +135,6 @@ uint32_t trainer_steps_per_epoch(const Trainer& t) {
 
 namespace {
 
-// One sample's augmentation: crop offsets in [0, 2 * kAugmentPad] and the flip.
-struct Augment {
-  uint32_t dx = kAugmentPad, dy = kAugmentPad;
-  bool flip = false;
-};
-
 uint64_t mix64(uint64_t x) {  // SplitMix64's finaliser
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
   x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
@@ -171,68 +153,6 @@ Augment augment_draw(const Trainer& t, uint32_t position) {
   }
   if (t.config.augment & kAugmentFlip) a.flip = (mix64(h) & 1u) != 0;
   return a;
-}
-
-// The input normalisation: x = byte * scale + offset per channel. Fixed point: Q24 constants, Q16
-// input, (byte * scale + offset) / 2^8 rounded.
-struct FloatInput {
-  const float* norm;
-  float* dst;
-  void operator()(uint32_t c, size_t at, uint8_t v) const {
-    dst[at] = static_cast<float>(v) * norm[2 * c] + norm[2 * c + 1];
-  }
-  // Consecutive values of one channel, with the constants in registers so that the loop vectorises.
-  void span(uint32_t c, size_t at, const uint8_t* v, uint32_t n) const {
-    const float scale = norm[2 * c], offset = norm[2 * c + 1];
-    float* o = dst + at;
-    for (uint32_t i = 0; i < n; ++i) o[i] = static_cast<float>(v[i]) * scale + offset;
-  }
-};
-struct FixedInput {
-  const int32_t* qnorm;
-  int32_t* dst;
-  void operator()(uint32_t c, size_t at, uint8_t v) const {
-    dst[at] = fx::sat32(fx::shift_round(int64_t{v} * qnorm[2 * c] + qnorm[2 * c + 1], 8));
-  }
-  void span(uint32_t c, size_t at, const uint8_t* v, uint32_t n) const {
-    for (uint32_t i = 0; i < n; ++i) (*this)(c, at + i, v[i]);
-  }
-};
-
-// One sample as it is.
-template <typename Put>
-void load_plain(const DatasetView& data, const uint8_t* src, Put put) {
-  const uint32_t plane = uint32_t{data.height} * data.width;
-  if (data.layout == PixelLayout::kPlanar) {
-    for (uint32_t c = 0; c < data.channels; ++c) {
-      put.span(c, size_t{c} * plane, src + size_t{c} * plane, plane);
-    }
-    return;
-  }
-  for (uint32_t p = 0; p < plane; ++p) {
-    for (uint32_t c = 0; c < data.channels; ++c) put(c, size_t{p} * data.channels + c, src[size_t{p} * data.channels + c]);
-  }
-}
-
-// One sample augmented: out(c, y, x) = in(c, y + dy - pad, x' + dx - pad) with x' = x, or W - 1 - x
-// when flipped; byte 0 outside the image.
-template <typename Put>
-void load_augmented(const DatasetView& data, const uint8_t* src, Augment a, Put put) {
-  const int32_t h = data.height, w = data.width, pad = kAugmentPad;
-  const bool planar = data.layout == PixelLayout::kPlanar;
-  const size_t cs = planar ? size_t(h) * w : 1, ys = planar ? size_t(w) : size_t(w) * data.channels,
-               xs = planar ? 1 : data.channels;
-  for (uint32_t c = 0; c < data.channels; ++c) {
-    for (int32_t y = 0; y < h; ++y) {
-      const int32_t sy = y + static_cast<int32_t>(a.dy) - pad;
-      const size_t row = c * cs + size_t(y) * ys;
-      for (int32_t x = 0; x < w; ++x) {
-        const int32_t sx = (a.flip ? w - 1 - x : x) + static_cast<int32_t>(a.dx) - pad;
-        const bool inside = sy >= 0 && sy < h && sx >= 0 && sx < w;
-        put(c, row + size_t(x) * xs, inside ? src[c * cs + size_t(sy) * ys + size_t(sx) * xs] : uint8_t{0});
-      }
-    }
-  }
 }
 
 constexpr uint32_t kNoAugment = UINT32_MAX;
@@ -289,6 +209,7 @@ uint32_t trainer_next_batch(const Trainer& t, const uint32_t** indices) {
 }
 
 static Status step(Trainer* t, const uint8_t* staged, StepResult* result);
+static Status learn(Trainer* t, uint32_t rows, StepResult* result);
 
 Status trainer_step(Trainer* t, StepResult* result) { return step(t, nullptr, result); }
 
@@ -315,7 +236,13 @@ static Status step(Trainer* t, const uint8_t* staged, StepResult* result) {
     prefetch_samples(t->train, t->order + next, 0, batch_rows_at(*t, next));
   }
   for (uint32_t r = 0; r < rows; ++r) t->batch_labels[r] = t->train.fine[indices[r]];
+  GCT_RETURN_IF_ERROR(learn(t, rows, result));
+  t->cursor += rows;
+  return Status::Ok();
+}
 
+// One optimizer step on the `rows` samples and labels already loaded.
+static Status learn(Trainer* t, uint32_t rows, StepResult* result) {
   GCT_RETURN_IF_ERROR(mlp_forward(&t->mlp, rows));
   BatchLoss loss;
   GCT_RETURN_IF_ERROR(mlp_backward(&t->mlp, t->batch_labels, rows, &loss));
@@ -340,7 +267,6 @@ static Status step(Trainer* t, const uint8_t* staged, StepResult* result) {
   OptimizerParams hp = t->config.hp;
   hp.lr = scheduled_lr(t->config, t->steps);
   GCT_RETURN_IF_ERROR(optimizer_step(&t->opt, &t->mlp, hp, t->config.gc));
-  t->cursor += rows;
   ++t->steps;
   result->loss = mean_loss;
   result->rows = rows;
@@ -349,65 +275,12 @@ static Status step(Trainer* t, const uint8_t* staged, StepResult* result) {
 }
 
 Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result) {
-  *result = EvalResult{};
-  if (data.sample_size() != t->train.sample_size() || data.channels != t->train.channels ||
-      data.layout != t->train.layout) {
-    return Status::Error(Code::kShapeMismatch,
-                         "evaluation data has %ux%ux%u samples, training data %ux%ux%u",
-                         data.channels, data.height, data.width, t->train.channels,
-                         t->train.height, t->train.width);
+  const Status s = evaluate_split(&t->mlp, t->train, t->norm, t->qnorm, data, result);
+  if (s.code() == Code::kNumericalError) {
+    return Status::Error(Code::kNumericalError, "evaluation after step %llu (epoch %u): %s; lower the learning rate",
+                         static_cast<unsigned long long>(t->steps), static_cast<unsigned>(t->epoch), s.message());
   }
-  if (data.num_fine != t->train.num_fine) {
-    return Status::Error(Code::kShapeMismatch, "evaluation data has %u classes, training data %u",
-                         data.num_fine, t->train.num_fine);
-  }
-  const uint32_t classes = t->config.layers.output();
-  const bool has_coarse = data.coarse != nullptr && data.fine_to_coarse != nullptr;
-  result->has_coarse = has_coarse;
-  result->classes = classes;
-  const bool fixed = is_fixed(t->mlp.scalar);
-  const float* logits_base = t->mlp.act[t->mlp.num_layers];
-  const int32_t* qlogits_base = t->mlp.qact[t->mlp.num_layers];
-  for (uint32_t first = 0; first < data.count; first += t->config.batch) {
-    const uint32_t left = data.count - first;
-    const uint32_t rows = left < t->config.batch ? left : t->config.batch;
-    trainer_load_batch(t, data, nullptr, first, rows);
-    GCT_RETURN_IF_ERROR(mlp_forward(&t->mlp, rows));
-    for (uint32_t r = 0; r < rows; ++r) {
-      const uint32_t label = data.fine[first + r];
-      if (label >= classes) {
-        return Status::Error(Code::kCorruptData, "record %u: label %u out of range (0..%u)",
-                             static_cast<unsigned>(first + r), static_cast<unsigned>(label), static_cast<unsigned>(classes - 1));
-      }
-      uint32_t rank, predicted;
-      if (fixed) {
-        const int32_t* z = qlogits_base + size_t{r} * classes;
-        result->loss_sum += static_cast<double>(softmax_cross_entropy_row_q(z, classes, label)) / 65536.0;
-        rank = label_rank(z, classes, label);
-        predicted = argmax(z, classes);
-        result->elementwise_agree += elementwise_agreements(z, classes, label);
-      } else {
-        const float* z = logits_base + size_t{r} * classes;
-        result->loss_sum += softmax_cross_entropy_row(z, classes, label);
-        rank = label_rank(z, classes, label);
-        predicted = argmax(z, classes);
-        result->elementwise_agree += elementwise_agreements(z, classes, label);
-      }
-      result->top1 += rank == 0 ? 1u : 0u;
-      result->top5 += rank < 5 ? 1u : 0u;
-      if (has_coarse) {
-        result->coarse_top1 += data.fine_to_coarse[predicted] == data.coarse[first + r] ? 1u : 0u;
-      }
-    }
-    result->count += rows;
-  }
-  if (!std::isfinite(result->loss_sum)) {
-    return Status::Error(Code::kNumericalError,
-                         "evaluation after step %llu (epoch %u): the loss is not finite (the weights overflowed); lower "
-                         "the learning rate",
-                         static_cast<unsigned long long>(t->steps), static_cast<unsigned>(t->epoch));
-  }
-  return Status::Ok();
+  return s;
 }
 
 }  // namespace gct
@@ -423,6 +296,32 @@ uint32_t trainer_parameters_crc32(const Trainer& t) {
     crc = crc32_update(crc, fixed ? static_cast<const void*>(d.qb) : d.b, 4 * size_t{d.out});
   }
   return crc;
+}
+
+}  // namespace gct
+
+namespace gct {
+
+Status trainer_train_samples(Trainer* t, const Samples& samples, StepResult* result) {
+  if (samples.labels == nullptr) return Status::Error(Code::kInvalidArgument, "samples to train on need labels");
+  const uint32_t classes = t->config.layers.output();
+  for (uint32_t r = 0; r < samples.rows && r < t->config.batch; ++r) {
+    if (samples.labels[r] >= classes) {
+      return Status::Error(Code::kInvalidArgument, "sample %u: label %u out of range (the model has %u classes)",
+                           static_cast<unsigned>(r), static_cast<unsigned>(samples.labels[r]), static_cast<unsigned>(classes));
+    }
+  }
+  GCT_RETURN_IF_ERROR(load_samples(&t->mlp, t->train, t->norm, t->qnorm, samples));
+  for (uint32_t r = 0; r < samples.rows; ++r) t->batch_labels[r] = samples.labels[r];
+  return learn(t, samples.rows, result);
+}
+
+Status trainer_predict(Trainer* t, const Samples& samples, const Prediction& out) {
+  GCT_RETURN_IF_ERROR(check_prediction(out, t->config.layers.output()));
+  GCT_RETURN_IF_ERROR(load_samples(&t->mlp, t->train, t->norm, t->qnorm, samples));
+  GCT_RETURN_IF_ERROR(mlp_forward(&t->mlp, samples.rows));
+  write_prediction(t->mlp, samples.rows, out);
+  return Status::Ok();
 }
 
 }  // namespace gct

@@ -1,0 +1,219 @@
+#include "gctrain/model.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "arithmetic.hpp"
+#include "bytes.hpp"
+#include "gctrain/crc32.hpp"
+#include "gctrain/trainer.hpp"
+#include "input.hpp"
+
+namespace gct {
+namespace {
+
+using bytes::get16;
+using bytes::get32;
+using bytes::get64;
+using bytes::getf;
+using bytes::put16;
+using bytes::put32;
+using bytes::put64;
+using bytes::putf;
+
+constexpr char kMagic[8] = {'G', 'C', 'T', 'M', 'O', 'D', 'E', 'L'};
+constexpr uint32_t kVersion = 1;
+constexpr size_t kHeader = kModelHeaderBytes;
+
+namespace off {
+constexpr size_t kMagic = 0, kVersion = 8, kHeaderSize = 12, kFileSize = 16, kScalar = 24, kLayout = 25,
+                 kSizeCount = 26, kChannels = 28, kHeight = 30, kWidth = 32, kClasses = 34, kSizes = 36,
+                 kMean = 72, kStd = 88, kSteps = 104, kReserved = 112, kPayloadCrc = 248, kHeaderCrc = 252;
+}  // namespace off
+
+size_t align64(size_t x) { return (x + 63) / 64 * 64; }
+
+// Offsets of each layer's W and b in the file; returns the file's size.
+size_t tensor_offsets(const LayerSizes& layers, size_t* w_at, size_t* b_at) {
+  size_t at = kHeader;
+  for (int l = 0; l < layers.num_layers(); ++l) {
+    w_at[l] = at;
+    at = align64(at + size_t{4} * layers.size[l + 1] * layers.size[l]);
+    b_at[l] = at;
+    at = align64(at + size_t{4} * layers.size[l + 1]);
+  }
+  return at;
+}
+
+Status check_header(const uint8_t* h, size_t size) {
+  if (size < kHeader || std::memcmp(h + off::kMagic, kMagic, sizeof kMagic) != 0) {
+    return Status::Error(Code::kCorruptData, "not a gctrain model file (%zu bytes, no GCTMODEL header)", size);
+  }
+  if (crc32_update(0, h, off::kHeaderCrc) != get32(h + off::kHeaderCrc)) {
+    return Status::Error(Code::kCorruptData, "model file header checksum mismatch (corrupt)");
+  }
+  if (get32(h + off::kVersion) != kVersion || get32(h + off::kHeaderSize) != kHeader) {
+    return Status::Error(Code::kUnsupported, "model file format version %u, this build reads %u",
+                         static_cast<unsigned>(get32(h + off::kVersion)), static_cast<unsigned>(kVersion));
+  }
+  if (get64(h + off::kFileSize) != size) {
+    return Status::Error(Code::kCorruptData, "model file is %zu bytes, its header says %llu (truncated?)", size,
+                         static_cast<unsigned long long>(get64(h + off::kFileSize)));
+  }
+  bool zero = h[off::kSizeCount + 1] == 0;
+  for (size_t i = off::kReserved; i < off::kPayloadCrc; ++i) zero = zero && h[i] == 0;
+  if (!zero) return Status::Error(Code::kCorruptData, "model file reserved bytes are not zero");
+  return Status::Ok();
+}
+
+// The header's description of the model, checked for consistency.
+Status read_description(const uint8_t* h, ModelView* m) {
+  if (h[off::kScalar] > 1 || h[off::kLayout] > 1) {
+    return Status::Error(Code::kCorruptData, "model file: arithmetic %u or pixel layout %u unknown", h[off::kScalar],
+                         h[off::kLayout]);
+  }
+  m->scalar = static_cast<ScalarKind>(h[off::kScalar]);
+  m->layers.count = h[off::kSizeCount];
+  if (m->layers.count < 2 || m->layers.count > kMaxLayers + 1) {
+    return Status::Error(Code::kCorruptData, "model file: %d layer sizes (2..%d)", m->layers.count, kMaxLayers + 1);
+  }
+  for (int i = 0; i < kMaxLayers + 1; ++i) {
+    const uint32_t s = get32(h + off::kSizes + 4 * i);
+    if ((i < m->layers.count) != (s != 0) || s > (1u << 24)) {
+      return Status::Error(Code::kCorruptData, "model file: layer size %d is %u", i, static_cast<unsigned>(s));
+    }
+    m->layers.size[i] = s;
+  }
+  DatasetView& f = m->format;
+  f.layout = static_cast<PixelLayout>(h[off::kLayout]);
+  f.channels = get16(h + off::kChannels);
+  f.height = get16(h + off::kHeight);
+  f.width = get16(h + off::kWidth);
+  f.num_fine = get16(h + off::kClasses);
+  for (int c = 0; c < kMaxChannels; ++c) {
+    f.mean[c] = getf(h + off::kMean + 4 * c);
+    f.stddev[c] = getf(h + off::kStd + 4 * c);
+  }
+  GCT_RETURN_IF_ERROR(dataset_validate_format(f));
+  if (m->layers.input() != f.sample_size() || m->layers.output() != f.num_fine) {
+    return Status::Error(Code::kCorruptData, "model file: layers %u..%u do not fit %ux%ux%u samples of %u classes",
+                         static_cast<unsigned>(m->layers.input()), static_cast<unsigned>(m->layers.output()),
+                         f.channels, f.height, f.width, f.num_fine);
+  }
+  m->steps = get64(h + off::kSteps);
+  return Status::Ok();
+}
+
+}  // namespace
+
+size_t model_file_size(const LayerSizes& layers) {
+  size_t w_at[kMaxLayers], b_at[kMaxLayers];
+  return tensor_offsets(layers, w_at, b_at);
+}
+
+Status model_save(const Trainer& t, uint8_t* out, size_t size) {
+  if (!bytes::host_is_little_endian()) return Status::Error(Code::kUnsupported, "model files need a little-endian host");
+  const LayerSizes& layers = t.config.layers;
+  size_t w_at[kMaxLayers], b_at[kMaxLayers];
+  const size_t total = tensor_offsets(layers, w_at, b_at);
+  if (size != total) {
+    return Status::Error(Code::kInvalidArgument, "model file buffer is %zu bytes, the model needs %zu", size, total);
+  }
+  std::memset(out, 0, total);
+  uint8_t* h = out;
+  std::memcpy(h + off::kMagic, kMagic, sizeof kMagic);
+  put32(h + off::kVersion, kVersion);
+  put32(h + off::kHeaderSize, kHeader);
+  put64(h + off::kFileSize, total);
+  h[off::kScalar] = static_cast<uint8_t>(t.config.scalar);
+  h[off::kLayout] = static_cast<uint8_t>(t.train.layout);
+  h[off::kSizeCount] = static_cast<uint8_t>(layers.count);
+  put16(h + off::kChannels, t.train.channels);
+  put16(h + off::kHeight, t.train.height);
+  put16(h + off::kWidth, t.train.width);
+  put16(h + off::kClasses, t.train.num_fine);
+  for (int i = 0; i < layers.count; ++i) put32(h + off::kSizes + 4 * i, layers.size[i]);
+  for (int c = 0; c < t.train.channels; ++c) {
+    putf(h + off::kMean + 4 * c, t.train.mean[c]);
+    putf(h + off::kStd + 4 * c, t.train.stddev[c]);
+  }
+  put64(h + off::kSteps, t.steps);
+  const bool fixed = is_fixed(t.mlp.scalar);
+  for (int l = 0; l < t.mlp.num_layers; ++l) {
+    const DenseLayer& d = t.mlp.layer[l];
+    std::memcpy(out + w_at[l], fixed ? static_cast<const void*>(d.qw) : d.w, size_t{4} * d.out * d.in);
+    std::memcpy(out + b_at[l], fixed ? static_cast<const void*>(d.qb) : d.b, size_t{4} * d.out);
+  }
+  put32(h + off::kPayloadCrc, crc32_update(0, out + kHeader, total - kHeader));
+  put32(h + off::kHeaderCrc, crc32_update(0, h, off::kHeaderCrc));
+  return Status::Ok();
+}
+
+Status model_open(const uint8_t* bytes, size_t size, ModelView* out) {
+  *out = ModelView{};
+  if (!bytes::host_is_little_endian()) return Status::Error(Code::kUnsupported, "model files need a little-endian host");
+  if (reinterpret_cast<uintptr_t>(bytes) % 4 != 0) {
+    return Status::Error(Code::kInvalidArgument, "model bytes must be 4-byte aligned to be read in place");
+  }
+  GCT_RETURN_IF_ERROR(check_header(bytes, size));
+  ModelView m;
+  GCT_RETURN_IF_ERROR(read_description(bytes, &m));
+  size_t w_at[kMaxLayers], b_at[kMaxLayers];
+  if (tensor_offsets(m.layers, w_at, b_at) != size) {
+    return Status::Error(Code::kCorruptData, "model file is %zu bytes, its layer sizes need %zu", size,
+                         tensor_offsets(m.layers, w_at, b_at));
+  }
+  if (crc32_update(0, bytes + kHeader, size - kHeader) != get32(bytes + off::kPayloadCrc)) {
+    return Status::Error(Code::kCorruptData, "model file payload checksum mismatch (corrupt)");
+  }
+  for (int l = 0; l < m.layers.num_layers(); ++l) {
+    if (is_fixed(m.scalar)) {
+      m.qw[l] = reinterpret_cast<const int32_t*>(bytes + w_at[l]);
+      m.qb[l] = reinterpret_cast<const int32_t*>(bytes + b_at[l]);
+    } else {
+      m.w[l] = reinterpret_cast<const float*>(bytes + w_at[l]);
+      m.b[l] = reinterpret_cast<const float*>(bytes + b_at[l]);
+    }
+  }
+  *out = m;
+  return Status::Ok();
+}
+
+Status trainer_load_model(Trainer* t, const ModelView& model) {
+  char want[100], have[100];
+  format_layer_sizes(model.layers, want, sizeof want);
+  format_layer_sizes(t->config.layers, have, sizeof have);
+  if (model.layers.count != t->config.layers.count ||
+      std::memcmp(model.layers.size, t->config.layers.size, sizeof model.layers.size) != 0) {
+    return Status::Error(Code::kShapeMismatch, "the model file has layers %s, this run %s", want, have);
+  }
+  if (model.scalar != t->config.scalar) {
+    return Status::Error(Code::kShapeMismatch, "the model file is in %s, this run trains in %s", scalar_name(model.scalar),
+                         scalar_name(t->config.scalar));
+  }
+  const DatasetView& f = model.format;
+  if (f.channels != t->train.channels || f.height != t->train.height || f.width != t->train.width ||
+      f.layout != t->train.layout) {
+    return Status::Error(Code::kShapeMismatch, "the model file takes %ux%ux%u %s samples, this data has %ux%ux%u %s",
+                         f.channels, f.height, f.width, f.layout == PixelLayout::kPlanar ? "planar" : "interleaved",
+                         t->train.channels, t->train.height, t->train.width,
+                         t->train.layout == PixelLayout::kPlanar ? "planar" : "interleaved");
+  }
+  const bool fixed = is_fixed(model.scalar);
+  for (int l = 0; l < t->mlp.num_layers; ++l) {
+    DenseLayer& d = t->mlp.layer[l];
+    std::memcpy(fixed ? static_cast<void*>(d.qw) : d.w, fixed ? static_cast<const void*>(model.qw[l]) : model.w[l],
+                size_t{4} * d.out * d.in);
+    std::memcpy(fixed ? static_cast<void*>(d.qb) : d.b, fixed ? static_cast<const void*>(model.qb[l]) : model.b[l],
+                size_t{4} * d.out);
+  }
+  for (int c = 0; c < f.channels; ++c) {
+    t->train.mean[c] = f.mean[c];
+    t->train.stddev[c] = f.stddev[c];
+  }
+  input_normalisation(t->train, t->config.scalar, t->norm, t->qnorm);
+  optimizer_reset(&t->opt, t->mlp, t->config.hp);
+  return Status::Ok();
+}
+
+}  // namespace gct

@@ -1,0 +1,18 @@
+// Writing a Prediction from the logits of a forward pass: what trainer_predict and predictor_run
+// share. Private to the engine.
+#pragma once
+
+#include <cstdint>
+
+#include "gctrain/mlp.hpp"
+#include "gctrain/samples.hpp"
+#include "gctrain/status.hpp"
+
+namespace gct {
+
+// Refuses a top-k request outside 1..classes.
+Status check_prediction(const Prediction& out, uint32_t classes);
+// From the logits of `rows` samples left by mlp_forward.
+void write_prediction(const Mlp& mlp, uint32_t rows, const Prediction& out);
+
+}  // namespace gct

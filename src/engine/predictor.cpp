@@ -1,0 +1,83 @@
+#include "gctrain/predictor.hpp"
+
+#include "arithmetic.hpp"
+#include "evaluate.hpp"
+#include "input.hpp"
+#include "prediction.hpp"
+
+namespace gct {
+
+// The single description of the predictor's arena, run by both the plan and the setup: every layer
+// frozen, the weights in place.
+static void predictor_layout(Predictor* p, const ModelView& model, uint32_t batch, Arena* arena) {
+  mlp_layout(&p->mlp, model.layers, batch, arena, 1, model.scalar, model.layers.num_layers(), true);
+  if (is_fixed(model.scalar)) {
+    p->qnorm = arena_alloc_array<int32_t>(arena, size_t{model.format.channels} * 2, MemCategory::kInputBatch);
+  } else {
+    p->norm = arena_alloc_array<float>(arena, size_t{model.format.channels} * 2, MemCategory::kInputBatch);
+  }
+}
+
+static Status check_batch(uint32_t batch) {
+  if (batch == 0 || batch > 65536) {
+    return Status::Error(Code::kInvalidArgument, "batch size must be 1..65536, got %u", static_cast<unsigned>(batch));
+  }
+  return Status::Ok();
+}
+
+Status predictor_plan(const ModelView& model, uint32_t batch, MemoryPlan* plan) {
+  GCT_RETURN_IF_ERROR(check_batch(batch));
+  Arena counting;
+  arena_init_counting(&counting);
+  Predictor scratch;
+  predictor_layout(&scratch, model, batch, &counting);
+  *plan = MemoryPlan{};
+  plan->total = counting.used;
+  for (int c = 0; c < static_cast<int>(MemCategory::kCount); ++c) plan->by_category[c] = counting.by_category[c];
+  return Status::Ok();
+}
+
+Status predictor_setup(Predictor* p, const ModelView& model, uint32_t batch, void* buffer, size_t bytes) {
+  *p = Predictor{};
+  GCT_RETURN_IF_ERROR(check_batch(batch));
+  GCT_RETURN_IF_ERROR(dataset_validate_format(model.format));
+  const bool fixed = is_fixed(model.scalar);
+  for (int l = 0; l < model.layers.num_layers(); ++l) {
+    if ((fixed ? static_cast<const void*>(model.qw[l]) : model.w[l]) == nullptr) {
+      return Status::Error(Code::kInvalidArgument, "the model view has no weights for layer %d (use model_open)", l + 1);
+    }
+  }
+  GCT_RETURN_IF_ERROR(arena_init(&p->arena, buffer, bytes));
+  predictor_layout(p, model, batch, &p->arena);
+  if (p->arena.exhausted) {
+    const size_t needed = p->arena.used;
+    *p = Predictor{};
+    return Status::Error(Code::kArenaTooSmall, "arena too small: the predictor needs %zu bytes, %zu given", needed, bytes);
+  }
+  arena_seal(&p->arena);
+  // The forward pass only reads the weights: they stay in the model's (possibly read-only) bytes.
+  for (int l = 0; l < model.layers.num_layers(); ++l) {
+    DenseLayer& d = p->mlp.layer[l];
+    d.w = const_cast<float*>(model.w[l]);
+    d.b = const_cast<float*>(model.b[l]);
+    d.qw = const_cast<int32_t*>(model.qw[l]);
+    d.qb = const_cast<int32_t*>(model.qb[l]);
+  }
+  p->format = model.format;
+  input_normalisation(p->format, model.scalar, p->norm, p->qnorm);
+  return Status::Ok();
+}
+
+Status predictor_run(Predictor* p, const Samples& samples, const Prediction& out) {
+  GCT_RETURN_IF_ERROR(check_prediction(out, p->mlp.sizes.output()));
+  GCT_RETURN_IF_ERROR(load_samples(&p->mlp, p->format, p->norm, p->qnorm, samples));
+  GCT_RETURN_IF_ERROR(mlp_forward(&p->mlp, samples.rows));
+  write_prediction(p->mlp, samples.rows, out);
+  return Status::Ok();
+}
+
+Status predictor_evaluate(Predictor* p, const DatasetView& data, EvalResult* result) {
+  return evaluate_split(&p->mlp, p->format, p->norm, p->qnorm, data, result);
+}
+
+}  // namespace gct
