@@ -15,6 +15,8 @@
 #ifndef GCT_NO_HOST
 #include "host/thread_pool.hpp"
 #endif
+#include "gctrain/model.hpp"
+#include "gctrain/predictor.hpp"
 #include "gctrain/trainer.hpp"
 #include "synthetic.hpp"
 
@@ -101,6 +103,7 @@ TEST_CASE("training steps, epochs and evaluation at default shapes allocate noth
       c.augment = kAugmentCrop | kAugmentFlip;
       c.schedule = {ScheduleKind::kCosine, 2, 6};
     }
+    c.freeze = static_cast<uint8_t>(k % 3);  // nor do models with frozen layers
 #ifndef GCT_NO_HOST
     c.threads = k < 3 ? 1 : 2;  // the last two optimizers run their products on a thread pool
     gct::host::ThreadPool pool(c.threads);  // threads are created here, before counting starts
@@ -127,9 +130,69 @@ TEST_CASE("training steps, epochs and evaluation at default shapes allocate noth
     }
     EvalResult eval;
     const bool eval_ok = trainer_evaluate(&t, test.view, &eval).ok();
+    // The on-device calls: a step on the caller's samples, and predictions.
+    Samples samples;
+    samples.pixels = test.pixels.data();
+    samples.labels = test.fine.data();
+    samples.rows = 5;
+    StepResult r;
+    const bool samples_ok = trainer_train_samples(&t, samples, &r).ok();
+    float probabilities[5 * 100];
+    uint16_t top[5 * 3];
+    Prediction out;
+    out.probabilities = probabilities;
+    out.top = top;
+    out.k = 3;
+    const bool predict_ok = trainer_predict(&t, samples, out).ok();
     g_armed = false;
     CHECK(eval_ok);
+    CHECK(samples_ok);
+    CHECK(predict_ok);
     CHECK(steps == 6);
+    CHECK(eval.count == 200);
+    CHECK(g_allocations.load() == 0);
+  }
+}
+
+TEST_CASE("a predictor reading a model file in place allocates nothing, float and fixed") {
+  auto test = testing::make_separable(200, 100, 3, 32, 32, 2, 40, 20);
+  for (ScalarKind scalar : {ScalarKind::kFloat, ScalarKind::kFixed}) {
+    TrainConfig c = default_train_config();
+    c.scalar = scalar;
+    MemoryPlan plan;
+    REQUIRE(trainer_plan(c, data_shape_of(test.view), &plan).ok());
+    testing::AlignedBuffer buffer(plan.total);
+    Trainer t;
+    REQUIRE(trainer_setup(&t, c, test.view, buffer.data, plan.total).ok());
+    std::vector<uint32_t> file((model_file_size(c.layers) + 3) / 4);
+    auto* bytes = reinterpret_cast<uint8_t*>(file.data());
+    REQUIRE(model_save(t, bytes, model_file_size(c.layers)).ok());
+
+    g_allocations = 0;
+    g_armed = true;
+    ModelView model;
+    const bool open_ok = model_open(bytes, model_file_size(c.layers), &model).ok();
+    g_armed = false;
+    REQUIRE(open_ok);
+    MemoryPlan pplan;
+    REQUIRE(predictor_plan(model, 32, &pplan).ok());
+    testing::AlignedBuffer arena(pplan.total);
+    Predictor p;
+    g_armed = true;
+    const bool setup_ok = predictor_setup(&p, model, 32, arena.data, pplan.total).ok();
+    EvalResult eval;
+    const bool eval_ok = setup_ok && predictor_evaluate(&p, test.view, &eval).ok();
+    Samples one;
+    one.pixels = test.pixels.data();
+    one.rows = 1;
+    uint16_t best = 0;
+    Prediction out;
+    out.top = &best;
+    out.k = 1;
+    const bool run_ok = setup_ok && predictor_run(&p, one, out).ok();
+    g_armed = false;
+    CHECK(eval_ok);
+    CHECK(run_ok);
     CHECK(eval.count == 200);
     CHECK(g_allocations.load() == 0);
   }

@@ -10,7 +10,9 @@
 // The arena holds one batch of activations, the products' working memory and the input
 // normalisation: no weights (they are read in place from the model), no gradients, no optimizer
 // state, no shuffle order. Results are those of the trainer that saved the model, bit for bit, on
-// the same build and kernels.
+// the same build and kernels - in fixed point when the samples are batched as the trainer batched
+// them: a batch's activations share one quantisation shift, so a sample's logits may differ in
+// their last bits with the samples beside it.
 #pragma once
 
 #include <cstddef>

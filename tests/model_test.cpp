@@ -1,0 +1,215 @@
+// Model files (model.cpp) and the predictor that reads them in place (predictor.cpp).
+#include "gctrain/model.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "gctrain/crc32.hpp"
+#include "gctrain/predictor.hpp"
+#include "gctrain/trainer.hpp"
+#include "synthetic.hpp"
+#include "trainer_fixture.hpp"
+
+using namespace gct;
+using testing::config_for;
+using testing::make_separable;
+using testing::make_trainer;
+
+namespace {
+
+// 4-byte aligned storage for a model file (a std::vector<uint8_t> promises only 1).
+struct ModelBytes {
+  std::vector<uint32_t> words;
+  size_t size = 0;
+  uint8_t* data() { return reinterpret_cast<uint8_t*>(words.data()); }
+  const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(words.data()); }
+};
+
+ModelBytes save(const Trainer& t) {
+  ModelBytes m;
+  m.size = model_file_size(t.config.layers);
+  m.words.assign((m.size + 3) / 4, 0);
+  const Status s = model_save(t, m.data(), m.size);
+  REQUIRE_MESSAGE(s.ok(), std::string(s.message()));
+  return m;
+}
+
+struct PredictorRun {
+  std::unique_ptr<testing::AlignedBuffer> buffer;
+  Predictor p;
+  MemoryPlan plan;
+};
+
+std::unique_ptr<PredictorRun> make_predictor(const ModelView& model, uint32_t batch) {
+  auto run = std::make_unique<PredictorRun>();
+  REQUIRE(predictor_plan(model, batch, &run->plan).ok());
+  run->buffer = std::make_unique<testing::AlignedBuffer>(run->plan.total);
+  const Status s = predictor_setup(&run->p, model, batch, run->buffer->data, run->plan.total);
+  REQUIRE_MESSAGE(s.ok(), std::string(s.message()));
+  return run;
+}
+
+size_t category(const MemoryPlan& plan, MemCategory c) { return plan.by_category[static_cast<int>(c)]; }
+
+}  // namespace
+
+TEST_CASE("a saved model predicts and evaluates exactly as the trainer that saved it") {
+  auto data = make_separable(90, 6, 3, 4, 4, 31, 50, 3, PixelLayout::kInterleaved);
+  for (ScalarKind scalar : {ScalarKind::kFloat, ScalarKind::kFixed}) {
+    CAPTURE(static_cast<int>(scalar));
+    TrainConfig c = config_for(data.view, {20, 11}, 16, OptimizerKind::kAdam, GcMode::kGrad, 6);
+    c.scalar = scalar;
+    c.threads = 2;
+    auto run = make_trainer(c, data.view);
+    testing::train_epochs(&run->t, 3);
+    const ModelBytes file = save(run->t);
+    CHECK(file.size == model_file_size(c.layers));
+    ModelView model;
+    Status s = model_open(file.data(), file.size, &model);
+    REQUIRE_MESSAGE(s.ok(), std::string(s.message()));
+    CHECK(model.scalar == scalar);
+    CHECK(model.layers.count == 4);
+    CHECK(model.layers.size[1] == 20);
+    CHECK(model.format.layout == PixelLayout::kInterleaved);
+    CHECK(model.format.channels == 3);
+    CHECK(model.format.num_fine == 6);
+    CHECK(model.format.mean[2] == data.view.mean[2]);
+    CHECK(model.steps == run->t.steps);
+    // In place: the views point into the file.
+    const void* w0 = scalar == ScalarKind::kFixed ? static_cast<const void*>(model.qw[0]) : model.w[0];
+    CHECK(w0 == file.data() + kModelHeaderBytes);
+
+    EvalResult want, got;
+    REQUIRE(trainer_evaluate(&run->t, data.view, &want).ok());
+    for (uint32_t batch : {1u, 7u, 16u, 64u}) {
+      CAPTURE(batch);
+      auto pred = make_predictor(model, batch);
+      REQUIRE(predictor_evaluate(&pred->p, data.view, &got).ok());
+      if (scalar == ScalarKind::kFloat || batch == c.batch) {
+        CHECK(got.top1 == want.top1);
+        CHECK(got.top5 == want.top5);
+        CHECK(got.loss_sum == want.loss_sum);
+      } else {
+        // Fixed point quantises a batch's activations with one shift: other batches round the
+        // last bits differently.
+        CHECK(std::fabs(got.loss_sum - want.loss_sum) < 1e-4 * want.loss_sum);
+        CHECK(got.top1 + 2 >= want.top1);
+        CHECK(got.top1 <= want.top1 + 2);
+      }
+      // The same logits for a single sample.
+      Samples one;
+      one.pixels = data.pixels.data() + 5 * data.view.sample_size();
+      one.rows = 1;
+      float a[6], b[6];
+      Prediction pa, pb;
+      pa.logits = a;
+      pb.logits = b;
+      REQUIRE(predictor_run(&pred->p, one, pa).ok());
+      REQUIRE(trainer_predict(&run->t, one, pb).ok());
+      CHECK(std::memcmp(a, b, sizeof a) == 0);
+    }
+    // The predictor's arena: activations, products' memory and normalisation only.
+    auto pred = make_predictor(model, 16);
+    CHECK(category(pred->plan, MemCategory::kParameters) == 0);
+    CHECK(category(pred->plan, MemCategory::kGradients) == 0);
+    CHECK(category(pred->plan, MemCategory::kOptimizerState) == 0);
+    CHECK(category(pred->plan, MemCategory::kIndices) == 0);
+    CHECK(pred->plan.total < run->plan.total / 2);
+    CHECK(crc32_update(0, file.data(), file.size) == crc32_update(0, save(run->t).data(), file.size));
+  }
+}
+
+TEST_CASE("a model file loads into a trainer, and fine-tuning keeps its frozen layers") {
+  auto data = make_separable(80, 5, 1, 4, 4, 40);
+  TrainConfig c = config_for(data.view, {12, 8}, 16, OptimizerKind::kSgdMomentum, GcMode::kOff, 2);
+  auto source = make_trainer(c, data.view);
+  testing::train_epochs(&source->t, 2);
+  const ModelBytes file = save(source->t);
+  ModelView model;
+  REQUIRE(model_open(file.data(), file.size, &model).ok());
+
+  TrainConfig tune = c;
+  tune.seed = 77;  // other initial weights: the model's replace them
+  tune.freeze = 2;
+  tune.optimizer = OptimizerKind::kAdam;
+  tune.hp = optimizer_defaults(OptimizerKind::kAdam);
+  DatasetView other_stats = data.view;
+  other_stats.mean[0] = 0.3f;  // the model's statistics win
+  auto target = make_trainer(tune, other_stats);
+  Status s = trainer_load_model(&target->t, model);
+  REQUIRE_MESSAGE(s.ok(), std::string(s.message()));
+  CHECK(trainer_parameters_crc32(target->t) == trainer_parameters_crc32(source->t));
+  CHECK(target->t.train.mean[0] == data.view.mean[0]);
+  EvalResult a, b;
+  REQUIRE(trainer_evaluate(&source->t, data.view, &a).ok());
+  REQUIRE(trainer_evaluate(&target->t, data.view, &b).ok());
+  CHECK(a.loss_sum == b.loss_sum);
+  testing::train_epochs(&target->t, 2);
+  for (int l = 0; l < 2; ++l) {
+    const DenseLayer& d = target->t.mlp.layer[l];
+    CHECK(std::memcmp(d.w, model.w[l], 4 * size_t{d.out} * d.in) == 0);
+    CHECK(std::memcmp(d.b, model.b[l], 4 * size_t{d.out}) == 0);
+  }
+  CHECK(std::memcmp(target->t.mlp.layer[2].w, model.w[2], 4 * 5 * 8) != 0);
+
+  struct Mismatch {
+    TrainConfig config;
+    DatasetView data;
+    const char* message;
+  };
+  TrainConfig layers = config_for(data.view, {12, 9}, 16, OptimizerKind::kSgd, GcMode::kOff, 2);
+  TrainConfig fixed = c;
+  fixed.scalar = ScalarKind::kFixed;
+  auto flipped = make_separable(80, 5, 1, 2, 8, 40);  // same sample size, another shape
+  TrainConfig flipped_config = config_for(flipped.view, {12, 8}, 16, OptimizerKind::kSgd, GcMode::kOff, 2);
+  for (const Mismatch& m : {Mismatch{layers, data.view, "the model file has layers 16-12-8-5, this run 16-12-9-5"},
+                            Mismatch{fixed, data.view, "the model file is in float, this run trains in fixed"},
+                            Mismatch{flipped_config, flipped.view,
+                                     "the model file takes 1x4x4 planar samples, this data has 1x2x8 planar"}}) {
+    auto other = make_trainer(m.config, m.data);
+    const uint32_t before = trainer_parameters_crc32(other->t);
+    s = trainer_load_model(&other->t, model);
+    CHECK(s.code() == Code::kShapeMismatch);
+    CHECK_MESSAGE(std::strstr(s.message(), m.message) != nullptr, std::string(s.message()));
+    CHECK(trainer_parameters_crc32(other->t) == before);
+  }
+}
+
+TEST_CASE("a corrupt, truncated, misaligned or foreign model file is refused") {
+  auto data = make_separable(30, 3, 1, 3, 3, 8);
+  auto run = make_trainer(config_for(data.view, {6}, 8, OptimizerKind::kSgd, GcMode::kOff, 1), data.view);
+  const ModelBytes good = save(run->t);
+  ModelView m;
+  for (size_t pos = 0; pos < good.size; pos += pos < kModelHeaderBytes ? 1 : 7) {
+    ModelBytes bad = good;
+    bad.data()[pos] ^= 0x04;
+    CHECK_MESSAGE(!model_open(bad.data(), bad.size, &m).ok(), "byte ", pos);
+  }
+  for (size_t n : {size_t{0}, size_t{100}, kModelHeaderBytes, good.size - 4}) {
+    CHECK_FALSE(model_open(good.data(), n, &m).ok());
+  }
+  std::vector<uint32_t> shifted((good.size + 8) / 4);
+  auto* odd = reinterpret_cast<uint8_t*>(shifted.data()) + 1;
+  std::memcpy(odd, good.data(), good.size);
+  Status s = model_open(odd, good.size, &m);
+  CHECK_MESSAGE(std::strstr(s.message(), "4-byte aligned") != nullptr, std::string(s.message()));
+  s = model_open(data.pixels.data(), 300, &m);
+  CHECK_MESSAGE(std::strstr(s.message(), "not a gctrain model file") != nullptr, std::string(s.message()));
+  std::vector<uint8_t> wrong_size(model_file_size(run->t.config.layers) + 64);
+  CHECK(model_save(run->t, wrong_size.data(), wrong_size.size()).code() == Code::kInvalidArgument);
+
+  // A too small arena for the predictor names both sizes.
+  REQUIRE(model_open(good.data(), good.size, &m).ok());
+  MemoryPlan plan;
+  REQUIRE(predictor_plan(m, 4, &plan).ok());
+  testing::AlignedBuffer buffer(plan.total);
+  Predictor p;
+  s = predictor_setup(&p, m, 4, buffer.data, plan.total - 1);
+  CHECK(s.code() == Code::kArenaTooSmall);
+  CHECK_MESSAGE(std::strstr(s.message(), ("needs " + std::to_string(plan.total) + " bytes").c_str()),
+                std::string(s.message()));
+}
