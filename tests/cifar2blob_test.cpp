@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "c_array.hpp"
 #include "convert.hpp"
 #include "error.hpp"
 #include "gctrain/blob.hpp"
+#include "host/c_array.hpp"
 #include "host/mapped_file.hpp"
 #include "transform.hpp"
 
@@ -291,7 +291,7 @@ TEST_CASE("area resize, grayscale, classes, limit and layout on hand-made images
 }
 
 TEST_CASE("--c-array emits a compilable aligned array holding the blob") {
-  const std::string src = c_array_source({1, 2, 255}, "gct_train_blob");
+  const std::string src = gct::host::c_array_source({1, 2, 255}, "gct_train_blob", "a test");
   CHECK(src.find("aligned(64)") != std::string::npos);
   CHECK(src.find("const uint8_t gct_train_blob[3] = {") != std::string::npos);
   CHECK(src.find("0x01, 0x02, 0xff") != std::string::npos);

@@ -29,7 +29,7 @@ sum=$(cksum < "$D/train.blob")
 expect 1 "is the data file .*train.blob" -- "$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --checkpoint "$D/train.blob"
 same "$D/train.blob" "$sum" && ok || bad "the data set was overwritten by a checkpoint"
 echo "my notes" > "$T/notes.txt"
-expect 1 "refusing to overwrite .*notes.txt.*not a gctrain checkpoint" -- "$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --checkpoint "$T/notes.txt"
+expect 1 "refusing to overwrite .*notes.txt with a checkpoint: it holds something else" -- "$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --checkpoint "$T/notes.txt"
 grep -q "my notes" "$T/notes.txt" && ok || bad "a foreign file was overwritten by a checkpoint"
 
 # --- cifar2blob replaces both blobs together or neither, and leaves no folder or temporary behind

@@ -79,6 +79,7 @@ TEST_CASE("a saved model predicts and evaluates exactly as the trainer that save
     CHECK(model.format.num_fine == 6);
     CHECK(model.format.mean[2] == data.view.mean[2]);
     CHECK(model.steps == run->t.steps);
+    CHECK(model.batch == 16);
     // In place: the views point into the file.
     const void* w0 = scalar == ScalarKind::kFixed ? static_cast<const void*>(model.qw[0]) : model.w[0];
     CHECK(w0 == file.data() + kModelHeaderBytes);

@@ -14,7 +14,7 @@
 //     36  36  layer sizes (9 x u32; unused ones zero)
 //     72  16  per-channel mean (4 x f32)           88  16  per-channel standard deviation (4 x f32)
 //    104   8  optimizer steps the weights were trained for
-//    112 136  zero
+//    112   4  the batch they were trained with    116 132  zero
 //    248   4  CRC-32 of the payload                252  4  CRC-32 of header bytes [0, 252)
 //    256      per layer: W [out x in] row-major, then b [out]; each tensor starts at a multiple of
 //             64 bytes (float32, or int32 in Q3.28)
@@ -39,6 +39,7 @@ struct ModelView {
   ScalarKind scalar = ScalarKind::kFloat;
   DatasetView format;  // sample shape, pixel layout, classes and statistics; no records
   uint64_t steps = 0;
+  uint32_t batch = 0;  // the training batch: a fixed-point predictor given it reproduces the trainer's numbers
   const float* w[kMaxLayers] = {};  // float models: weights and biases of each layer
   const float* b[kMaxLayers] = {};
   const int32_t* qw[kMaxLayers] = {};  // fixed-point models

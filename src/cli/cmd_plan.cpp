@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "gctrain/predictor.hpp"
 #include "host/data.hpp"
 #include "options.hpp"
 #include "plan_format.hpp"
@@ -11,9 +12,19 @@
 namespace gct::cli {
 namespace {
 
+// What a predictor's plan needs of a model: its layers, arithmetic and channels.
+ModelView model_view(const TrainConfig& config, const DataShape& shape) {
+  ModelView m;
+  m.layers = config.layers;
+  m.scalar = config.scalar;
+  m.format.channels = shape.channels;
+  return m;
+}
+
 struct PlanCommand {
   ModelOptions model;
   OptimizerOptions optimizer;
+  bool predict = false;
   std::string data;
   uint32_t train_count = 50000;
   uint16_t channels = 3;
@@ -42,7 +53,7 @@ struct PlanCommand {
       shape.num_classes = static_cast<uint16_t>(config.layers.output());
     }
     MemoryPlan plan;
-    s = trainer_plan(config, shape, &plan);
+    s = predict ? predictor_plan(model_view(config, shape), config.batch, &plan) : trainer_plan(config, shape, &plan);
     if (!s.ok()) {
       print_error("plan", s);
       return data.empty() ? kExitUsage : kExitFailure;
@@ -56,11 +67,13 @@ struct PlanCommand {
       j.field("optimizer", optimizer_name(config.optimizer));
       j.field("scalar", scalar_name(config.scalar));
       j.field("train_samples", shape.train_count);
+      j.field("freeze", static_cast<uint64_t>(config.freeze));
+      j.field("predictions_only", predict);
       plan_json(&j, plan);
       j.end_object();
       fmt::print("{}\n", j.str());
     } else {
-      fmt::print("{}", plan_text(config, shape, plan));
+      fmt::print("{}", plan_text(config, shape, plan, predict));
     }
     return stdout_ok("plan") ? 0 : kExitFailure;
   }
@@ -78,6 +91,10 @@ Runner add_plan_command(CLI::App* app) {
       ->capture_default_str()->check(at_least(1));
   sub->add_option("--channels", cmd->channels, "image channels (size of the normalisation table)")
       ->capture_default_str()->check(from_to(1, 4));
+  cmd->model.add_freeze_to(sub);
+  sub->add_flag("--predict", cmd->predict,
+                "the plan of predictions only (a predictor reading a model file in place: no parameters, "
+                "gradients or optimizer state)");
   sub->add_flag("--json", cmd->json, "print the plan as one JSON object");
   return [cmd] { return cmd->run(); };
 }

@@ -4,12 +4,16 @@
 #include <sys/stat.h>
 
 #include <cmath>
+#include <initializer_list>
 #include <memory>
+#include <utility>
 
 #include "commands.hpp"
 #include "host/data.hpp"
 #include "host/json.hpp"
 #include "host/mapped_file.hpp"
+#include "host/model_file.hpp"
+#include "host/resources.hpp"
 #include "host/progress.hpp"
 #include "host/run.hpp"
 #include "host/signals.hpp"
@@ -24,6 +28,8 @@ struct TrainCommand {
   ModelOptions model;
   OptimizerOptions optimizer;
   RecipeOptions recipe;
+  std::string from_model;
+  std::string save_model;
   std::string data;
   uint32_t epochs = 10;
   uint32_t subset = 0;
@@ -36,18 +42,30 @@ struct TrainCommand {
   bool no_test = false;
   bool ignore_memory_limit = false;
 
-  // A checkpoint written over the data it trains on would destroy the data set.
-  Status check_checkpoint_is_not_data(const host::DataFolder& folder) const {
+  // An output written over an input (the data, the model fine-tuned) would destroy it.
+  static Status check_output_is_not_input(const char* option, const std::string& out,
+                                          std::initializer_list<std::pair<const char*, const host::MappedFile*>> inputs) {
     struct stat c {};
-    if (stat(checkpoint.c_str(), &c) != 0) return Status::Ok();
-    for (const host::MappedFile* f : {&folder.train_file, &folder.test_file}) {
+    if (out.empty() || stat(out.c_str(), &c) != 0) return Status::Ok();
+    for (const auto& [kind, f] : inputs) {
       struct stat d {};
       if (!f->path().empty() && stat(f->path().c_str(), &d) == 0 && d.st_dev == c.st_dev && d.st_ino == c.st_ino) {
-        return Status::Error(Code::kInvalidArgument, "--checkpoint %s is the data file %s; choose another path",
-                             checkpoint.c_str(), f->path().c_str());
+        return Status::Error(Code::kInvalidArgument, "%s %s is the %s file %s; choose another path", option,
+                             out.c_str(), kind, f->path().c_str());
       }
     }
     return Status::Ok();
+  }
+
+  // The model fine-tuned decides the layers and arithmetic unless they are given.
+  void take_model_shape(const host::ModelFile& base) {
+    if (model.layers_opt->count() == 0) {
+      model.layers.clear();
+      for (int i = 0; i < base.view.layers.count; ++i) {
+        model.layers += (i ? "," : "") + std::to_string(base.view.layers.size[i]);
+      }
+    }
+    if (model.scalar_opt->count() == 0) model.scalar = scalar_name(base.view.scalar);
   }
 
   static std::string hyperparameter_change_text(const OptimizerParams& a, const OptimizerParams& b) {
@@ -123,6 +141,9 @@ struct TrainCommand {
     j.field("hyperparameters_changed_at_step", result.hyperparameters_changed_at_step);
     j.field("checkpoints_written", result.checkpoints_written);
     j.field("parameters_crc32", result.parameters_crc32);
+    j.field("freeze", static_cast<uint64_t>(config.freeze));
+    if (!from_model.empty()) j.field("from_model", from_model);
+    if (result.model_saved) j.field("model", save_model);
     j.field("float_kernels", mlp_float_kernels());
     j.field("build", host::build_description());
     if (config.scalar == ScalarKind::kFixed) j.field("saturated_parameters_max", result.saturated_max);
@@ -151,9 +172,21 @@ struct TrainCommand {
       fmt::print("validation ({} samples): top-1 {:.2f}%  loss {:.4f}\n", last->validation.count,
                  100 * last->validation.top1_acc(), last->validation.loss());
     }
+    if (result.model_saved) {
+      fmt::print("model: {} ({} bytes)\n", save_model, model_file_size(config.layers));
+    }
   }
 
   int run() {
+    host::ModelFile base;
+    if (!from_model.empty()) {
+      const Status s = host::open_model_file(from_model, &base);
+      if (!s.ok()) {
+        print_error("train", s);
+        return kExitFailure;
+      }
+      take_model_shape(base);
+    }
     TrainConfig config;
     Status s = make_config(model, optimizer, &config);
     if (s.ok()) s = recipe.apply(&config);
@@ -163,7 +196,16 @@ struct TrainCommand {
     }
     host::DataFolder folder;
     s = host::open_data_folder(data, &folder, !no_test, low_memory);
-    if (s.ok() && !checkpoint.empty()) s = check_checkpoint_is_not_data(folder);
+    for (const auto& [option, path] : {std::pair{"--checkpoint", &checkpoint}, std::pair{"--save-model", &save_model}}) {
+      if (s.ok()) {
+        s = check_output_is_not_input(option, *path,
+                                      {{"data", &folder.train_file}, {"data", &folder.test_file}, {"model", &base.file}});
+      }
+    }
+    if (s.ok() && !save_model.empty()) s = host::check_ours_to_overwrite(save_model, "GCTMODEL", "a model file");
+    if (s.ok() && !save_model.empty() && save_model == checkpoint) {
+      s = Status::Error(Code::kInvalidArgument, "--save-model and --checkpoint are both %s", save_model.c_str());
+    }
     if (!s.ok()) {
       print_error("train", s);
       return kExitFailure;
@@ -174,12 +216,14 @@ struct TrainCommand {
     const OptimizerParams& hp = config.hp;
     progress.println(fmt::format(
         "training {} on {} ({} samples{}), batch {}, {} lr={:g} momentum={:g}{} alpha={:g} "
-        "betas=({:g},{:g}) eps={:g} weight_decay={:g}, GC {}, seed {}, {}, {} initialisation{}",
+        "betas=({:g},{:g}) eps={:g} weight_decay={:g}, GC {}, seed {}, {}, {}{}",
         layers_string(config.layers), data, train_count(folder.train.data.count),
         subset ? " subset" : "", config.batch, optimizer_name(config.optimizer), hp.lr, hp.momentum,
         hp.nesterov ? " nesterov" : "", hp.alpha, hp.beta1, hp.beta2, hp.eps, hp.weight_decay,
         gc_mode_name(config.gc), config.seed, config.scalar == ScalarKind::kFixed ? "fixed point" : "float32",
-        init_name(config.init), recipe_text(config)));
+        from_model.empty() ? init_name(config.init) + std::string(" initialisation")
+                           : "weights from " + from_model + " (" + host::model_summary(base.view) + ")",
+        recipe_text(config) + (config.freeze ? fmt::format(", first {} layers frozen", config.freeze) : "")));
     host::RunOptions options;
     options.epochs = epochs;
     options.subset = subset;
@@ -192,6 +236,11 @@ struct TrainCommand {
     options.train_fingerprint = folder.train_fingerprint;
     options.test_fingerprint = folder.test_fingerprint;
     options.check_memory = !ignore_memory_limit;
+    options.save_model_path = save_model;
+    if (!from_model.empty()) {
+      options.from_model = &base.view;
+      options.from_model_fingerprint = base.fingerprint;
+    }
     if (low_memory) {
       const DatasetView& view = folder.train.data;
       options.read_rows = [&folder, view](const uint32_t* indices, uint32_t rows, uint8_t* dst) {
@@ -271,6 +320,15 @@ Runner add_train_command(CLI::App* app) {
   cmd->model.add_to(sub);
   cmd->optimizer.add_to(sub);
   cmd->recipe.add_to(sub);
+  cmd->model.add_freeze_to(sub);
+  sub->add_option("--from-model", cmd->from_model,
+                  "start from this model file's weights and input statistics (fine-tuning; its layers and "
+                  "arithmetic unless --layers/--scalar are given)")
+      ->check(not_empty());
+  sub->add_option("--save-model", cmd->save_model,
+                  "write the trained model to this file when the last epoch is done (for gctrain evaluate, export, "
+                  "--from-model, or a board)")
+      ->check(not_empty());
   sub->add_option("--epochs", cmd->epochs, "epochs")->check(from_to(1, 100000))->capture_default_str();
   sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(at_least(1));
   sub->add_flag("--json", cmd->json, "print the final metrics as one JSON object on stdout");

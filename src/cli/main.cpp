@@ -20,12 +20,14 @@ int main(int argc, char** argv) {
   add(gct::cli::add_plan_command);
   add(gct::cli::add_train_command);
   add(gct::cli::add_study_command);
+  add(gct::cli::add_evaluate_command);
+  add(gct::cli::add_export_command);
   // CLI11 answers an unknown word with "A subcommand is required"; name it instead.
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     for (auto& [sub, run] : commands) known |= sub->get_name() == argv[1];
     if (!known) {
-      std::fprintf(stderr, "gctrain: error: unknown command '%s' (commands: plan, train, study; see gctrain --help)\n",
+      std::fprintf(stderr, "gctrain: error: unknown command '%s' (commands: plan, train, study, evaluate, export; see gctrain --help)\n",
                    argv[1]);
       return gct::cli::kExitUsage;
     }

@@ -16,19 +16,26 @@ bool stdout_ok(const char* command) {
 }
 
 void ModelOptions::add_to(CLI::App* app) {
-  app->add_option("--layers", layers, "layer sizes, input to output, e.g. 3072,512,256,100")
-      ->capture_default_str();
+  layers_opt = app->add_option("--layers", layers, "layer sizes, input to output, e.g. 3072,512,256,100")
+                   ->capture_default_str();
   app->add_option("--batch", batch, "batch size")->check(from_to(1, 65536))->capture_default_str();
   app->add_option("--threads", threads, "threads for the matrix products (results do not depend on it)")
       ->check(from_to(1, 16))->capture_default_str();
-  app->add_option("--scalar", scalar, "arithmetic of training: float (float32) | fixed (integer fixed point)")
-      ->check(CLI::IsMember({"float", "fixed"}))
-      ->capture_default_str();
+  scalar_opt = app->add_option("--scalar", scalar, "arithmetic of training: float (float32) | fixed (integer fixed point)")
+                   ->check(CLI::IsMember({"float", "fixed"}))
+                   ->capture_default_str();
   app->add_option("--init", init,
                   "weight initialisation: he-normal | he-uniform | xavier-uniform | torch (PyTorch's Linear default, "
                   "biases too)")
       ->check(CLI::IsMember({"he-normal", "he-uniform", "xavier-uniform", "torch"}))
       ->capture_default_str();
+}
+
+void ModelOptions::add_freeze_to(CLI::App* app) {
+  app->add_option("--freeze", freeze,
+                  "keep the first N weight layers as they are (with --from-model: fine-tune the layers above): no "
+                  "gradients, no optimizer state for them")
+      ->check(from_to(0, kMaxLayers - 1));
 }
 
 void RecipeOptions::add_to(CLI::App* app) {
@@ -138,6 +145,7 @@ Status make_config(const ModelOptions& model, const OptimizerOptions& opt, Train
   c.hp = optimizer_defaults(c.optimizer);
   opt.apply_overrides(&c.hp);
   c.seed = opt.seed;
+  c.freeze = static_cast<uint8_t>(model.freeze);
   GCT_RETURN_IF_ERROR(validate_train_config(c));
   *config = c;
   return Status::Ok();

@@ -25,7 +25,11 @@ struct ModelOptions {
   uint32_t threads = 1;
   std::string scalar = "float";
   std::string init = "torch";
+  uint32_t freeze = 0;  // weight layers, from the input, that stay as they are
+  CLI::Option *layers_opt = nullptr, *scalar_opt = nullptr;
   void add_to(CLI::App* app);
+  // --freeze: for fine-tuning (train) and its memory (plan); not in a study.
+  void add_freeze_to(CLI::App* app);
 };
 
 struct OptimizerOptions {

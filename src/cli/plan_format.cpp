@@ -11,19 +11,25 @@ std::string layers_string(const LayerSizes& sizes) {
   return buf;
 }
 
-std::string plan_text(const TrainConfig& config, const DataShape& shape, const MemoryPlan& plan) {
-  std::string out = fmt::format(
-      "arena plan: MLP {} ({} parameters), batch {}, {}, {}, {} training samples\n",
-      layers_string(config.layers), parameter_count(config.layers), config.batch,
-      optimizer_name(config.optimizer),
-      config.scalar == ScalarKind::kFixed ? "fixed point (int32 Q formats, int64 second moments)" : "float32",
-      shape.train_count);
+std::string plan_text(const TrainConfig& config, const DataShape& shape, const MemoryPlan& plan,
+                      bool predictions_only) {
+  const char* arithmetic =
+      config.scalar == ScalarKind::kFixed ? "fixed point (int32 Q formats, int64 second moments)" : "float32";
+  std::string out =
+      predictions_only
+          ? fmt::format("arena plan: predictions only, MLP {} ({} parameters, read in place from the model file), "
+                        "batch {}, {}\n",
+                        layers_string(config.layers), parameter_count(config.layers), config.batch, arithmetic)
+          : fmt::format("arena plan: MLP {} ({} parameters), batch {}, {}, {}, {} training samples{}\n",
+                        layers_string(config.layers), parameter_count(config.layers), config.batch,
+                        optimizer_name(config.optimizer), arithmetic, shape.train_count,
+                        config.freeze ? fmt::format(", first {} layers frozen", config.freeze) : "");
   for (int c = 0; c < static_cast<int>(MemCategory::kCount); ++c) {
     out += fmt::format("  {:<16} {:>14L} bytes\n", mem_category_name(static_cast<MemCategory>(c)),
                        plan.by_category[c]);
   }
-  out += fmt::format("  {:<16} {:>14L} bytes ({:.2f} MiB), every buffer of training included\n",
-                     "total", plan.total, static_cast<double>(plan.total) / (1024.0 * 1024.0));
+  out += fmt::format("  {:<16} {:>14L} bytes ({:.2f} MiB), every buffer of {} included\n", "total", plan.total,
+                     static_cast<double>(plan.total) / (1024.0 * 1024.0), predictions_only ? "a prediction" : "training");
   return out;
 }
 

@@ -8,7 +8,9 @@
 
 namespace gct::cli {
 
-std::string plan_text(const TrainConfig& config, const DataShape& shape, const MemoryPlan& plan);
+// `predictions_only`: the plan is a predictor's (gctrain plan --predict).
+std::string plan_text(const TrainConfig& config, const DataShape& shape, const MemoryPlan& plan,
+                      bool predictions_only = false);
 void plan_json(host::JsonWriter* json, const MemoryPlan& plan);
 std::string layers_string(const LayerSizes& sizes);
 

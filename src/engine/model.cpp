@@ -28,7 +28,7 @@ constexpr size_t kHeader = kModelHeaderBytes;
 namespace off {
 constexpr size_t kMagic = 0, kVersion = 8, kHeaderSize = 12, kFileSize = 16, kScalar = 24, kLayout = 25,
                  kSizeCount = 26, kChannels = 28, kHeight = 30, kWidth = 32, kClasses = 34, kSizes = 36,
-                 kMean = 72, kStd = 88, kSteps = 104, kReserved = 112, kPayloadCrc = 248, kHeaderCrc = 252;
+                 kMean = 72, kStd = 88, kSteps = 104, kBatch = 112, kReserved = 116, kPayloadCrc = 248, kHeaderCrc = 252;
 }  // namespace off
 
 size_t align64(size_t x) { return (x + 63) / 64 * 64; }
@@ -101,6 +101,8 @@ Status read_description(const uint8_t* h, ModelView* m) {
                          f.channels, f.height, f.width, f.num_fine);
   }
   m->steps = get64(h + off::kSteps);
+  m->batch = get32(h + off::kBatch);
+  if (m->batch == 0) return Status::Error(Code::kCorruptData, "model file: training batch 0");
   return Status::Ok();
 }
 
@@ -138,6 +140,7 @@ Status model_save(const Trainer& t, uint8_t* out, size_t size) {
     putf(h + off::kStd + 4 * c, t.train.stddev[c]);
   }
   put64(h + off::kSteps, t.steps);
+  put32(h + off::kBatch, t.config.batch);
   const bool fixed = is_fixed(t.mlp.scalar);
   for (int l = 0; l < t.mlp.num_layers; ++l) {
     const DenseLayer& d = t.mlp.layer[l];

@@ -93,21 +93,26 @@ CheckpointClaim::~CheckpointClaim() {
   }
 }
 
-Status CheckpointClaim::acquire(const std::string& path) {
+Status check_ours_to_overwrite(const std::string& path, const char* magic, const char* what) {
   struct stat st {};
-  if (stat(path.c_str(), &st) == 0) {
-    if (!S_ISREG(st.st_mode)) {
-      return Status::Error(Code::kInvalidArgument, "checkpoint %s exists and is not a regular file", path.c_str());
-    }
-    char magic[8] = {};
-    std::ifstream in(path, std::ios::binary);
-    in.read(magic, sizeof magic);
-    if (in.gcount() != 8 || std::memcmp(magic, "GCTCKPT1", 8) != 0) {
-      return Status::Error(Code::kInvalidArgument,
-                           "refusing to overwrite %s with a checkpoint: it holds something else (not a gctrain "
-                           "checkpoint)", path.c_str());
-    }
+  if (stat(path.c_str(), &st) != 0) return Status::Ok();
+  if (!S_ISREG(st.st_mode)) {
+    return Status::Error(Code::kInvalidArgument, "%s exists and is not a regular file; it cannot take %s", path.c_str(),
+                         what);
   }
+  const size_t n = std::strlen(magic);
+  std::string head(n, '\0');
+  std::ifstream in(path, std::ios::binary);
+  in.read(head.data(), static_cast<std::streamsize>(n));
+  if (static_cast<size_t>(in.gcount()) != n || head != magic) {
+    return Status::Error(Code::kInvalidArgument, "refusing to overwrite %s with %s: it holds something else", path.c_str(),
+                         what);
+  }
+  return Status::Ok();
+}
+
+Status CheckpointClaim::acquire(const std::string& path) {
+  GCT_RETURN_IF_ERROR(check_ours_to_overwrite(path, "GCTCKPT1", "a checkpoint"));
   lock_path_ = path + ".lock";
   const int fd = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Status::Error(Code::kIoError, "cannot create %s: %s", lock_path_.c_str(), std::strerror(errno));

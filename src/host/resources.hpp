@@ -21,6 +21,10 @@ MemoryAvailable memory_available();
 // otherwise end the run later with no message (exit 137).
 Status check_memory_for(uint64_t bytes, const char* what);
 
+// A path that `what` may be written to: absent, or a regular file starting with `magic` (one of
+// ours, of that kind). Anything else would be destroyed by the write and is refused.
+Status check_ours_to_overwrite(const std::string& path, const char* magic, const char* what);
+
 // Exclusive use of a checkpoint path for a run's lifetime. acquire() refuses a path that holds
 // anything but a gctrain checkpoint (it would be overwritten), takes an flock on PATH.lock (a second
 // writer is refused, naming the first one's pid) and removes temporaries that earlier runs killed

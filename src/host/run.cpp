@@ -1,6 +1,7 @@
 #include "host/run.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -35,6 +36,9 @@ struct HostState {
   uint32_t train_fingerprint = 0, test_fingerprint = 0;  // 0: unknown (older checkpoints)
   uint32_t hyperparameter_changes = 0;
   uint64_t hyperparameters_changed_at_step = 0;
+  // Header CRC of the model file the run started from (0: none). Last, so that checkpoints made
+  // before it existed read 0 here.
+  uint32_t model_fingerprint = 0;
 };
 static_assert(sizeof(HostState) <= kCheckpointHostBytes);
 
@@ -53,6 +57,22 @@ bool hyperparameters_equal(const OptimizerParams& a, const OptimizerParams& b) {
   return a.lr == b.lr && a.momentum == b.momentum && a.nesterov == b.nesterov && a.alpha == b.alpha &&
          a.beta1 == b.beta1 && a.beta2 == b.beta2 && a.eps == b.eps &&
          a.initial_accumulator == b.initial_accumulator && a.weight_decay == b.weight_decay;
+}
+
+Status check_model_fingerprint(uint32_t stored, uint32_t current, const std::string& path) {
+  if (stored == current) return Status::Ok();
+  auto text = [](uint32_t f, char* out, size_t n) {
+    if (f == 0) {
+      std::snprintf(out, n, "no model file");
+    } else {
+      std::snprintf(out, n, "model file %08x", f);
+    }
+  };
+  char a[40], b[40];
+  text(stored, a, sizeof a);
+  text(current, b, sizeof b);
+  return Status::Error(Code::kShapeMismatch, "%s: checkpoint was made starting from %s, this run from %s (--from-model)",
+                       path.c_str(), a, b);
 }
 
 Status check_fingerprint(const char* split, uint32_t stored, uint32_t current, const std::string& path) {
@@ -91,6 +111,7 @@ class Run {
   Status resume();
   Status train_epochs(const DatasetView& train, const DatasetView* test, const DatasetView* validation);
   uint32_t parameters_crc32() const { return trainer_parameters_crc32(trainer_); }
+  Status save_model(const std::string& path) const;
 
  private:
   Status save();
@@ -119,6 +140,7 @@ Status Run::setup(const TrainConfig& config, const DatasetView& train) {
   arena_.reset(std::aligned_alloc(kArenaAlignment, bytes));
   if (!arena_) return Status::Error(Code::kArenaTooSmall, "cannot allocate the %zu-byte arena", bytes);
   GCT_RETURN_IF_ERROR(trainer_setup(&trainer_, config, train, arena_.get(), bytes));
+  if (options_.from_model != nullptr) GCT_RETURN_IF_ERROR(trainer_load_model(&trainer_, *options_.from_model));
   result_->arena_bytes = trainer_.arena.used;
   if (config.threads > 1) {
     pool_ = std::make_unique<ThreadPool>(config.threads);
@@ -131,7 +153,18 @@ Status Run::setup(const TrainConfig& config, const DatasetView& train) {
   }
   hs_.train_fingerprint = options_.train_fingerprint;
   hs_.test_fingerprint = options_.test_fingerprint;
+  hs_.model_fingerprint = options_.from_model != nullptr ? options_.from_model_fingerprint : 0;
   return Status::Ok();
+}
+
+Status Run::save_model(const std::string& path) const {
+  GCT_RETURN_IF_ERROR(check_ours_to_overwrite(path, "GCTMODEL", "a model file"));
+  std::vector<uint8_t> bytes(model_file_size(trainer_.config.layers));
+  GCT_RETURN_IF_ERROR(model_save(trainer_, bytes.data(), bytes.size()));
+  AtomicFile f;
+  GCT_RETURN_IF_ERROR(f.open(path));
+  GCT_RETURN_IF_ERROR(f.write(bytes.data(), bytes.size()));
+  return f.commit();
 }
 
 Status Run::resume() {
@@ -150,6 +183,7 @@ Status Run::resume() {
   std::memcpy(&stored, host, sizeof stored);
   GCT_RETURN_IF_ERROR(check_fingerprint("training", stored.train_fingerprint, hs_.train_fingerprint, path));
   GCT_RETURN_IF_ERROR(check_fingerprint("test", stored.test_fingerprint, hs_.test_fingerprint, path));
+  GCT_RETURN_IF_ERROR(check_model_fingerprint(stored.model_fingerprint, hs_.model_fingerprint, path));
   hs_.loss_sum = stored.loss_sum;
   hs_.rows = stored.rows;
   hs_.train_seconds = stored.train_seconds;
@@ -346,8 +380,12 @@ Status run_training(const TrainConfig& requested, const DatasetView& full_train,
   Run run(options, result);
   GCT_RETURN_IF_ERROR(run.setup(config, train));
   if (options.resume) GCT_RETURN_IF_ERROR(run.resume());
-  const Status s = run.train_epochs(train, test, options.validation > 0 ? &validation : nullptr);
+  Status s = run.train_epochs(train, test, options.validation > 0 ? &validation : nullptr);
   result->parameters_crc32 = run.parameters_crc32();
+  if (s.ok() && !result->interrupted && !options.save_model_path.empty()) {
+    s = run.save_model(options.save_model_path);
+    result->model_saved = s.ok();
+  }
   return s;
 }
 

@@ -12,6 +12,7 @@
 #include "gctrain/config.hpp"
 #include "gctrain/dataset.hpp"
 #include "gctrain/metrics.hpp"
+#include "gctrain/model.hpp"
 #include "gctrain/status.hpp"
 #include "gctrain/trainer.hpp"
 
@@ -58,6 +59,7 @@ struct RunResult {
   // (1-based, counted over the whole run) that left any there; 0 when none ever did.
   uint64_t saturated_max = 0;
   uint64_t first_saturated_step = 0;
+  bool model_saved = false;  // RunOptions::save_model_path was written
 };
 
 struct RunProgress {
@@ -100,6 +102,13 @@ struct RunOptions {
   // neither split stays resident.
   std::function<Status(const uint32_t* indices, uint32_t rows, uint8_t* dst)> read_rows;
   std::function<void()> release_data;
+  // Fine-tuning: start from this model's weights and statistics (trainer_load_model) instead of
+  // fresh ones. Its fingerprint (the file's header CRC) goes into checkpoints: a resume must start
+  // from the same model file.
+  const ModelView* from_model = nullptr;
+  uint32_t from_model_fingerprint = 0;
+  // Written atomically when the last epoch is done (not when the run is stopped early).
+  std::string save_model_path;
 };
 
 // Trains `config` on `train`, evaluating on `test` (if not null) after each epoch. With a checkpoint

@@ -5,10 +5,10 @@
 #include <memory>
 #include <vector>
 
-#include "c_array.hpp"
 #include "error.hpp"
 #include "gctrain/blob.hpp"
 #include "host/atomic_file.hpp"
+#include "host/c_array.hpp"
 
 namespace c2b {
 
@@ -131,10 +131,15 @@ ConvertSummary convert_into(const ConvertOptions& o, OutputSet* outputs) {
     if (o.c_array) {
       const std::vector<uint8_t> blob = gct::host::build_blob(*p.set, meta);
       const std::string name = o.c_name_prefix + "_" + p.name + "_blob";
-      outputs->add(o.outdir + "/" + p.name + "_blob.c", c_array_source(blob, name));
+      const std::string what = "a gctrain blob written by cifar2blob (see include/gctrain/blob.hpp)";
+      outputs->add(o.outdir + "/" + p.name + "_blob.c", gct::host::c_array_source(blob, name, what));
       outputs->add(o.outdir + "/" + p.name + "_blob.h",
-                   c_array_header(name, blob.size(),
-                                  CArrayShape{p.set->count(), p.set->channels, p.set->height, p.set->width, data.num_fine}));
+                   gct::host::c_array_header(name, blob.size(), what,
+                                             {{"records", p.set->count()},
+                                              {"channels", p.set->channels},
+                                              {"height", p.set->height},
+                                              {"width", p.set->width},
+                                              {"classes", data.num_fine}}));
     }
     summary.splits.push_back({path, p.set->count(), bytes});
     // Free the split early: the full CIFAR-100 training set is 150 MB.

@@ -1,0 +1,109 @@
+// gctrain evaluate: a model file's loss and accuracy on a split of blob data, computed the way a
+// board computes it (the predictor, reading the weights in place).
+#include <fmt/core.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+
+#include "commands.hpp"
+#include "gctrain/predictor.hpp"
+#include "host/data.hpp"
+#include "host/json.hpp"
+#include "host/mapped_file.hpp"
+#include "host/model_file.hpp"
+#include "options.hpp"
+#include "plan_format.hpp"
+
+namespace gct::cli {
+namespace {
+
+struct FreeDeleter {
+  void operator()(void* p) const { std::free(p); }
+};
+
+struct EvaluateCommand {
+  std::string model_path;
+  std::string data;
+  std::string split = "test";
+  uint32_t batch = 0;
+  bool json = false;
+
+  void print(const host::ModelFile& model, const EvalResult& r, uint32_t used_batch, const MemoryPlan& plan) const {
+    if (json) {
+      host::JsonWriter j;
+      j.begin_object();
+      j.field("model", model_path);
+      j.field("layers", layers_string(model.view.layers));
+      j.field("scalar", scalar_name(model.view.scalar));
+      j.field("trained_steps", model.view.steps);
+      j.field("split", split);
+      j.field("samples", static_cast<uint64_t>(r.count));
+      j.field("batch", used_batch);
+      j.field("top1", r.top1_acc());
+      j.field("top5", r.top5_acc());
+      j.field("coarse_top1", r.has_coarse ? r.coarse_top1_acc() : NAN);
+      j.field("loss", r.loss());
+      j.field("elementwise_acc", r.elementwise_acc());
+      plan_json(&j, plan);
+      j.end_object();
+      fmt::print("{}\n", j.str());
+      return;
+    }
+    fmt::print("model {} ({})\n", model_path, host::model_summary(model.view));
+    fmt::print("{} split, {} samples, batch {}: top-1 {:.2f}%  top-5 {:.2f}%  superclass top-1 {}  loss {:.4f}\n",
+               split, r.count, used_batch, 100 * r.top1_acc(), 100 * r.top5_acc(),
+               r.has_coarse ? fmt::format("{:.2f}%", 100 * r.coarse_top1_acc()) : "n/a", r.loss());
+    fmt::print("predictor arena {} bytes (no parameters, gradients or optimizer state: the weights are read in place)\n",
+               plan.total);
+  }
+
+  int run() {
+    host::ModelFile model;
+    Status s = host::open_model_file(model_path, &model);
+    host::DataFolder folder;
+    if (s.ok()) s = host::open_data_folder(data, &folder, split == "test");
+    if (!s.ok()) {
+      print_error("evaluate", s);
+      return kExitFailure;
+    }
+    const DatasetView& view = split == "test" ? folder.test.data : folder.train.data;
+    // The training batch by default: fixed point then reproduces the training run's figures exactly.
+    const uint32_t used_batch = batch ? batch : model.view.batch;
+    MemoryPlan plan;
+    s = predictor_plan(model.view, used_batch, &plan);
+    std::unique_ptr<void, FreeDeleter> arena(s.ok() ? std::aligned_alloc(kArenaAlignment,
+                                                                          (plan.total + 63) / 64 * 64)
+                                                    : nullptr);
+    Predictor predictor;
+    if (s.ok()) s = predictor_setup(&predictor, model.view, used_batch, arena.get(), plan.total);
+    EvalResult result;
+    if (s.ok()) s = host::guard_mapped_reads([&] { return predictor_evaluate(&predictor, view, &result); });
+    if (!s.ok()) {
+      print_error("evaluate", Status::Error(s.code(), "%s on %s/%s.blob: %s", model_path.c_str(), data.c_str(),
+                                            split.c_str(), s.message()));
+      return kExitFailure;
+    }
+    print(model, result, used_batch, plan);
+    return stdout_ok("evaluate") ? 0 : kExitFailure;
+  }
+};
+
+}  // namespace
+
+Runner add_evaluate_command(CLI::App* app) {
+  auto cmd = std::make_shared<EvaluateCommand>();
+  CLI::App* sub = app->add_subcommand("evaluate", "loss and accuracy of a model file (train --save-model) on blob data");
+  sub->add_option("--model", cmd->model_path, "model file")->required()->check(not_empty());
+  sub->add_option("--data", cmd->data, "folder holding train.blob and test.blob")->required()->check(not_empty());
+  sub->add_option("--split", cmd->split, "which split to score")->check(CLI::IsMember({"test", "train"}))
+      ->capture_default_str();
+  sub->add_option("--batch", cmd->batch,
+                  "samples per forward pass (default: the model's training batch, which reproduces the training "
+                  "run's fixed-point figures exactly)")
+      ->check(from_to(1, 65536));
+  sub->add_flag("--json", cmd->json, "print the result as one JSON object");
+  return [cmd] { return cmd->run(); };
+}
+
+}  // namespace gct::cli
