@@ -160,6 +160,15 @@ TEST_CASE("predictions: logits as evaluation sees them, probabilities that sum t
       p.top = top.data();
       p.k = k;
       REQUIRE(trainer_predict(&run->t, s, p).ok());
+      // The logits are the model's own: float as computed, fixed point its Q16 values as real numbers.
+      const int L = run->t.mlp.num_layers;
+      for (uint32_t i = 0; i < 16 * classes; ++i) {
+        if (scalar == ScalarKind::kFixed) {
+          CHECK(static_cast<double>(logits[i]) * 65536.0 == static_cast<double>(run->t.mlp.qact[L][i]));
+        } else {
+          CHECK(logits[i] == run->t.mlp.act[L][i]);
+        }
+      }
       Prediction q;  // probabilities alone come out the same
       q.probabilities = only_probs.data();
       REQUIRE(trainer_predict(&run->t, s, q).ok());
