@@ -1,0 +1,216 @@
+// The C API (gctrain.h) over the C++ engine: handles placed at the start of the caller's arena.
+#include "gctrain/gctrain.h"
+
+#include <cstring>
+#include <new>
+
+#include "gctrain/model.hpp"
+#include "gctrain/predictor.hpp"
+#include "gctrain/trainer.hpp"
+
+struct gct_trainer {
+  gct::Trainer t;
+};
+
+struct gct_predictor {
+  gct::ModelView model;
+  gct::Predictor p;
+};
+
+namespace {
+
+using gct::Code;
+using gct::Status;
+
+static_assert(static_cast<int>(Code::kIoError) == GCT_IO_ERROR, "gct_status mirrors gct::Code");
+static_assert(sizeof(gct_error{}.message) == Status::kMaxMessage, "gct_error holds any Status message");
+
+constexpr size_t round64(size_t x) { return (x + 63) / 64 * 64; }
+
+gct_status fail(const Status& s, gct_error* err) {
+  if (err != nullptr) {
+    err->code = static_cast<gct_status>(s.code());
+    std::strncpy(err->message, s.ok() ? "" : s.message(), sizeof err->message - 1);
+    err->message[sizeof err->message - 1] = '\0';
+  }
+  return static_cast<gct_status>(s.code());
+}
+
+Status to_config(const gct_config* c, gct::TrainConfig* out) {
+  if (c == nullptr || c->layer_sizes == nullptr) return Status::Error(Code::kInvalidArgument, "no configuration or layer sizes");
+  if (c->layer_count < 2 || c->layer_count > gct::kMaxLayers + 1) {
+    return Status::Error(Code::kInvalidArgument, "model needs 2 to %d layer sizes, got %d", gct::kMaxLayers + 1,
+                         c->layer_count);
+  }
+  if (static_cast<unsigned>(c->optimizer) > GCT_ADAM || static_cast<unsigned>(c->gc) > GCT_GC_UPDATE ||
+      static_cast<unsigned>(c->arithmetic) > GCT_FIXED || c->freeze > 255) {
+    return Status::Error(Code::kInvalidArgument, "unknown optimizer %d, GC mode %d or arithmetic %d, or freeze %u",
+                         static_cast<int>(c->optimizer), static_cast<int>(c->gc), static_cast<int>(c->arithmetic),
+                         static_cast<unsigned>(c->freeze));
+  }
+  gct::TrainConfig t;
+  t.layers.count = c->layer_count;
+  for (int i = 0; i < c->layer_count; ++i) t.layers.size[i] = c->layer_sizes[i];
+  t.batch = c->batch;
+  t.optimizer = static_cast<gct::OptimizerKind>(c->optimizer);
+  t.hp = gct::optimizer_defaults(t.optimizer);
+  if (c->lr > 0.0f) t.hp.lr = c->lr;
+  t.gc = static_cast<gct::GcMode>(c->gc);
+  t.scalar = static_cast<gct::ScalarKind>(c->arithmetic);
+  t.seed = c->seed;
+  t.freeze = static_cast<uint8_t>(c->freeze);
+  GCT_RETURN_IF_ERROR(gct::validate_train_config(t));
+  *out = t;
+  return Status::Ok();
+}
+
+// A view of no records: the trainer learns from the caller's samples alone.
+Status to_format(const gct_format* f, gct::DatasetView* out) {
+  if (f == nullptr) return Status::Error(Code::kInvalidArgument, "no sample format");
+  gct::DatasetView v;
+  v.channels = f->channels;
+  v.height = f->height;
+  v.width = f->width;
+  v.num_fine = f->classes;
+  v.layout = f->layout == GCT_INTERLEAVED ? gct::PixelLayout::kInterleaved : gct::PixelLayout::kPlanar;
+  for (int c = 0; c < gct::kMaxChannels; ++c) {
+    v.mean[c] = f->mean[c];
+    v.stddev[c] = f->stddev[c];
+  }
+  GCT_RETURN_IF_ERROR(gct::dataset_validate_format(v));
+  *out = v;
+  return Status::Ok();
+}
+
+gct::Prediction to_prediction(float* probabilities, uint16_t* top, uint32_t k) {
+  gct::Prediction p;
+  p.probabilities = probabilities;
+  p.top = top;
+  p.k = top != nullptr ? k : 0;
+  return p;
+}
+
+gct::Samples to_samples(const uint8_t* pixels, const uint8_t* labels, uint32_t rows) {
+  gct::Samples s;
+  s.pixels = pixels;
+  s.labels = labels;
+  s.rows = rows;
+  return s;
+}
+
+Status check_arena(void* arena, size_t handle, size_t bytes) {
+  if (arena == nullptr || reinterpret_cast<uintptr_t>(arena) % 64 != 0) {
+    return Status::Error(Code::kInvalidArgument, "the arena must be 64-byte aligned");
+  }
+  if (bytes < handle) {
+    return Status::Error(Code::kArenaTooSmall, "arena too small: the handle alone needs %zu bytes, %zu given", handle, bytes);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+extern "C" {
+
+void gct_config_default(gct_config* config) {
+  std::memset(config, 0, sizeof *config);
+  config->batch = 1;
+  config->optimizer = GCT_SGD;
+  config->gc = GCT_GC_OFF;
+  config->arithmetic = GCT_FLOAT;
+  config->seed = 1;
+}
+
+gct_status gct_trainer_plan(const gct_config* config, const gct_format* format, size_t* arena_bytes, gct_error* err) {
+  gct::TrainConfig c;
+  gct::DatasetView f;
+  Status s = to_config(config, &c);
+  if (s.ok()) s = to_format(format, &f);
+  gct::MemoryPlan plan;
+  if (s.ok()) s = gct::trainer_plan(c, gct::data_shape_of(f), &plan);
+  if (s.ok()) *arena_bytes = round64(sizeof(gct_trainer)) + plan.total;
+  return fail(s, err);
+}
+
+gct_trainer* gct_trainer_create(const gct_config* config, const gct_format* format, void* arena, size_t arena_bytes,
+                                gct_error* err) {
+  gct::TrainConfig c;
+  gct::DatasetView f;
+  const size_t handle = round64(sizeof(gct_trainer));
+  Status s = to_config(config, &c);
+  if (s.ok()) s = to_format(format, &f);
+  if (s.ok()) s = check_arena(arena, handle, arena_bytes);
+  if (!s.ok()) {
+    fail(s, err);
+    return nullptr;
+  }
+  auto* t = new (arena) gct_trainer;
+  s = gct::trainer_setup(&t->t, c, f, static_cast<uint8_t*>(arena) + handle, arena_bytes - handle);
+  fail(s, err);
+  return s.ok() ? t : nullptr;
+}
+
+gct_status gct_trainer_train(gct_trainer* t, const uint8_t* pixels, const uint8_t* labels, uint32_t rows, float* loss,
+                             gct_error* err) {
+  if (t == nullptr) return fail(Status::Error(Code::kInvalidArgument, "no trainer"), err);
+  gct::StepResult r;
+  const Status s = gct::trainer_train_samples(&t->t, to_samples(pixels, labels, rows), &r);
+  if (s.ok() && loss != nullptr) *loss = static_cast<float>(r.loss);
+  return fail(s, err);
+}
+
+gct_status gct_trainer_predict(gct_trainer* t, const uint8_t* pixels, uint32_t rows, float* probabilities,
+                               uint16_t* top, uint32_t k, gct_error* err) {
+  if (t == nullptr) return fail(Status::Error(Code::kInvalidArgument, "no trainer"), err);
+  return fail(gct::trainer_predict(&t->t, to_samples(pixels, nullptr, rows), to_prediction(probabilities, top, k)), err);
+}
+
+gct_status gct_trainer_load_model(gct_trainer* t, const uint8_t* model, size_t model_bytes, gct_error* err) {
+  if (t == nullptr) return fail(Status::Error(Code::kInvalidArgument, "no trainer"), err);
+  gct::ModelView view;
+  Status s = gct::model_open(model, model_bytes, &view);
+  if (s.ok()) s = gct::trainer_load_model(&t->t, view);
+  return fail(s, err);
+}
+
+size_t gct_trainer_model_bytes(const gct_trainer* t) { return t ? gct::model_file_size(t->t.config.layers) : 0; }
+
+gct_status gct_trainer_save_model(const gct_trainer* t, uint8_t* out, size_t out_bytes, gct_error* err) {
+  if (t == nullptr) return fail(Status::Error(Code::kInvalidArgument, "no trainer"), err);
+  return fail(gct::model_save(t->t, out, out_bytes), err);
+}
+
+gct_status gct_predictor_plan(const uint8_t* model, size_t model_bytes, uint32_t batch, size_t* arena_bytes,
+                              gct_error* err) {
+  gct::ModelView view;
+  Status s = gct::model_open(model, model_bytes, &view);
+  gct::MemoryPlan plan;
+  if (s.ok()) s = gct::predictor_plan(view, batch, &plan);
+  if (s.ok()) *arena_bytes = round64(sizeof(gct_predictor)) + plan.total;
+  return fail(s, err);
+}
+
+gct_predictor* gct_predictor_create(const uint8_t* model, size_t model_bytes, uint32_t batch, void* arena,
+                                    size_t arena_bytes, gct_error* err) {
+  const size_t handle = round64(sizeof(gct_predictor));
+  gct::ModelView view;
+  Status s = check_arena(arena, handle, arena_bytes);
+  if (s.ok()) s = gct::model_open(model, model_bytes, &view);
+  if (!s.ok()) {
+    fail(s, err);
+    return nullptr;
+  }
+  auto* p = new (arena) gct_predictor;
+  p->model = view;
+  s = gct::predictor_setup(&p->p, p->model, batch, static_cast<uint8_t*>(arena) + handle, arena_bytes - handle);
+  fail(s, err);
+  return s.ok() ? p : nullptr;
+}
+
+gct_status gct_predictor_run(gct_predictor* p, const uint8_t* pixels, uint32_t rows, float* probabilities,
+                             uint16_t* top, uint32_t k, gct_error* err) {
+  if (p == nullptr) return fail(Status::Error(Code::kInvalidArgument, "no predictor"), err);
+  return fail(gct::predictor_run(&p->p, to_samples(pixels, nullptr, rows), to_prediction(probabilities, top, k)), err);
+}
+
+}  // extern "C"
