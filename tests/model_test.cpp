@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gctrain/crc32.hpp"
+#include "gctrain/plan_bound.hpp"
 #include "gctrain/predictor.hpp"
 #include "gctrain/trainer.hpp"
 #include "synthetic.hpp"
@@ -213,4 +214,27 @@ TEST_CASE("a corrupt, truncated, misaligned or foreign model file is refused") {
   CHECK(s.code() == Code::kArenaTooSmall);
   CHECK_MESSAGE(std::strstr(s.message(), ("needs " + std::to_string(plan.total) + " bytes").c_str()),
                 std::string(s.message()));
+}
+
+TEST_CASE("the compile-time predictor bound covers the predictor's plan (fixed point: equals it)") {
+  for (auto sizes : {std::vector<uint32_t>{64, 32, 10}, std::vector<uint32_t>{3072, 512, 256, 100},
+                     std::vector<uint32_t>{10, 300, 200, 100, 5}}) {
+    for (uint32_t batch : {1u, 16u, 128u}) {
+      for (ScalarKind scalar : {ScalarKind::kFloat, ScalarKind::kFixed}) {
+        ModelView m;
+        m.layers.count = 0;
+        for (uint32_t s : sizes) m.layers.size[m.layers.count++] = s;
+        m.scalar = scalar;
+        m.format.channels = 3;
+        MemoryPlan plan;
+        REQUIRE(predictor_plan(m, batch, &plan).ok());
+        const size_t bound = predictor_arena_bound(sizes.data(), static_cast<int>(sizes.size()), batch, 3, scalar);
+        if (scalar == ScalarKind::kFixed) {
+          CHECK(bound == plan.total);
+        } else {
+          CHECK(bound >= plan.total);
+        }
+      }
+    }
+  }
 }

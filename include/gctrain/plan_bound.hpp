@@ -115,4 +115,26 @@ constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t 
   return u;
 }
 
+// The same for a predictor (predictor.hpp): one batch of activations, the forward products'
+// working memory and the normalisation; the weights stay in the model file.
+constexpr size_t predictor_arena_bound(const uint32_t* sizes, int count, uint32_t batch, uint32_t channels,
+                                       ScalarKind scalar = ScalarKind::kFloat) {
+  using plan_detail::alloc;
+  using plan_detail::max;
+  size_t u = 0;
+  const int layers = count - 1;
+  for (int l = 0; l <= layers; ++l) u = alloc(u, size_t{batch} * sizes[l] * 4);  // input, then activations
+  // Two buffers: fixed point's packed operands; float's Eigen blocks (k*n, k*m) or the AVX-512
+  // kernels' transposed output and input (out*batch, in*batch).
+  size_t pa = 0, pb = 0;
+  for (int l = 0; l < layers; ++l) {
+    const size_t in = sizes[l], out = sizes[l + 1];
+    pa = max(pa, scalar == ScalarKind::kFixed ? plan_detail::qpack_a(batch, in) : max(in * out, out * batch));
+    pb = max(pb, scalar == ScalarKind::kFixed ? plan_detail::qpack_b(out, in) : in * batch);
+  }
+  u = alloc(u, pa * 4);
+  u = alloc(u, pb * 4);
+  return alloc(u, size_t{channels} * 2 * 4);  // normalisation
+}
+
 }  // namespace gct
