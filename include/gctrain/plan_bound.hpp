@@ -10,7 +10,8 @@
 // run time, by whole panels (kc <= k, mc <= n, nc <= m). A build with the AVX-512 kernels needs
 // less (one transposed input and one transposed output, no scratch). Everything else is exact,
 // and a test checks bound >= plan for many shapes.
-// For ScalarKind::kFixed the layout has no cache-dependent part and the bound is exact.
+// For ScalarKind::kFixed the layout has no cache-dependent part and the bound is exact; so is the
+// float bound compiled for a Cortex-M with an FPU, whose products need no working memory.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +22,14 @@
 namespace gct {
 
 namespace plan_detail {
+
+// The float products of a Cortex-M with an FPU (the engine's own kernels, dense/products.hpp) take
+// no working memory from the arena.
+#if defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M' && defined(__ARM_FP) && !defined(GCT_EIGEN_PRODUCTS)
+constexpr bool kFloatProductsNeedNoMemory = true;
+#else
+constexpr bool kFloatProductsNeedNoMemory = false;
+#endif
 
 constexpr size_t alloc(size_t used, size_t bytes) { return (used + 63) / 64 * 64 + bytes; }
 constexpr size_t max(size_t a, size_t b) { return a > b ? a : b; }
@@ -71,7 +80,7 @@ constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t 
     }
     u = alloc(u, pa * 4);
     u = alloc(u, pb * 4);
-  } else {
+  } else if (!plan_detail::kFloatProductsNeedNoMemory) {
     u = alloc(u, size_t{batch} * widest_hidden * 4);
     size_t block_a = 0, block_b = 0;  // floats; C[m x n] += A[m x k] B[k x n] needs <= k*n and k*m
     for (int l = 0; l < layers; ++l) {
@@ -132,8 +141,10 @@ constexpr size_t predictor_arena_bound(const uint32_t* sizes, int count, uint32_
     pa = max(pa, scalar == ScalarKind::kFixed ? plan_detail::qpack_a(batch, in) : max(in * out, out * batch));
     pb = max(pb, scalar == ScalarKind::kFixed ? plan_detail::qpack_b(out, in) : in * batch);
   }
-  u = alloc(u, pa * 4);
-  u = alloc(u, pb * 4);
+  if (scalar == ScalarKind::kFixed || !plan_detail::kFloatProductsNeedNoMemory) {
+    u = alloc(u, pa * 4);
+    u = alloc(u, pb * 4);
+  }
   return alloc(u, size_t{channels} * 2 * 4);  // normalisation
 }
 
