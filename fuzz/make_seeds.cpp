@@ -11,6 +11,7 @@
 
 #include "fixture.hpp"
 #include "gctrain/checkpoint.hpp"
+#include "gctrain/model.hpp"
 #include "host/blob_writer.hpp"
 
 namespace fs = std::filesystem;
@@ -47,6 +48,9 @@ int main(int argc, char** argv) {
   std::vector<uint8_t> ckpt(gct::checkpoint_size(t));
   (void)gct::checkpoint_save(t, nullptr, ckpt.data(), ckpt.size());
   write(dir + "/checkpoint_fuzz/seed", ckpt);
+  std::vector<uint8_t> model(gct::model_file_size(t.config.layers));
+  (void)gct::model_save(t, model.data(), model.size());
+  write(dir + "/model_fuzz/seed", model);
 
   std::vector<uint8_t> cifar = {0};  // selector byte: train.bin
   for (int i = 0; i < 2; ++i) {

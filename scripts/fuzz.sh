@@ -13,7 +13,7 @@ meson compile -C build-fuzz >/dev/null
 mkdir -p build-fuzz/corpus
 ./build-fuzz/fuzz/make_seeds build-fuzz/corpus
 status=0
-for target in blob_fuzz checkpoint_fuzz cifar_fuzz archive_fuzz; do
+for target in blob_fuzz checkpoint_fuzz model_fuzz cifar_fuzz archive_fuzz; do
   mkdir -p "build-fuzz/corpus/$target"
   log="build-fuzz/$target.log"
   if ./build-fuzz/fuzz/$target -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -max_len=65536 \

@@ -31,16 +31,17 @@ constexpr size_t kMagic = 0, kVersion = 8, kHeaderSize = 12, kFileSize = 16, kSc
                  kMean = 72, kStd = 88, kSteps = 104, kBatch = 112, kReserved = 116, kPayloadCrc = 248, kHeaderCrc = 252;
 }  // namespace off
 
-size_t align64(size_t x) { return (x + 63) / 64 * 64; }
+uint64_t align64(uint64_t x) { return (x + 63) / 64 * 64; }
 
-// Offsets of each layer's W and b in the file; returns the file's size.
-size_t tensor_offsets(const LayerSizes& layers, size_t* w_at, size_t* b_at) {
-  size_t at = kHeader;
+// Offsets of each layer's W and b in the file; returns the file's size. In 64 bits: a header's
+// sizes (each below 2^24) must not wrap a 32-bit target's size_t into a plausible file size.
+uint64_t tensor_offsets(const LayerSizes& layers, uint64_t* w_at, uint64_t* b_at) {
+  uint64_t at = kHeader;
   for (int l = 0; l < layers.num_layers(); ++l) {
     w_at[l] = at;
-    at = align64(at + size_t{4} * layers.size[l + 1] * layers.size[l]);
+    at = align64(at + uint64_t{4} * layers.size[l + 1] * layers.size[l]);
     b_at[l] = at;
-    at = align64(at + size_t{4} * layers.size[l + 1]);
+    at = align64(at + uint64_t{4} * layers.size[l + 1]);
   }
   return at;
 }
@@ -109,19 +110,20 @@ Status read_description(const uint8_t* h, ModelView* m) {
 }  // namespace
 
 size_t model_file_size(const LayerSizes& layers) {
-  size_t w_at[kMaxLayers], b_at[kMaxLayers];
-  return tensor_offsets(layers, w_at, b_at);
+  uint64_t w_at[kMaxLayers], b_at[kMaxLayers];
+  return static_cast<size_t>(tensor_offsets(layers, w_at, b_at));
 }
 
 Status model_save(const Trainer& t, uint8_t* out, size_t size) {
   if (!bytes::host_is_little_endian()) return Status::Error(Code::kUnsupported, "model files need a little-endian host");
   const LayerSizes& layers = t.config.layers;
-  size_t w_at[kMaxLayers], b_at[kMaxLayers];
-  const size_t total = tensor_offsets(layers, w_at, b_at);
+  uint64_t w_at[kMaxLayers], b_at[kMaxLayers];
+  const uint64_t total = tensor_offsets(layers, w_at, b_at);
   if (size != total) {
-    return Status::Error(Code::kInvalidArgument, "model file buffer is %zu bytes, the model needs %zu", size, total);
+    return Status::Error(Code::kInvalidArgument, "model file buffer is %zu bytes, the model needs %llu", size,
+                         static_cast<unsigned long long>(total));
   }
-  std::memset(out, 0, total);
+  std::memset(out, 0, size);
   uint8_t* h = out;
   std::memcpy(h + off::kMagic, kMagic, sizeof kMagic);
   put32(h + off::kVersion, kVersion);
@@ -147,7 +149,7 @@ Status model_save(const Trainer& t, uint8_t* out, size_t size) {
     std::memcpy(out + w_at[l], fixed ? static_cast<const void*>(d.qw) : d.w, size_t{4} * d.out * d.in);
     std::memcpy(out + b_at[l], fixed ? static_cast<const void*>(d.qb) : d.b, size_t{4} * d.out);
   }
-  put32(h + off::kPayloadCrc, crc32_update(0, out + kHeader, total - kHeader));
+  put32(h + off::kPayloadCrc, crc32_update(0, out + kHeader, size - kHeader));
   put32(h + off::kHeaderCrc, crc32_update(0, h, off::kHeaderCrc));
   return Status::Ok();
 }
@@ -161,10 +163,11 @@ Status model_open(const uint8_t* bytes, size_t size, ModelView* out) {
   GCT_RETURN_IF_ERROR(check_header(bytes, size));
   ModelView m;
   GCT_RETURN_IF_ERROR(read_description(bytes, &m));
-  size_t w_at[kMaxLayers], b_at[kMaxLayers];
-  if (tensor_offsets(m.layers, w_at, b_at) != size) {
-    return Status::Error(Code::kCorruptData, "model file is %zu bytes, its layer sizes need %zu", size,
-                         tensor_offsets(m.layers, w_at, b_at));
+  uint64_t w_at[kMaxLayers], b_at[kMaxLayers];
+  const uint64_t needed = tensor_offsets(m.layers, w_at, b_at);
+  if (needed != size) {
+    return Status::Error(Code::kCorruptData, "model file is %zu bytes, its layer sizes need %llu", size,
+                         static_cast<unsigned long long>(needed));
   }
   if (crc32_update(0, bytes + kHeader, size - kHeader) != get32(bytes + off::kPayloadCrc)) {
     return Status::Error(Code::kCorruptData, "model file payload checksum mismatch (corrupt)");
