@@ -3,6 +3,8 @@
 #   1. as a Meson subproject (subprojects/gctrain -> this source tree): dependency('gctrain') must
 #      resolve through meson.override_dependency, build only the engine, and configure without a
 #      warning; the consumer builds with -Werror on C++17 and trains.
+#   1b. the same through subprojects/gctrain.wrap ([wrap-git] of this repository's last commit,
+#      with [provide]), as a project that fetches gctrain would have it;
 #   2. installed (meson install into a temporary prefix of this build): a program compiled with
 #      `g++ ... $(pkg-config --cflags --libs gctrain)` and nothing else trains.
 # Usage: consumer_test.sh SOURCE_ROOT BUILD_DIR
@@ -27,6 +29,29 @@ for unwanted in gctrain_host cifar2blob trainer_test; do
 done
 if grep -q -- "-march=" "$work/app-build/compile_commands.json"; then fail "a -march flag reached the subproject build"; fi
 "$work/app-build/consumer" || fail "the consumer built against the subproject did not train"
+
+echo "--- 1b. subproject through a wrap file (git, from this repository's last commit)"
+if git -C "$src" rev-parse --verify -q HEAD >/dev/null; then
+  cp -r "$src/tests/consumer" "$work/wrapped"
+  mkdir "$work/wrapped/subprojects"
+  cat >"$work/wrapped/subprojects/gctrain.wrap" <<WRAP
+[wrap-git]
+url = $src
+revision = $(git -C "$src" rev-parse HEAD)
+depth = 1
+
+[provide]
+dependency_names = gctrain
+WRAP
+  meson setup "$work/wrapped-build" "$work/wrapped" >"$work/wrap-setup.txt" 2>&1 ||
+    { cat "$work/wrap-setup.txt"; fail "meson setup with subprojects/gctrain.wrap"; }
+  if grep -n "WARNING\|DEPRECATION" "$work/wrap-setup.txt"; then fail "configuring gctrain from a wrap warns"; fi
+  meson compile -C "$work/wrapped-build" >"$work/wrap-compile.txt" 2>&1 ||
+    { tail -40 "$work/wrap-compile.txt"; fail "building the consumer with gctrain from a wrap"; }
+  "$work/wrapped-build/consumer" || fail "the consumer built from the wrap did not train"
+else
+  echo "(not a git checkout: skipped)"
+fi
 
 echo "--- 2. installed, through pkg-config"
 DESTDIR="$work/root" meson install -C "$build" --no-rebuild --quiet >"$work/install.txt" 2>&1 ||
