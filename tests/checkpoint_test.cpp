@@ -148,6 +148,26 @@ TEST_CASE("new hyper-parameters may be taken on resume; nothing else may change"
   scheduled.schedule = {ScheduleKind::kStep, 0, 12};
   auto e = setup(scheduled, data.view);
   REQUIRE(checkpoint_load(&e->t, bytes.data(), bytes.size(), nullptr, CheckpointResume::kNewHyperparameters).ok());
+  // A constant rate for longer is no change at all; a cosine of another length is one.
+  TrainConfig longer = c;
+  longer.schedule.total_steps = c.schedule.total_steps + 40;
+  auto g = setup(longer, data.view);
+  CHECK(checkpoint_info(bytes.data(), bytes.size(), &info).ok());
+  CHECK(info.schedule.kind == ScheduleKind::kConstant);
+  CHECK(checkpoint_load(&g->t, bytes.data(), bytes.size(), nullptr).ok());
+  TrainConfig cosine = c;
+  cosine.schedule = {ScheduleKind::kCosine, 2, 40};
+  auto h = setup(cosine, data.view);
+  std::vector<uint8_t> cosine_bytes(checkpoint_size(h->t));
+  REQUIRE(checkpoint_save(h->t, nullptr, cosine_bytes.data(), cosine_bytes.size()).ok());
+  REQUIRE(checkpoint_info(cosine_bytes.data(), cosine_bytes.size(), &info).ok());
+  CHECK(info.schedule.kind == ScheduleKind::kCosine);
+  CHECK(info.schedule.warmup_steps == 2);
+  CHECK(info.schedule.total_steps == 40);
+  TrainConfig cosine_longer = cosine;
+  cosine_longer.schedule.total_steps = 60;
+  auto k = setup(cosine_longer, data.view);
+  CHECK(checkpoint_load(&k->t, cosine_bytes.data(), cosine_bytes.size(), nullptr).code() == Code::kShapeMismatch);
   TrainConfig augmented = c;
   augmented.augment = kAugmentFlip;
   auto f = setup(augmented, data.view);

@@ -42,6 +42,7 @@ enum class CheckpointResume : uint8_t {
 // version, header CRC).
 struct CheckpointInfo {
   OptimizerParams hp;
+  Schedule schedule;  // the learning-rate schedule (constant in checkpoints made before schedules)
   uint64_t seed = 0;
   uint32_t epoch = 0;
   uint64_t steps = 0;

@@ -68,7 +68,15 @@ struct TrainCommand {
     if (model.scalar_opt->count() == 0) model.scalar = scalar_name(base.view.scalar);
   }
 
-  static std::string hyperparameter_change_text(const OptimizerParams& a, const OptimizerParams& b) {
+  static std::string schedule_text(const Schedule& s) {
+    if (s.kind == ScheduleKind::kConstant) {
+      return s.warmup_steps ? fmt::format("constant after {} steps of warm-up", s.warmup_steps) : "constant";
+    }
+    return fmt::format("{} over {} steps, {} of warm-up", schedule_name(s.kind), s.total_steps, s.warmup_steps);
+  }
+
+  static std::string hyperparameter_change_text(const OptimizerParams& a, const OptimizerParams& b,
+                                                const Schedule& sa, const Schedule& sb) {
     std::string out;
     auto add = [&](const char* name, double x, double y) {
       if (x != y) out += fmt::format("{}{} {:g} -> {:g}", out.empty() ? "" : ", ", name, x, y);
@@ -82,6 +90,9 @@ struct TrainCommand {
     add("eps", a.eps, b.eps);
     add("initial accumulator", a.initial_accumulator, b.initial_accumulator);
     add("weight decay", a.weight_decay, b.weight_decay);
+    if (sa.kind != sb.kind || sa.warmup_steps != sb.warmup_steps || sa.total_steps != sb.total_steps) {
+      out += fmt::format("{}schedule {} -> {}", out.empty() ? "" : ", ", schedule_text(sa), schedule_text(sb));
+    }
     return out;
   }
 
@@ -289,7 +300,9 @@ struct TrainCommand {
     }
     if (result.hyperparameters_changed_now) {
       fmt::print(stderr, "gctrain train: resumed at step {} with new hyper-parameters: {}\n",
-                 result.hyperparameters_changed_at_step, hyperparameter_change_text(result.hyperparameters_before, hp));
+                 result.hyperparameters_changed_at_step, hyperparameter_change_text(result.hyperparameters_before, hp,
+                                                                            result.schedule_before,
+                                                                            result.config.schedule));
     }
     if (json) {
       print_json(config, result);

@@ -166,7 +166,10 @@ Status compare_config(const uint8_t* stored, const Trainer& t, size_t total, Che
     std::snprintf(b, sizeof b, "%u", static_cast<unsigned>(t.config.freeze));
     return mismatch("frozen layers", a, b);
   }
-  if (mode == CheckpointResume::kExact && (differs(off::kSchedule, 1) || differs(off::kWarmup, 8))) {
+  // A constant schedule's length changes no rate: a run may be resumed for more epochs.
+  const bool schedule_differs = differs(off::kSchedule, 1) || differs(off::kWarmup, 4) ||
+                                (stored[off::kSchedule] != 0 && differs(off::kScheduleSteps, 4));
+  if (mode == CheckpointResume::kExact && schedule_differs) {
     const uint8_t k = stored[off::kSchedule];
     std::snprintf(a, sizeof a, "%s over %u steps with %u of warm-up",
                   k <= static_cast<uint8_t>(ScheduleKind::kCosine) ? schedule_name(static_cast<ScheduleKind>(k)) : "unknown",
@@ -203,6 +206,11 @@ Status checkpoint_info(const uint8_t* bytes, size_t size, CheckpointInfo* info) 
   hp.initial_accumulator = getf(bytes + off::kHp + 24);
   hp.weight_decay = getf(bytes + off::kHp + 28);
   hp.nesterov = bytes[off::kNesterov] != 0;
+  if (bytes[off::kSchedule] <= static_cast<uint8_t>(ScheduleKind::kCosine)) {
+    i.schedule.kind = static_cast<ScheduleKind>(bytes[off::kSchedule]);
+  }
+  i.schedule.warmup_steps = get32(bytes + off::kWarmup);
+  i.schedule.total_steps = get32(bytes + off::kScheduleSteps);
   i.seed = get64(bytes + off::kSeed);
   i.epoch = get32(bytes + off::kEpoch);
   i.steps = get64(bytes + off::kSteps);

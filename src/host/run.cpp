@@ -59,6 +59,12 @@ bool hyperparameters_equal(const OptimizerParams& a, const OptimizerParams& b) {
          a.initial_accumulator == b.initial_accumulator && a.weight_decay == b.weight_decay;
 }
 
+// Equal rates at every step: a constant schedule's length changes nothing (a resume for more epochs).
+bool schedules_equal(const Schedule& a, const Schedule& b) {
+  return a.kind == b.kind && a.warmup_steps == b.warmup_steps &&
+         (a.kind == ScheduleKind::kConstant || a.total_steps == b.total_steps);
+}
+
 Status check_model_fingerprint(uint32_t stored, uint32_t current, const std::string& path) {
   if (stored == current) return Status::Ok();
   auto text = [](uint32_t f, char* out, size_t n) {
@@ -189,11 +195,13 @@ Status Run::resume() {
   hs_.train_seconds = stored.train_seconds;
   hs_.hyperparameter_changes = stored.hyperparameter_changes;
   hs_.hyperparameters_changed_at_step = stored.hyperparameters_changed_at_step;
-  if (!hyperparameters_equal(info.hp, trainer_.config.hp)) {
+  // A schedule is a hyper-parameter too: the rate of every later step depends on it.
+  if (!hyperparameters_equal(info.hp, trainer_.config.hp) || !schedules_equal(info.schedule, trainer_.config.schedule)) {
     ++hs_.hyperparameter_changes;
     hs_.hyperparameters_changed_at_step = trainer_.steps;
     result_->hyperparameters_changed_now = true;
     result_->hyperparameters_before = info.hp;
+    result_->schedule_before = info.schedule;
   }
   result_->hyperparameter_changes = hs_.hyperparameter_changes;
   result_->hyperparameters_changed_at_step = hs_.hyperparameters_changed_at_step;

@@ -46,6 +46,7 @@ struct RunResult {
   uint64_t hyperparameters_changed_at_step = 0;
   bool hyperparameters_changed_now = false;
   OptimizerParams hyperparameters_before;
+  Schedule schedule_before;  // the checkpoint's learning-rate schedule, when this process changed it
   // Divergence (a non-finite loss, gradient or weight): the step (1-based over the whole run) and
   // epoch it was found in, and the engine's message. The run's status is then kNumericalError.
   uint64_t diverged_at_step = 0;
