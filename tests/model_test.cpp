@@ -91,13 +91,16 @@ TEST_CASE("a saved model predicts and evaluates exactly as the trainer that save
       CAPTURE(batch);
       auto pred = make_predictor(model, batch);
       REQUIRE(predictor_evaluate(&pred->p, data.view, &got).ok());
-      if (scalar == ScalarKind::kFloat || batch == c.batch) {
+      // Bit for bit at the training batch. At another: the AVX-512 float kernels sum every row in
+      // one order whatever the batch, but Eigen's blocking follows the planned batch, and fixed
+      // point quantises a batch's activations with one shift; both round the last bits otherwise.
+      const bool exact = batch == c.batch ||
+                         (scalar == ScalarKind::kFloat && std::strcmp(mlp_float_kernels(), "avx512") == 0);
+      if (exact) {
         CHECK(got.top1 == want.top1);
         CHECK(got.top5 == want.top5);
         CHECK(got.loss_sum == want.loss_sum);
       } else {
-        // Fixed point quantises a batch's activations with one shift: other batches round the
-        // last bits differently.
         CHECK(std::fabs(got.loss_sum - want.loss_sum) < 1e-4 * want.loss_sum);
         CHECK(got.top1 + 2 >= want.top1);
         CHECK(got.top1 <= want.top1 + 2);
@@ -112,7 +115,11 @@ TEST_CASE("a saved model predicts and evaluates exactly as the trainer that save
       pb.logits = b;
       REQUIRE(predictor_run(&pred->p, one, pa).ok());
       REQUIRE(trainer_predict(&run->t, one, pb).ok());
-      CHECK(std::memcmp(a, b, sizeof a) == 0);
+      if (exact) {
+        CHECK(std::memcmp(a, b, sizeof a) == 0);
+      } else {
+        for (int j = 0; j < 6; ++j) CHECK(std::fabs(a[j] - b[j]) <= 1e-4f * (1.0f + std::fabs(b[j])));
+      }
     }
     // The predictor's arena: activations, products' memory and normalisation only.
     auto pred = make_predictor(model, 16);

@@ -10,9 +10,10 @@
 // The arena holds one batch of activations, the products' working memory and the input
 // normalisation: no weights (they are read in place from the model), no gradients, no optimizer
 // state, no shuffle order. Results are those of the trainer that saved the model, bit for bit, on
-// the same build and kernels - in fixed point when the samples are batched as the trainer batched
-// them: a batch's activations share one quantisation shift, so a sample's logits may differ in
-// their last bits with the samples beside it.
+// the same build and kernels when the predictor is set up for the trainer's batch (ModelView::batch).
+// At another batch the last bits may differ: Eigen's blocking follows the planned batch, and fixed
+// point quantises a batch's activations with one shift (the AVX-512 float kernels do not depend
+// on it).
 #pragma once
 
 #include <cstddef>
