@@ -1,6 +1,7 @@
 // gctrain evaluate: a model file's loss and accuracy on a split of blob data, computed the way a
 // board computes it (the predictor, reading the weights in place).
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdlib>
@@ -9,7 +10,6 @@
 #include "commands.hpp"
 #include "gctrain/predictor.hpp"
 #include "host/data.hpp"
-#include "host/json.hpp"
 #include "host/mapped_file.hpp"
 #include "host/model_file.hpp"
 #include "options.hpp"
@@ -31,23 +31,21 @@ struct EvaluateCommand {
 
   void print(const host::ModelFile& model, const EvalResult& r, uint32_t used_batch, const MemoryPlan& plan) const {
     if (json) {
-      host::JsonWriter j;
-      j.begin_object();
-      j.field("model", model_path);
-      j.field("layers", layers_string(model.view.layers));
-      j.field("scalar", scalar_name(model.view.scalar));
-      j.field("trained_steps", model.view.steps);
-      j.field("split", split);
-      j.field("samples", static_cast<uint64_t>(r.count));
-      j.field("batch", used_batch);
-      j.field("top1", r.top1_acc());
-      j.field("top5", r.top5_acc());
-      j.field("coarse_top1", r.has_coarse ? r.coarse_top1_acc() : NAN);
-      j.field("loss", r.loss());
-      j.field("elementwise_acc", r.elementwise_acc());
+      nlohmann::ordered_json j;
+      j["model"] = model_path;
+      j["layers"] = layers_string(model.view.layers);
+      j["scalar"] = scalar_name(model.view.scalar);
+      j["trained_steps"] = model.view.steps;
+      j["split"] = split;
+      j["samples"] = static_cast<uint64_t>(r.count);
+      j["batch"] = used_batch;
+      j["top1"] = r.top1_acc();
+      j["top5"] = r.top5_acc();
+      j["coarse_top1"] = r.has_coarse ? r.coarse_top1_acc() : NAN;
+      j["loss"] = r.loss();
+      j["elementwise_acc"] = r.elementwise_acc();
       plan_json(&j, plan);
-      j.end_object();
-      fmt::print("{}\n", j.str());
+      fmt::print("{}\n", j.dump());
       return;
     }
     fmt::print("model {} ({})\n", model_path, host::model_summary(model.view));

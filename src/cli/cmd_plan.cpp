@@ -1,5 +1,6 @@
 // gctrain plan: the exact arena size of a configuration, before any memory is allocated.
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include <memory>
 
@@ -59,19 +60,17 @@ struct PlanCommand {
       return data.empty() ? kExitUsage : kExitFailure;
     }
     if (json) {
-      host::JsonWriter j;
-      j.begin_object();
-      j.field("layers", layers_string(config.layers));
-      j.field("parameters", parameter_count(config.layers));
-      j.field("batch", config.batch);
-      j.field("optimizer", optimizer_name(config.optimizer));
-      j.field("scalar", scalar_name(config.scalar));
-      j.field("train_samples", shape.train_count);
-      j.field("freeze", static_cast<uint64_t>(config.freeze));
-      j.field("predictions_only", predict);
+      nlohmann::ordered_json j;
+      j["layers"] = layers_string(config.layers);
+      j["parameters"] = parameter_count(config.layers);
+      j["batch"] = config.batch;
+      j["optimizer"] = optimizer_name(config.optimizer);
+      j["scalar"] = scalar_name(config.scalar);
+      j["train_samples"] = shape.train_count;
+      j["freeze"] = static_cast<uint64_t>(config.freeze);
+      j["predictions_only"] = predict;
       plan_json(&j, plan);
-      j.end_object();
-      fmt::print("{}\n", j.str());
+      fmt::print("{}\n", j.dump());
     } else {
       fmt::print("{}", plan_text(config, shape, plan, predict));
     }

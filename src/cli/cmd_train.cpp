@@ -1,5 +1,6 @@
 // gctrain train: one training run on blob data, evaluated on the test split after every epoch.
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
 
@@ -10,11 +11,10 @@
 
 #include "commands.hpp"
 #include "host/data.hpp"
-#include "host/json.hpp"
 #include "host/mapped_file.hpp"
 #include "host/model_file.hpp"
-#include "host/resources.hpp"
 #include "host/progress.hpp"
+#include "host/resources.hpp"
 #include "host/run.hpp"
 #include "host/signals.hpp"
 #include "host/study.hpp"
@@ -117,50 +117,48 @@ struct TrainCommand {
     const OptimizerParams& hp = config.hp;
     const host::EpochRecord* last = result.epochs.empty() ? nullptr : &result.epochs.back();
     const bool tested = last && last->test.count;
-    host::JsonWriter j;
-    j.begin_object();
-    j.field("layers", layers_string(config.layers));
-    j.field("optimizer", optimizer_name(config.optimizer));
-    j.field("scalar", scalar_name(config.scalar));
-    j.field("gc", gc_mode_name(config.gc));
-    j.field("init", init_name(config.init));
-    j.field("lr", static_cast<double>(hp.lr));
-    j.field("schedule", schedule_name(config.schedule.kind));
-    j.field("warmup_epochs", recipe.warmup);
-    j.field("augment", augment_name(config.augment));
-    j.field("final_lr", last ? static_cast<double>(last->lr) : NAN);
-    j.field("batch", config.batch);
-    j.field("seed", static_cast<uint64_t>(config.seed));
-    j.field("epochs", static_cast<uint64_t>(result.epochs_completed));  // of the whole run
-    j.field("train_samples", result.train_samples);
-    j.field("validation_samples", result.validation_samples);
+    nlohmann::ordered_json j;
+    j["layers"] = layers_string(config.layers);
+    j["optimizer"] = optimizer_name(config.optimizer);
+    j["scalar"] = scalar_name(config.scalar);
+    j["gc"] = gc_mode_name(config.gc);
+    j["init"] = init_name(config.init);
+    j["lr"] = static_cast<double>(hp.lr);
+    j["schedule"] = schedule_name(config.schedule.kind);
+    j["warmup_epochs"] = recipe.warmup;
+    j["augment"] = augment_name(config.augment);
+    j["final_lr"] = last ? static_cast<double>(last->lr) : NAN;
+    j["batch"] = config.batch;
+    j["seed"] = static_cast<uint64_t>(config.seed);
+    j["epochs"] = static_cast<uint64_t>(result.epochs_completed);  // of the whole run
+    j["train_samples"] = result.train_samples;
+    j["validation_samples"] = result.validation_samples;
     const bool validated = last && last->validation.count;
-    j.field("val_top1", validated ? last->validation.top1_acc() : NAN);
-    j.field("val_loss", validated ? last->validation.loss() : NAN);
-    j.field("top1", tested ? last->test.top1_acc() : NAN);
-    j.field("top5", tested ? last->test.top5_acc() : NAN);
-    j.field("coarse_top1", last && last->test.has_coarse ? last->test.coarse_top1_acc() : NAN);
-    j.field("test_loss", tested ? last->test.loss() : NAN);
-    j.field("elementwise_acc", tested ? last->test.elementwise_acc() : NAN);
-    j.field("final_train_loss", last ? last->train_loss : NAN);
-    j.field("train_seconds", result.train_seconds);
-    j.field("steps_per_second", result.steps_run ? result.steps_run / result.steps_seconds : NAN);
-    j.field("interrupted", result.interrupted);
-    j.field("resumed", result.resumed);
-    j.field("resumed_from_step", result.resumed_from_step);
-    j.field("hyperparameter_changes", static_cast<uint64_t>(result.hyperparameter_changes));
-    j.field("hyperparameters_changed_at_step", result.hyperparameters_changed_at_step);
-    j.field("checkpoints_written", result.checkpoints_written);
-    j.field("parameters_crc32", result.parameters_crc32);
-    j.field("freeze", static_cast<uint64_t>(config.freeze));
-    if (!from_model.empty()) j.field("from_model", from_model);
-    if (result.model_saved) j.field("model", save_model);
-    j.field("float_kernels", mlp_float_kernels());
-    j.field("build", host::build_description());
-    if (config.scalar == ScalarKind::kFixed) j.field("saturated_parameters_max", result.saturated_max);
+    j["val_top1"] = validated ? last->validation.top1_acc() : NAN;
+    j["val_loss"] = validated ? last->validation.loss() : NAN;
+    j["top1"] = tested ? last->test.top1_acc() : NAN;
+    j["top5"] = tested ? last->test.top5_acc() : NAN;
+    j["coarse_top1"] = last && last->test.has_coarse ? last->test.coarse_top1_acc() : NAN;
+    j["test_loss"] = tested ? last->test.loss() : NAN;
+    j["elementwise_acc"] = tested ? last->test.elementwise_acc() : NAN;
+    j["final_train_loss"] = last ? last->train_loss : NAN;
+    j["train_seconds"] = result.train_seconds;
+    j["steps_per_second"] = result.steps_run ? result.steps_run / result.steps_seconds : NAN;
+    j["interrupted"] = result.interrupted;
+    j["resumed"] = result.resumed;
+    j["resumed_from_step"] = result.resumed_from_step;
+    j["hyperparameter_changes"] = static_cast<uint64_t>(result.hyperparameter_changes);
+    j["hyperparameters_changed_at_step"] = result.hyperparameters_changed_at_step;
+    j["checkpoints_written"] = result.checkpoints_written;
+    j["parameters_crc32"] = result.parameters_crc32;
+    j["freeze"] = static_cast<uint64_t>(config.freeze);
+    if (!from_model.empty()) j["from_model"] = from_model;
+    if (result.model_saved) j["model"] = save_model;
+    j["float_kernels"] = mlp_float_kernels();
+    j["build"] = host::build_description();
+    if (config.scalar == ScalarKind::kFixed) j["saturated_parameters_max"] = result.saturated_max;
     plan_json(&j, result.plan);
-    j.end_object();
-    fmt::print("{}\n", j.str());
+    fmt::print("{}\n", j.dump());
   }
 
   void print_text(const TrainConfig& config, const host::RunResult& result) const {

@@ -33,13 +33,12 @@ std::string plan_text(const TrainConfig& config, const DataShape& shape, const M
   return out;
 }
 
-void plan_json(host::JsonWriter* json, const MemoryPlan& plan) {
-  json->key("arena_bytes").value(static_cast<uint64_t>(plan.total));
-  json->key("arena_by_category").begin_object();
+void plan_json(nlohmann::ordered_json* json, const MemoryPlan& plan) {
+  (*json)["arena_bytes"] = static_cast<uint64_t>(plan.total);
+  nlohmann::ordered_json& by = (*json)["arena_by_category"] = nlohmann::ordered_json::object();
   for (int c = 0; c < static_cast<int>(MemCategory::kCount); ++c) {
-    json->field(mem_category_name(static_cast<MemCategory>(c)), static_cast<uint64_t>(plan.by_category[c]));
+    by[mem_category_name(static_cast<MemCategory>(c))] = static_cast<uint64_t>(plan.by_category[c]);
   }
-  json->end_object();
 }
 
 }  // namespace gct::cli

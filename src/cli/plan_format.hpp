@@ -3,7 +3,8 @@
 
 #include <string>
 
-#include "host/json.hpp"
+#include <nlohmann/json.hpp>
+
 #include "gctrain/trainer.hpp"
 
 namespace gct::cli {
@@ -11,7 +12,8 @@ namespace gct::cli {
 // `predictions_only`: the plan is a predictor's (gctrain plan --predict).
 std::string plan_text(const TrainConfig& config, const DataShape& shape, const MemoryPlan& plan,
                       bool predictions_only = false);
-void plan_json(host::JsonWriter* json, const MemoryPlan& plan);
+// arena_bytes and arena_by_category, added to a JSON object.
+void plan_json(nlohmann::ordered_json* json, const MemoryPlan& plan);
 std::string layers_string(const LayerSizes& sizes);
 
 }  // namespace gct::cli
