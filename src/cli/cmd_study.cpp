@@ -48,9 +48,10 @@ std::string now_iso() {
 
 struct StudyCommand {
   std::string data, out, optimizers = "sgd,sgdm,adagrad,rmsprop,adam", gc = "grad";
-  std::string layers = "3072,512,256,100", layers_grid, scalar = "float", init = "torch";
+  ModelOptions model;  // the model of every run (the train command's options)
+  std::string layers_grid;
   std::vector<std::string> lr_overrides, lr_grids;
-  uint32_t seeds = 3, epochs = 10, batch = 128, subset = 0, jobs = 1, threads = 1;
+  uint32_t seeds = 3, epochs = 10, subset = 0, jobs = 1;
   uint64_t first_seed = 1;
   float weight_decay = 0;
   RecipeOptions recipe;
@@ -153,11 +154,11 @@ struct StudyCommand {
     spec->seeds = seeds;
     spec->first_seed = first_seed;
     spec->epochs = epochs;
-    spec->batch = batch;
+    spec->batch = model.batch;
     spec->subset = subset;
-    if (!parse_scalar(scalar.c_str(), &spec->scalar)) return "--scalar must be float or fixed";
-    if (!parse_init(init.c_str(), &spec->init)) return "unknown --init '" + init + "'";
-    spec->layers_grid = layers_grid.empty() ? std::vector<std::string>{layers} : split(layers_grid, ';');
+    if (!parse_scalar(model.scalar.c_str(), &spec->scalar)) return "--scalar must be float or fixed";
+    if (!parse_init(model.init.c_str(), &spec->init)) return "unknown --init '" + model.init + "'";
+    spec->layers_grid = layers_grid.empty() ? std::vector<std::string>{model.layers} : split(layers_grid, ';');
     TrainConfig recipe_config;
     const Status recipe_ok = recipe.apply(&recipe_config);
     if (!recipe_ok.ok()) return recipe_ok.message();
@@ -279,7 +280,7 @@ struct StudyCommand {
                                              job.seed);
         host::RunOptions options;
         options.stop = &stop;
-        options.threads = threads;
+        options.threads = model.threads;
         options.on_step = [&, i, slot, name](const host::RunProgress& p) {
           std::lock_guard<std::mutex> lock(mutex);
           fraction[i] = (p.epoch - 1 + static_cast<double>(p.step) / p.steps) / p.epochs;
@@ -395,7 +396,7 @@ struct StudyCommand {
     const host::StudyJob& job = jobs_list[static_cast<size_t>(run_job)];
     host::RunOptions options;
     options.stop = &host::stop_requested();
-    options.threads = threads;
+    options.threads = model.threads;
     options.on_epoch = [&](const host::EpochRecord& r) {
       progress.println(fmt::format("job {} {}/{}/seed{} epoch {} train loss {:.4f} test top-1 {:.2f}%", job.index,
                                    optimizer_name(job.optimizer), gc_mode_name(job.gc), job.seed, r.epoch,
@@ -434,20 +435,11 @@ Runner add_study_command(CLI::App* app) {
   sub->add_option("--seeds", cmd->seeds, "seeds per configuration")->check(from_to(1, 1000))->capture_default_str();
   sub->add_option("--first-seed", cmd->first_seed, "first seed")->check(at_least(0))->capture_default_str();
   sub->add_option("--epochs", cmd->epochs, "epochs per run")->check(from_to(1, 100000))->capture_default_str();
-  sub->add_option("--layers", cmd->layers, "layer sizes")->capture_default_str();
+  cmd->model.add_to(sub);
   sub->add_option("--layers-grid", cmd->layers_grid, "several models, ';'-separated, e.g. '3072,512,100;3072,256,100'");
-  sub->add_option("--batch", cmd->batch, "batch size")->check(from_to(1, 65536))->capture_default_str();
-  sub->add_option("--scalar", cmd->scalar, "arithmetic of every run: float | fixed (integer fixed point)")
-      ->check(CLI::IsMember({"float", "fixed"}))
-      ->capture_default_str();
-  sub->add_option("--init", cmd->init, "weight initialisation of every run: he-normal | he-uniform | xavier-uniform | torch")
-      ->check(CLI::IsMember({"he-normal", "he-uniform", "xavier-uniform", "torch"}))
-      ->capture_default_str();
   sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(at_least(1));
   sub->add_option("--jobs,-j", cmd->jobs, "runs in parallel (threads, each with its own arena)")
       ->check(from_to(1, 256))->capture_default_str();
-  sub->add_option("--threads", cmd->threads, "threads per run for its matrix products (results do not depend on it)")
-      ->check(from_to(1, 16))->capture_default_str();
   sub->add_option("--lr", cmd->lr_overrides, "learning rate of one optimizer, e.g. --lr adam=3e-4 (repeatable)");
   sub->add_option("--lr-grid", cmd->lr_grids, "several learning rates, e.g. --lr-grid sgd=0.01,0.05 (repeatable)");
   sub->add_option("--weight-decay", cmd->weight_decay, "L2 weight decay for every optimizer")->check(at_least(0));

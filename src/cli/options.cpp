@@ -15,6 +15,13 @@ bool stdout_ok(const char* command) {
   return false;
 }
 
+std::string default_layers() {
+  const LayerSizes sizes = default_train_config().layers;
+  std::string out;
+  for (int i = 0; i < sizes.count; ++i) out += (i ? "," : "") + std::to_string(sizes.size[i]);
+  return out;
+}
+
 void ModelOptions::add_to(CLI::App* app) {
   layers_opt = app->add_option("--layers", layers, "layer sizes, input to output, e.g. 3072,512,256,100")
                    ->capture_default_str();

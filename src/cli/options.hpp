@@ -19,8 +19,11 @@ constexpr int kExitIncomplete = 3;
 constexpr int kExitStopped = 130;
 
 
+// "3072,512,256,100": the engine's default model (default_train_config()), as --layers takes it.
+std::string default_layers();
+
 struct ModelOptions {
-  std::string layers = "3072,512,256,100";
+  std::string layers = default_layers();
   uint32_t batch = 128;
   uint32_t threads = 1;
   std::string scalar = "float";
