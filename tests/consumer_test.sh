@@ -23,6 +23,7 @@ meson setup "$work/app-build" "$work/app" >"$work/setup.txt" 2>&1 || { cat "$wor
 if grep -n "WARNING\|DEPRECATION" "$work/setup.txt"; then fail "configuring gctrain as a subproject warns"; fi
 grep -q "Dependency gctrain found: YES .* (overridden)" "$work/setup.txt" || { cat "$work/setup.txt"; fail "dependency('gctrain') did not come from the subproject's override"; }
 meson compile -C "$work/app-build" >"$work/compile.txt" 2>&1 || { tail -40 "$work/compile.txt"; fail "building the consumer with gctrain as a subproject"; }
+if grep -n "warning:" "$work/compile.txt"; then fail "building gctrain as a subproject prints warnings"; fi
 # Only the engine: no host library, no programs, no tests of gctrain's own.
 for unwanted in gctrain_host cifar2blob trainer_test; do
   if find "$work/app-build/subprojects" -name "*$unwanted*" | grep -q .; then fail "the subproject built $unwanted"; fi
