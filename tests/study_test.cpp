@@ -77,13 +77,16 @@ std::vector<std::string> lines(const std::string& text) {
   return out;
 }
 
+// An optimizer of a study at its default hyper-parameters, with these learning rates.
+host::StudyOptimizer study_optimizer(OptimizerKind kind, std::vector<float> lr_grid) {
+  return host::StudyOptimizer{kind, optimizer_defaults(kind), std::move(lr_grid)};
+}
+
 }  // namespace
 
 TEST_CASE("jobs come in pairs that differ only in GC") {
   host::StudySpec spec;
-  spec.optimizers = {OptimizerKind::kSgd, OptimizerKind::kAdam};
-  spec.hp = {optimizer_defaults(OptimizerKind::kSgd), optimizer_defaults(OptimizerKind::kAdam)};
-  spec.lr_grid = {{0.1f, 0.05f}, {1e-3f}};
+  spec.optimizers = {study_optimizer(OptimizerKind::kSgd, {0.1f, 0.05f}), study_optimizer(OptimizerKind::kAdam, {1e-3f})};
   spec.seeds = 3;
   spec.layers_grid = {"16,8,4"};
   spec.init = InitScheme::kXavierUniform;
@@ -111,9 +114,7 @@ TEST_CASE("a small study produces every output, resumes, and reports missing run
 
   host::StudySpec spec;
   spec.data_dir = data;
-  spec.optimizers = {OptimizerKind::kSgdMomentum, OptimizerKind::kAdam};
-  spec.hp = {optimizer_defaults(OptimizerKind::kSgdMomentum), optimizer_defaults(OptimizerKind::kAdam)};
-  spec.lr_grid = {{0.01f}, {1e-3f}};
+  spec.optimizers = {study_optimizer(OptimizerKind::kSgdMomentum, {0.01f}), study_optimizer(OptimizerKind::kAdam, {1e-3f})};
   spec.seeds = 2;
   spec.epochs = 1;
   spec.batch = 16;
@@ -211,10 +212,7 @@ TEST_CASE("the report's paired numbers, their sign and wording, computed from ha
   const std::string out = mkdtemp(tmpl);
   host::StudySpec spec;
   spec.data_dir = "data";
-  spec.optimizers = {OptimizerKind::kSgd, OptimizerKind::kSgdMomentum, OptimizerKind::kAdam};
-  spec.hp = {optimizer_defaults(OptimizerKind::kSgd), optimizer_defaults(OptimizerKind::kSgdMomentum),
-             optimizer_defaults(OptimizerKind::kAdam)};
-  spec.lr_grid = {{0.05f}, {0.01f}, {1e-3f}};
+  spec.optimizers = {study_optimizer(OptimizerKind::kSgd, {0.05f}), study_optimizer(OptimizerKind::kSgdMomentum, {0.01f}), study_optimizer(OptimizerKind::kAdam, {1e-3f})};
   spec.seeds = 3;
   spec.epochs = 1;
   spec.batch = 16;
@@ -276,9 +274,7 @@ TEST_CASE("the report's effect per epoch, best epoch, epochs to a target and det
   const std::string out = mkdtemp(tmpl);
   host::StudySpec spec;
   spec.data_dir = "data";
-  spec.optimizers = {OptimizerKind::kSgd};
-  spec.hp = {optimizer_defaults(OptimizerKind::kSgd)};
-  spec.lr_grid = {{0.05f}};
+  spec.optimizers = {study_optimizer(OptimizerKind::kSgd, {0.05f})};
   spec.seeds = 3;
   spec.epochs = 3;
   spec.batch = 16;
@@ -339,9 +335,7 @@ void write_tuning_run(const std::string& out, const host::StudyJob& job, double 
 host::StudySpec tuning_spec() {
   host::StudySpec spec;
   spec.data_dir = "data";
-  spec.optimizers = {OptimizerKind::kSgd, OptimizerKind::kAdam};
-  spec.hp = {optimizer_defaults(OptimizerKind::kSgd), optimizer_defaults(OptimizerKind::kAdam)};
-  spec.lr_grid = {{0.1f, 0.01f, 0.03f}, {1e-4f, 1e-3f}};
+  spec.optimizers = {study_optimizer(OptimizerKind::kSgd, {0.1f, 0.01f, 0.03f}), study_optimizer(OptimizerKind::kAdam, {1e-4f, 1e-3f})};
   spec.seeds = 3;
   spec.epochs = 1;
   spec.batch = 16;
@@ -481,9 +475,7 @@ TEST_CASE("tuning end to end: held-out samples are never trained on; the study's
   const host::DataFolder& folder = small->folder;
   host::StudySpec spec;
   spec.data_dir = data;
-  spec.optimizers = {OptimizerKind::kSgdMomentum};
-  spec.hp = {optimizer_defaults(OptimizerKind::kSgdMomentum)};
-  spec.lr_grid = {{1e-4f, 0.02f}};
+  spec.optimizers = {study_optimizer(OptimizerKind::kSgdMomentum, {1e-4f, 0.02f})};
   spec.seeds = 1;
   spec.epochs = 2;
   spec.batch = 16;

@@ -86,19 +86,17 @@ struct StudyCommand {
     for (const std::string& name : split(optimizers, ',')) {
       OptimizerKind k;
       if (!parse_optimizer(name.c_str(), &k)) return "unknown optimizer '" + name + "' in --optimizers";
-      for (OptimizerKind seen : spec->optimizers) {
-        if (seen == k) return "optimizer '" + name + "' listed twice";
+      for (const host::StudyOptimizer& seen : spec->optimizers) {
+        if (seen.kind == k) return "optimizer '" + name + "' listed twice";
       }
       OptimizerParams hp = optimizer_defaults(k);
       hp.weight_decay = weight_decay;
       hp.nesterov = nesterov && k == OptimizerKind::kSgdMomentum;
-      spec->optimizers.push_back(k);
-      spec->hp.push_back(hp);
-      spec->lr_grid.push_back({hp.lr});
+      spec->optimizers.push_back(host::StudyOptimizer{k, hp, {hp.lr}});
     }
     auto find_opt = [&](const std::string& name, size_t* index) {
       for (size_t i = 0; i < spec->optimizers.size(); ++i) {
-        if (name == optimizer_name(spec->optimizers[i])) {
+        if (name == optimizer_name(spec->optimizers[i].kind)) {
           *index = i;
           return true;
         }
@@ -114,8 +112,8 @@ struct StudyCommand {
       try {
         const float v = std::stof(o.substr(eq + 1));
         if (!(v > 0)) throw std::invalid_argument("");
-        spec->hp[i].lr = v;
-        spec->lr_grid[i] = {v};
+        spec->optimizers[i].hp.lr = v;
+        spec->optimizers[i].lr_grid = {v};
       } catch (const std::exception&) {
         return "bad learning rate in --lr '" + o + "'";
       }
@@ -136,16 +134,16 @@ struct StudyCommand {
           return "bad learning rate '" + v + "' in --lr-grid";
         }
       }
-      spec->lr_grid[i] = grid;
-      spec->hp[i].lr = grid[0];
+      spec->optimizers[i].lr_grid = grid;
+      spec->optimizers[i].hp.lr = grid[0];
     }
     // Tuning without a grid of one's own (--lr-grid) or a rate (--lr): four rates half a decade
     // apart around the usual ones, written out so that a study is reproduced by its command.
     if (tune) {
-      for (size_t i = 0; i < spec->optimizers.size(); ++i) {
-        if (spec->lr_grid[i].size() > 1 || given_lr(spec->optimizers[i])) continue;
-        spec->lr_grid[i] = default_tuning_grid(spec->optimizers[i]);
-        spec->hp[i].lr = spec->lr_grid[i][0];
+      for (host::StudyOptimizer& o : spec->optimizers) {
+        if (o.lr_grid.size() > 1 || given_lr(o.kind)) continue;
+        o.lr_grid = default_tuning_grid(o.kind);
+        o.hp.lr = o.lr_grid[0];
       }
     }
     if (!parse_gc_mode(gc.c_str(), &spec->gc_mode) || spec->gc_mode == GcMode::kOff) {

@@ -23,10 +23,18 @@
 
 namespace gct::host {
 
+// One optimizer of a study: its hyper-parameters (lr: the grid's first) and the learning rates to
+// run, or to tune from.
+struct StudyOptimizer {
+  OptimizerKind kind = OptimizerKind::kSgd;
+  OptimizerParams hp;
+  std::vector<float> lr_grid;
+};
+
 struct StudySpec {
   std::string data_dir;                        // absolute, for the jobs
   std::string data_as_given;                   // as the user typed it, for the report
-  std::vector<OptimizerKind> optimizers;
+  std::vector<StudyOptimizer> optimizers;
   GcMode gc_mode = GcMode::kGrad;              // compared against off
   uint32_t seeds = 3;
   uint64_t first_seed = 1;
@@ -36,8 +44,6 @@ struct StudySpec {
   ScalarKind scalar = ScalarKind::kFloat;      // arithmetic of every run
   InitScheme init = InitScheme::kTorch;        // initialisation of every run
   std::vector<std::string> layers_grid;        // e.g. {"3072,512,256,100"}
-  std::vector<OptimizerParams> hp;             // per optimizer (same order), lr is the grid's first
-  std::vector<std::vector<float>> lr_grid;     // per optimizer: learning rates to run (or to tune from)
   ScheduleKind schedule = ScheduleKind::kConstant;
   uint32_t warmup_epochs = 0;
   uint8_t augment = kAugmentNone;

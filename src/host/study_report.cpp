@@ -303,10 +303,10 @@ std::string tuning_section(const StudySpec& spec, const std::vector<StudyRun>& t
   md += fmt::format("| optimizer | lr | validation top-1, GC off (%) | validation top-1, GC {} (%) |\n|---|---|---|---|\n", gc_name);
   std::string edges;
   for (const std::string& layers : spec.layers_grid) {
-    for (size_t o = 0; o < spec.optimizers.size(); ++o) {
+    for (const StudyOptimizer& o : spec.optimizers) {
       std::vector<TuningScore> scores[2];
       for (const StudyRun& r : tuning_runs) {
-        if (r.job.optimizer == spec.optimizers[o] && r.job.layers == layers) {
+        if (r.job.optimizer == o.kind && r.job.layers == layers) {
           tally_tuning_run(&scores[r.job.gc == GcMode::kOff ? 0 : 1], r.job.hp.lr, r.result);
         }
       }
@@ -315,9 +315,9 @@ std::string tuning_section(const StudySpec& spec, const std::vector<StudyRun>& t
         tuning_means(&scores[m]);
         best[m] = best_tuning_score(scores[m]);
       }
-      const std::string label = std::string(optimizer_name(spec.optimizers[o])) +
+      const std::string label = std::string(optimizer_name(o.kind)) +
                                 (spec.layers_grid.size() > 1 ? " " + layers : "");
-      for (float lr : spec.lr_grid[o]) {
+      for (float lr : o.lr_grid) {
         std::string cell[2];
         for (int m = 0; m < 2; ++m) {
           auto it = std::find_if(scores[m].begin(), scores[m].end(), [&](const TuningScore& t) { return t.lr == lr; });
@@ -331,9 +331,9 @@ std::string tuning_section(const StudySpec& spec, const std::vector<StudyRun>& t
         }
         md += fmt::format("| {} | {:g} | {} | {} |\n", label, lr, cell[0], cell[1]);
       }
-      const auto [lo, hi] = std::minmax_element(spec.lr_grid[o].begin(), spec.lr_grid[o].end());
+      const auto [lo, hi] = std::minmax_element(o.lr_grid.begin(), o.lr_grid.end());
       for (int m = 0; m < 2; ++m) {
-        if (best[m] != nullptr && spec.lr_grid[o].size() > 1 && (best[m]->lr == *lo || best[m]->lr == *hi)) {
+        if (best[m] != nullptr && o.lr_grid.size() > 1 && (best[m]->lr == *lo || best[m]->lr == *hi)) {
           edges += fmt::format("{}{} with GC {} ({:g})", edges.empty() ? "" : ", ", label, m == 0 ? "off" : gc_name,
                                best[m]->lr);
         }
@@ -501,11 +501,11 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
                     missing->empty() ? "" : " — **incomplete study**, see the end of this report");
   md += "### Hyper-parameters (PyTorch's equations; the values actually used)\n\n";
   md += "| optimizer | lr | momentum | nesterov | alpha | beta1 | beta2 | eps | weight decay |\n|---|---|---|---|---|---|---|---|---|\n";
-  for (size_t o = 0; o < spec.optimizers.size(); ++o) {
-    const OptimizerParams& p = spec.hp[o];
-    const OptimizerKind k = spec.optimizers[o];
+  for (const StudyOptimizer& o : spec.optimizers) {
+    const OptimizerParams& p = o.hp;
+    const OptimizerKind k = o.kind;
     std::string lrs;
-    for (float lr : spec.lr_grid[o]) lrs += (lrs.empty() ? "" : ", ") + fmt::format("{:g}", lr);
+    for (float lr : o.lr_grid) lrs += (lrs.empty() ? "" : ", ") + fmt::format("{:g}", lr);
     if (spec.tune) lrs = "tuned from " + lrs;
     md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {:g} |\n", optimizer_name(k), lrs,
                       k == OptimizerKind::kSgdMomentum ? fmt::format("{:g}", p.momentum) : "—",

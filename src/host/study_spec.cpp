@@ -32,25 +32,25 @@ static std::string strip_json_id(const char* what) {
 
 std::vector<StudyJob> study_jobs(const StudySpec& spec) {
   std::vector<StudyJob> jobs;
-  auto add = [&](const std::string& layers, size_t o, float lr, uint64_t seed, GcMode gc, bool tuning) {
+  auto add = [&](const std::string& layers, const StudyOptimizer& o, float lr, uint64_t seed, GcMode gc, bool tuning) {
     StudyJob j;
     j.index = static_cast<uint32_t>(jobs.size());
     j.tuning = tuning;
     j.tuned = spec.tune && !tuning;
-    j.optimizer = spec.optimizers[o];
+    j.optimizer = o.kind;
     j.gc = gc;
     j.seed = seed;
     j.layers = layers;
-    j.hp = spec.hp[o];
+    j.hp = o.hp;
     j.hp.lr = j.tuned ? 0.0f : lr;
     jobs.push_back(j);
   };
   for (int phase = spec.tune ? 0 : 1; phase < 2; ++phase) {
     const bool tuning = phase == 0;
     for (const std::string& layers : spec.layers_grid) {
-      for (size_t o = 0; o < spec.optimizers.size(); ++o) {
+      for (const StudyOptimizer& o : spec.optimizers) {
         // Tuning runs try every rate; tuned study runs take one each (chosen when they run).
-        const std::vector<float> rates = spec.tune && !tuning ? std::vector<float>{0.0f} : spec.lr_grid[o];
+        const std::vector<float> rates = spec.tune && !tuning ? std::vector<float>{0.0f} : o.lr_grid;
         const uint32_t seeds = tuning ? spec.tune_seeds : spec.seeds;
         for (float lr : rates) {
           for (uint32_t s = 0; s < seeds; ++s) {
@@ -71,8 +71,8 @@ TrainConfig job_config(const StudySpec& spec, const StudyJob& job) {
   c.hp = job.hp;
   // A tuned run before its rate is chosen: the grid's first, so that its plan and checks can be made.
   if (job.tuned && c.hp.lr == 0.0f) {
-    for (size_t o = 0; o < spec.optimizers.size(); ++o) {
-      if (spec.optimizers[o] == job.optimizer) c.hp.lr = spec.lr_grid[o][0];
+    for (const StudyOptimizer& o : spec.optimizers) {
+      if (o.kind == job.optimizer) c.hp.lr = o.lr_grid[0];
     }
   }
   c.gc = job.gc;
@@ -88,10 +88,10 @@ uint32_t job_validation(const StudySpec& spec, const StudyJob& job) { return job
 
 std::string study_spec_json(const StudySpec& spec) {
   json opts = json::array();
-  for (size_t o = 0; o < spec.optimizers.size(); ++o) {
-    opts.push_back(json{{"name", optimizer_name(spec.optimizers[o])},
-                        {"hyperparameters", hyperparameters_to_json(spec.hp[o])},
-                        {"lr_grid", spec.lr_grid[o]}});
+  for (const StudyOptimizer& o : spec.optimizers) {
+    opts.push_back(json{{"name", optimizer_name(o.kind)},
+                        {"hyperparameters", hyperparameters_to_json(o.hp)},
+                        {"lr_grid", o.lr_grid}});
   }
   json j{{"format", "gctrain-study"}, {"version", 1},
          {"data", spec.data_dir},     {"data_as_given", spec.data_as_given}, {"optimizers", opts},
@@ -113,21 +113,18 @@ std::string study_spec_json(const StudySpec& spec) {
 Status validate_study_spec(const StudySpec& s) {
   auto bad = [](const char* fmt_text, auto... args) { return Status::Error(Code::kInvalidArgument, fmt_text, args...); };
   if (s.optimizers.empty()) return bad("the study has no optimizer");
-  if (s.hp.size() != s.optimizers.size() || s.lr_grid.size() != s.optimizers.size()) {
-    return bad("the study lists %zu optimizers but hyper-parameters for %zu and learning rates for %zu",
-               s.optimizers.size(), s.hp.size(), s.lr_grid.size());
-  }
   for (size_t o = 0; o < s.optimizers.size(); ++o) {
-    const char* name = optimizer_name(s.optimizers[o]);
+    const std::vector<float>& grid = s.optimizers[o].lr_grid;
+    const char* name = optimizer_name(s.optimizers[o].kind);
     for (size_t p = 0; p < o; ++p) {
-      if (s.optimizers[p] == s.optimizers[o]) return bad("optimizer %s is listed twice", name);
+      if (s.optimizers[p].kind == s.optimizers[o].kind) return bad("optimizer %s is listed twice", name);
     }
-    if (s.lr_grid[o].empty()) return bad("optimizer %s has no learning rate", name);
-    for (size_t i = 0; i < s.lr_grid[o].size(); ++i) {
-      const float lr = s.lr_grid[o][i];
+    if (grid.empty()) return bad("optimizer %s has no learning rate", name);
+    for (size_t i = 0; i < grid.size(); ++i) {
+      const float lr = grid[i];
       if (!(lr > 0.0f) || !std::isfinite(lr)) return bad("learning rate %g of %s must be a number greater than 0", lr, name);
       for (size_t k = 0; k < i; ++k) {
-        if (s.lr_grid[o][k] == lr) return bad("learning rate %g is listed twice for %s", lr, name);
+        if (grid[k] == lr) return bad("learning rate %g is listed twice for %s", lr, name);
       }
     }
   }
@@ -205,9 +202,8 @@ Status parse_study_spec(const std::string& text, StudySpec* out) {
       if (!parse_optimizer(name.c_str(), &k)) {
         return Status::Error(Code::kCorruptData, "unknown optimizer '%s'", name.c_str());
       }
-      s.optimizers.push_back(k);
-      s.hp.push_back(hyperparameters_from_json(o.at("hyperparameters")));
-      s.lr_grid.push_back(o.at("lr_grid").get<std::vector<float>>());
+      s.optimizers.push_back(
+          StudyOptimizer{k, hyperparameters_from_json(o.at("hyperparameters")), o.at("lr_grid").get<std::vector<float>>()});
     }
     const std::string gc = text_field(j, "gc");
     if (!parse_gc_mode(gc.c_str(), &s.gc_mode)) {
