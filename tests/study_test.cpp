@@ -77,6 +77,12 @@ std::vector<std::string> lines(const std::string& text) {
   return out;
 }
 
+LayerSizes sizes_of(const char* text) {
+  LayerSizes sizes;
+  REQUIRE(parse_layer_sizes(text, &sizes).ok());
+  return sizes;
+}
+
 // An optimizer of a study at its default hyper-parameters, with these learning rates.
 host::StudyOptimizer study_optimizer(OptimizerKind kind, std::vector<float> lr_grid) {
   return host::StudyOptimizer{kind, optimizer_defaults(kind), std::move(lr_grid)};
@@ -88,7 +94,7 @@ TEST_CASE("jobs come in pairs that differ only in GC") {
   host::StudySpec spec;
   spec.optimizers = {study_optimizer(OptimizerKind::kSgd, {0.1f, 0.05f}), study_optimizer(OptimizerKind::kAdam, {1e-3f})};
   spec.seeds = 3;
-  spec.layers_grid = {"16,8,4"};
+  spec.layers_grid = {sizes_of("16,8,4")};
   spec.init = InitScheme::kXavierUniform;
   const auto jobs = host::study_jobs(spec);
   REQUIRE(jobs.size() == (2 + 1) * 3 * 2);
@@ -118,7 +124,7 @@ TEST_CASE("a small study produces every output, resumes, and reports missing run
   spec.seeds = 2;
   spec.epochs = 1;
   spec.batch = 16;
-  spec.layers_grid = {"16,12,5"};
+  spec.layers_grid = {sizes_of("16,12,5")};
   REQUIRE(host::write_study_plan(out, spec, "/usr/bin/gctrain").ok());
   const auto jobs = host::study_jobs(spec);
   REQUIRE(jobs.size() == 8);
@@ -216,7 +222,7 @@ TEST_CASE("the report's paired numbers, their sign and wording, computed from ha
   spec.seeds = 3;
   spec.epochs = 1;
   spec.batch = 16;
-  spec.layers_grid = {"16,12,5"};
+  spec.layers_grid = {sizes_of("16,12,5")};
   REQUIRE(host::write_study_plan(out, spec, "/usr/bin/gctrain").ok());
   // top-1 per seed 1, 2, 3: without GC, with GC. Differences (with - without), in points:
   //   sgd  +0.5 +1.0 +2.0: mean +1.17, sd 0.764, t 2.646, df 2, p 0.118 (not significant)
@@ -278,7 +284,7 @@ TEST_CASE("the report's effect per epoch, best epoch, epochs to a target and det
   spec.seeds = 3;
   spec.epochs = 3;
   spec.batch = 16;
-  spec.layers_grid = {"16,12,5"};
+  spec.layers_grid = {sizes_of("16,12,5")};
   REQUIRE(host::write_study_plan(out, spec, "/usr/bin/gctrain").ok());
   // Top-1 after epochs 1-3, seeds 1-3. Differences (with - without), points:
   //   epoch 1: +5 +5 +4 (mean +4.67, sd 0.577, CI +-1.43); epoch 2: +3 +2 +3 (+2.67, CI +-1.43);
@@ -339,7 +345,7 @@ host::StudySpec tuning_spec() {
   spec.seeds = 3;
   spec.epochs = 1;
   spec.batch = 16;
-  spec.layers_grid = {"16,12,5"};
+  spec.layers_grid = {sizes_of("16,12,5")};
   spec.validation = 100;
   spec.tune = true;
   spec.tune_seeds = 2;
@@ -479,7 +485,7 @@ TEST_CASE("tuning end to end: held-out samples are never trained on; the study's
   spec.seeds = 1;
   spec.epochs = 2;
   spec.batch = 16;
-  spec.layers_grid = {"16,12,5"};
+  spec.layers_grid = {sizes_of("16,12,5")};
   spec.validation = 30;
   spec.tune = true;
   REQUIRE(host::write_study_plan(out, spec, "/usr/bin/gctrain").ok());

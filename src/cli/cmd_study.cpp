@@ -156,7 +156,12 @@ struct StudyCommand {
     spec->subset = subset;
     if (!parse_scalar(model.scalar.c_str(), &spec->scalar)) return "--scalar must be float or fixed";
     if (!parse_init(model.init.c_str(), &spec->init)) return "unknown --init '" + model.init + "'";
-    spec->layers_grid = layers_grid.empty() ? std::vector<std::string>{model.layers} : split(layers_grid, ';');
+    for (const std::string& text : layers_grid.empty() ? std::vector<std::string>{model.layers} : split(layers_grid, ';')) {
+      LayerSizes sizes;
+      const Status parsed = parse_layer_sizes(text.c_str(), &sizes);
+      if (!parsed.ok()) return std::string(layers_grid.empty() ? "--layers: " : "--layers-grid: ") + parsed.message();
+      spec->layers_grid.push_back(sizes);
+    }
     TrainConfig recipe_config;
     const Status recipe_ok = recipe.apply(&recipe_config);
     if (!recipe_ok.ok()) return recipe_ok.message();

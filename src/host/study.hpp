@@ -43,7 +43,7 @@ struct StudySpec {
   uint32_t subset = 0;
   ScalarKind scalar = ScalarKind::kFloat;      // arithmetic of every run
   InitScheme init = InitScheme::kTorch;        // initialisation of every run
-  std::vector<std::string> layers_grid;        // e.g. {"3072,512,256,100"}
+  std::vector<LayerSizes> layers_grid;          // the models; written "3072,512,256,100" in files
   ScheduleKind schedule = ScheduleKind::kConstant;
   uint32_t warmup_epochs = 0;
   uint8_t augment = kAugmentNone;
@@ -65,9 +65,13 @@ struct StudyJob {
   OptimizerKind optimizer = OptimizerKind::kSgd;
   GcMode gc = GcMode::kOff;
   uint64_t seed = 1;
-  std::string layers;
+  LayerSizes layers;
   OptimizerParams hp;
 };
+
+// "3072,512,256,100": layer sizes as --layers takes them and study files store them.
+std::string layers_text(const LayerSizes& sizes);
+bool same_layers(const LayerSizes& a, const LayerSizes& b);
 
 // Tuning runs first (lowest indices), then the study's runs.
 std::vector<StudyJob> study_jobs(const StudySpec& spec);

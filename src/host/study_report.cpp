@@ -264,9 +264,10 @@ std::string best_and_speed(const std::vector<Group>& groups, const Label& label,
 std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : ""; }
 
 // Layer sizes are written 3072-512-256-100 in CSV so that they stay one field.
-std::string csv_layers(std::string layers) {
-  std::replace(layers.begin(), layers.end(), ',', '-');
-  return layers;
+std::string csv_layers(const LayerSizes& sizes) {
+  char text[128];
+  format_layer_sizes(sizes, text, sizeof text);
+  return text;
 }
 
 // The code and float kernels the runs were made with, as they recorded them: a study run across
@@ -302,11 +303,11 @@ std::string tuning_section(const StudySpec& spec, const std::vector<StudyRun>& t
       spec.validation, spec.epochs, spec.tune_seeds, spec.tune_seeds == 1 ? "" : "s, mean");
   md += fmt::format("| optimizer | lr | validation top-1, GC off (%) | validation top-1, GC {} (%) |\n|---|---|---|---|\n", gc_name);
   std::string edges;
-  for (const std::string& layers : spec.layers_grid) {
+  for (const LayerSizes& layers : spec.layers_grid) {
     for (const StudyOptimizer& o : spec.optimizers) {
       std::vector<TuningScore> scores[2];
       for (const StudyRun& r : tuning_runs) {
-        if (r.job.optimizer == o.kind && r.job.layers == layers) {
+        if (r.job.optimizer == o.kind && same_layers(r.job.layers, layers)) {
           tally_tuning_run(&scores[r.job.gc == GcMode::kOff ? 0 : 1], r.job.hp.lr, r.result);
         }
       }
@@ -316,7 +317,7 @@ std::string tuning_section(const StudySpec& spec, const std::vector<StudyRun>& t
         best[m] = best_tuning_score(scores[m]);
       }
       const std::string label = std::string(optimizer_name(o.kind)) +
-                                (spec.layers_grid.size() > 1 ? " " + layers : "");
+                                (spec.layers_grid.size() > 1 ? " " + layers_text(layers) : "");
       for (float lr : o.lr_grid) {
         std::string cell[2];
         for (int m = 0; m < 2; ++m) {
@@ -419,10 +420,10 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
   for (const StudyRun& r : runs) {
     // Tuned runs of one optimizer form one group whatever rates were chosen (GC off and on may differ).
     const float group_lr = r.job.tuned ? 0.0f : r.job.hp.lr;
-    const std::string key = fmt::format("{} lr={:g} {}", optimizer_name(r.job.optimizer), group_lr, r.job.layers);
+    const std::string key = fmt::format("{} lr={:g} {}", optimizer_name(r.job.optimizer), group_lr, layers_text(r.job.layers));
     auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.key == key; });
     if (it == groups.end()) {
-      groups.push_back(Group{key, r.job.optimizer, group_lr, r.job.layers, r.job.hp, {}, {}, {}, {}});
+      groups.push_back(Group{key, r.job.optimizer, group_lr, layers_text(r.job.layers), r.job.hp, {}, {}, {}, {}});
       it = groups.end() - 1;
     }
     if (diverged(r)) {
@@ -460,8 +461,10 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
                     spec.data_as_given.empty() ? spec.data_dir : spec.data_as_given,
                     env.train_count ? std::to_string(spec.subset ? std::min(spec.subset, env.train_count) : env.train_count) : "?",
                     spec.subset ? " (subset)" : " (full training set)", env.test_count ? std::to_string(env.test_count) : "?");
+  std::string layers_list;
+  for (const LayerSizes& l : spec.layers_grid) layers_list += (layers_list.empty() ? "" : " / ") + layers_text(l);
   md += fmt::format("- Model: MLP {} (ReLU, softmax cross-entropy, {} initialisation{}), batch {}\n",
-                    fmt::join(spec.layers_grid, " / "), init_name(spec.init),
+                    layers_list, init_name(spec.init),
                     spec.init == InitScheme::kTorch ? ": weights and biases uniform in ±1/√fan_in" : ", zero biases",
                     spec.batch);
   md += fmt::format("- Arithmetic: {}\n", spec.scalar == ScalarKind::kFixed

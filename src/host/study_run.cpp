@@ -61,7 +61,7 @@ std::string run_json(const StudyJob& job, const RunResult& r) {
          {"optimizer", optimizer_name(job.optimizer)},
          {"gc", gc_mode_name(job.gc)},
          {"seed", job.seed},
-         {"layers", job.layers},
+         {"layers", layers_text(job.layers)},
          {"batch", r.config.batch},
          {"hyperparameters", hyperparameters_to_json(job.hp)},
          {"train_samples", r.train_samples},
@@ -91,7 +91,9 @@ Status parse_run_json(const std::string& text, StudyRun* run) {
       return Status::Error(Code::kCorruptData, "bad optimizer or gc");
     }
     r.job.seed = j.at("seed").get<uint64_t>();
-    r.job.layers = j.at("layers").get<std::string>();
+    const std::string layers = j.at("layers").get<std::string>();
+    const Status parsed = parse_layer_sizes(layers.c_str(), &r.job.layers);
+    if (!parsed.ok()) return Status::Error(Code::kCorruptData, "layers: %s", parsed.message());
     r.job.hp = hyperparameters_from_json(j.at("hyperparameters"));
     if (j.contains("build")) r.build = j.at("build").get<std::string>();
     if (j.contains("kernels")) r.kernels = j.at("kernels").get<std::string>();
@@ -200,7 +202,7 @@ Status choose_tuned_lr(const std::string& outdir, const StudySpec& spec, const S
   std::vector<TuningScore> scores;
   std::string unfinished;
   for (const StudyJob& t : study_jobs(spec)) {
-    if (!t.tuning || t.optimizer != job.optimizer || t.gc != job.gc || t.layers != job.layers) continue;
+    if (!t.tuning || t.optimizer != job.optimizer || t.gc != job.gc || !same_layers(t.layers, job.layers)) continue;
     std::string text;
     StudyRun run;
     if (!read_text_file(run_path(outdir, t.index), &text) || !parse_run_json(text, &run).ok() ||

@@ -30,9 +30,23 @@ static std::string strip_json_id(const char* what) {
   return end != nullptr && end[1] == ' ' ? std::string(end + 2) : std::string(what);
 }
 
+std::string layers_text(const LayerSizes& sizes) {
+  std::string out;
+  for (int i = 0; i < sizes.count; ++i) out += (i ? "," : "") + std::to_string(sizes.size[i]);
+  return out;
+}
+
+bool same_layers(const LayerSizes& a, const LayerSizes& b) {
+  if (a.count != b.count) return false;
+  for (int i = 0; i < a.count; ++i) {
+    if (a.size[i] != b.size[i]) return false;
+  }
+  return true;
+}
+
 std::vector<StudyJob> study_jobs(const StudySpec& spec) {
   std::vector<StudyJob> jobs;
-  auto add = [&](const std::string& layers, const StudyOptimizer& o, float lr, uint64_t seed, GcMode gc, bool tuning) {
+  auto add = [&](const LayerSizes& layers, const StudyOptimizer& o, float lr, uint64_t seed, GcMode gc, bool tuning) {
     StudyJob j;
     j.index = static_cast<uint32_t>(jobs.size());
     j.tuning = tuning;
@@ -47,7 +61,7 @@ std::vector<StudyJob> study_jobs(const StudySpec& spec) {
   };
   for (int phase = spec.tune ? 0 : 1; phase < 2; ++phase) {
     const bool tuning = phase == 0;
-    for (const std::string& layers : spec.layers_grid) {
+    for (const LayerSizes& layers : spec.layers_grid) {
       for (const StudyOptimizer& o : spec.optimizers) {
         // Tuning runs try every rate; tuned study runs take one each (chosen when they run).
         const std::vector<float> rates = spec.tune && !tuning ? std::vector<float>{0.0f} : o.lr_grid;
@@ -65,7 +79,7 @@ std::vector<StudyJob> study_jobs(const StudySpec& spec) {
 
 TrainConfig job_config(const StudySpec& spec, const StudyJob& job) {
   TrainConfig c;
-  (void)parse_layer_sizes(job.layers.c_str(), &c.layers);
+  c.layers = job.layers;
   c.batch = spec.batch;
   c.optimizer = job.optimizer;
   c.hp = job.hp;
@@ -87,6 +101,8 @@ TrainConfig job_config(const StudySpec& spec, const StudyJob& job) {
 uint32_t job_validation(const StudySpec& spec, const StudyJob& job) { return job.tuned ? 0 : spec.validation; }
 
 std::string study_spec_json(const StudySpec& spec) {
+  std::vector<std::string> layers_grid;
+  for (const LayerSizes& l : spec.layers_grid) layers_grid.push_back(layers_text(l));
   json opts = json::array();
   for (const StudyOptimizer& o : spec.optimizers) {
     opts.push_back(json{{"name", optimizer_name(o.kind)},
@@ -100,7 +116,7 @@ std::string study_spec_json(const StudySpec& spec) {
          {"batch", spec.batch},       {"subset", spec.subset},
          {"scalar", scalar_name(spec.scalar)},
          {"init", init_name(spec.init)},
-         {"layers_grid", spec.layers_grid},
+         {"layers_grid", layers_grid},
          {"schedule", schedule_name(spec.schedule)},
          {"warmup_epochs", spec.warmup_epochs},
          {"augment", augment_name(spec.augment)},
@@ -133,9 +149,8 @@ Status validate_study_spec(const StudySpec& s) {
   if (s.epochs < 1 || s.epochs > 100000) return bad("epochs must be from 1 to 100000, got %u", s.epochs);
   if (s.batch < 1 || s.batch > 65536) return bad("batch must be from 1 to 65536, got %u", s.batch);
   if (s.layers_grid.empty()) return bad("the study has no model (layers_grid is empty)");
-  for (const std::string& l : s.layers_grid) {
-    LayerSizes sizes;
-    GCT_RETURN_IF_ERROR(parse_layer_sizes(l.c_str(), &sizes));
+  for (const LayerSizes& l : s.layers_grid) {
+    if (l.count < 2) return bad("a model of the study has %d layer sizes (2 or more)", l.count);
   }
   if (s.warmup_epochs >= s.epochs && s.schedule != ScheduleKind::kConstant) {
     return bad("a warm-up of %u epochs leaves none of the %u epochs for the %s schedule", s.warmup_epochs, s.epochs,
@@ -223,7 +238,12 @@ Status parse_study_spec(const std::string& text, StudySpec* out) {
     if (j.contains("init") && !parse_init(text_field(j, "init").c_str(), &s.init)) {
       return Status::Error(Code::kCorruptData, "unknown initialisation %s", j.at("init").dump().c_str());
     }
-    s.layers_grid = j.at("layers_grid").get<std::vector<std::string>>();
+    for (const std::string& text : j.at("layers_grid").get<std::vector<std::string>>()) {
+      LayerSizes sizes;
+      const Status parsed = parse_layer_sizes(text.c_str(), &sizes);
+      if (!parsed.ok()) return Status::Error(Code::kCorruptData, "layers_grid: %s", parsed.message());
+      s.layers_grid.push_back(sizes);
+    }
     // Absent in studies planned before schedules, augmentation and tuning existed: none of them.
     if (j.contains("schedule") && !parse_schedule(text_field(j, "schedule").c_str(), &s.schedule)) {
       return Status::Error(Code::kCorruptData, "unknown schedule %s", j.at("schedule").dump().c_str());
@@ -273,7 +293,7 @@ Status write_study_plan(const std::string& outdir, const StudySpec& spec, const 
   for (const StudyJob& j : study_jobs(spec)) {
     tsv += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{} study --out {} --run-job {}\n", j.index,
                        optimizer_name(j.optimizer), gc_mode_name(j.gc), j.seed,
-                       j.tuned ? std::string("tuned") : fmt::format("{:g}", j.hp.lr), j.layers,
+                       j.tuned ? std::string("tuned") : fmt::format("{:g}", j.hp.lr), layers_text(j.layers),
                        shell_quote(exe), shell_quote(ec ? outdir : absolute_out), j.index);
   }
   return write_file_atomic(outdir + "/jobs.tsv", tsv);
