@@ -348,13 +348,10 @@ std::string tuning_section(const StudySpec& spec, const std::vector<StudyRun>& t
   return md;
 }
 
-}  // namespace
-
-Status collect_study(const std::string& outdir, const StudySpec& spec, const StudyEnvironment& env,
-                     std::vector<uint32_t>* missing, std::vector<StudyGroupSummary>* summary) {
-  const std::vector<StudyJob> jobs = study_jobs(spec);
-  std::vector<StudyRun> runs, tuning_runs;
-  runs.reserve(jobs.size());
+// The finished runs of the plan, tuning runs apart; the jobs without a result in `missing`.
+void load_runs(const std::string& outdir, const std::vector<StudyJob>& jobs, std::vector<StudyRun>* runs,
+               std::vector<StudyRun>* tuning_runs, std::vector<uint32_t>* missing) {
+  runs->reserve(jobs.size());
   missing->clear();
   for (const StudyJob& job : jobs) {
     std::string text;
@@ -364,13 +361,16 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
       const float chosen = run.job.hp.lr;
       run.job = job;  // the plan is authoritative for the job's identity
       if (job.tuned) run.job.hp.lr = chosen;  // the rate the tuning runs chose
-      (job.tuning ? tuning_runs : runs).push_back(run);
+      (job.tuning ? tuning_runs : runs)->push_back(run);
       continue;
     }
     missing->push_back(job.index);
   }
+}
 
-  // results.csv and epochs.csv
+// results.csv (one row per run) and epochs.csv (one row per run and epoch), tuning runs first.
+Status write_run_tables(const std::string& outdir, const std::vector<StudyRun>& runs,
+                        const std::vector<StudyRun>& tuning_runs) {
   std::string results =
       "job,optimizer,gc,seed,layers,batch,epochs,lr,momentum,nesterov,alpha,beta1,beta2,eps,weight_decay,"
       "train_samples,arena_bytes,train_seconds,seconds_per_epoch,top1,top5,coarse_top1,final_train_loss,"
@@ -413,9 +413,13 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
     }
   }
   GCT_RETURN_IF_ERROR(write_file_atomic(outdir + "/results.csv", results));
-  GCT_RETURN_IF_ERROR(write_file_atomic(outdir + "/epochs.csv", epochs));
+  return write_file_atomic(outdir + "/epochs.csv", epochs);
+}
 
-  // Groups in plan order.
+
+// The study's runs in groups of one optimizer, rate and model, in plan order; each group keeps its
+// runs without and with GC by seed.
+std::vector<Group> group_runs(const std::vector<StudyRun>& runs) {
   std::vector<Group> groups;
   for (const StudyRun& r : runs) {
     // Tuned runs of one optimizer form one group whatever rates were chosen (GC off and on may differ).
@@ -432,30 +436,14 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
       (r.job.gc == GcMode::kOff ? it->off : it->on)[r.job.seed] = &r;
     }
   }
-  const bool multi_layers = spec.layers_grid.size() > 1;
-  auto group_label = [&](const Group& g) {
-    bool multi_lr = false;
-    for (const Group& h : groups) multi_lr |= h.optimizer == g.optimizer && h.lr != g.lr;
-    std::string label = optimizer_name(g.optimizer);
-    if (multi_lr) label += fmt::format(" lr={:g}", g.lr);
-    if (multi_layers) label += " " + g.layers;
-    return label;
-  };
-  const char* gc_name = gc_mode_name(spec.gc_mode);
-  if (summary != nullptr) {
-    summary->clear();
-    for (const Group& g : groups) {
-      summary->push_back(StudyGroupSummary{group_label(g), metric(g.off, top1_of), metric(g.on, top1_of),
-                                           static_cast<uint32_t>(g.diverged_off.size()),
-                                           static_cast<uint32_t>(g.diverged_on.size())});
-    }
-  }
+  return groups;
+}
 
-  // report.md
-  std::string md;
-  md += "# Gradient Centralization on CIFAR-100: does it help SGD, SGDM, Adagrad, RMSProp and Adam?\n\n";
-  md += "Made by `gctrain study`. Every number below is computed from the runs in `runs/`; nothing is typed in by hand.\n\n";
-  md += "## Configuration\n\n";
+// The report's configuration section: data, model, recipe, build and what ran.
+std::string configuration_section(const StudySpec& spec, const StudyEnvironment& env, const std::vector<StudyRun>& runs,
+                                  const std::vector<StudyRun>& tuning_runs, size_t jobs, bool incomplete) {
+  const char* gc_name = gc_mode_name(spec.gc_mode);
+  std::string md = "## Configuration\n\n";
   // As the user gave it: a report is read on other machines, where this one's paths mean nothing.
   md += fmt::format("- Data: `{}` — {} training samples{}, {} test samples\n",
                     spec.data_as_given.empty() ? spec.data_dir : spec.data_as_given,
@@ -499,9 +487,9 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
   md += runs_code(runs, tuning_runs);
   if (!env.date.empty()) md += fmt::format("- Date: {}\n", env.date);
   if (env.wall_seconds > 0) md += fmt::format("- Wall time of the whole study: {:.0f} s ({:.1f} min)\n", env.wall_seconds, env.wall_seconds / 60);
-  md += fmt::format("- Runs: {} of {} finished{}{}\n\n", runs.size() + tuning_runs.size(), jobs.size(),
+  md += fmt::format("- Runs: {} of {} finished{}{}\n\n", runs.size() + tuning_runs.size(), jobs,
                     spec.tune ? fmt::format(" ({} tuning runs, {} study runs)", tuning_runs.size(), runs.size()) : "",
-                    missing->empty() ? "" : " — **incomplete study**, see the end of this report");
+                    !incomplete ? "" : " — **incomplete study**, see the end of this report");
   md += "### Hyper-parameters (PyTorch's equations; the values actually used)\n\n";
   md += "| optimizer | lr | momentum | nesterov | alpha | beta1 | beta2 | eps | weight decay |\n|---|---|---|---|---|---|---|---|---|\n";
   for (const StudyOptimizer& o : spec.optimizers) {
@@ -521,6 +509,102 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
   }
   md += "\n";
 
+  return md;
+}
+
+// The four SVG plots in OUTDIR/plots.
+template <typename Label>
+Status write_plots(const std::string& outdir, const std::vector<Group>& groups, const Label& group_label,
+                   const std::vector<LinePanel>& effect_panels, const char* gc_name) {
+  const std::string plots = outdir + "/plots";
+  mkdir(plots.c_str(), 0755);
+  std::vector<LinePanel> acc_panels, loss_panels;
+  std::vector<BarGroup> bars;
+  for (const Group& g : groups) {
+    LinePanel acc{group_label(g), {}}, loss{group_label(g), {}};
+    BarGroup bar{group_label(g), {}, {}};
+    for (int mode = 0; mode < 2; ++mode) {
+      const auto& m = mode == 0 ? g.off : g.on;
+      if (m.empty()) continue;
+      LineSeries sa, sl;
+      sa.label = sl.label = mode == 0 ? "GC off" : std::string("GC ") + gc_name;
+      sa.color = sl.color = mode == 0 ? "#1f77b4" : "#d62728";
+      sa.dashed = sl.dashed = mode == 0;
+      size_t n_epochs = SIZE_MAX;
+      for (const auto& [seed, r] : m) n_epochs = std::min(n_epochs, r->result.epochs.size());
+      for (size_t e = 0; e < n_epochs; ++e) {
+        std::vector<double> a, l;
+        for (const auto& [seed, r] : m) {
+          a.push_back(pct(r->result.epochs[e].test.top1_acc()));
+          l.push_back(r->result.epochs[e].train_loss);
+        }
+        const Summary sa_s = summarize(a), sl_s = summarize(l);
+        sa.x.push_back(static_cast<double>(e + 1));
+        sl.x.push_back(static_cast<double>(e + 1));
+        sa.y.push_back(sa_s.mean);
+        sa.lo.push_back(sa_s.mean - sa_s.stddev);
+        sa.hi.push_back(sa_s.mean + sa_s.stddev);
+        sl.y.push_back(sl_s.mean);
+        sl.lo.push_back(sl_s.mean - sl_s.stddev);
+        sl.hi.push_back(sl_s.mean + sl_s.stddev);
+      }
+      acc.series.push_back(sa);
+      loss.series.push_back(sl);
+      const Summary top = summarize(metric(m, top1_of));
+      bar.value.push_back(pct(top.mean));
+      bar.err.push_back(pct(top.stddev));
+    }
+    acc_panels.push_back(acc);
+    loss_panels.push_back(loss);
+    bars.push_back(bar);
+  }
+  const int columns = std::min<int>(3, std::max<int>(1, static_cast<int>(groups.size())));
+  GCT_RETURN_IF_ERROR(write_file_atomic(plots + "/test_top1.svg",
+      line_panels_svg("Test top-1 accuracy per epoch (mean, band: ± 1 std over seeds)", "epoch", "top-1 (%)", acc_panels, columns)));
+  GCT_RETURN_IF_ERROR(write_file_atomic(plots + "/train_loss.svg",
+      line_panels_svg("Training loss per epoch (mean, band: ± 1 std over seeds)", "epoch", "cross-entropy", loss_panels, columns)));
+  GCT_RETURN_IF_ERROR(write_file_atomic(plots + "/final_top1.svg",
+      bar_chart_svg("Final test top-1 accuracy (mean ± std over seeds)", "top-1 (%)",
+                    {"GC off", std::string("GC ") + gc_name}, {"#1f77b4", "#d62728"}, bars)));
+  return write_file_atomic(plots + "/gc_effect.svg",
+      line_panels_svg("GC's effect on test top-1 per epoch (mean paired difference, band: 95 % CI)", "epoch",
+                      "top-1 difference (points)", effect_panels, columns));
+
+}
+
+}  // namespace
+
+Status collect_study(const std::string& outdir, const StudySpec& spec, const StudyEnvironment& env,
+                     std::vector<uint32_t>* missing, std::vector<StudyGroupSummary>* summary) {
+  const std::vector<StudyJob> jobs = study_jobs(spec);
+  std::vector<StudyRun> runs, tuning_runs;
+  load_runs(outdir, jobs, &runs, &tuning_runs, missing);
+  GCT_RETURN_IF_ERROR(write_run_tables(outdir, runs, tuning_runs));
+  const std::vector<Group> groups = group_runs(runs);
+  const bool multi_layers = spec.layers_grid.size() > 1;
+  auto group_label = [&](const Group& g) {
+    bool multi_lr = false;
+    for (const Group& h : groups) multi_lr |= h.optimizer == g.optimizer && h.lr != g.lr;
+    std::string label = optimizer_name(g.optimizer);
+    if (multi_lr) label += fmt::format(" lr={:g}", g.lr);
+    if (multi_layers) label += " " + g.layers;
+    return label;
+  };
+  const char* gc_name = gc_mode_name(spec.gc_mode);
+  if (summary != nullptr) {
+    summary->clear();
+    for (const Group& g : groups) {
+      summary->push_back(StudyGroupSummary{group_label(g), metric(g.off, top1_of), metric(g.on, top1_of),
+                                           static_cast<uint32_t>(g.diverged_off.size()),
+                                           static_cast<uint32_t>(g.diverged_on.size())});
+    }
+  }
+
+  // report.md
+  std::string md;
+  md += "# Gradient Centralization on CIFAR-100: does it help SGD, SGDM, Adagrad, RMSProp and Adam?\n\n";
+  md += "Made by `gctrain study`. Every number below is computed from the runs in `runs/`; nothing is typed in by hand.\n\n";
+  md += configuration_section(spec, env, runs, tuning_runs, jobs.size(), !missing->empty());
   md += tuning_section(spec, tuning_runs);
   md += "\n## Results in the shape of the old report, with honest metrics\n\n";
   md += "Top-1 test accuracy (%) after the last epoch, mean ± standard deviation over seeds; training time is the sum of the epochs' training time (evaluation excluded), mean ± std over seeds.\n\n";
@@ -590,62 +674,8 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
     }
   }
 
-  // Plots
-  const std::string plots = outdir + "/plots";
-  mkdir(plots.c_str(), 0755);
-  std::vector<LinePanel> acc_panels, loss_panels;
-  std::vector<BarGroup> bars;
-  for (const Group& g : groups) {
-    LinePanel acc{group_label(g), {}}, loss{group_label(g), {}};
-    BarGroup bar{group_label(g), {}, {}};
-    for (int mode = 0; mode < 2; ++mode) {
-      const auto& m = mode == 0 ? g.off : g.on;
-      if (m.empty()) continue;
-      LineSeries sa, sl;
-      sa.label = sl.label = mode == 0 ? "GC off" : std::string("GC ") + gc_name;
-      sa.color = sl.color = mode == 0 ? "#1f77b4" : "#d62728";
-      sa.dashed = sl.dashed = mode == 0;
-      size_t n_epochs = SIZE_MAX;
-      for (const auto& [seed, r] : m) n_epochs = std::min(n_epochs, r->result.epochs.size());
-      for (size_t e = 0; e < n_epochs; ++e) {
-        std::vector<double> a, l;
-        for (const auto& [seed, r] : m) {
-          a.push_back(pct(r->result.epochs[e].test.top1_acc()));
-          l.push_back(r->result.epochs[e].train_loss);
-        }
-        const Summary sa_s = summarize(a), sl_s = summarize(l);
-        sa.x.push_back(static_cast<double>(e + 1));
-        sl.x.push_back(static_cast<double>(e + 1));
-        sa.y.push_back(sa_s.mean);
-        sa.lo.push_back(sa_s.mean - sa_s.stddev);
-        sa.hi.push_back(sa_s.mean + sa_s.stddev);
-        sl.y.push_back(sl_s.mean);
-        sl.lo.push_back(sl_s.mean - sl_s.stddev);
-        sl.hi.push_back(sl_s.mean + sl_s.stddev);
-      }
-      acc.series.push_back(sa);
-      loss.series.push_back(sl);
-      const Summary top = summarize(metric(m, top1_of));
-      bar.value.push_back(pct(top.mean));
-      bar.err.push_back(pct(top.stddev));
-    }
-    acc_panels.push_back(acc);
-    loss_panels.push_back(loss);
-    bars.push_back(bar);
-  }
-  const int columns = std::min<int>(3, std::max<int>(1, static_cast<int>(groups.size())));
-  GCT_RETURN_IF_ERROR(write_file_atomic(plots + "/test_top1.svg",
-      line_panels_svg("Test top-1 accuracy per epoch (mean, band: ± 1 std over seeds)", "epoch", "top-1 (%)", acc_panels, columns)));
-  GCT_RETURN_IF_ERROR(write_file_atomic(plots + "/train_loss.svg",
-      line_panels_svg("Training loss per epoch (mean, band: ± 1 std over seeds)", "epoch", "cross-entropy", loss_panels, columns)));
-  GCT_RETURN_IF_ERROR(write_file_atomic(plots + "/final_top1.svg",
-      bar_chart_svg("Final test top-1 accuracy (mean ± std over seeds)", "top-1 (%)",
-                    {"GC off", std::string("GC ") + gc_name}, {"#1f77b4", "#d62728"}, bars)));
-  GCT_RETURN_IF_ERROR(write_file_atomic(plots + "/gc_effect.svg",
-      line_panels_svg("GC's effect on test top-1 per epoch (mean paired difference, band: 95 % CI)", "epoch",
-                      "top-1 difference (points)", effect_panels, columns)));
+  GCT_RETURN_IF_ERROR(write_plots(outdir, groups, group_label, effect_panels, gc_name));
   md += "\n## Plots\n\n![Test top-1 per epoch](plots/test_top1.svg)\n\n![GC's effect per epoch](plots/gc_effect.svg)\n\n![Training loss per epoch](plots/train_loss.svg)\n\n![Final top-1](plots/final_top1.svg)\n";
-
   md += diverged_section(groups, group_label, gc_name);
   if (!missing->empty()) {
     md += fmt::format("\n## Missing runs\n\n{} of {} runs have no result yet; the tables above use the finished ones only. Run them with `gctrain study --out OUTDIR --run-job N` for N in: ",
