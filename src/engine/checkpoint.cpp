@@ -166,10 +166,9 @@ Status compare_config(const uint8_t* stored, const Trainer& t, size_t total, Che
     std::snprintf(b, sizeof b, "%u", static_cast<unsigned>(t.config.freeze));
     return mismatch("frozen layers", a, b);
   }
-  // A constant schedule's length changes no rate: a run may be resumed for more epochs.
-  const bool schedule_differs = differs(off::kSchedule, 1) || differs(off::kWarmup, 4) ||
-                                (stored[off::kSchedule] != 0 && differs(off::kScheduleSteps, 4));
-  if (mode == CheckpointResume::kExact && schedule_differs) {
+  // A constant schedule is stored with length 0 (its length changes no rate): a run may be resumed
+  // for more epochs.
+  if (mode == CheckpointResume::kExact && (differs(off::kSchedule, 1) || differs(off::kWarmup, 8))) {
     const uint8_t k = stored[off::kSchedule];
     std::snprintf(a, sizeof a, "%s over %u steps with %u of warm-up",
                   k <= static_cast<uint8_t>(ScheduleKind::kCosine) ? schedule_name(static_cast<ScheduleKind>(k)) : "unknown",
