@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "host/study.hpp"
+
 namespace gct::cli {
 
 bool stdout_ok(const char* command) {
@@ -15,12 +17,7 @@ bool stdout_ok(const char* command) {
   return false;
 }
 
-std::string default_layers() {
-  const LayerSizes sizes = default_train_config().layers;
-  std::string out;
-  for (int i = 0; i < sizes.count; ++i) out += (i ? "," : "") + std::to_string(sizes.size[i]);
-  return out;
-}
+std::string default_layers() { return host::layers_text(default_train_config().layers); }
 
 void ModelOptions::add_to(CLI::App* app) {
   layers_opt = app->add_option("--layers", layers, "layer sizes, input to output, e.g. 3072,512,256,100")

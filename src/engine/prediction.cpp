@@ -4,6 +4,7 @@
 
 #include "arithmetic.hpp"
 #include "gctrain/fixed.hpp"
+#include "input.hpp"
 
 namespace gct {
 
@@ -64,6 +65,15 @@ void write_prediction(const Mlp& mlp, uint32_t rows, const Prediction& out) {
     }
     if (out.probabilities != nullptr) softmax(z, classes, out.probabilities + row);
   }
+}
+
+Status predict_samples(Mlp* mlp, const DatasetView& format, const float* norm, const int32_t* qnorm,
+                       const Samples& samples, const Prediction& out) {
+  GCT_RETURN_IF_ERROR(check_prediction(out, mlp->sizes.output()));
+  GCT_RETURN_IF_ERROR(load_samples(mlp, format, norm, qnorm, samples));
+  GCT_RETURN_IF_ERROR(mlp_forward(mlp, samples.rows));
+  write_prediction(*mlp, samples.rows, out);
+  return Status::Ok();
 }
 
 }  // namespace gct

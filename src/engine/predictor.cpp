@@ -4,6 +4,7 @@
 #include "evaluate.hpp"
 #include "input.hpp"
 #include "prediction.hpp"
+#include "trainer_internal.hpp"
 
 namespace gct {
 
@@ -31,9 +32,7 @@ Status predictor_plan(const ModelView& model, uint32_t batch, MemoryPlan* plan) 
   arena_init_counting(&counting);
   Predictor scratch;
   predictor_layout(&scratch, model, batch, &counting);
-  *plan = MemoryPlan{};
-  plan->total = counting.used;
-  for (int c = 0; c < static_cast<int>(MemCategory::kCount); ++c) plan->by_category[c] = counting.by_category[c];
+  *plan = memory_plan_of(counting);
   return Status::Ok();
 }
 
@@ -69,11 +68,7 @@ Status predictor_setup(Predictor* p, const ModelView& model, uint32_t batch, voi
 }
 
 Status predictor_run(Predictor* p, const Samples& samples, const Prediction& out) {
-  GCT_RETURN_IF_ERROR(check_prediction(out, p->mlp.sizes.output()));
-  GCT_RETURN_IF_ERROR(load_samples(&p->mlp, p->format, p->norm, p->qnorm, samples));
-  GCT_RETURN_IF_ERROR(mlp_forward(&p->mlp, samples.rows));
-  write_prediction(p->mlp, samples.rows, out);
-  return Status::Ok();
+  return predict_samples(&p->mlp, p->format, p->norm, p->qnorm, samples, out);
 }
 
 Status predictor_evaluate(Predictor* p, const DatasetView& data, EvalResult* result) {

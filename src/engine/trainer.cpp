@@ -63,12 +63,15 @@ Status trainer_plan(const TrainConfig& config, const DataShape& shape, MemoryPla
   arena_init_counting(&counting);
   Trainer scratch;
   trainer_layout(&scratch, config, shape, &counting);
-  *plan = MemoryPlan{};
-  plan->total = counting.used;
-  for (int c = 0; c < static_cast<int>(MemCategory::kCount); ++c) {
-    plan->by_category[c] = counting.by_category[c];
-  }
+  *plan = memory_plan_of(counting);
   return Status::Ok();
+}
+
+MemoryPlan memory_plan_of(const Arena& counting) {
+  MemoryPlan plan;
+  plan.total = counting.used;
+  for (int c = 0; c < static_cast<int>(MemCategory::kCount); ++c) plan.by_category[c] = counting.by_category[c];
+  return plan;
 }
 
 Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& train, void* buffer,
@@ -317,11 +320,7 @@ Status trainer_train_samples(Trainer* t, const Samples& samples, StepResult* res
 }
 
 Status trainer_predict(Trainer* t, const Samples& samples, const Prediction& out) {
-  GCT_RETURN_IF_ERROR(check_prediction(out, t->config.layers.output()));
-  GCT_RETURN_IF_ERROR(load_samples(&t->mlp, t->train, t->norm, t->qnorm, samples));
-  GCT_RETURN_IF_ERROR(mlp_forward(&t->mlp, samples.rows));
-  write_prediction(t->mlp, samples.rows, out);
-  return Status::Ok();
+  return predict_samples(&t->mlp, t->train, t->norm, t->qnorm, samples, out);
 }
 
 }  // namespace gct

@@ -7,6 +7,9 @@
 
 namespace gct {
 
+// What a counting arena recorded: the total and the bytes per category (trainer and predictor plans).
+MemoryPlan memory_plan_of(const Arena& counting);
+
 // Normalises `rows` samples of `data` (by index, or consecutive from `first` when indices is null)
 // into the model's input, without augmentation.
 void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* indices, uint32_t first,

@@ -32,7 +32,10 @@ static std::string strip_json_id(const char* what) {
 
 std::string layers_text(const LayerSizes& sizes) {
   std::string out;
-  for (int i = 0; i < sizes.count; ++i) out += (i ? "," : "") + std::to_string(sizes.size[i]);
+  for (int i = 0; i < sizes.count; ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(sizes.size[i]);
+  }
   return out;
 }
 
