@@ -26,7 +26,7 @@ if [ ! -f "$ARCHIVE" ]; then
 fi
 "$HOSTBUILD/tools/cifar2blob" "$src" "$DATA" --resize 8x8 --grayscale --classes 10 --limit 2000 --c-array -q
 "$HOSTBUILD/src/cli/gctrain" train --data "$DATA" --layers 64,32,10 --subset 1000 --epochs 10 --batch 16 \
-  --optimizer adam --lr 0.003 --gc grad -q --save-model "$DATA/model.gmod"
+  --optimizer adam --lr 0.003 --gc grad --schedule constant -q --save-model "$DATA/model.gmod"
 "$HOSTBUILD/src/cli/gctrain" evaluate --model "$DATA/model.gmod" --data "$DATA" | sed 's/^/host: /'
 "$HOSTBUILD/src/cli/gctrain" export --model "$DATA/model.gmod" --c-array "$DATA/model.c" >/dev/null
 

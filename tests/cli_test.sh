@@ -25,7 +25,7 @@ expect 2 "fixed point needs lr" -- "$GCTRAIN" train --data "$T/data" --scalar fi
 expect 0 "warning: up to [0-9]* parameters sat at the fixed-point limit" -- "$GCTRAIN" train --data "$T/data" --layers 3072,16,100 --scalar fixed --optimizer sgd --lr 200 --epochs 1 -q
 
 # train: JSON result with honest metrics in range
-out=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm --gc grad --epochs 2 --json -q)
+out=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm --gc grad --epochs 2 --schedule constant --json -q)
 if [ $? -eq 0 ] && grep -q '"top1":' <<<"$out" && grep -q '"coarse_top1":' <<<"$out" && grep -q '"arena_bytes":' <<<"$out"; then ok; else bad "train --json: $out"; fi
 field() { sed -n "s/.*\"$1\":\([0-9.e-]*\).*/\1/p" <<<"$2"; }
 # The synthetic classes are noisy copies of 100 prototypes: two epochs learn most of the 200 test
@@ -38,12 +38,13 @@ awk -v a="$top1" -v b="$top5" -v c="$coarse" 'BEGIN { exit !(a >= 0.85 && b >= a
 out0=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm --lr 1e-6 --epochs 2 --json -q)
 awk -v a="$(field top1 "$out0")" -v b="$(field top5 "$out0")" -v c="$(field coarse_top1 "$out0")" -v e="$(field elementwise_acc "$out0")" \
   'BEGIN { exit !(a < 0.05 && b < 0.15 && c < 0.2 && e >= 0.98) }' && ok || bad "metrics of an untrained model: $out0"
+grep -q '"schedule":"cosine"' <<<"$out0" && ok || bad "the default schedule is not cosine: $out0"
 
 # determinism through the CLI: same seed, same metrics
-out2=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm --gc grad --epochs 2 --json -q)
+out2=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm --gc grad --epochs 2 --schedule constant --json -q)
 [ "$(sed 's/"train_seconds":[^,]*,"steps_per_second":[^,]*,//' <<<"$out")" = "$(sed 's/"train_seconds":[^,]*,"steps_per_second":[^,]*,//' <<<"$out2")" ] && ok || bad "same seed gave different results"
 # the low-memory data mode (batches read with pread, evaluation in released slices) changes nothing
-out3=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm --gc grad --epochs 2 --json -q --low-memory)
+out3=$("$GCTRAIN" train --data "$T/data" --layers 3072,64,100 --optimizer sgdm --gc grad --epochs 2 --schedule constant --json -q --low-memory)
 [ "$(sed 's/"train_seconds":[^,]*,"steps_per_second":[^,]*,//' <<<"$out")" = "$(sed 's/"train_seconds":[^,]*,"steps_per_second":[^,]*,//' <<<"$out3")" ] && ok || bad "--low-memory changed the results"
 
 # the initialisation scheme is chosen, reported, and recorded by a study
@@ -86,6 +87,7 @@ for f in results.csv epochs.csv report.md study.json jobs.tsv plots/test_top1.sv
   [ -s "$T/study/$f" ] && ok || bad "study output $f missing"
 done
 [ "$(wc -l < "$T/study/results.csv")" = 9 ] && ok || bad "results.csv should have 8 runs"
+grep -q '"schedule": "cosine"' "$T/study/study.json" && ok || bad "the study's default schedule is not cosine"
 expect 0 "already finished" -- "$GCTRAIN" study --out "$T/study" --run-job 3
 expect 2 "different study" -- "$GCTRAIN" study --data "$T/data" --out "$T/study" --layers 3072,32,100 --optimizers sgd --seeds 2 --epochs 1
 rm "$T/study/runs/6.json"

@@ -119,9 +119,9 @@ out=$("$GCTRAIN" train --data "$D" "${M[@]}" --optimizer sgd --lr 0.005 --epochs
 grep -q "resumed at step 12 with new hyper-parameters: lr 0.01 -> 0.005" "$T/div.err" && ok || bad "no notice of the change: $(cat "$T/div.err")"
 # A new schedule on resume is a new hyper-parameter, reported like one; more epochs of a constant
 # rate are not.
-"$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --checkpoint "$T/sch.ck" >/dev/null
+"$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 --schedule constant -q --checkpoint "$T/sch.ck" >/dev/null
 cp "$T/sch.ck" "$T/sch2.ck"
-out=$("$GCTRAIN" train --data "$D" "${M[@]}" --epochs 2 --json -q --checkpoint "$T/sch2.ck" --resume 2>"$T/sch.err"); rc=$?
+out=$("$GCTRAIN" train --data "$D" "${M[@]}" --epochs 2 --schedule constant --json -q --checkpoint "$T/sch2.ck" --resume 2>"$T/sch.err"); rc=$?
 [ "$rc" = 0 ] && [ "$(field hyperparameter_changes "$out")" = 0 ] && ! grep -q "new hyper-parameters" "$T/sch.err" && ok ||
   bad "a longer constant-rate run counted as a change: rc $rc: $out $(cat "$T/sch.err")"
 out=$("$GCTRAIN" train --data "$D" "${M[@]}" --epochs 3 --schedule cosine --json -q --checkpoint "$T/sch.ck" --resume 2>"$T/sch.err"); rc=$?

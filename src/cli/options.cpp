@@ -44,7 +44,7 @@ void ModelOptions::add_freeze_to(CLI::App* app) {
 
 void RecipeOptions::add_to(CLI::App* app) {
   app->add_option("--schedule", schedule,
-                  "learning-rate schedule: constant | step (x0.1 at 1/2, x0.01 at 3/4 of the run) | cosine")
+                  "learning-rate schedule: cosine (to zero at the last step) | step (x0.1 at 1/2, x0.01 at 3/4 of the run) | constant")
       ->check(CLI::IsMember({"constant", "step", "cosine"}))
       ->capture_default_str();
   app->add_option("--warmup", warmup, "epochs of linear learning-rate warm-up before the schedule")

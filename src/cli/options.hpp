@@ -54,7 +54,7 @@ struct OptimizerOptions {
 
 // How the samples are fed and the rate moves: shared by train and study.
 struct RecipeOptions {
-  std::string schedule = "constant";
+  std::string schedule = "cosine";
   uint32_t warmup = 0;  // epochs
   std::string augment = "none";
   uint32_t validation = 0;

@@ -97,6 +97,9 @@ TrainConfig job_config(const StudySpec& spec, const StudyJob& job) {
   c.scalar = spec.scalar;
   c.init = spec.init;
   c.schedule.kind = spec.schedule;
+  // The run sets the schedule's length from its epochs and samples; until then one that passes the
+  // checks, so that the job can be planned and validated.
+  c.schedule.total_steps = spec.schedule == ScheduleKind::kConstant ? 0 : UINT32_MAX;
   c.augment = spec.augment;
   return c;
 }
@@ -162,9 +165,7 @@ Status validate_study_spec(const StudySpec& s) {
   if (s.tune && s.validation == 0) return bad("tuning chooses learning rates on a validation split: give its size (--val N)");
   if (s.tune_seeds < 1 || s.tune_seeds > 1000) return bad("tuning seeds must be from 1 to 1000, got %u", s.tune_seeds);
   for (const StudyJob& j : study_jobs(s)) {
-    TrainConfig c = job_config(s, j);
-    c.schedule.total_steps = c.schedule.kind == ScheduleKind::kConstant ? 0 : UINT32_MAX;  // set by the run
-    const Status v = validate_train_config(c);
+    const Status v = validate_train_config(job_config(s, j));
     if (!v.ok()) {
       return Status::Error(v.code(), "%s (job %u: %s, lr %g)", v.message(), j.index, optimizer_name(j.optimizer),
                            static_cast<double>(j.hp.lr));
