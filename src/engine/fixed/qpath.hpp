@@ -1,5 +1,4 @@
-// Private: the fixed-point halves of the Mlp and optimizer entry points, which dispatch here when
-// the model was laid out with ScalarKind::kFixed. Not part of the public API.
+// Private: the fixed-point path's entries of the arithmetic table (path.hpp). Not part of the public API.
 #pragma once
 
 #include "gctrain/mlp.hpp"

@@ -1,0 +1,146 @@
+// The optimizer pass in float32: one row rule per optimizer (optim/*.cpp), weight decay and GC
+// fused in, weight rows in blocks across threads.
+#include <cmath>
+#include <cstring>
+
+#include "../finite.hpp"
+#include "../optim/rules.hpp"
+#include "../row_blocks.hpp"
+#include "float_path.hpp"
+#include "gctrain/gc.hpp"
+
+namespace gct::float_path {
+
+void optimizer_layout(OptimizerState* state, const Mlp& mlp, Arena* arena) {
+  uint32_t widest = 0;
+  for (int l = mlp.frozen; l < mlp.num_layers; ++l) {
+    const DenseLayer& d = mlp.layer[l];
+    for (int k = 0; k < state->buffers; ++k) {
+      state->w_state[l][k] =
+          arena_alloc_array<float>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState);
+      state->b_state[l][k] = arena_alloc_array<float>(arena, d.out, MemCategory::kOptimizerState);
+    }
+    if (d.in > widest) widest = d.in;
+    if (d.out > widest) widest = d.out;
+  }
+  state->row_stride = widest;
+  state->row = arena_alloc_array<float>(arena, size_t{widest} * mlp.threads, MemCategory::kScratch);
+}
+
+static void fill(float* p, size_t n, float value) {
+  for (size_t i = 0; i < n; ++i) p[i] = value;
+}
+
+void optimizer_reset(OptimizerState* state, const Mlp& mlp, const OptimizerParams& hp) {
+  const float initial = state->kind == OptimizerKind::kAdagrad ? hp.initial_accumulator : 0.0f;
+  for (int l = mlp.frozen; l < mlp.num_layers; ++l) {
+    const DenseLayer& d = mlp.layer[l];
+    for (int k = 0; k < state->buffers; ++k) {
+      fill(state->w_state[l][k], size_t{d.out} * d.in, initial);
+      fill(state->b_state[l][k], d.out, initial);
+    }
+  }
+  state->step = 0;
+}
+
+static optim::RowRule rule_for(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::kSgd: return optim::sgd_row;
+    case OptimizerKind::kSgdMomentum: return optim::momentum_row;
+    case OptimizerKind::kAdagrad: return optim::adagrad_row;
+    case OptimizerKind::kRmsprop: return optim::rmsprop_row;
+    case OptimizerKind::kAdam: return optim::adam_row;
+  }
+  return optim::sgd_row;
+}
+
+// Updates a [rows x cols] parameter from its gradient; `centre` selects GC for this tensor.
+// Returns 0 if all is finite, 1 if a gradient, 2 if an updated parameter is NaN or infinite.
+// Only the updated row is checked on the fast path: a non-finite gradient makes it non-finite too,
+// and then the (untouched) gradient row tells which of the two went bad first.
+static int update_tensor(optim::RowRule rule, optim::RowContext ctx, const OptimizerParams& hp,
+                          GcMode gc, bool centre, float* w, const float* grad, float* s0, float* s1,
+                          uint32_t rows, uint32_t cols, float* g) {
+  const bool gc_grad = centre && gc == GcMode::kGrad;
+  const bool gc_update = centre && gc == GcMode::kUpdate;
+  ctx.emit_update = gc_update;
+  const float wd = hp.weight_decay;
+  for (uint32_t i = 0; i < rows; ++i) {
+    const size_t off = size_t{i} * cols;
+    float* wr = w + off;
+    const float* dr = grad + off;
+    // The row the rule reads: built in g only when it differs from dW's row or the rule writes
+    // its update into it (gc == update); otherwise dW's row itself, saving a copy per row.
+    float* src = g;
+    if (wd != 0.0f) {
+      for (uint32_t j = 0; j < cols; ++j) g[j] = dr[j] + wd * wr[j];
+      if (gc_grad) {
+        const float mean = row_mean(g, cols);
+        for (uint32_t j = 0; j < cols; ++j) g[j] -= mean;
+      }
+    } else if (gc_grad) {
+      const float mean = row_mean(dr, cols);
+      for (uint32_t j = 0; j < cols; ++j) g[j] = dr[j] - mean;
+    } else if (gc_update) {
+      std::memcpy(g, dr, sizeof(float) * cols);
+    } else {
+      src = const_cast<float*>(dr);  // rules write g only when emit_update is set
+    }
+    rule(ctx, wr, src, s0 ? s0 + off : nullptr, s1 ? s1 + off : nullptr, cols);
+    if (gc_update) {
+      const float mean = row_mean(g, cols);
+      for (uint32_t j = 0; j < cols; ++j) wr[j] -= g[j] - mean;
+    }
+    if (any_non_finite(wr, cols)) return any_non_finite(dr, cols) ? 1 : 2;
+  }
+  return 0;
+}
+
+Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp, GcMode gc) {
+  const uint64_t t = state->step + 1;
+  optim::RowContext ctx{&hp, hp.lr, 1.0f, false};
+  if (state->kind == OptimizerKind::kAdam) {
+    const double bc1 = 1.0 - std::pow(static_cast<double>(hp.beta1), static_cast<double>(t));
+    const double bc2 = 1.0 - std::pow(static_cast<double>(hp.beta2), static_cast<double>(t));
+    ctx.step_size = static_cast<float>(static_cast<double>(hp.lr) / bc1);
+    ctx.bias_correction2_sqrt = static_cast<float>(std::sqrt(bc2));
+  }
+  const optim::RowRule rule = rule_for(state->kind);
+  for (int l = mlp->frozen; l < mlp->num_layers; ++l) {
+    DenseLayer& d = mlp->layer[l];
+    // Weight rows in blocks, one row buffer each; the first bad row in row order is reported.
+    int bad_in_block[kMaxThreads] = {};
+    auto weights = [&](uint32_t begin, uint32_t end, uint32_t block) {
+      const size_t off = size_t{begin} * d.in;
+      float* s0 = state->w_state[l][0];
+      float* s1 = state->w_state[l][1];
+      bad_in_block[block] = update_tensor(rule, ctx, hp, gc, true, d.w + off, d.dw + off, s0 ? s0 + off : nullptr,
+                                          s1 ? s1 + off : nullptr, end - begin, d.in,
+                                          state->row + size_t{block} * state->row_stride);
+    };
+    for_row_blocks(*mlp, d.out, weights);
+    int bad = 0;
+    for (int b : bad_in_block) {
+      if (bad == 0) bad = b;
+    }
+    const char* tensor = "weights";
+    if (bad == 0) {
+      bad = update_tensor(rule, ctx, hp, gc, false, d.b, d.db, state->b_state[l][0],
+                          state->b_state[l][1], 1, d.out, state->row);
+      tensor = "biases";
+    }
+    if (bad != 0) {
+      const unsigned long long step = static_cast<unsigned long long>(t);
+      if (bad == 1) {
+        return Status::Error(Code::kNumericalError, "step %llu: the gradient of layer %d %s is NaN or infinite",
+                             step, l + 1, tensor);
+      }
+      return Status::Error(Code::kNumericalError, "step %llu: layer %d %s became NaN or infinite in the update",
+                           step, l + 1, tensor);
+    }
+  }
+  state->step = t;
+  return Status::Ok();
+}
+
+}  // namespace gct::float_path
