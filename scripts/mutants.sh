@@ -3,7 +3,7 @@
 # one at a time, to a copy of the source tree; rebuilds incrementally and runs the suites the entry
 # names. Every bug must make one of them fail. Prints a table of which suite caught which bug and
 # exits 1 if any bug survived (or a list entry no longer matches its file).
-#   usage: scripts/mutants.sh [NAME_FILTER]      (a substring of the bug names to run; default all)
+#   usage: scripts/mutants.sh [NAME_FILTER]      (substrings of the bug names to run, separated by |; default all)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 FILTER=${1:-}
@@ -58,7 +58,7 @@ lists = []
 for dirpath, _, files in os.walk(os.path.join(src, "src")):
     if "mutants.txt" in files:
         lists.append(os.path.join(dirpath, "mutants.txt"))
-entries = [e for path in sorted(lists) for e in parse(path) if name_filter in e[0]]
+entries = [e for path in sorted(lists) for e in parse(path) if any(f in e[0] for f in name_filter.split("|"))]
 if not entries:
     sys.exit("no mutants selected")
 

@@ -82,8 +82,7 @@ TEST_CASE("a saved model predicts and evaluates exactly as the trainer that save
     CHECK(model.steps == run->t.steps);
     CHECK(model.batch == 16);
     // In place: the views point into the file.
-    const void* w0 = scalar == ScalarKind::kFixed ? static_cast<const void*>(model.qw[0]) : model.w[0];
-    CHECK(w0 == file.data() + kModelHeaderBytes);
+    CHECK(model.weights[0] == file.data() + kModelHeaderBytes);
 
     EvalResult want, got;
     REQUIRE(trainer_evaluate(&run->t, data.view, &want).ok());
@@ -160,10 +159,10 @@ TEST_CASE("a model file loads into a trainer, and fine-tuning keeps its frozen l
   testing::train_epochs(&target->t, 2);
   for (int l = 0; l < 2; ++l) {
     const DenseLayer& d = target->t.mlp.layer[l];
-    CHECK(std::memcmp(d.w, model.w[l], 4 * size_t{d.out} * d.in) == 0);
-    CHECK(std::memcmp(d.b, model.b[l], 4 * size_t{d.out}) == 0);
+    CHECK(std::memcmp(d.w, model.weights[l], 4 * size_t{d.out} * d.in) == 0);
+    CHECK(std::memcmp(d.b, model.biases[l], 4 * size_t{d.out}) == 0);
   }
-  CHECK(std::memcmp(target->t.mlp.layer[2].w, model.w[2], 4 * 5 * 8) != 0);
+  CHECK(std::memcmp(target->t.mlp.layer[2].w, model.weights[2], 4 * 5 * 8) != 0);
 
   struct Mismatch {
     TrainConfig config;

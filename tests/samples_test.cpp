@@ -77,8 +77,9 @@ TEST_CASE("inputs already normalised train like the pixels they came from (float
   auto b = make_trainer(c, data.view);
   const uint32_t d = data.view.sample_size();
   std::vector<float> inputs(size_t{8} * d);
+  const float* norm = static_cast<const float*>(a->t.norm);
   for (uint32_t i = 0; i < inputs.size(); ++i) {  // x = byte * scale + offset, as the engine normalises
-    inputs[i] = static_cast<float>(data.pixels[i]) * a->t.norm[0] + a->t.norm[1];
+    inputs[i] = static_cast<float>(data.pixels[i]) * norm[0] + norm[1];
   }
   Samples px, in;
   px.pixels = data.pixels.data();

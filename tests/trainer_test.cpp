@@ -466,13 +466,15 @@ std::vector<uint8_t> loaded_bytes(const Trainer& t, uint32_t r) {
   const DatasetView& d = t.train;
   const uint32_t n = d.sample_size(), plane = uint32_t{d.height} * d.width;
   std::vector<uint8_t> out(n);
+  const float* norm = static_cast<const float*>(t.norm);      // float32 models
+  const int32_t* qnorm = static_cast<const int32_t*>(t.norm);  // fixed point: Q24
   for (uint32_t i = 0; i < n; ++i) {
     const uint32_t c = d.layout == PixelLayout::kPlanar ? i / plane : i % d.channels;
     double b;
     if (t.config.scalar == ScalarKind::kFixed) {
-      b = (256.0 * t.mlp.qact[0][size_t{r} * n + i] - t.qnorm[2 * c + 1]) / t.qnorm[2 * c];
+      b = (256.0 * t.mlp.qact[0][size_t{r} * n + i] - qnorm[2 * c + 1]) / qnorm[2 * c];
     } else {
-      b = (t.mlp.act[0][size_t{r} * n + i] - t.norm[2 * c + 1]) / t.norm[2 * c];
+      b = (t.mlp.act[0][size_t{r} * n + i] - norm[2 * c + 1]) / norm[2 * c];
     }
     REQUIRE(std::fabs(b - std::lround(b)) < 0.02);
     out[i] = static_cast<uint8_t>(std::lround(b));

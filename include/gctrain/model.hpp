@@ -40,10 +40,9 @@ struct ModelView {
   DatasetView format;  // sample shape, pixel layout, classes and statistics; no records
   uint64_t steps = 0;
   uint32_t batch = 0;  // the training batch: a fixed-point predictor given it reproduces the trainer's numbers
-  const float* w[kMaxLayers] = {};  // float models: weights and biases of each layer
-  const float* b[kMaxLayers] = {};
-  const int32_t* qw[kMaxLayers] = {};  // fixed-point models
-  const int32_t* qb[kMaxLayers] = {};
+  // Each layer's weights and biases in the file: 4-byte elements, float32 or (fixed point) int32.
+  const void* weights[kMaxLayers] = {};
+  const void* biases[kMaxLayers] = {};
 };
 
 // Bytes of the model file for these layer sizes.

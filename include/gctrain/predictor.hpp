@@ -34,8 +34,7 @@ struct Predictor {
   Arena arena;
   Mlp mlp;
   DatasetView format;  // the model's sample shape, layout, classes and statistics
-  float* norm = nullptr;
-  int32_t* qnorm = nullptr;
+  void* norm = nullptr;  // the input normalisation, as Trainer::norm
 };
 
 // Bytes of the predictor's arena for up to `batch` samples at a time.

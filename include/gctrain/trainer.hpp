@@ -62,8 +62,9 @@ struct Trainer {
   Mlp mlp;
   OptimizerState opt;
   DatasetView train;
-  float* norm = nullptr;           // [channels x 2] scale and offset: x = byte * scale + offset
-  int32_t* qnorm = nullptr;        // fixed point: the same in Q24 (the input is Q16)
+  // [channels x 2] scale and offset, x = byte * scale + offset, in the model's arithmetic: float32,
+  // or int32 Q24 for the fixed-point input (Q16).
+  void* norm = nullptr;
   uint8_t* batch_labels = nullptr; // [batch]
   uint32_t* order = nullptr;       // [train.count] permutation of the training set
   Rng shuffle_rng;

@@ -1,6 +1,6 @@
 // Private: which arithmetics this build of the engine has. A firmware that trains in one of them
-// builds the engine with -Darithmetic=float or fixed; every scalar-kind branch asks is_fixed(), which
-// is then a constant, so the other arithmetic's code is never referenced and the linker drops it.
+// builds the engine with -Darithmetic=float or fixed; arithmetic_path() (path.hpp) asks is_fixed(),
+// which is then a constant, so the other arithmetic's code is never referenced and the linker drops it.
 #pragma once
 
 #include "gctrain/config.hpp"

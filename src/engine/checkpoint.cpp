@@ -2,10 +2,12 @@
 
 #include <cstdio>
 #include <cstring>
+#include <type_traits>
 
 #include "bytes.hpp"
 #include "gctrain/blob.hpp"
 #include "gctrain/crc32.hpp"
+#include "path.hpp"
 
 namespace gct {
 namespace {
@@ -36,30 +38,15 @@ template <typename F>
 void for_each_tensor(const Trainer& t, F&& f) {
   const Mlp& m = t.mlp;
   auto bytes = [](const void* p) { return reinterpret_cast<uint8_t*>(const_cast<void*>(p)); };
-  const bool fixed = m.scalar == ScalarKind::kFixed;
+  const ArithmeticPath& path = arithmetic_path(m.scalar);
   for (int l = 0; l < m.num_layers; ++l) {
     const DenseLayer& d = m.layer[l];
-    f(bytes(fixed ? static_cast<const void*>(d.qw) : d.w), size_t{d.out} * d.in * 4);
-    f(bytes(fixed ? static_cast<const void*>(d.qb) : d.b), size_t{d.out} * 4);
+    f(bytes(path.weights(d)), size_t{d.out} * d.in * 4);
+    f(bytes(path.biases(d)), size_t{d.out} * 4);
   }
-  for (int l = m.frozen; l < m.num_layers; ++l) {  // frozen layers keep no optimizer state
-    const DenseLayer& d = m.layer[l];
-    if (fixed) {
-      if (t.opt.qm_w[l] != nullptr) {
-        f(bytes(t.opt.qm_w[l]), size_t{d.out} * d.in * sizeof(int32_t));
-        f(bytes(t.opt.qm_b[l]), size_t{d.out} * sizeof(int32_t));
-      }
-      if (t.opt.qv_w[l] != nullptr) {
-        f(bytes(t.opt.qv_w[l]), size_t{d.out} * d.in * sizeof(int64_t));
-        f(bytes(t.opt.qv_b[l]), size_t{d.out} * sizeof(int64_t));
-      }
-      continue;
-    }
-    for (int k = 0; k < t.opt.buffers; ++k) {
-      f(bytes(t.opt.w_state[l][k]), size_t{d.out} * d.in * sizeof(float));
-      f(bytes(t.opt.b_state[l][k]), size_t{d.out} * sizeof(float));
-    }
-  }
+  path.each_state_tensor(t.opt, m, [](void* context, void* data, size_t size) {
+    (*static_cast<std::remove_reference_t<F>*>(context))(static_cast<uint8_t*>(data), size);
+  }, &f);
   f(bytes(t.order), size_t{t.train.count} * sizeof(uint32_t));
 }
 
@@ -156,7 +143,7 @@ Status compare_config(const uint8_t* stored, const Trainer& t, size_t total, Che
                     gc_mode_name(t.config.gc));
   }
   if (differs(off::kScalar, 1)) {
-    return mismatch("arithmetic", stored[off::kScalar] ? "fixed" : "float", t.config.scalar == ScalarKind::kFixed ? "fixed" : "float");
+    return mismatch("arithmetic", stored[off::kScalar] ? "fixed" : "float", scalar_name(t.config.scalar));
   }
   if (differs(off::kAugment, 1)) {
     return mismatch("augmentation", augment_name(stored[off::kAugment]), augment_name(t.config.augment));

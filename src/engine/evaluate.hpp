@@ -12,7 +12,7 @@ namespace gct {
 // `data` must have `format`'s sample shape, layout and classes; it is read mlp->batch rows at a time
 // into the model's input (normalised with norm or qnorm) and never changed. A non-finite loss is
 // kNumericalError.
-Status evaluate_split(Mlp* mlp, const DatasetView& format, const float* norm, const int32_t* qnorm,
+Status evaluate_split(Mlp* mlp, const DatasetView& format, const void* norm,
                       const DatasetView& data, EvalResult* result);
 
 }  // namespace gct

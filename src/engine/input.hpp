@@ -16,10 +16,6 @@
 
 namespace gct {
 
-// x = byte * norm[2c] + norm[2c + 1] for channel c, from the statistics of the training split (or a
-// model file). Fixed point: the same constants in Q24 (qnorm), for a Q16 input.
-void input_normalisation(const DatasetView& format, ScalarKind scalar, float* norm, int32_t* qnorm);
-
 // One sample's augmentation: crop offsets in [0, 2 * kAugmentPad] and the flip.
 struct Augment {
   uint32_t dx = kAugmentPad, dy = kAugmentPad;
@@ -88,12 +84,14 @@ void load_augmented(const DatasetView& data, const uint8_t* src, Augment a, Put 
   }
 }
 
+// The constants of the input normalisation, x = byte * norm[2c] + norm[2c + 1] for channel c, from
+// the statistics of the training split (or a model file), are made by the model's arithmetic path
+// (float32; fixed point: Q24 for a Q16 input) and passed around as `norm`.
+
 // Loads `rows` samples of `data` from record `first` on, unaugmented, into the model's input.
-void load_consecutive(Mlp* mlp, const DatasetView& data, const float* norm, const int32_t* qnorm, uint32_t first,
-                      uint32_t rows);
+void load_consecutive(Mlp* mlp, const DatasetView& data, const void* norm, uint32_t first, uint32_t rows);
 // Loads the caller's samples (pixels in `format`'s shape and layout, or inputs already normalised)
 // into the model's input; checks rows (1..batch) and that exactly one of pixels and inputs is given.
-Status load_samples(Mlp* mlp, const DatasetView& format, const float* norm, const int32_t* qnorm,
-                    const Samples& samples);
+Status load_samples(Mlp* mlp, const DatasetView& format, const void* norm, const Samples& samples);
 
 }  // namespace gct

@@ -3,11 +3,10 @@
 #include <cmath>
 #include <cstring>
 
-#include "arithmetic.hpp"
 #include "bytes.hpp"
 #include "gctrain/crc32.hpp"
 #include "gctrain/trainer.hpp"
-#include "input.hpp"
+#include "path.hpp"
 
 namespace gct {
 namespace {
@@ -143,11 +142,11 @@ Status model_save(const Trainer& t, uint8_t* out, size_t size) {
   }
   put64(h + off::kSteps, t.steps);
   put32(h + off::kBatch, t.config.batch);
-  const bool fixed = is_fixed(t.mlp.scalar);
+  const ArithmeticPath& path = arithmetic_path(t.mlp.scalar);
   for (int l = 0; l < t.mlp.num_layers; ++l) {
     const DenseLayer& d = t.mlp.layer[l];
-    std::memcpy(out + w_at[l], fixed ? static_cast<const void*>(d.qw) : d.w, size_t{4} * d.out * d.in);
-    std::memcpy(out + b_at[l], fixed ? static_cast<const void*>(d.qb) : d.b, size_t{4} * d.out);
+    std::memcpy(out + w_at[l], path.weights(d), size_t{4} * d.out * d.in);
+    std::memcpy(out + b_at[l], path.biases(d), size_t{4} * d.out);
   }
   put32(h + off::kPayloadCrc, crc32_update(0, out + kHeader, size - kHeader));
   put32(h + off::kHeaderCrc, crc32_update(0, h, off::kHeaderCrc));
@@ -173,13 +172,8 @@ Status model_open(const uint8_t* bytes, size_t size, ModelView* out) {
     return Status::Error(Code::kCorruptData, "model file payload checksum mismatch (corrupt)");
   }
   for (int l = 0; l < m.layers.num_layers(); ++l) {
-    if (is_fixed(m.scalar)) {
-      m.qw[l] = reinterpret_cast<const int32_t*>(bytes + w_at[l]);
-      m.qb[l] = reinterpret_cast<const int32_t*>(bytes + b_at[l]);
-    } else {
-      m.w[l] = reinterpret_cast<const float*>(bytes + w_at[l]);
-      m.b[l] = reinterpret_cast<const float*>(bytes + b_at[l]);
-    }
+    m.weights[l] = bytes + w_at[l];
+    m.biases[l] = bytes + b_at[l];
   }
   *out = m;
   return Status::Ok();
@@ -205,19 +199,17 @@ Status trainer_load_model(Trainer* t, const ModelView& model) {
                          t->train.channels, t->train.height, t->train.width,
                          t->train.layout == PixelLayout::kPlanar ? "planar" : "interleaved");
   }
-  const bool fixed = is_fixed(model.scalar);
+  const ArithmeticPath& path = arithmetic_path(model.scalar);
   for (int l = 0; l < t->mlp.num_layers; ++l) {
-    DenseLayer& d = t->mlp.layer[l];
-    std::memcpy(fixed ? static_cast<void*>(d.qw) : d.w, fixed ? static_cast<const void*>(model.qw[l]) : model.w[l],
-                size_t{4} * d.out * d.in);
-    std::memcpy(fixed ? static_cast<void*>(d.qb) : d.b, fixed ? static_cast<const void*>(model.qb[l]) : model.b[l],
-                size_t{4} * d.out);
+    const DenseLayer& d = t->mlp.layer[l];
+    std::memcpy(path.weights(d), model.weights[l], size_t{4} * d.out * d.in);
+    std::memcpy(path.biases(d), model.biases[l], size_t{4} * d.out);
   }
   for (int c = 0; c < f.channels; ++c) {
     t->train.mean[c] = f.mean[c];
     t->train.stddev[c] = f.stddev[c];
   }
-  input_normalisation(t->train, t->config.scalar, t->norm, t->qnorm);
+  path.input_normalisation(t->train, t->norm);
   optimizer_reset(&t->opt, t->mlp, t->config.hp);
   return Status::Ok();
 }

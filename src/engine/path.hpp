@@ -4,11 +4,26 @@
 // owns its tensors: float/ lays out float32 ones, fixed/ int32 ones.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+
 #include "arithmetic.hpp"
+#include "gctrain/dataset.hpp"
 #include "gctrain/mlp.hpp"
 #include "gctrain/optimizer.hpp"
+#include "input.hpp"
 
 namespace gct {
+
+// One row of logits scored against its label.
+struct RowScore {
+  double loss = 0;           // softmax cross-entropy
+  uint32_t rank = 0;         // classes ranked above the label
+  uint32_t predicted = 0;    // argmax
+  uint32_t elementwise = 0;  // classes where p > 0.5 agrees with the one-hot label
+};
+
+using TensorVisit = void (*)(void* context, void* data, size_t bytes);
 
 struct ArithmeticPath {
   // The model's tensors, after the shared fields (sizes, batch, threads, frozen layers) are set.
@@ -21,6 +36,32 @@ struct ArithmeticPath {
   void (*optimizer_layout)(OptimizerState* state, const Mlp& mlp, Arena* arena);
   void (*optimizer_reset)(OptimizerState* state, const Mlp& mlp, const OptimizerParams& hp);
   Status (*optimizer_step)(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp, GcMode gc);
+
+  // What the shared code reads and writes. Parameters and normalisation constants have 4-byte
+  // elements in either arithmetic (float32, or an int32 Q format), so files and checksums treat
+  // them as bytes.
+  void* (*weights)(const DenseLayer& d);
+  void* (*biases)(const DenseLayer& d);
+  // Points the layer at parameters kept elsewhere (a model file, read in place).
+  void (*use_parameters)(DenseLayer* d, const void* weights, const void* biases);
+  // Every optimizer-state tensor of the trainable layers, in the checkpoints' order.
+  void (*each_state_tensor)(const OptimizerState& state, const Mlp& mlp, TensorVisit visit, void* context);
+  // The step's mean loss; the first layer whose parameters are not finite (0: none, or none can be).
+  double (*mean_loss)(const BatchLoss& loss, uint32_t rows);
+  int (*first_non_finite_layer)(const Mlp& mlp);
+
+  // The input: constants x = byte * scale + offset per channel (2 per channel), one sample of
+  // `data` into row `row` of the input batch (augmented when `augment` is given), and inputs the
+  // caller normalised already.
+  void (*input_normalisation)(const DatasetView& format, void* norm);
+  void (*load_sample)(Mlp* mlp, const void* norm, const DatasetView& data, const uint8_t* sample, uint32_t row,
+                      const Augment* augment);
+  void (*load_inputs)(Mlp* mlp, const float* inputs, size_t count);
+
+  // The output: row `row` of the last forward pass's logits.
+  RowScore (*score_row)(const Mlp& mlp, uint32_t row, uint32_t label);
+  void (*top_k)(const Mlp& mlp, uint32_t row, uint32_t k, uint16_t* top);
+  void (*logits_as_float)(const Mlp& mlp, uint32_t row, float* z);
 };
 
 extern const ArithmeticPath kFloatPath;  // float/

@@ -17,7 +17,7 @@ Status check_prediction(const Prediction& out, uint32_t classes);
 void write_prediction(const Mlp& mlp, uint32_t rows, const Prediction& out);
 // The whole prediction of the caller's samples: checked, loaded (normalised as `format` says),
 // forward, written. What trainer_predict and predictor_run both are.
-Status predict_samples(Mlp* mlp, const DatasetView& format, const float* norm, const int32_t* qnorm,
+Status predict_samples(Mlp* mlp, const DatasetView& format, const void* norm,
                        const Samples& samples, const Prediction& out);
 
 }  // namespace gct

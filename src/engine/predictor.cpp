@@ -1,8 +1,7 @@
 #include "gctrain/predictor.hpp"
 
-#include "arithmetic.hpp"
 #include "evaluate.hpp"
-#include "input.hpp"
+#include "path.hpp"
 #include "prediction.hpp"
 #include "trainer_internal.hpp"
 
@@ -12,11 +11,7 @@ namespace gct {
 // frozen, the weights in place.
 static void predictor_layout(Predictor* p, const ModelView& model, uint32_t batch, Arena* arena) {
   mlp_layout(&p->mlp, model.layers, batch, arena, 1, model.scalar, model.layers.num_layers(), true);
-  if (is_fixed(model.scalar)) {
-    p->qnorm = arena_alloc_array<int32_t>(arena, size_t{model.format.channels} * 2, MemCategory::kInputBatch);
-  } else {
-    p->norm = arena_alloc_array<float>(arena, size_t{model.format.channels} * 2, MemCategory::kInputBatch);
-  }
+  p->norm = arena_alloc(arena, size_t{model.format.channels} * 2 * 4, MemCategory::kInputBatch);
 }
 
 static Status check_batch(uint32_t batch) {
@@ -40,9 +35,8 @@ Status predictor_setup(Predictor* p, const ModelView& model, uint32_t batch, voi
   *p = Predictor{};
   GCT_RETURN_IF_ERROR(check_batch(batch));
   GCT_RETURN_IF_ERROR(dataset_validate_format(model.format));
-  const bool fixed = is_fixed(model.scalar);
   for (int l = 0; l < model.layers.num_layers(); ++l) {
-    if ((fixed ? static_cast<const void*>(model.qw[l]) : model.w[l]) == nullptr) {
+    if (model.weights[l] == nullptr || model.biases[l] == nullptr) {
       return Status::Error(Code::kInvalidArgument, "the model view has no weights for layer %d (use model_open)", l + 1);
     }
   }
@@ -55,24 +49,19 @@ Status predictor_setup(Predictor* p, const ModelView& model, uint32_t batch, voi
   }
   arena_seal(&p->arena);
   // The forward pass only reads the weights: they stay in the model's (possibly read-only) bytes.
-  for (int l = 0; l < model.layers.num_layers(); ++l) {
-    DenseLayer& d = p->mlp.layer[l];
-    d.w = const_cast<float*>(model.w[l]);
-    d.b = const_cast<float*>(model.b[l]);
-    d.qw = const_cast<int32_t*>(model.qw[l]);
-    d.qb = const_cast<int32_t*>(model.qb[l]);
-  }
+  const ArithmeticPath& path = arithmetic_path(model.scalar);
+  for (int l = 0; l < model.layers.num_layers(); ++l) path.use_parameters(&p->mlp.layer[l], model.weights[l], model.biases[l]);
   p->format = model.format;
-  input_normalisation(p->format, model.scalar, p->norm, p->qnorm);
+  path.input_normalisation(p->format, p->norm);
   return Status::Ok();
 }
 
 Status predictor_run(Predictor* p, const Samples& samples, const Prediction& out) {
-  return predict_samples(&p->mlp, p->format, p->norm, p->qnorm, samples, out);
+  return predict_samples(&p->mlp, p->format, p->norm, samples, out);
 }
 
 Status predictor_evaluate(Predictor* p, const DatasetView& data, EvalResult* result) {
-  return evaluate_split(&p->mlp, p->format, p->norm, p->qnorm, data, result);
+  return evaluate_split(&p->mlp, p->format, p->norm, data, result);
 }
 
 }  // namespace gct

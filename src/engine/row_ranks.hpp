@@ -33,4 +33,19 @@ uint32_t argmax(const T* z, uint32_t classes) {
   return best;
 }
 
+// The k largest of z, largest first; of equal values the lower index, as argmax and label_rank
+// count them. k passes over the row: k is small, and nothing needs sorting.
+template <typename T>
+void top_k(const T* z, uint32_t classes, uint32_t k, uint16_t* top) {
+  for (uint32_t i = 0; i < k; ++i) {
+    uint32_t best = classes;
+    for (uint32_t j = 0; j < classes; ++j) {
+      bool taken = false;
+      for (uint32_t p = 0; p < i && !taken; ++p) taken = top[p] == j;
+      if (!taken && (best == classes || z[j] > z[best])) best = j;
+    }
+    top[i] = static_cast<uint16_t>(best);
+  }
+}
+
 }  // namespace gct::detail

@@ -4,13 +4,12 @@
 #include <cstdio>
 #include <cstring>
 
-#include "arithmetic.hpp"
-#include "finite.hpp"
 #include "gctrain/crc32.hpp"
 #include "gctrain/fixed.hpp"
 #include "gctrain/loss.hpp"
 #include "evaluate.hpp"
 #include "input.hpp"
+#include "path.hpp"
 #include "prediction.hpp"
 #include "trainer_internal.hpp"
 
@@ -30,11 +29,7 @@ static void trainer_layout(Trainer* t, const TrainConfig& config, const DataShap
                            Arena* arena) {
   mlp_layout(&t->mlp, config.layers, config.batch, arena, config.threads, config.scalar, config.freeze);
   optimizer_layout(&t->opt, config.optimizer, t->mlp, arena);
-  if (is_fixed(config.scalar)) {
-    t->qnorm = arena_alloc_array<int32_t>(arena, size_t{shape.channels} * 2, MemCategory::kInputBatch);
-  } else {
-    t->norm = arena_alloc_array<float>(arena, size_t{shape.channels} * 2, MemCategory::kInputBatch);
-  }
+  t->norm = arena_alloc(arena, size_t{shape.channels} * 2 * 4, MemCategory::kInputBatch);
   t->batch_labels = arena_alloc_array<uint8_t>(arena, config.batch, MemCategory::kInputBatch);
   t->order = arena_alloc_array<uint32_t>(arena, shape.train_count, MemCategory::kIndices);
 }
@@ -92,7 +87,7 @@ Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& t
   t->config = config;
   t->train = train;
 
-  input_normalisation(train, config.scalar, t->norm, t->qnorm);
+  arithmetic_path(config.scalar).input_normalisation(train, t->norm);
   Rng init_rng;
   rng_seed(&init_rng, config.seed, RngStream::kInit);
   mlp_init_params(&t->mlp, &init_rng, config.init);
@@ -163,33 +158,19 @@ constexpr uint32_t kNoAugment = UINT32_MAX;
 // Loads `rows` samples (by index, or consecutive from `first` when indices is null) into act[0].
 // A training batch passes its position in the epoch's order as `position` and is augmented as the
 // config says; evaluation passes kNoAugment.
-template <typename Put>
-void load_rows(Trainer* t, const DatasetView& data, const uint32_t* indices, uint32_t first, uint32_t rows,
-               uint32_t position, Put put) {
-  const uint32_t d = data.sample_size();
-  const bool augment = position != kNoAugment && t->config.augment != kAugmentNone;
-  for (uint32_t r = 0; r < rows; ++r) {
-    const uint8_t* src = data.pixels + size_t{indices ? indices[r] : first + r} * d;
-    Put row_put = put;
-    row_put.dst += size_t{r} * d;
-    if (augment) {
-      load_augmented(data, src, augment_draw(*t, position + r), row_put);
-    } else {
-      load_plain(data, src, row_put);
-    }
-  }
-}
-
 void load_batch(Trainer* t, const DatasetView& data, const uint32_t* indices, uint32_t first, uint32_t rows,
                 uint32_t position) {
   // Shuffled samples lie scattered over the data set and each starts with a page walk and a miss
   // to memory, which cost more than converting it: all of the batch is requested first, so that
   // the misses overlap instead of following one another.
   prefetch_samples(data, indices, first, rows);
-  if (is_fixed(t->mlp.scalar)) {
-    load_rows(t, data, indices, first, rows, position, FixedInput{t->qnorm, t->mlp.qact[0]});
-  } else {
-    load_rows(t, data, indices, first, rows, position, FloatInput{t->norm, t->mlp.act[0]});
+  const ArithmeticPath& path = arithmetic_path(t->mlp.scalar);
+  const uint32_t d = data.sample_size();
+  const bool augment = position != kNoAugment && t->config.augment != kAugmentNone;
+  for (uint32_t r = 0; r < rows; ++r) {
+    const uint8_t* src = data.pixels + size_t{indices ? indices[r] : first + r} * d;
+    const Augment a = augment ? augment_draw(*t, position + r) : Augment{};
+    path.load_sample(&t->mlp, t->norm, data, src, r, augment ? &a : nullptr);
   }
 }
 
@@ -249,17 +230,11 @@ static Status learn(Trainer* t, uint32_t rows, StepResult* result) {
   GCT_RETURN_IF_ERROR(mlp_forward(&t->mlp, rows));
   BatchLoss loss;
   GCT_RETURN_IF_ERROR(mlp_backward(&t->mlp, t->batch_labels, rows, &loss));
-  const bool fixed = is_fixed(t->mlp.scalar);
-  // Fixed point: no floating point in the step, not even for the reported loss (Q16 sum -> Q32
-  // mean, assembled as a double from bits); it cannot be NaN.
-  const double mean_loss = fixed ? fx::q_to_double(loss.loss_q16 * 65536 / rows, 32) : loss.loss_sum / rows;
-  if (!fixed && !std::isfinite(mean_loss)) {
+  const ArithmeticPath& path = arithmetic_path(t->mlp.scalar);
+  const double mean_loss = path.mean_loss(loss, rows);
+  if (!std::isfinite(mean_loss)) {
     // Name the first layer whose parameters went bad, if any (else the input or the loss overflowed).
-    int bad_layer = 0;
-    for (int l = 0; l < t->mlp.num_layers && bad_layer == 0; ++l) {
-      const DenseLayer& d = t->mlp.layer[l];
-      if (any_non_finite(d.w, uint64_t{d.out} * d.in) || any_non_finite(d.b, d.out)) bad_layer = l + 1;
-    }
+    const int bad_layer = path.first_non_finite_layer(t->mlp);
     char where[64] = "";
     if (bad_layer) std::snprintf(where, sizeof where, " (layer %d parameters are not finite)", bad_layer);
     return Status::Error(Code::kNumericalError,
@@ -273,12 +248,12 @@ static Status learn(Trainer* t, uint32_t rows, StepResult* result) {
   ++t->steps;
   result->loss = mean_loss;
   result->rows = rows;
-  result->saturated = fixed ? t->opt.saturated : 0;
+  result->saturated = t->opt.saturated;  // only fixed point saturates
   return Status::Ok();
 }
 
 Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result) {
-  const Status s = evaluate_split(&t->mlp, t->train, t->norm, t->qnorm, data, result);
+  const Status s = evaluate_split(&t->mlp, t->train, t->norm, data, result);
   if (s.code() == Code::kNumericalError) {
     return Status::Error(Code::kNumericalError, "evaluation after step %llu (epoch %u): %s; lower the learning rate",
                          static_cast<unsigned long long>(t->steps), static_cast<unsigned>(t->epoch), s.message());
@@ -292,11 +267,11 @@ namespace gct {
 
 uint32_t trainer_parameters_crc32(const Trainer& t) {
   uint32_t crc = 0;
+  const ArithmeticPath& path = arithmetic_path(t.mlp.scalar);
   for (int l = 0; l < t.mlp.num_layers; ++l) {
     const DenseLayer& d = t.mlp.layer[l];
-    const bool fixed = is_fixed(t.mlp.scalar);
-    crc = crc32_update(crc, fixed ? static_cast<const void*>(d.qw) : d.w, 4 * size_t{d.out} * d.in);
-    crc = crc32_update(crc, fixed ? static_cast<const void*>(d.qb) : d.b, 4 * size_t{d.out});
+    crc = crc32_update(crc, path.weights(d), 4 * size_t{d.out} * d.in);
+    crc = crc32_update(crc, path.biases(d), 4 * size_t{d.out});
   }
   return crc;
 }
@@ -314,13 +289,13 @@ Status trainer_train_samples(Trainer* t, const Samples& samples, StepResult* res
                            static_cast<unsigned>(r), static_cast<unsigned>(samples.labels[r]), static_cast<unsigned>(classes));
     }
   }
-  GCT_RETURN_IF_ERROR(load_samples(&t->mlp, t->train, t->norm, t->qnorm, samples));
+  GCT_RETURN_IF_ERROR(load_samples(&t->mlp, t->train, t->norm, samples));
   for (uint32_t r = 0; r < samples.rows; ++r) t->batch_labels[r] = samples.labels[r];
   return learn(t, samples.rows, result);
 }
 
 Status trainer_predict(Trainer* t, const Samples& samples, const Prediction& out) {
-  return predict_samples(&t->mlp, t->train, t->norm, t->qnorm, samples, out);
+  return predict_samples(&t->mlp, t->train, t->norm, samples, out);
 }
 
 }  // namespace gct

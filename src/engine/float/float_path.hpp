@@ -1,8 +1,7 @@
 // Private: the float32 path's entries of the arithmetic table (path.hpp). Not part of the public API.
 #pragma once
 
-#include "gctrain/mlp.hpp"
-#include "gctrain/optimizer.hpp"
+#include "../path.hpp"
 
 namespace gct::float_path {
 
@@ -16,5 +15,20 @@ Status backward_products(Mlp* mlp, uint32_t rows);
 void optimizer_layout(OptimizerState* state, const Mlp& mlp, Arena* arena);
 void optimizer_reset(OptimizerState* state, const Mlp& mlp, const OptimizerParams& hp);
 Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp, GcMode gc);
+
+// What the shared code reads and writes (path.hpp says what each does).
+void* weights(const DenseLayer& d);
+void* biases(const DenseLayer& d);
+void use_parameters(DenseLayer* d, const void* weights, const void* biases);
+void each_state_tensor(const OptimizerState& state, const Mlp& mlp, TensorVisit visit, void* context);
+double mean_loss(const BatchLoss& loss, uint32_t rows);
+int first_non_finite_layer(const Mlp& mlp);
+void input_normalisation(const DatasetView& format, void* norm);
+void load_sample(Mlp* mlp, const void* norm, const DatasetView& data, const uint8_t* sample, uint32_t row,
+                 const Augment* augment);
+void load_inputs(Mlp* mlp, const float* inputs, size_t count);
+RowScore score_row(const Mlp& mlp, uint32_t row, uint32_t label);
+void top_k(const Mlp& mlp, uint32_t row, uint32_t k, uint16_t* top);
+void logits_as_float(const Mlp& mlp, uint32_t row, float* z);
 
 }  // namespace gct::float_path

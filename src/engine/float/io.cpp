@@ -1,0 +1,82 @@
+// What the shared code reads and writes through the float32 path: parameters, optimizer state,
+// the input batch and the logits.
+#include <cstring>
+
+#include "../finite.hpp"
+#include "../row_ranks.hpp"
+#include "float_path.hpp"
+#include "gctrain/loss.hpp"
+
+namespace gct::float_path {
+
+void* weights(const DenseLayer& d) { return d.w; }
+void* biases(const DenseLayer& d) { return d.b; }
+
+void use_parameters(DenseLayer* d, const void* w, const void* b) {
+  d->w = static_cast<float*>(const_cast<void*>(w));
+  d->b = static_cast<float*>(const_cast<void*>(b));
+}
+
+void each_state_tensor(const OptimizerState& s, const Mlp& m, TensorVisit visit, void* context) {
+  for (int l = m.frozen; l < m.num_layers; ++l) {  // frozen layers keep no optimizer state
+    const DenseLayer& d = m.layer[l];
+    for (int k = 0; k < s.buffers; ++k) {
+      visit(context, s.w_state[l][k], size_t{d.out} * d.in * sizeof(float));
+      visit(context, s.b_state[l][k], size_t{d.out} * sizeof(float));
+    }
+  }
+}
+
+double mean_loss(const BatchLoss& loss, uint32_t rows) { return loss.loss_sum / rows; }
+
+int first_non_finite_layer(const Mlp& m) {
+  for (int l = 0; l < m.num_layers; ++l) {
+    const DenseLayer& d = m.layer[l];
+    if (any_non_finite(d.w, uint64_t{d.out} * d.in) || any_non_finite(d.b, d.out)) return l + 1;
+  }
+  return 0;
+}
+
+void input_normalisation(const DatasetView& format, void* out) {
+  // x = (v / 255 - mean) / std = v * scale + offset: one multiply-add per pixel, which vectorises
+  // (a 256-entry table lookup per pixel does not, and cost 8 % of a step).
+  float* norm = static_cast<float*>(out);
+  for (int c = 0; c < format.channels; ++c) {
+    const float inv_std = 1.0f / format.stddev[c];
+    norm[2 * c] = inv_std / 255.0f;
+    norm[2 * c + 1] = -format.mean[c] * inv_std;
+  }
+}
+
+void load_sample(Mlp* mlp, const void* norm, const DatasetView& data, const uint8_t* sample, uint32_t row,
+                 const Augment* augment) {
+  const FloatInput put{static_cast<const float*>(norm), mlp->act[0] + size_t{row} * data.sample_size()};
+  if (augment != nullptr) {
+    load_augmented(data, sample, *augment, put);
+  } else {
+    load_plain(data, sample, put);
+  }
+}
+
+void load_inputs(Mlp* mlp, const float* inputs, size_t count) { std::memcpy(mlp->act[0], inputs, count * sizeof(float)); }
+
+static const float* logits_row(const Mlp& m, uint32_t row) {
+  return m.act[m.num_layers] + size_t{row} * m.sizes.output();
+}
+
+RowScore score_row(const Mlp& m, uint32_t row, uint32_t label) {
+  const uint32_t classes = m.sizes.output();
+  const float* z = logits_row(m, row);
+  return RowScore{softmax_cross_entropy_row(z, classes, label), label_rank(z, classes, label), argmax(z, classes),
+                  elementwise_agreements(z, classes, label)};
+}
+
+void top_k(const Mlp& m, uint32_t row, uint32_t k, uint16_t* top) {
+  detail::top_k(logits_row(m, row), m.sizes.output(), k, top);
+}
+
+void logits_as_float(const Mlp& m, uint32_t row, float* z) {
+  std::memcpy(z, logits_row(m, row), sizeof(float) * m.sizes.output());
+}
+
+}  // namespace gct::float_path
