@@ -30,8 +30,11 @@ constexpr size_t round64(size_t x) { return (x + 63) / 64 * 64; }
 gct_status fail(const Status& s, gct_error* err) {
   if (err != nullptr) {
     err->code = static_cast<gct_status>(s.code());
-    std::strncpy(err->message, s.ok() ? "" : s.message(), sizeof err->message - 1);
-    err->message[sizeof err->message - 1] = '\0';
+    // A Status message fits (static_assert above); the bound only keeps the copy safe.
+    const char* text = s.ok() ? "" : s.message();
+    const size_t n = strnlen(text, sizeof err->message - 1);
+    std::memcpy(err->message, text, n);
+    err->message[n] = '\0';
   }
   return static_cast<gct_status>(s.code());
 }
