@@ -181,25 +181,9 @@ struct TrainCommand {
     }
   }
 
-  int run() {
-    host::ModelFile base;
-    if (!from_model.empty()) {
-      const Status s = host::open_model_file(from_model, &base);
-      if (!s.ok()) {
-        print_error("train", s);
-        return kExitFailure;
-      }
-      take_model_shape(base);
-    }
-    TrainConfig config;
-    Status s = make_config(model, optimizer, &config);
-    if (s.ok()) s = recipe.apply(&config);
-    if (!s.ok()) {
-      print_error("train", s);
-      return kExitUsage;
-    }
-    host::DataFolder folder;
-    s = host::open_data_folder(data, &folder, !no_test, low_memory);
+  // The outputs must not replace an input or a file that is not ours.
+  Status check_outputs(const host::DataFolder& folder, const host::ModelFile& base) const {
+    Status s;
     for (const auto& [option, path] : {std::pair{"--checkpoint", &checkpoint}, std::pair{"--save-model", &save_model}}) {
       if (s.ok()) {
         s = check_output_is_not_input(option, *path,
@@ -210,15 +194,12 @@ struct TrainCommand {
     if (s.ok() && !save_model.empty() && save_model == checkpoint) {
       s = Status::Error(Code::kInvalidArgument, "--save-model and --checkpoint are both %s", save_model.c_str());
     }
-    if (!s.ok()) {
-      print_error("train", s);
-      return kExitFailure;
-    }
-    host::install_stop_handlers();
-    host::install_bus_error_handler();
-    host::Progress progress(!quiet);
+    return s;
+  }
+
+  std::string start_text(const TrainConfig& config, const host::DataFolder& folder, const host::ModelFile& base) const {
     const OptimizerParams& hp = config.hp;
-    progress.println(fmt::format(
+    return fmt::format(
         "training {} on {} ({} samples{}), batch {}, {} lr={:g} momentum={:g}{} alpha={:g} "
         "betas=({:g},{:g}) eps={:g} weight_decay={:g}, GC {}, seed {}, {}, {}{}",
         layers_string(config.layers), data, train_count(folder.train.data.count),
@@ -227,7 +208,10 @@ struct TrainCommand {
         gc_mode_name(config.gc), config.seed, config.scalar == ScalarKind::kFixed ? "fixed point" : "float32",
         from_model.empty() ? init_name(config.init) + std::string(" initialisation")
                            : "weights from " + from_model + " (" + host::model_summary(base.view) + ")",
-        recipe_text(config) + (config.freeze ? fmt::format(", first {} layers frozen", config.freeze) : "")));
+        recipe_text(config) + (config.freeze ? fmt::format(", first {} layers frozen", config.freeze) : ""));
+  }
+
+  host::RunOptions run_options(host::DataFolder& folder, const host::ModelFile& base, host::Progress& progress) const {
     host::RunOptions options;
     options.epochs = epochs;
     options.subset = subset;
@@ -236,7 +220,8 @@ struct TrainCommand {
     options.stop = &host::stop_requested();
     options.checkpoint_path = checkpoint;
     options.checkpoint_every = checkpoint_every;
-    options.new_hyperparameters = resume;  // reported below when they differ from the checkpoint's
+    options.new_hyperparameters = resume;  // reported when they differ from the checkpoint's
+    options.resume = resume;
     options.train_fingerprint = folder.train_fingerprint;
     options.test_fingerprint = folder.test_fingerprint;
     options.check_memory = !ignore_memory_limit;
@@ -256,18 +241,13 @@ struct TrainCommand {
       };
       options.release_data = [&folder] { folder.test_file.release_pages(); };
     }
-    options.resume = resume;
-    if (resume && checkpoint.empty()) {
-      print_error("train", "--resume needs --checkpoint FILE");
-      return kExitUsage;
-    }
-    options.on_step = [&](const host::RunProgress& p) {
+    options.on_step = [&progress](const host::RunProgress& p) {
       const double done = (p.epoch - 1 + static_cast<double>(p.step) / p.steps) / p.epochs;
       progress.status(fmt::format("epoch {}/{}  step {}/{}  loss {:.4f}  elapsed {}  eta {}", p.epoch,
                                   p.epochs, p.step, p.steps, p.loss, host::format_duration(p.elapsed),
                                   host::format_duration(p.elapsed / done * (1 - done))));
     };
-    options.on_epoch = [&](const host::EpochRecord& r) {
+    options.on_epoch = [&progress](const host::EpochRecord& r) {
       std::string line = fmt::format("epoch {:>3}  train loss {:.4f}  {:.1f} s", r.epoch, r.train_loss, r.seconds);
       if (r.test.count) {
         line += fmt::format("  | test loss {:.4f}  top-1 {:.2f}%  top-5 {:.2f}%", r.test.loss(),
@@ -277,10 +257,11 @@ struct TrainCommand {
       if (r.validation.count) line += fmt::format("  | val top-1 {:.2f}%", 100 * r.validation.top1_acc());
       progress.println(line);
     };
-    host::RunResult result;
-    s = host::run_training(config, folder.train.data, folder.has_test ? &folder.test.data : nullptr,
-                           options, &result);
-    progress.finish();
+    return options;
+  }
+
+  // The run's outcome: the result, the notices that go with it, and the exit code.
+  int report(const TrainConfig& config, const host::RunResult& result, const Status& s) const {
     if (!s.ok()) {
       print_error("train", s);
       if (result.diverged_at_step > 0 && !checkpoint.empty()) {
@@ -293,9 +274,9 @@ struct TrainCommand {
     }
     if (result.hyperparameters_changed_now) {
       fmt::print(stderr, "gctrain train: resumed at step {} with new hyper-parameters: {}\n",
-                 result.hyperparameters_changed_at_step, hyperparameter_change_text(result.hyperparameters_before, hp,
-                                                                            result.schedule_before,
-                                                                            result.config.schedule));
+                 result.hyperparameters_changed_at_step,
+                 hyperparameter_change_text(result.hyperparameters_before, config.hp, result.schedule_before,
+                                            result.config.schedule));
     }
     if (json) {
       print_json(config, result);
@@ -314,6 +295,45 @@ struct TrainCommand {
       return kExitStopped;
     }
     return 0;
+  }
+
+  int run() {
+    host::ModelFile base;
+    if (!from_model.empty()) {
+      const Status s = host::open_model_file(from_model, &base);
+      if (!s.ok()) {
+        print_error("train", s);
+        return kExitFailure;
+      }
+      take_model_shape(base);
+    }
+    TrainConfig config;
+    Status s = make_config(model, optimizer, &config);
+    if (s.ok()) s = recipe.apply(&config);
+    if (!s.ok()) {
+      print_error("train", s);
+      return kExitUsage;
+    }
+    host::DataFolder folder;
+    s = host::open_data_folder(data, &folder, !no_test, low_memory);
+    if (s.ok()) s = check_outputs(folder, base);
+    if (!s.ok()) {
+      print_error("train", s);
+      return kExitFailure;
+    }
+    if (resume && checkpoint.empty()) {
+      print_error("train", "--resume needs --checkpoint FILE");
+      return kExitUsage;
+    }
+    host::install_stop_handlers();
+    host::install_bus_error_handler();
+    host::Progress progress(!quiet);
+    progress.println(start_text(config, folder, base));
+    host::RunResult result;
+    s = host::run_training(config, folder.train.data, folder.has_test ? &folder.test.data : nullptr,
+                           run_options(folder, base, progress), &result);
+    progress.finish();
+    return report(config, result, s);
   }
 };
 
