@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <memory>
@@ -80,9 +81,7 @@ struct StudyCommand {
   }
 
   // Returns a usage error message, or "" on success.
-  std::string build_spec(host::StudySpec* spec) {
-    spec->data_dir = std::filesystem::absolute(data).lexically_normal().string();
-    spec->data_as_given = data;
+  std::string add_optimizers(host::StudySpec* spec) const {
     for (const std::string& name : split(optimizers, ',')) {
       OptimizerKind k;
       if (!parse_optimizer(name.c_str(), &k)) return "unknown optimizer '" + name + "' in --optimizers";
@@ -94,48 +93,49 @@ struct StudyCommand {
       hp.nesterov = nesterov && k == OptimizerKind::kSgdMomentum;
       spec->optimizers.push_back(host::StudyOptimizer{k, hp, {hp.lr}});
     }
-    auto find_opt = [&](const std::string& name, size_t* index) {
-      for (size_t i = 0; i < spec->optimizers.size(); ++i) {
-        if (name == optimizer_name(spec->optimizers[i].kind)) {
-          *index = i;
-          return true;
-        }
-      }
+    return "";
+  }
+
+  // The optimizer an "OPTIMIZER=..." option names, if the study has it.
+  static host::StudyOptimizer* named_optimizer(host::StudySpec* spec, const std::string& option) {
+    const size_t eq = option.find('=');
+    if (eq == std::string::npos) return nullptr;
+    for (host::StudyOptimizer& o : spec->optimizers) {
+      if (option.compare(0, eq, optimizer_name(o.kind)) == 0 && std::strlen(optimizer_name(o.kind)) == eq) return &o;
+    }
+    return nullptr;
+  }
+
+  static bool parse_rate(const std::string& text, float* out) {
+    try {
+      *out = std::stof(text);
+      return *out > 0;
+    } catch (const std::exception&) {
       return false;
-    };
+    }
+  }
+
+  // --lr and --lr-grid, then the default grids of a tuned study.
+  std::string set_rates(host::StudySpec* spec) const {
     for (const std::string& o : lr_overrides) {
-      const size_t eq = o.find('=');
-      size_t i;
-      if (eq == std::string::npos || !find_opt(o.substr(0, eq), &i)) {
-        return "--lr wants OPTIMIZER=VALUE for an optimizer of the study, got '" + o + "'";
-      }
-      try {
-        const float v = std::stof(o.substr(eq + 1));
-        if (!(v > 0)) throw std::invalid_argument("");
-        spec->optimizers[i].hp.lr = v;
-        spec->optimizers[i].lr_grid = {v};
-      } catch (const std::exception&) {
-        return "bad learning rate in --lr '" + o + "'";
-      }
+      host::StudyOptimizer* opt = named_optimizer(spec, o);
+      if (opt == nullptr) return "--lr wants OPTIMIZER=VALUE for an optimizer of the study, got '" + o + "'";
+      float v;
+      if (!parse_rate(o.substr(o.find('=') + 1), &v)) return "bad learning rate in --lr '" + o + "'";
+      opt->hp.lr = v;
+      opt->lr_grid = {v};
     }
     for (const std::string& o : lr_grids) {
-      const size_t eq = o.find('=');
-      size_t i;
-      if (eq == std::string::npos || !find_opt(o.substr(0, eq), &i)) {
-        return "--lr-grid wants OPTIMIZER=V1,V2,... for an optimizer of the study, got '" + o + "'";
-      }
+      host::StudyOptimizer* opt = named_optimizer(spec, o);
+      if (opt == nullptr) return "--lr-grid wants OPTIMIZER=V1,V2,... for an optimizer of the study, got '" + o + "'";
       std::vector<float> grid;
-      for (const std::string& v : split(o.substr(eq + 1), ',')) {
-        try {
-          const float f = std::stof(v);
-          if (!(f > 0)) throw std::invalid_argument("");
-          grid.push_back(f);
-        } catch (const std::exception&) {
-          return "bad learning rate '" + v + "' in --lr-grid";
-        }
+      for (const std::string& v : split(o.substr(o.find('=') + 1), ',')) {
+        float f;
+        if (!parse_rate(v, &f)) return "bad learning rate '" + v + "' in --lr-grid";
+        grid.push_back(f);
       }
-      spec->optimizers[i].lr_grid = grid;
-      spec->optimizers[i].hp.lr = grid[0];
+      opt->lr_grid = grid;
+      opt->hp.lr = grid[0];
     }
     // Tuning without a grid of one's own (--lr-grid) or a rate (--lr): four rates half a decade
     // apart around the usual ones, written out so that a study is reproduced by its command.
@@ -146,6 +146,15 @@ struct StudyCommand {
         o.hp.lr = o.lr_grid[0];
       }
     }
+    return "";
+  }
+
+  std::string build_spec(host::StudySpec* spec) {
+    spec->data_dir = std::filesystem::absolute(data).lexically_normal().string();
+    spec->data_as_given = data;
+    std::string err = add_optimizers(spec);
+    if (err.empty()) err = set_rates(spec);
+    if (!err.empty()) return err;
     if (!parse_gc_mode(gc.c_str(), &spec->gc_mode) || spec->gc_mode == GcMode::kOff) {
       return "--gc must be grad or update (the mode compared against off)";
     }
