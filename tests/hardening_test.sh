@@ -205,6 +205,11 @@ expect 1 "the model's output layer has 1 units, but the data has 100 classes" --
 expect 2 "--momentum has no effect on adam" -- "$GCTRAIN" train --data "$D" --optimizer adam --momentum 0.5
 expect 2 "--beta1 has no effect on sgdm" -- "$GCTRAIN" train --data "$D" --optimizer sgdm --beta1 0.5
 expect 2 "learning rate 0.1 is listed twice for sgd" -- "$GCTRAIN" study --data "$D" --out "$T/dup" --optimizers sgd --lr-grid sgd=0.1,0.1
+expect 2 "--lr wants OPTIMIZER=VALUE for an optimizer of the study, got 'adam=0.1'" -- "$GCTRAIN" study --data "$D" --out "$T/dup" --optimizers sgd --lr adam=0.1
+expect 2 "--lr wants OPTIMIZER=VALUE for an optimizer of the study, got 'sg=0.1'" -- "$GCTRAIN" study --data "$D" --out "$T/dup" --optimizers sgd --lr sg=0.1
+expect 2 "bad learning rate in --lr 'sgd=-1'" -- "$GCTRAIN" study --data "$D" --out "$T/dup" --optimizers sgd --lr sgd=-1
+expect 2 "bad learning rate 'x' in --lr-grid" -- "$GCTRAIN" study --data "$D" --out "$T/dup" --optimizers sgd,adam --lr-grid adam=0.1,x
+[ ! -e "$T/dup" ] && ok || bad "a refused study left its folder"
 expect 2 "--plan-only excludes --collect" -- "$GCTRAIN" study --out "$T/spec" --plan-only --collect
 expect 2 "--run-job excludes --collect" -- "$GCTRAIN" study --out "$T/spec" --run-job 0 --collect
 expect 2 "unknown command 'bogus'" -- "$GCTRAIN" bogus
