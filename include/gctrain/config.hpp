@@ -30,6 +30,18 @@ uint64_t parameter_count(const LayerSizes& sizes);
 enum class OptimizerKind : uint8_t { kSgd = 0, kSgdMomentum, kAdagrad, kRmsprop, kAdam };
 constexpr int kNumOptimizers = 5;
 
+// The state an optimizer keeps per parameter, in either arithmetic: a first moment (SGDM's momentum
+// buffer, Adam's m) and a second (Adagrad's sum of squares, RMSProp's and Adam's mean of squares).
+struct OptimizerStateKept {
+  bool first = false;
+  bool second = false;
+  constexpr int tensors() const { return (first ? 1 : 0) + (second ? 1 : 0); }
+};
+constexpr OptimizerStateKept optimizer_state_kept(OptimizerKind k) {
+  return {k == OptimizerKind::kSgdMomentum || k == OptimizerKind::kAdam,
+          k == OptimizerKind::kAdagrad || k == OptimizerKind::kRmsprop || k == OptimizerKind::kAdam};
+}
+
 enum class GcMode : uint8_t {
   kOff = 0,
   kGrad,    // centralise the gradient (after weight decay, before the state update): the paper's GC

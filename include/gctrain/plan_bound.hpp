@@ -33,9 +33,6 @@ constexpr bool kFloatProductsNeedNoMemory = false;
 
 constexpr size_t alloc(size_t used, size_t bytes) { return (used + 63) / 64 * 64 + bytes; }
 constexpr size_t max(size_t a, size_t b) { return a > b ? a : b; }
-constexpr int state_buffers(OptimizerKind kind) {
-  return kind == OptimizerKind::kSgd ? 0 : (kind == OptimizerKind::kAdam ? 2 : 1);
-}
 constexpr size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 // qgemm.cpp: A panels of 8 rows, B panels of 16 columns, k padded to 32, one int32 per pair.
 constexpr size_t qpack_a(size_t m, size_t k) { return round_up(m, 8) * round_up(k, 32) / 2; }
@@ -102,18 +99,16 @@ constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t 
   }
   // Optimizer state per layer: float keeps 1 or 2 float tensors; fixed point a first moment of
   // int32 (sgdm, adam) and a second of int64 (adagrad, rmsprop, adam).
-  const bool first = optimizer == OptimizerKind::kSgdMomentum || optimizer == OptimizerKind::kAdam;
-  const bool second = optimizer == OptimizerKind::kAdagrad || optimizer == OptimizerKind::kRmsprop ||
-                      optimizer == OptimizerKind::kAdam;
+  const OptimizerStateKept kept = optimizer_state_kept(optimizer);
   size_t widest = 0;
   for (int l = freeze; l < layers; ++l) {
     const size_t out = sizes[l + 1];
     const size_t n = out * sizes[l];
     if (fixed) {
-      if (first) u = alloc(alloc(u, n * 4), out * 4);
-      if (second) u = alloc(alloc(u, n * 8), out * 8);
+      if (kept.first) u = alloc(alloc(u, n * 4), out * 4);
+      if (kept.second) u = alloc(alloc(u, n * 8), out * 8);
     } else {
-      for (int k = 0; k < plan_detail::state_buffers(optimizer); ++k) u = alloc(alloc(u, n * 4), out * 4);
+      for (int k = 0; k < kept.tensors(); ++k) u = alloc(alloc(u, n * 4), out * 4);
     }
     widest = max(widest, max(sizes[l], sizes[l + 1]));
   }

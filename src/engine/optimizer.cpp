@@ -4,16 +4,7 @@
 
 namespace gct {
 
-int optimizer_state_buffers(OptimizerKind kind) {
-  switch (kind) {
-    case OptimizerKind::kSgd: return 0;
-    case OptimizerKind::kSgdMomentum:
-    case OptimizerKind::kAdagrad:
-    case OptimizerKind::kRmsprop: return 1;
-    case OptimizerKind::kAdam: return 2;
-  }
-  return 0;
-}
+int optimizer_state_buffers(OptimizerKind kind) { return optimizer_state_kept(kind).tensors(); }
 
 void optimizer_layout(OptimizerState* state, OptimizerKind kind, const Mlp& mlp, Arena* arena) {
   *state = OptimizerState{};

@@ -145,22 +145,18 @@ uint64_t update_tensor(Rule rule, const Context& ctx, GcMode gc, bool centre, in
   return saturated;
 }
 
-bool uses_first(OptimizerKind k) { return k == OptimizerKind::kSgdMomentum || k == OptimizerKind::kAdam; }
-bool uses_second(OptimizerKind k) {
-  return k == OptimizerKind::kAdagrad || k == OptimizerKind::kRmsprop || k == OptimizerKind::kAdam;
-}
-
 }  // namespace
 
 void optimizer_layout(OptimizerState* state, const Mlp& mlp, Arena* arena) {
+  const OptimizerStateKept kept = optimizer_state_kept(state->kind);
   uint32_t widest = 0;
   for (int l = mlp.frozen; l < mlp.num_layers; ++l) {
     const DenseLayer& d = mlp.layer[l];
-    if (uses_first(state->kind)) {
+    if (kept.first) {
       state->qm_w[l] = arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState);
       state->qm_b[l] = arena_alloc_array<int32_t>(arena, d.out, MemCategory::kOptimizerState);
     }
-    if (uses_second(state->kind)) {
+    if (kept.second) {
       state->qv_w[l] = arena_alloc_array<int64_t>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState);
       state->qv_b[l] = arena_alloc_array<int64_t>(arena, d.out, MemCategory::kOptimizerState);
     }
