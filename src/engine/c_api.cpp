@@ -32,7 +32,8 @@ gct_status fail(const Status& s, gct_error* err) {
     err->code = static_cast<gct_status>(s.code());
     // A Status message fits (static_assert above); the bound only keeps the copy safe.
     const char* text = s.ok() ? "" : s.message();
-    const size_t n = strnlen(text, sizeof err->message - 1);
+    size_t n = 0;
+    while (n < sizeof err->message - 1 && text[n] != '\0') ++n;
     std::memcpy(err->message, text, n);
     err->message[n] = '\0';
   }
