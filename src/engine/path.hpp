@@ -46,8 +46,11 @@ struct ArithmeticPath {
   void (*use_parameters)(DenseLayer* d, const void* weights, const void* biases);
   // Every optimizer-state tensor of the trainable layers, in the checkpoints' order.
   void (*each_state_tensor)(const OptimizerState& state, const Mlp& mlp, TensorVisit visit, void* context);
-  // The step's mean loss; the first layer whose parameters are not finite (0: none, or none can be).
+  // The step's mean loss; whether it and the parameters can become NaN or infinite (floating point;
+  // asking a double whether it is finite would itself cost a soft-float call on a core without an
+  // FPU), and if so the first layer whose parameters are not finite (0: none).
   double (*mean_loss)(const BatchLoss& loss, uint32_t rows);
+  bool can_overflow;
   int (*first_non_finite_layer)(const Mlp& mlp);
 
   // The input: constants x = byte * scale + offset per channel (2 per channel), one sample of
