@@ -2,7 +2,7 @@
 // the one a build never selects is dropped with its code.
 #include "path.hpp"
 
-#include "fixed/qpath.hpp"
+#include "fixed/fixed_path.hpp"
 #include "float/float_path.hpp"
 
 namespace gct {

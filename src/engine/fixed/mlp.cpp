@@ -1,11 +1,11 @@
-// The Mlp in fixed point: the same layout and passes as mlp.cpp, with int32 tensors and the
+// The Mlp in fixed point: the same layout and passes as float/mlp.cpp, with int32 tensors and the
 // integer products of qgemm.cpp. Bias and ReLU are fused into the forward product's store, the
 // backward ReLU into the input-gradient product's store.
 #include <cstring>
 
 #include "gctrain/fixed.hpp"
 #include "gctrain/loss.hpp"
-#include "qpath.hpp"
+#include "fixed_path.hpp"
 
 namespace gct::fixed_path {
 

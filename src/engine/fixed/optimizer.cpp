@@ -1,4 +1,4 @@
-// The five optimizers, weight decay and GC in fixed point. Same order per row as optimizer.cpp:
+// The five optimizers, weight decay and GC in fixed point. Same order per row as float/optimizer.cpp:
 // weight decay, GC on the gradient, the rule, GC on the update. The equations are PyTorch's; the
 // integer forms are
 //   sgdm:     b = mu b + g                         (int32 Q28, saturating)
@@ -13,7 +13,7 @@
 #include "adaptive.hpp"
 #include "fx_inline.hpp"
 #include "gctrain/gc.hpp"
-#include "qpath.hpp"
+#include "fixed_path.hpp"
 #include "../row_blocks.hpp"
 
 namespace gct::fixed_path {
