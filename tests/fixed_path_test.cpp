@@ -102,9 +102,9 @@ TEST_CASE("fixed softmax cross-entropy and its gradient match the float path") {
       zq[j] = to_q(8.0 * rng_normal(&rng), 16);
       z[j] = static_cast<float>(q(zq[j], 16));
     }
-    const int64_t loss_eval = softmax_cross_entropy_row_q(zq.data(), classes, label);
+    const int64_t loss_eval = softmax_cross_entropy_row(zq.data(), classes, label);
     const double lf = softmax_cross_entropy_grad_row(z.data(), classes, label, 1.0f / static_cast<float>(rows));
-    const int64_t lq = softmax_cross_entropy_grad_row_q(zq.data(), classes, label, rows);
+    const int64_t lq = softmax_cross_entropy_grad_row(zq.data(), classes, label, rows);
     CHECK(lq == loss_eval);
     worst_loss = std::max(worst_loss, std::fabs(q(lq, 16) - lf));
     for (uint32_t j = 0; j < classes; ++j) worst_grad = std::max(worst_grad, std::fabs(q(zq[j], 30) - z[j]) * rows);

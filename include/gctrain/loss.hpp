@@ -24,8 +24,8 @@ uint32_t elementwise_agreements(const float* logits, uint32_t classes, uint32_t 
 
 // Fixed point, logits in Q15.16 (fixed.hpp). The losses are returned in Q16. The gradient variant
 // overwrites the row with dLoss/dz = (softmax(z) - onehot) / rows in Q1.30.
-int64_t softmax_cross_entropy_row_q(const int32_t* logits, uint32_t classes, uint32_t label);
-int64_t softmax_cross_entropy_grad_row_q(int32_t* logits, uint32_t classes, uint32_t label, uint32_t rows);
+int64_t softmax_cross_entropy_row(const int32_t* logits, uint32_t classes, uint32_t label);
+int64_t softmax_cross_entropy_grad_row(int32_t* logits, uint32_t classes, uint32_t label, uint32_t rows);
 uint32_t label_rank(const int32_t* logits, uint32_t classes, uint32_t label);
 uint32_t argmax(const int32_t* logits, uint32_t classes);
 uint32_t elementwise_agreements(const int32_t* logits, uint32_t classes, uint32_t label);

@@ -75,7 +75,7 @@ static const int32_t* logits_row(const Mlp& m, uint32_t row) {
 RowScore score_row(const Mlp& m, uint32_t row, uint32_t label) {
   const uint32_t classes = m.sizes.output();
   const int32_t* z = logits_row(m, row);
-  return RowScore{static_cast<double>(softmax_cross_entropy_row_q(z, classes, label)) / 65536.0,
+  return RowScore{static_cast<double>(softmax_cross_entropy_row(z, classes, label)) / 65536.0,
                   label_rank(z, classes, label), argmax(z, classes), elementwise_agreements(z, classes, label)};
 }
 

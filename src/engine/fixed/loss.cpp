@@ -26,14 +26,14 @@ inline int64_t loss_q16(int64_t sum, int32_t z_label, int32_t m) {
 
 }  // namespace
 
-int64_t softmax_cross_entropy_row_q(const int32_t* z, uint32_t classes, uint32_t label) {
+int64_t softmax_cross_entropy_row(const int32_t* z, uint32_t classes, uint32_t label) {
   const int32_t m = row_max(z, classes);
   int64_t sum = 0;
   for (uint32_t j = 0; j < classes; ++j) sum += exp_shifted(z[j], m);
   return loss_q16(sum, z[label], m);
 }
 
-int64_t softmax_cross_entropy_grad_row_q(int32_t* z, uint32_t classes, uint32_t label, uint32_t rows) {
+int64_t softmax_cross_entropy_grad_row(int32_t* z, uint32_t classes, uint32_t label, uint32_t rows) {
   const int32_t m = row_max(z, classes);
   const int32_t z_label = z[label];
   int64_t sum = 0;  // >= 2^30: the largest logit contributes e^0

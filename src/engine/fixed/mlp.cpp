@@ -110,7 +110,7 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
       return Status::Error(Code::kCorruptData, "label %u out of range (model has %u classes)", labels[r],
                            static_cast<unsigned>(classes));
     }
-    loss_q16 += softmax_cross_entropy_grad_row_q(logits + size_t{r} * classes, classes, labels[r], rows);
+    loss_q16 += softmax_cross_entropy_grad_row(logits + size_t{r} * classes, classes, labels[r], rows);
   }
   loss->loss_q16 = loss_q16;
   loss->loss_sum = fx::q_to_double(loss_q16, 16);  // integer operations only
