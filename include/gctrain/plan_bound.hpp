@@ -18,6 +18,7 @@
 #include <cstdint>
 
 #include "gctrain/config.hpp"
+#include "gctrain/qgemm.hpp"
 
 namespace gct {
 
@@ -33,10 +34,9 @@ constexpr bool kFloatProductsNeedNoMemory = false;
 
 constexpr size_t alloc(size_t used, size_t bytes) { return (used + 63) / 64 * 64 + bytes; }
 constexpr size_t max(size_t a, size_t b) { return a > b ? a : b; }
-constexpr size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
-// qgemm.cpp: A panels of 8 rows, B panels of 16 columns, k padded to 32, one int32 per pair.
-constexpr size_t qpack_a(size_t m, size_t k) { return round_up(m, 8) * round_up(k, 32) / 2; }
-constexpr size_t qpack_b(size_t n, size_t k) { return round_up(n, 16) * round_up(k, 32) / 2; }
+// The integer GEMM's packed operands (qgemm.hpp).
+constexpr size_t qpack_a(size_t m, size_t k) { return qgemm_pack_a_pairs(m, k); }
+constexpr size_t qpack_b(size_t n, size_t k) { return qgemm_pack_b_pairs(n, k); }
 
 }  // namespace plan_detail
 

@@ -39,22 +39,14 @@ void run(const QGemmWorkspace& ws, const TaskRunner* runner, uint32_t threads, i
 }
 #endif
 
-namespace {
-using qgemm_base::kKAlign;
-using qgemm_base::kMr;
-using qgemm_base::kNr;
-using qgemm_base::round_up;
-}  // namespace
-
 int qgemm_operand_shift(const int32_t* data, uint64_t count) {
   const int s = fx::bit_length(fx::max_abs(data, count)) - fx::kOperandBits;
   return s > 0 ? s : 0;
 }
 
 void qgemm_workspace_require(QGemmWorkspace* ws, int64_t m, int64_t n, int64_t k) {
-  const int64_t kp = round_up(k, kKAlign);
-  const size_t a = static_cast<size_t>(round_up(m, kMr) * kp / 2);
-  const size_t b = static_cast<size_t>(round_up(n, kNr) * kp / 2);
+  const size_t a = qgemm_pack_a_pairs(static_cast<size_t>(m), static_cast<size_t>(k));
+  const size_t b = qgemm_pack_b_pairs(static_cast<size_t>(n), static_cast<size_t>(k));
   if (a > ws->a_pairs) ws->a_pairs = a;
   if (b > ws->b_pairs) ws->b_pairs = b;
 }
@@ -67,9 +59,8 @@ void qgemm_workspace_layout(QGemmWorkspace* ws, Arena* arena) {
 bool qgemm(const QGemmWorkspace& ws, const TaskRunner* runner, uint32_t threads, int64_t m, int64_t n,
            int64_t k, const QOperand& a, const QOperand& b, int32_t* c, int64_t ldc,
            const QEpilogue& epilogue) {
-  const int64_t kp = round_up(k, kKAlign);
-  if (static_cast<size_t>(round_up(m, kMr) * kp / 2) > ws.a_pairs ||
-      static_cast<size_t>(round_up(n, kNr) * kp / 2) > ws.b_pairs) {
+  if (qgemm_pack_a_pairs(static_cast<size_t>(m), static_cast<size_t>(k)) > ws.a_pairs ||
+      qgemm_pack_b_pairs(static_cast<size_t>(n), static_cast<size_t>(k)) > ws.b_pairs) {
     return false;
   }
 #if GCT_X86_DISPATCH && !GCT_QGEMM_AVX512

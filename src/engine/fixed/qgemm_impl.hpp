@@ -9,9 +9,10 @@ namespace gct {
 namespace GCT_QGEMM_NS {
 namespace {
 
-constexpr int kMr = 8;
-constexpr int kNr = 16;
-constexpr int64_t kKAlign = 2 * fx::kChunkPairs;
+constexpr int kMr = kQGemmPanelRows;
+constexpr int kNr = kQGemmPanelCols;
+constexpr int64_t kKAlign = kQGemmKAlign;
+static_assert(kQGemmKAlign == 2 * fx::kChunkPairs, "k is padded to whole chunks of pairs");
 // The AVX-512 kernel runs whole chunks of pairs, zero-padded past k; the others stop at k, which on
 // small products (k of 10 or 16 on a microcontroller) saves up to two thirds of the work.
 #if GCT_QGEMM_AVX512
