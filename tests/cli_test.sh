@@ -107,7 +107,7 @@ grep -q '"init": "xavier-uniform"' "$T/istudy/study.json" && grep -q "xavier-uni
   bad "a study does not record its initialisation"
 
 # the recipe: schedule, warm-up, augmentation and a validation split, in train and study
-out=$("$GCTRAIN" train --data "$T/data" --layers 3072,16,100 --optimizer sgdm --epochs 3 --schedule cosine --warmup 1 \
+out=$("$GCTRAIN" train --data "$T/data" --layers 3072,16,100 --optimizer sgdm --lr 0.01 --epochs 3 --schedule cosine --warmup 1 \
   --augment crop,flip --val 100 --json -q)
 grep -q '"schedule":"cosine","warmup_epochs":1,"augment":"crop,flip"' <<<"$out" && grep -q '"train_samples":500,"validation_samples":100,"val_top1":0' <<<"$out" &&
   ok || bad "train with a recipe: $out"

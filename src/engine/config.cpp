@@ -71,14 +71,14 @@ uint64_t parameter_count(const LayerSizes& sizes) {
 
 OptimizerParams optimizer_defaults(OptimizerKind kind) {
   // The rates are the ones `gctrain study --tune` chose without GC on validation data (the last
-  // 5,000 training samples, 10 epochs, PyTorch's initialisation; docs/design.md).
+  // 5,000 training samples, 10 epochs, PyTorch's initialisation, the cosine schedule; docs/design.md).
   OptimizerParams p;
   switch (kind) {
     case OptimizerKind::kSgd:
-      p.lr = 0.1f;  // of 0.01, 0.03, 0.1, 0.3 (PyTorch has no SGD default)
+      p.lr = 0.3f;  // of 0.03, 0.1, 0.3, 1 (PyTorch has no SGD default)
       break;
     case OptimizerKind::kSgdMomentum:
-      p.lr = 0.01f;  // of 0.001 .. 0.03
+      p.lr = 0.03f;  // of 0.003 .. 0.1
       p.momentum = 0.9f;
       break;
     case OptimizerKind::kAdagrad:
@@ -86,12 +86,12 @@ OptimizerParams optimizer_defaults(OptimizerKind kind) {
       p.eps = 1e-10f;
       break;
     case OptimizerKind::kRmsprop:
-      p.lr = 3e-4f;  // of 1e-4 .. 3e-3 (3e-3 fell to 11 %; PyTorch's default is 1e-2)
+      p.lr = 1e-3f;  // of 1e-4 .. 3e-3 (3e-3 fell to 21 %; PyTorch's default is 1e-2)
       p.alpha = 0.99f;
       p.eps = 1e-8f;
       break;
     case OptimizerKind::kAdam:
-      p.lr = 3e-4f;  // of 1e-4 .. 3e-3; PyTorch's default is 1e-3
+      p.lr = 1e-3f;  // of 1e-4 .. 3e-3; PyTorch's default too
       p.beta1 = 0.9f;
       p.beta2 = 0.999f;
       p.eps = 1e-8f;
