@@ -83,6 +83,8 @@ TEST_CASE("a saved model predicts and evaluates exactly as the trainer that save
     CHECK(model.batch == 16);
     // In place: the views point into the file.
     CHECK(model.weights[0] == file.data() + kModelHeaderBytes);
+    // The fingerprint is the header's checksum (which covers the payload's).
+    CHECK(model.fingerprint == crc32_update(0, file.data(), kModelHeaderBytes - 4));
 
     EvalResult want, got;
     REQUIRE(trainer_evaluate(&run->t, data.view, &want).ok());

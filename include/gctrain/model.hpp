@@ -40,6 +40,9 @@ struct ModelView {
   DatasetView format;  // sample shape, pixel layout, classes and statistics; no records
   uint64_t steps = 0;
   uint32_t batch = 0;  // the training batch: a fixed-point predictor given it reproduces the trainer's numbers
+  // The header's checksum, which covers the payload's: a file's identity, e.g. for a checkpoint to
+  // record which model a run started from.
+  uint32_t fingerprint = 0;
   // Each layer's weights and biases in the file: 4-byte elements, float32 or (fixed point) int32.
   const void* weights[kMaxLayers] = {};
   const void* biases[kMaxLayers] = {};

@@ -12,15 +12,12 @@
 #include "host/data.hpp"
 #include "host/mapped_file.hpp"
 #include "host/model_file.hpp"
+#include "host/aligned_buffer.hpp"
 #include "options.hpp"
 #include "plan_format.hpp"
 
 namespace gct::cli {
 namespace {
-
-struct FreeDeleter {
-  void operator()(void* p) const { std::free(p); }
-};
 
 struct EvaluateCommand {
   std::string model_path;
@@ -70,9 +67,7 @@ struct EvaluateCommand {
     const uint32_t used_batch = batch ? batch : model.view.batch;
     MemoryPlan plan;
     s = predictor_plan(model.view, used_batch, &plan);
-    std::unique_ptr<void, FreeDeleter> arena(s.ok() ? std::aligned_alloc(kArenaAlignment,
-                                                                          (plan.total + 63) / 64 * 64)
-                                                    : nullptr);
+    host::AlignedBuffer arena = s.ok() ? host::allocate_aligned(kArenaAlignment, plan.total) : nullptr;
     Predictor predictor;
     if (s.ok()) s = predictor_setup(&predictor, model.view, used_batch, arena.get(), plan.total);
     EvalResult result;

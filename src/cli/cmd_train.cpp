@@ -228,7 +228,7 @@ struct TrainCommand {
     options.save_model_path = save_model;
     if (!from_model.empty()) {
       options.from_model = &base.view;
-      options.from_model_fingerprint = base.fingerprint;
+      options.from_model_fingerprint = base.view.fingerprint;
     }
     if (low_memory) {
       const DatasetView& view = folder.train.data;

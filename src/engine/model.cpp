@@ -175,6 +175,7 @@ Status model_open(const uint8_t* bytes, size_t size, ModelView* out) {
     m.weights[l] = bytes + w_at[l];
     m.biases[l] = bytes + b_at[l];
   }
+  m.fingerprint = get32(bytes + off::kHeaderCrc);
   *out = m;
   return Status::Ok();
 }

@@ -2,15 +2,12 @@
 
 #include <fmt/core.h>
 
-#include "engine/bytes.hpp"
-
 namespace gct::host {
 
 Status open_model_file(const std::string& path, ModelFile* out) {
   Status s = out->file.open(path);
   if (s.ok()) s = model_open(out->file.data(), out->file.size(), &out->view);
   if (!s.ok()) return Status::Error(s.code(), "%s: %s", path.c_str(), s.message());
-  out->fingerprint = bytes::get32(out->file.data() + kModelHeaderBytes - 4);
   return Status::Ok();
 }
 

@@ -13,7 +13,6 @@ namespace gct::host {
 struct ModelFile {
   MappedFile file;
   ModelView view;         // points into the mapping
-  uint32_t fingerprint = 0;  // the header's CRC: equal fingerprints, equal files
 };
 
 // Maps and checks `path`; errors name the file.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gctrain/checkpoint.hpp"
+#include "host/aligned_buffer.hpp"
 #include "host/atomic_file.hpp"
 #include "host/data.hpp"
 #include "host/mapped_file.hpp"
@@ -21,10 +22,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-struct FreeDeleter {
-  void operator()(void* p) const { std::free(p); }
-};
 
 // What the host keeps in a checkpoint's 64 spare bytes: the running mean of the current epoch's
 // training loss and the training time so far (so a resumed run reports what an unbroken one
@@ -127,7 +124,7 @@ class Run {
 
   const RunOptions& options_;
   RunResult* result_;
-  std::unique_ptr<void, FreeDeleter> arena_;
+  AlignedBuffer arena_;
   std::unique_ptr<ThreadPool> pool_;
   Trainer trainer_;
   HostState hs_;
@@ -143,7 +140,7 @@ Status Run::setup(const TrainConfig& config, const DatasetView& train) {
   GCT_RETURN_IF_ERROR(trainer_plan(config, data_shape_of(train), &result_->plan));
   const size_t bytes = (result_->plan.total + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
   if (options_.check_memory) GCT_RETURN_IF_ERROR(check_memory_for(bytes, "the arena"));
-  arena_.reset(std::aligned_alloc(kArenaAlignment, bytes));
+  arena_ = allocate_aligned(kArenaAlignment, bytes);
   if (!arena_) return Status::Error(Code::kArenaTooSmall, "cannot allocate the %zu-byte arena", bytes);
   GCT_RETURN_IF_ERROR(trainer_setup(&trainer_, config, train, arena_.get(), bytes));
   if (options_.from_model != nullptr) GCT_RETURN_IF_ERROR(trainer_load_model(&trainer_, *options_.from_model));
