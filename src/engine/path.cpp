@@ -2,29 +2,21 @@
 // the one a build never selects is dropped with its code.
 #include "path.hpp"
 
-#include "fixed/fixed_path.hpp"
-#include "float/float_path.hpp"
-
 namespace gct {
 
-const ArithmeticPath kFloatPath = {
-    float_path::mlp_layout,       float_path::mlp_init_params,  float_path::mlp_forward,
-    float_path::mlp_backward,     float_path::backward_products, float_path::optimizer_layout,
-    float_path::optimizer_reset,  float_path::optimizer_step,
-    float_path::weights,          float_path::biases,            float_path::use_parameters,
-    float_path::each_state_tensor, float_path::mean_loss,        true, float_path::first_non_finite_layer,
-    float_path::input_normalisation, float_path::load_sample,    float_path::load_inputs,
-    float_path::score_row,        float_path::top_k,             float_path::logits_as_float,
-};
+// In the struct's order; `can_overflow`: whether values can become NaN or infinite.
+#define GCT_PATH_TABLE(ns, can_overflow)                                                                   \
+  {                                                                                                        \
+    ns::mlp_layout, ns::mlp_init_params, ns::mlp_forward, ns::mlp_backward, ns::backward_products,         \
+        ns::optimizer_layout, ns::optimizer_reset, ns::optimizer_step, ns::weights, ns::biases,            \
+        ns::use_parameters, ns::each_state_tensor, ns::mean_loss, can_overflow, ns::first_non_finite_layer, \
+        ns::input_normalisation, ns::load_sample, ns::load_inputs, ns::score_row, ns::top_k,               \
+        ns::logits_as_float,                                                                               \
+  }
 
-const ArithmeticPath kFixedPath = {
-    fixed_path::mlp_layout,       fixed_path::mlp_init_params,  fixed_path::mlp_forward,
-    fixed_path::mlp_backward,     fixed_path::backward_products, fixed_path::optimizer_layout,
-    fixed_path::optimizer_reset,  fixed_path::optimizer_step,
-    fixed_path::weights,          fixed_path::biases,            fixed_path::use_parameters,
-    fixed_path::each_state_tensor, fixed_path::mean_loss,        false, fixed_path::first_non_finite_layer,
-    fixed_path::input_normalisation, fixed_path::load_sample,    fixed_path::load_inputs,
-    fixed_path::score_row,        fixed_path::top_k,             fixed_path::logits_as_float,
-};
+const ArithmeticPath kFloatPath = GCT_PATH_TABLE(float_path, true);
+const ArithmeticPath kFixedPath = GCT_PATH_TABLE(fixed_path, false);
+
+#undef GCT_PATH_TABLE
 
 }  // namespace gct

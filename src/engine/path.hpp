@@ -67,6 +67,39 @@ struct ArithmeticPath {
   void (*logits_as_float)(const Mlp& mlp, uint32_t row, float* z);
 };
 
+// Each path's entries, declared once for both: float/ defines them in gct::float_path, fixed/ in
+// gct::fixed_path, and path.cpp puts them in the tables.
+#define GCT_ARITHMETIC_PATH_ENTRIES                                                                      \
+  void mlp_layout(Mlp* mlp, Arena* arena);                                                               \
+  void mlp_init_params(Mlp* mlp, Rng* rng, InitScheme scheme);                                           \
+  Status mlp_forward(Mlp* mlp, uint32_t rows);                                                           \
+  Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* loss);                  \
+  Status backward_products(Mlp* mlp, uint32_t rows);                                                     \
+  void optimizer_layout(OptimizerState* state, const Mlp& mlp, Arena* arena);                            \
+  void optimizer_reset(OptimizerState* state, const Mlp& mlp, const OptimizerParams& hp);                \
+  Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp, GcMode gc);          \
+  void* weights(const DenseLayer& d);                                                                    \
+  void* biases(const DenseLayer& d);                                                                     \
+  void use_parameters(DenseLayer* d, const void* weights, const void* biases);                           \
+  void each_state_tensor(const OptimizerState& state, const Mlp& mlp, TensorVisit visit, void* context); \
+  double mean_loss(const BatchLoss& loss, uint32_t rows);                                                \
+  int first_non_finite_layer(const Mlp& mlp);                                                            \
+  void input_normalisation(const DatasetView& format, void* norm);                                       \
+  void load_sample(Mlp* mlp, const void* norm, const DatasetView& data, const uint8_t* sample,           \
+                   uint32_t row, const Augment* augment);                                                \
+  void load_inputs(Mlp* mlp, const float* inputs, size_t count);                                         \
+  RowScore score_row(const Mlp& mlp, uint32_t row, uint32_t label);                                      \
+  void top_k(const Mlp& mlp, uint32_t row, uint32_t k, uint16_t* top);                                   \
+  void logits_as_float(const Mlp& mlp, uint32_t row, float* z);
+
+namespace float_path {
+GCT_ARITHMETIC_PATH_ENTRIES
+}  // namespace float_path
+namespace fixed_path {
+GCT_ARITHMETIC_PATH_ENTRIES
+}  // namespace fixed_path
+#undef GCT_ARITHMETIC_PATH_ENTRIES
+
 extern const ArithmeticPath kFloatPath;  // float/
 extern const ArithmeticPath kFixedPath;  // fixed/
 

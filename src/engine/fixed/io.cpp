@@ -5,7 +5,7 @@
 #include "../row_ranks.hpp"
 #include "gctrain/fixed.hpp"
 #include "gctrain/loss.hpp"
-#include "fixed_path.hpp"
+#include "../path.hpp"
 
 namespace gct::fixed_path {
 

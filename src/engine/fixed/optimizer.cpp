@@ -13,7 +13,7 @@
 #include "adaptive.hpp"
 #include "fx_inline.hpp"
 #include "gctrain/gc.hpp"
-#include "fixed_path.hpp"
+#include "../path.hpp"
 #include "../row_blocks.hpp"
 
 namespace gct::fixed_path {

@@ -4,7 +4,7 @@
 
 #include "../finite.hpp"
 #include "../row_ranks.hpp"
-#include "float_path.hpp"
+#include "../path.hpp"
 #include "gctrain/loss.hpp"
 
 namespace gct::float_path {

@@ -6,7 +6,7 @@
 #include "../finite.hpp"
 #include "../optim/rules.hpp"
 #include "../row_blocks.hpp"
-#include "float_path.hpp"
+#include "../path.hpp"
 #include "gctrain/gc.hpp"
 
 namespace gct::float_path {
