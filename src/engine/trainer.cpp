@@ -5,8 +5,6 @@
 #include <cstring>
 
 #include "gctrain/crc32.hpp"
-#include "gctrain/fixed.hpp"
-#include "gctrain/loss.hpp"
 #include "evaluate.hpp"
 #include "input.hpp"
 #include "path.hpp"
