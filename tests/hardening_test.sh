@@ -210,6 +210,10 @@ expect 2 "--lr wants OPTIMIZER=VALUE for an optimizer of the study, got 'sg=0.1'
 expect 2 "bad learning rate in --lr 'sgd=-1'" -- "$GCTRAIN" study --data "$D" --out "$T/dup" --optimizers sgd --lr sgd=-1
 expect 2 "bad learning rate 'x' in --lr-grid" -- "$GCTRAIN" study --data "$D" --out "$T/dup" --optimizers sgd,adam --lr-grid adam=0.1,x
 [ ! -e "$T/dup" ] && ok || bad "a refused study left its folder"
+# A rate given with --lr is kept in a tuned study; the other optimizers get the default grid.
+"$GCTRAIN" study --data "$D" --out "$T/given" --optimizers sgd,adam --lr sgd=0.05 --tune --val 100 --plan-only -q >/dev/null
+python3 -c 'import json,sys; o={x["name"]: x["lr_grid"] for x in json.load(open(sys.argv[1]))["optimizers"]}; sys.exit(not (o["sgd"] == [0.05000000074505806] and len(o["adam"]) == 4))' "$T/given/study.json" &&
+  ok || bad "a tuned study did not keep the rate given with --lr: $(grep -A3 lr_grid "$T/given/study.json" | head -12)"
 expect 2 "--plan-only excludes --collect" -- "$GCTRAIN" study --out "$T/spec" --plan-only --collect
 expect 2 "--run-job excludes --collect" -- "$GCTRAIN" study --out "$T/spec" --run-job 0 --collect
 expect 2 "unknown command 'bogus'" -- "$GCTRAIN" bogus

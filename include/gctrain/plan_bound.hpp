@@ -34,9 +34,6 @@ constexpr bool kFloatProductsNeedNoMemory = false;
 
 constexpr size_t alloc(size_t used, size_t bytes) { return (used + 63) / 64 * 64 + bytes; }
 constexpr size_t max(size_t a, size_t b) { return a > b ? a : b; }
-// The integer GEMM's packed operands (qgemm.hpp).
-constexpr size_t qpack_a(size_t m, size_t k) { return qgemm_pack_a_pairs(m, k); }
-constexpr size_t qpack_b(size_t n, size_t k) { return qgemm_pack_b_pairs(n, k); }
 
 }  // namespace plan_detail
 
@@ -65,14 +62,14 @@ constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t 
     size_t pa = 0, pb = 0;
     for (int l = 0; l < layers; ++l) {
       const size_t in = sizes[l], out = sizes[l + 1];
-      pa = max(pa, plan_detail::qpack_a(batch, in));
-      pb = max(pb, plan_detail::qpack_b(out, in));
+      pa = max(pa, qgemm_pack_a_pairs(batch, in));
+      pb = max(pb, qgemm_pack_b_pairs(out, in));
       if (l < freeze) continue;
-      pa = max(pa, plan_detail::qpack_a(out, batch));
-      pb = max(pb, plan_detail::qpack_b(in, batch));
+      pa = max(pa, qgemm_pack_a_pairs(out, batch));
+      pb = max(pb, qgemm_pack_b_pairs(in, batch));
       if (l > freeze) {
-        pa = max(pa, plan_detail::qpack_a(batch, out));
-        pb = max(pb, plan_detail::qpack_b(in, out));
+        pa = max(pa, qgemm_pack_a_pairs(batch, out));
+        pb = max(pb, qgemm_pack_b_pairs(in, out));
       }
     }
     u = alloc(u, pa * 4);
@@ -133,8 +130,8 @@ constexpr size_t predictor_arena_bound(const uint32_t* sizes, int count, uint32_
   size_t pa = 0, pb = 0;
   for (int l = 0; l < layers; ++l) {
     const size_t in = sizes[l], out = sizes[l + 1];
-    pa = max(pa, scalar == ScalarKind::kFixed ? plan_detail::qpack_a(batch, in) : max(in * out, out * batch));
-    pb = max(pb, scalar == ScalarKind::kFixed ? plan_detail::qpack_b(out, in) : in * batch);
+    pa = max(pa, scalar == ScalarKind::kFixed ? qgemm_pack_a_pairs(batch, in) : max(in * out, out * batch));
+    pb = max(pb, scalar == ScalarKind::kFixed ? qgemm_pack_b_pairs(out, in) : in * batch);
   }
   if (scalar == ScalarKind::kFixed || !plan_detail::kFloatProductsNeedNoMemory) {
     u = alloc(u, pa * 4);

@@ -75,13 +75,6 @@ struct StudyCommand {
     return {};
   }
 
-  bool given_lr(OptimizerKind k) const {
-    for (const std::string& o : lr_overrides) {
-      if (o.rfind(std::string(optimizer_name(k)) + "=", 0) == 0) return true;
-    }
-    return false;
-  }
-
   // Returns a usage error message, or "" on success.
   std::string add_optimizers(host::StudySpec* spec) const {
     for (const std::string& name : split(optimizers, ',')) {
@@ -119,6 +112,7 @@ struct StudyCommand {
 
   // --lr and --lr-grid, then the default grids of a tuned study.
   std::string set_rates(host::StudySpec* spec) const {
+    bool rate_given[kNumOptimizers] = {};  // by --lr: not tuned
     for (const std::string& o : lr_overrides) {
       host::StudyOptimizer* opt = named_optimizer(spec, o);
       if (opt == nullptr) return "--lr wants OPTIMIZER=VALUE for an optimizer of the study, got '" + o + "'";
@@ -126,6 +120,7 @@ struct StudyCommand {
       if (!parse_rate(o.substr(o.find('=') + 1), &v)) return "bad learning rate in --lr '" + o + "'";
       opt->hp.lr = v;
       opt->lr_grid = {v};
+      rate_given[static_cast<int>(opt->kind)] = true;
     }
     for (const std::string& o : lr_grids) {
       host::StudyOptimizer* opt = named_optimizer(spec, o);
@@ -143,7 +138,7 @@ struct StudyCommand {
     // apart around the usual ones, written out so that a study is reproduced by its command.
     if (tune) {
       for (host::StudyOptimizer& o : spec->optimizers) {
-        if (o.lr_grid.size() > 1 || given_lr(o.kind)) continue;
+        if (o.lr_grid.size() > 1 || rate_given[static_cast<int>(o.kind)]) continue;
         o.lr_grid = default_tuning_grid(o.kind);
         o.hp.lr = o.lr_grid[0];
       }
