@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "engine/dense/fgemm.hpp"
-#include "gctrain/gemm.hpp"
+#include "engine/dense/gemm.hpp"
 #include "host/data.hpp"
 #include "gctrain/rng.hpp"
-#include "gctrain/qgemm.hpp"
+#include "engine/fixed/qgemm.hpp"
 #include "gctrain/trainer.hpp"
 
 #ifdef GCT_HAVE_OPENBLAS

@@ -1,4 +1,5 @@
 #include "gctrain/checkpoint.hpp"
+#include "tensors.hpp"
 
 #include <doctest/doctest.h>
 
@@ -187,7 +188,7 @@ TEST_CASE("divergence stops with a message naming the step and the layer") {
   TrainConfig c = testing::config_for(data.view, {6}, 8, OptimizerKind::kSgd, GcMode::kOff, 1);
   auto r = setup(c, data.view);
   steps(&r->t, 2);
-  r->t.mlp.layer[1].w[3] = INFINITY;  // as if an update had overflowed
+  float_tensors(r->t.mlp).layer[1].w[3] = INFINITY;  // as if an update had overflowed
   trainer_begin_epoch(&r->t);
   StepResult res;
   Status s = trainer_step(&r->t, &res);

@@ -15,6 +15,7 @@
 #include "gctrain/trainer.hpp"
 #include "synthetic.hpp"
 #include "trainer_fixture.hpp"
+#include "tensors.hpp"
 
 using namespace gct;
 using testing::AlignedBuffer;
@@ -72,15 +73,15 @@ struct Pair {
   // One normal draw (times scale) per weight and bias, or per gradient, into both models.
   void draw(Rng* rng, double scale, bool gradients) {
     for (int l = 0; l < f.num_layers; ++l) {
-      DenseLayer& d = f.layer[l];
-      DenseLayer& e = x.layer[l];
+      auto& d = float_tensors(f).layer[l];
+      auto& e = fixed_tensors(x).layer[l];
       const size_t n = size_t{d.out} * d.in;
       for (size_t i = 0; i < n + d.out; ++i) {
         const bool bias = i >= n;
         const size_t k = bias ? i - n : i;
         const int32_t v = to_q(scale * rng_normal(rng), 28);
         float* fp = gradients ? (bias ? d.db : d.dw) : (bias ? d.b : d.w);
-        int32_t* qp = gradients ? (bias ? e.qdb : e.qdw) : (bias ? e.qb : e.qw);
+        int32_t* qp = gradients ? (bias ? e.db : e.dw) : (bias ? e.b : e.w);
         fp[k] = static_cast<float>(q(v, 28));
         qp[k] = v;
       }
@@ -120,15 +121,15 @@ TEST_CASE("fixed forward (products, bias, ReLU) and backward (weight, bias and i
   rng_seed(&rng, 14, RngStream::kApplication);
   p.randomise(&rng, 0.0);
   for (int l = 0; l < p.f.num_layers; ++l) {  // non-zero biases, so that their path is exercised
-    for (uint32_t j = 0; j < p.f.layer[l].out; ++j) {
-      p.x.layer[l].qb[j] = to_q(0.05 * rng_normal(&rng), 28);
-      p.f.layer[l].b[j] = static_cast<float>(q(p.x.layer[l].qb[j], 28));
+    for (uint32_t j = 0; j < float_tensors(p.f).layer[l].out; ++j) {
+      fixed_tensors(p.x).layer[l].b[j] = to_q(0.05 * rng_normal(&rng), 28);
+      float_tensors(p.f).layer[l].b[j] = static_cast<float>(q(fixed_tensors(p.x).layer[l].b[j], 28));
     }
   }
   const uint32_t rows = 7;
   for (uint32_t i = 0; i < rows * 40; ++i) {
-    p.x.qact[0][i] = to_q(rng_normal(&rng), 16);
-    p.f.act[0][i] = static_cast<float>(q(p.x.qact[0][i], 16));
+    fixed_tensors(p.x).act[0][i] = to_q(rng_normal(&rng), 16);
+    float_tensors(p.f).act[0][i] = static_cast<float>(q(fixed_tensors(p.x).act[0][i], 16));
   }
   REQUIRE(mlp_forward(&p.f, rows).ok());
   REQUIRE(mlp_forward(&p.x, rows).ok());
@@ -138,9 +139,9 @@ TEST_CASE("fixed forward (products, bias, ReLU) and backward (weight, bias and i
     const uint32_t n = rows * p.f.sizes.size[l];
     double largest = 0, worst = 0;
     for (uint32_t i = 0; i < n; ++i) {
-      largest = std::max(largest, std::fabs(static_cast<double>(p.f.act[l][i])));
-      worst = std::max(worst, std::fabs(q(p.x.qact[l][i], 16) - p.f.act[l][i]));
-      if (l < p.f.num_layers) CHECK(p.x.qact[l][i] >= 0);  // ReLU
+      largest = std::max(largest, std::fabs(static_cast<double>(float_tensors(p.f).act[l][i])));
+      worst = std::max(worst, std::fabs(q(fixed_tensors(p.x).act[l][i], 16) - float_tensors(p.f).act[l][i]));
+      if (l < p.f.num_layers) CHECK(fixed_tensors(p.x).act[l][i] >= 0);  // ReLU
     }
     CAPTURE(l);
     MESSAGE("layer ", l, " activations: worst ", worst, " of largest ", largest);
@@ -153,16 +154,16 @@ TEST_CASE("fixed forward (products, bias, ReLU) and backward (weight, bias and i
   CHECK(std::fabs(lf.loss_sum - lx.loss_sum) <= 2e-3 * lf.loss_sum);
   CHECK(lx.loss_sum == q(lx.loss_q16, 16));
   for (int l = 0; l < p.f.num_layers; ++l) {
-    const DenseLayer& d = p.f.layer[l];
-    const DenseLayer& e = p.x.layer[l];
+    const auto& d = float_tensors(p.f).layer[l];
+    const auto& e = fixed_tensors(p.x).layer[l];
     double largest = 0, worst = 0, largest_b = 0, worst_b = 0;
     for (uint32_t i = 0; i < d.out * d.in; ++i) {
       largest = std::max(largest, std::fabs(static_cast<double>(d.dw[i])));
-      worst = std::max(worst, std::fabs(q(e.qdw[i], 28) - d.dw[i]));
+      worst = std::max(worst, std::fabs(q(e.dw[i], 28) - d.dw[i]));
     }
     for (uint32_t j = 0; j < d.out; ++j) {
       largest_b = std::max(largest_b, std::fabs(static_cast<double>(d.db[j])));
-      worst_b = std::max(worst_b, std::fabs(q(e.qdb[j], 28) - d.db[j]));
+      worst_b = std::max(worst_b, std::fabs(q(e.db[j], 28) - d.db[j]));
     }
     CAPTURE(l);
     // dW of a lower layer passed through every layer above: a few quantisations deep.
@@ -212,22 +213,22 @@ TEST_CASE("each fixed optimizer update, with weight decay and both GC modes, fol
         if (step > 0) p.set_gradients(&rng, 1e-3);
         std::vector<double> before;
         for (int l = 0; l < p.f.num_layers; ++l) {
-          const DenseLayer& d = p.f.layer[l];
+          const auto& d = float_tensors(p.f).layer[l];
           before.insert(before.end(), d.w, d.w + d.out * d.in);
         }
         REQUIRE(optimizer_step(&p.fo, &p.f, hp, gc).ok());
         REQUIRE(optimizer_step(&p.xo, &p.x, hp, gc).ok());
         size_t i = 0;
         for (int l = 0; l < p.f.num_layers; ++l) {
-          const DenseLayer& d = p.f.layer[l];
-          const DenseLayer& e = p.x.layer[l];
+          const auto& d = float_tensors(p.f).layer[l];
+          const auto& e = fixed_tensors(p.x).layer[l];
           for (size_t k = 0; k < size_t{d.out} * d.in; ++k, ++i) {
             largest = std::max(largest, std::fabs(static_cast<double>(d.w[k]) - before[i]));
-            const double err = std::fabs(q(e.qw[k], 28) - static_cast<double>(d.w[k]));
+            const double err = std::fabs(q(e.w[k], 28) - static_cast<double>(d.w[k]));
             worst = std::max(worst, err);
             // Later steps compare against float weights that the fixed path did not share: realign.
-            p.x.layer[l].qw[k] = to_q(d.w[k], 28);
-            p.f.layer[l].w[k] = static_cast<float>(q(p.x.layer[l].qw[k], 28));
+            fixed_tensors(p.x).layer[l].w[k] = to_q(d.w[k], 28);
+            float_tensors(p.f).layer[l].w[k] = static_cast<float>(q(fixed_tensors(p.x).layer[l].w[k], 28));
           }
         }
       }
@@ -248,9 +249,9 @@ TEST_CASE("fixed training reaches nearly the float loss for every optimizer with
       auto x = setup(c, data.view, ScalarKind::kFixed);
       // Same starting weights (the fixed initialisation draws its normals differently).
       for (int l = 0; l < f->t.mlp.num_layers; ++l) {
-        const DenseLayer& e = x->t.mlp.layer[l];
-        DenseLayer& d = f->t.mlp.layer[l];
-        for (uint32_t i = 0; i < d.out * d.in; ++i) d.w[i] = static_cast<float>(q(e.qw[i], 28));
+        const auto& e = fixed_tensors(x->t.mlp).layer[l];
+        auto& d = float_tensors(f->t.mlp).layer[l];
+        for (uint32_t i = 0; i < d.out * d.in; ++i) d.w[i] = static_cast<float>(q(e.w[i], 28));
       }
       const double first_x = train_epochs(&x->t, 1);
       CHECK(x->t.opt.saturated == 0);  // ordinary training never reaches the limits
@@ -272,8 +273,8 @@ TEST_CASE("fixed training saturates instead of wrapping") {
   c.hp.lr = 200.0f;
   auto x = setup(c, data.view, ScalarKind::kFixed);
   for (int l = 0; l < x->t.mlp.num_layers; ++l) {
-    DenseLayer& d = x->t.mlp.layer[l];
-    for (uint32_t i = 0; i < d.out * d.in; ++i) d.qw[i] = (i % 3 == 0) ? -(7 << 28) : (7 << 28);
+    auto& d = fixed_tensors(x->t.mlp).layer[l];
+    for (uint32_t i = 0; i < d.out * d.in; ++i) d.w[i] = (i % 3 == 0) ? -(7 << 28) : (7 << 28);
   }
   trainer_begin_epoch(&x->t);
   StepResult r;
@@ -282,12 +283,12 @@ TEST_CASE("fixed training saturates instead of wrapping") {
   CHECK(r.saturated > 0);  // reported, so that a host can warn
   bool any_saturated = false;
   for (int l = 0; l < x->t.mlp.num_layers; ++l) {
-    const DenseLayer& d = x->t.mlp.layer[l];
+    const auto& d = fixed_tensors(x->t.mlp).layer[l];
     for (uint32_t i = 0; i < d.out * d.in; ++i) {
-      any_saturated |= d.qw[i] == INT32_MAX || d.qw[i] == INT32_MIN;
+      any_saturated |= d.w[i] == INT32_MAX || d.w[i] == INT32_MIN;
       // lr 200 drives updates far past the Q3.28 range; a wrapped weight would flip sign.
-      if (d.qdw[i] > 0) CHECK(d.qw[i] <= (7 << 28));
-      if (d.qdw[i] < 0) CHECK(d.qw[i] >= -(7 << 28));
+      if (d.dw[i] > 0) CHECK(d.w[i] <= (7 << 28));
+      if (d.dw[i] < 0) CHECK(d.w[i] >= -(7 << 28));
     }
   }
   CHECK(any_saturated);
@@ -303,26 +304,26 @@ TEST_CASE("every fixed optimizer saturates on extreme gradients and state, never
     for (int step = 0; step < 3; ++step) {
       std::vector<int32_t> before;
       for (int l = 0; l < p.x.num_layers; ++l) {
-        DenseLayer& d = p.x.layer[l];
+        auto& d = fixed_tensors(p.x).layer[l];
         for (uint32_t i = 0; i < d.out * d.in; ++i) {
-          d.qdw[i] = i % 2 ? INT32_MAX : INT32_MIN;  // |g| = 8, the format's limit
-          if (step == 0) d.qw[i] = i % 3 ? INT32_MAX - 5 : INT32_MIN + 5;
-          before.push_back(d.qw[i]);
+          d.dw[i] = i % 2 ? INT32_MAX : INT32_MIN;  // |g| = 8, the format's limit
+          if (step == 0) d.w[i] = i % 3 ? INT32_MAX - 5 : INT32_MIN + 5;
+          before.push_back(d.w[i]);
         }
-        for (uint32_t j = 0; j < d.out; ++j) d.qdb[j] = j % 2 ? INT32_MAX : INT32_MIN;
+        for (uint32_t j = 0; j < d.out; ++j) d.db[j] = j % 2 ? INT32_MAX : INT32_MIN;
       }
       REQUIRE(optimizer_step(&p.xo, &p.x, hp, GcMode::kGrad).ok());
       size_t k = 0;
       for (int l = 0; l < p.x.num_layers; ++l) {
-        const DenseLayer& d = p.x.layer[l];
+        const auto& d = fixed_tensors(p.x).layer[l];
         for (uint32_t i = 0; i < d.out * d.in; ++i, ++k) {
           // The row's gradients are +-8 in equal numbers (GC leaves them) plus weight decay: a
           // positive gradient never raises the weight, a wrapped update would flip it across zero.
-          if (i % 2 && before[k] > 0) CHECK(d.qw[i] <= before[k]);
-          if (!(i % 2) && before[k] < 0) CHECK(d.qw[i] >= before[k]);
+          if (i % 2 && before[k] > 0) CHECK(d.w[i] <= before[k]);
+          if (!(i % 2) && before[k] < 0) CHECK(d.w[i] >= before[k]);
         }
-        if (p.xo.qv_w[l] != nullptr) {
-          for (uint32_t i = 0; i < d.out * d.in; ++i) CHECK(p.xo.qv_w[l][i] >= 0);
+        if (fixed_path::state(p.xo).second[l].w != nullptr) {
+          for (uint32_t i = 0; i < d.out * d.in; ++i) CHECK(fixed_path::state(p.xo).second[l].w[i] >= 0);
         }
       }
     }
@@ -340,15 +341,15 @@ TEST_CASE("second moments do not underflow in a realistic step") {
   uint64_t nonzero_grad = 0, zero_v = 0;
   double smallest_g = 1, smallest_v = 1;
   for (int l = 0; l < x->t.mlp.num_layers; ++l) {
-    const DenseLayer& d = x->t.mlp.layer[l];
+    const auto& d = fixed_tensors(x->t.mlp).layer[l];
     for (uint32_t i = 0; i < d.out * d.in; ++i) {
       // v = (1 - beta2) g^2 after one step; g here is after GC, so recompute from v itself.
-      const int64_t v = x->t.opt.qv_w[l][i];
-      if (d.qdw[i] != 0) {
+      const int64_t v = fixed_path::state(x->t.opt).second[l].w[i];
+      if (d.dw[i] != 0) {
         ++nonzero_grad;
-        smallest_g = std::min(smallest_g, std::fabs(q(d.qdw[i], 28)));
+        smallest_g = std::min(smallest_g, std::fabs(q(d.dw[i], 28)));
       }
-      if (v == 0 && d.qdw[i] != 0) ++zero_v;
+      if (v == 0 && d.dw[i] != 0) ++zero_v;
       if (v > 0) smallest_v = std::min(smallest_v, q(v, 56));
     }
   }

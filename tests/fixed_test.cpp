@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "engine/fixed/qgemm_reference.hpp"
-#include "gctrain/qgemm.hpp"
+#include "engine/fixed/qgemm.hpp"
 #include "gctrain/rng.hpp"
 #include "synthetic.hpp"
 

@@ -1,4 +1,5 @@
 #include "gctrain/gc.hpp"
+#include "tensors.hpp"
 
 #include <doctest/doctest.h>
 
@@ -20,7 +21,7 @@ static double mean_of(const float* x, uint32_t n) {
 
 static void random_gradients(Mlp* mlp, Rng* rng) {
   for (int l = 0; l < mlp->num_layers; ++l) {
-    DenseLayer& d = mlp->layer[l];
+    auto& d = float_tensors(*mlp).layer[l];
     for (uint32_t i = 0; i < d.out * d.in; ++i) d.dw[i] = rng_normal(rng) + 0.3f;
     for (uint32_t i = 0; i < d.out; ++i) d.db[i] = rng_normal(rng) + 0.3f;
   }
@@ -30,11 +31,11 @@ static void random_gradients(Mlp* mlp, Rng* rng) {
 // must be equivalent to).
 static void gc_apply(Mlp* mlp) {
   for (int l = 0; l < mlp->num_layers; ++l) {
-    DenseLayer& d = mlp->layer[l];
+    const uint32_t in = mlp->sizes.size[l], out = mlp->sizes.size[l + 1];
     if (mlp->scalar == ScalarKind::kFixed) {
-      gc_centralize_rows_q(d.qdw, d.out, d.in);
+      gc_centralize_rows_q(fixed_tensors(*mlp).layer[l].dw, out, in);
     } else {
-      gc_centralize_rows(d.dw, d.out, d.in);
+      gc_centralize_rows(float_tensors(*mlp).layer[l].dw, out, in);
     }
   }
 }
@@ -51,7 +52,7 @@ TEST_CASE("every row of a centralised gradient sums to zero, one mean per output
   random_gradients(&f.mlp, &rng);
   gc_apply(&f.mlp);
   for (int l = 0; l < f.mlp.num_layers; ++l) {
-    const DenseLayer& d = f.mlp.layer[l];
+    const auto& d = float_tensors(f.mlp).layer[l];
     for (uint32_t i = 0; i < d.out; ++i) {
       double sum = 0, abs_sum = 0;
       for (uint32_t j = 0; j < d.in; ++j) {
@@ -68,12 +69,12 @@ TEST_CASE("GC is idempotent and leaves biases untouched") {
   Rng rng;
   rng_seed(&rng, 6, RngStream::kApplication);
   random_gradients(&f.mlp, &rng);
-  std::vector<float> bias_before(f.mlp.layer[0].db, f.mlp.layer[0].db + 8);
+  std::vector<float> bias_before(float_tensors(f.mlp).layer[0].db, float_tensors(f.mlp).layer[0].db + 8);
   gc_apply(&f.mlp);
-  std::vector<float> once(f.mlp.layer[0].dw, f.mlp.layer[0].dw + 8 * 16);
+  std::vector<float> once(float_tensors(f.mlp).layer[0].dw, float_tensors(f.mlp).layer[0].dw + 8 * 16);
   gc_apply(&f.mlp);
-  for (size_t i = 0; i < once.size(); ++i) CHECK(f.mlp.layer[0].dw[i] == doctest::Approx(once[i]).epsilon(1e-6));
-  CHECK(std::vector<float>(f.mlp.layer[0].db, f.mlp.layer[0].db + 8) == bias_before);
+  for (size_t i = 0; i < once.size(); ++i) CHECK(float_tensors(f.mlp).layer[0].dw[i] == doctest::Approx(once[i]).epsilon(1e-6));
+  CHECK(std::vector<float>(float_tensors(f.mlp).layer[0].db, float_tensors(f.mlp).layer[0].db + 8) == bias_before);
 }
 
 TEST_CASE("with SGD and GC the mean of every weight row stays at its initial value") {
@@ -87,24 +88,24 @@ TEST_CASE("with SGD and GC the mean of every weight row stays at its initial val
     optimizer_reset(&f.opt, f.mlp, hp);
     std::vector<std::vector<double>> initial_means;
     for (int l = 0; l < f.mlp.num_layers; ++l) {
-      const DenseLayer& d = f.mlp.layer[l];
+      const auto& d = float_tensors(f.mlp).layer[l];
       std::vector<double> means(d.out);
       for (uint32_t i = 0; i < d.out; ++i) means[i] = mean_of(d.w + i * d.in, d.in);
       initial_means.push_back(means);
     }
-    std::vector<float> bias0(f.mlp.layer[1].b, f.mlp.layer[1].b + 8);
+    std::vector<float> bias0(float_tensors(f.mlp).layer[1].b, float_tensors(f.mlp).layer[1].b + 8);
     for (int step = 0; step < 200; ++step) {
       random_gradients(&f.mlp, &rng);
       REQUIRE(optimizer_step(&f.opt, &f.mlp, hp, mode).ok());
     }
     for (int l = 0; l < f.mlp.num_layers; ++l) {
-      const DenseLayer& d = f.mlp.layer[l];
+      const auto& d = float_tensors(f.mlp).layer[l];
       for (uint32_t i = 0; i < d.out; ++i) {
         CHECK(mean_of(d.w + i * d.in, d.in) == doctest::Approx(initial_means[l][i]).epsilon(1e-4).scale(1.0));
       }
     }
     // Biases are not centred, so with a mean gradient of 0.3 they move.
-    CHECK(std::fabs(f.mlp.layer[1].b[0] - bias0[0]) > 1.0f);
+    CHECK(std::fabs(float_tensors(f.mlp).layer[1].b[0] - bias0[0]) > 1.0f);
   }
 }
 
@@ -116,12 +117,12 @@ TEST_CASE("without GC the row means drift (the check above can fail)") {
   OptimizerParams hp = optimizer_defaults(OptimizerKind::kSgd);
   hp.lr = 0.1f;
   optimizer_reset(&f.opt, f.mlp, hp);
-  const double before = mean_of(f.mlp.layer[0].w, 32);
+  const double before = mean_of(float_tensors(f.mlp).layer[0].w, 32);
   for (int step = 0; step < 50; ++step) {
     random_gradients(&f.mlp, &rng);
     REQUIRE(optimizer_step(&f.opt, &f.mlp, hp, GcMode::kOff).ok());
   }
-  CHECK(std::fabs(mean_of(f.mlp.layer[0].w, 32) - before) > 0.5);
+  CHECK(std::fabs(mean_of(float_tensors(f.mlp).layer[0].w, 32) - before) > 0.5);
 }
 
 TEST_CASE("row_mean equals a double-precision mean for every length, the tail past 32 included") {

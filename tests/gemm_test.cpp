@@ -1,4 +1,4 @@
-#include "gctrain/gemm.hpp"
+#include "engine/dense/gemm.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,7 @@
 // Finite-difference check of the whole MLP + softmax cross-entropy against a double-precision
 // reference implementation written independently of the engine.
 #include "gctrain/mlp.hpp"
+#include "tensors.hpp"
 
 #include <doctest/doctest.h>
 
@@ -69,7 +70,7 @@ TEST_CASE("analytic gradients match central finite differences of a double refer
   rng_seed(&rng, 3, RngStream::kApplication);
   mlp_init_params(&mlp, &rng);
   for (int l = 0; l < mlp.num_layers; ++l)
-    for (uint32_t i = 0; i < mlp.layer[l].out; ++i) mlp.layer[l].b[i] = 0.1f * rng_normal(&rng);
+    for (uint32_t i = 0; i < float_tensors(mlp).layer[l].out; ++i) float_tensors(mlp).layer[l].b[i] = 0.1f * rng_normal(&rng);
 
   std::vector<double> x(rows * sizes[0]);
   for (auto& v : x) v = rng_normal(&rng);
@@ -78,12 +79,12 @@ TEST_CASE("analytic gradients match central finite differences of a double refer
   RefModel ref;
   ref.sizes = sizes;
   for (int l = 0; l < mlp.num_layers; ++l) {
-    const DenseLayer& d = mlp.layer[l];
+    const auto& d = float_tensors(mlp).layer[l];
     ref.w.emplace_back(d.w, d.w + d.out * d.in);
     ref.b.emplace_back(d.b, d.b + d.out);
   }
 
-  for (size_t i = 0; i < x.size(); ++i) mlp.act[0][i] = static_cast<float>(x[i]);
+  for (size_t i = 0; i < x.size(); ++i) float_tensors(mlp).act[0][i] = static_cast<float>(x[i]);
   REQUIRE(mlp_forward(&mlp, rows).ok());
   BatchLoss loss;
   REQUIRE(mlp_backward(&mlp, y.data(), rows, &loss).ok());
@@ -92,7 +93,7 @@ TEST_CASE("analytic gradients match central finite differences of a double refer
   const double h = 1e-6;
   double worst = 0;
   for (int l = 0; l < mlp.num_layers; ++l) {
-    const DenseLayer& d = mlp.layer[l];
+    const auto& d = float_tensors(mlp).layer[l];
     for (size_t i = 0; i < ref.w[l].size(); ++i) {
       const double keep = ref.w[l][i];
       ref.w[l][i] = keep + h;
@@ -134,7 +135,7 @@ TEST_CASE("out-of-range labels are refused") {
   Rng rng;
   rng_seed(&rng, 1, RngStream::kApplication);
   mlp_init_params(&mlp, &rng);
-  for (int i = 0; i < 8; ++i) mlp.act[0][i] = 0.5f;
+  for (int i = 0; i < 8; ++i) float_tensors(mlp).act[0][i] = 0.5f;
   REQUIRE(mlp_forward(&mlp, 2).ok());
   const uint8_t labels[2] = {0, 3};
   BatchLoss loss;
@@ -160,14 +161,8 @@ struct InitModel {
     REQUIRE(arena_init(&arena, buffer->data, counting.used).ok());
     mlp_layout(&mlp, ls, 1, &arena, 1, scalar);
   }
-  double weight(int l, size_t i) const {
-    const DenseLayer& d = mlp.layer[l];
-    return mlp.scalar == ScalarKind::kFixed ? d.qw[i] / 268435456.0 : d.w[i];  // Q28
-  }
-  double bias(int l, size_t i) const {
-    const DenseLayer& d = mlp.layer[l];
-    return mlp.scalar == ScalarKind::kFixed ? d.qb[i] / 268435456.0 : d.b[i];
-  }
+  double weight(int l, size_t i) const { return weight_value(mlp, l, i); }
+  double bias(int l, size_t i) const { return bias_value(mlp, l, i); }
 };
 
 }  // namespace
@@ -193,7 +188,7 @@ TEST_CASE("every initialisation scheme: mean 0, its variance, its shape and boun
       rng_seed(&rng, 31, RngStream::kInit);
       mlp_init_params(&m.mlp, &rng, scheme);
       for (int l = 0; l < m.mlp.num_layers; ++l) {
-        const DenseLayer& d = m.mlp.layer[l];
+        const struct { uint32_t in, out; } d{m.mlp.sizes.size[l], m.mlp.sizes.size[l + 1]};
         CAPTURE(l);
         const Expect e = expect_for(scheme, d.in, d.out);
         const size_t n = size_t{d.out} * d.in;
@@ -239,8 +234,8 @@ TEST_CASE("initialisation is a function of the seed alone") {
   rng_seed(&rb, 6, RngStream::kInit);
   mlp_init_params(&a.mlp, &ra);
   mlp_init_params(&b.mlp, &rb);
-  CHECK(std::memcmp(a.mlp.layer[0].w, b.mlp.layer[0].w, 64 * 16 * sizeof(float)) != 0);
+  CHECK(std::memcmp(float_tensors(a.mlp).layer[0].w, float_tensors(b.mlp).layer[0].w, 64 * 16 * sizeof(float)) != 0);
   rng_seed(&rb, 5, RngStream::kInit);
   mlp_init_params(&b.mlp, &rb);
-  CHECK(std::memcmp(a.mlp.layer[0].w, b.mlp.layer[0].w, 64 * 16 * sizeof(float)) == 0);
+  CHECK(std::memcmp(float_tensors(a.mlp).layer[0].w, float_tensors(b.mlp).layer[0].w, 64 * 16 * sizeof(float)) == 0);
 }

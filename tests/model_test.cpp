@@ -1,5 +1,6 @@
 // Model files (model.cpp) and the predictor that reads them in place (predictor.cpp).
 #include "gctrain/model.hpp"
+#include "tensors.hpp"
 
 #include <doctest/doctest.h>
 
@@ -160,11 +161,11 @@ TEST_CASE("a model file loads into a trainer, and fine-tuning keeps its frozen l
   CHECK(a.loss_sum == b.loss_sum);
   testing::train_epochs(&target->t, 2);
   for (int l = 0; l < 2; ++l) {
-    const DenseLayer& d = target->t.mlp.layer[l];
+    const auto& d = float_tensors(target->t.mlp).layer[l];
     CHECK(std::memcmp(d.w, model.weights[l], 4 * size_t{d.out} * d.in) == 0);
     CHECK(std::memcmp(d.b, model.biases[l], 4 * size_t{d.out}) == 0);
   }
-  CHECK(std::memcmp(target->t.mlp.layer[2].w, model.weights[2], 4 * 5 * 8) != 0);
+  CHECK(std::memcmp(float_tensors(target->t.mlp).layer[2].w, model.weights[2], 4 * 5 * 8) != 0);
 
   struct Mismatch {
     TrainConfig config;

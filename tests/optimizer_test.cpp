@@ -1,6 +1,7 @@
 // Each optimizer against hand-computed values and against a straightforward double-precision
 // reference loop written from PyTorch's documented update equations (not from the engine's code).
 #include "gctrain/optimizer.hpp"
+#include "tensors.hpp"
 
 #include <doctest/doctest.h>
 
@@ -18,16 +19,16 @@ namespace {
 // One step on a 1x1 model ("1,1": one weight, one bias) with gradient g for both.
 std::vector<float> scalar_steps(OptimizerKind kind, OptimizerParams hp, std::vector<float> grads) {
   ModelFixture f("1,1", 1, kind);
-  f.mlp.layer[0].w[0] = 1.0f;
-  f.mlp.layer[0].b[0] = 1.0f;
+  float_tensors(f.mlp).layer[0].w[0] = 1.0f;
+  float_tensors(f.mlp).layer[0].b[0] = 1.0f;
   optimizer_reset(&f.opt, f.mlp, hp);
   std::vector<float> w;
   for (float g : grads) {
-    f.mlp.layer[0].dw[0] = g;
-    f.mlp.layer[0].db[0] = g;
+    float_tensors(f.mlp).layer[0].dw[0] = g;
+    float_tensors(f.mlp).layer[0].db[0] = g;
     REQUIRE(optimizer_step(&f.opt, &f.mlp, hp, GcMode::kOff).ok());
-    w.push_back(f.mlp.layer[0].w[0]);
-    CHECK(f.mlp.layer[0].b[0] == f.mlp.layer[0].w[0]);
+    w.push_back(float_tensors(f.mlp).layer[0].w[0]);
+    CHECK(float_tensors(f.mlp).layer[0].b[0] == float_tensors(f.mlp).layer[0].w[0]);
   }
   return w;
 }
@@ -139,7 +140,7 @@ TEST_CASE("every optimizer, GC mode and weight decay matches the reference over 
         optimizer_reset(&f.opt, f.mlp, hp);
         std::vector<RefTensor> ref_w, ref_b;
         for (int l = 0; l < f.mlp.num_layers; ++l) {
-          const DenseLayer& d = f.mlp.layer[l];
+          const auto& d = float_tensors(f.mlp).layer[l];
           RefTensor w{{d.w, d.w + d.out * d.in}, std::vector<double>(d.out * d.in), std::vector<double>(d.out * d.in)};
           RefTensor b{{d.b, d.b + d.out}, std::vector<double>(d.out), std::vector<double>(d.out)};
           ref_w.push_back(w);
@@ -147,7 +148,7 @@ TEST_CASE("every optimizer, GC mode and weight decay matches the reference over 
         }
         for (int t = 1; t <= 6; ++t) {
           for (int l = 0; l < f.mlp.num_layers; ++l) {
-            DenseLayer& d = f.mlp.layer[l];
+            auto& d = float_tensors(f.mlp).layer[l];
             std::vector<double> gw(d.out * d.in), gb(d.out);
             for (uint32_t i = 0; i < d.out * d.in; ++i) gw[i] = d.dw[i] = rng_normal(&rng) * 0.1f;
             for (uint32_t i = 0; i < d.out; ++i) gb[i] = d.db[i] = rng_normal(&rng) * 0.1f;
@@ -158,7 +159,7 @@ TEST_CASE("every optimizer, GC mode and weight decay matches the reference over 
         }
         double worst = 0;
         for (int l = 0; l < f.mlp.num_layers; ++l) {
-          const DenseLayer& d = f.mlp.layer[l];
+          const auto& d = float_tensors(f.mlp).layer[l];
           for (uint32_t i = 0; i < d.out * d.in; ++i) worst = std::fmax(worst, std::fabs(d.w[i] - ref_w[l].w[i]));
           for (uint32_t i = 0; i < d.out; ++i) worst = std::fmax(worst, std::fabs(d.b[i] - ref_b[l].w[i]));
         }

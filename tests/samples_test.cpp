@@ -1,6 +1,7 @@
 // The on-device side of the trainer: training on the caller's samples, predictions (input.cpp,
 // prediction.cpp and their entry points in trainer.cpp).
 #include "gctrain/samples.hpp"
+#include "tensors.hpp"
 
 #include <doctest/doctest.h>
 
@@ -165,9 +166,9 @@ TEST_CASE("predictions: logits as evaluation sees them, probabilities that sum t
       const int L = run->t.mlp.num_layers;
       for (uint32_t i = 0; i < 16 * classes; ++i) {
         if (scalar == ScalarKind::kFixed) {
-          CHECK(static_cast<double>(logits[i]) * 65536.0 == static_cast<double>(run->t.mlp.qact[L][i]));
+          CHECK(static_cast<double>(logits[i]) * 65536.0 == static_cast<double>(fixed_tensors(run->t.mlp).act[L][i]));
         } else {
-          CHECK(logits[i] == run->t.mlp.act[L][i]);
+          CHECK(logits[i] == float_tensors(run->t.mlp).act[L][i]);
         }
       }
       Prediction q;  // probabilities alone come out the same
@@ -205,7 +206,7 @@ TEST_CASE("top-k takes the lower class among equal logits") {
   auto data = make_separable(8, 5, 1, 2, 2, 1);
   TrainConfig c = config_for(data.view, {3}, 4, OptimizerKind::kSgd, GcMode::kOff, 1);
   auto run = make_trainer(c, data.view);
-  DenseLayer& last = run->t.mlp.layer[1];
+  auto& last = float_tensors(run->t.mlp).layer[1];
   for (uint32_t i = 0; i < last.out * last.in; ++i) last.w[i] = 0.0f;
   const float bias[5] = {0.5f, 2.0f, 0.5f, 2.0f, -1.0f};
   std::memcpy(last.b, bias, sizeof bias);

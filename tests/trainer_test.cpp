@@ -1,5 +1,6 @@
 #include "engine/trainer_internal.hpp"
 #include "gctrain/trainer.hpp"
+#include "tensors.hpp"
 
 #include <doctest/doctest.h>
 
@@ -28,7 +29,7 @@ namespace {
 std::vector<float> weights_of(const Trainer& t) {
   std::vector<float> w;
   for (int l = 0; l < t.mlp.num_layers; ++l) {
-    const DenseLayer& d = t.mlp.layer[l];
+    const auto& d = float_tensors(t.mlp).layer[l];
     w.insert(w.end(), d.w, d.w + d.out * d.in);
     w.insert(w.end(), d.b, d.b + d.out);
   }
@@ -306,16 +307,19 @@ TEST_CASE("evaluation counts top-1, top-5 with ties, superclass, loss and elemen
     TrainConfig c = config_for(data.view, {}, 4, OptimizerKind::kSgd, GcMode::kOff, 1);  // batches 4, 4, 1
     c.scalar = scalar;
     auto run = setup(c, data.view);
-    DenseLayer& d = run->t.mlp.layer[0];
     for (uint32_t i = 0; i < 6; ++i) {
       for (uint32_t j = 0; j < 6; ++j) {
         if (scalar == ScalarKind::kFixed) {
-          d.qw[i * 6 + j] = i == j ? int32_t{1} << 28 : 0;  // 1.0 in Q28
+          fixed_tensors(run->t.mlp).layer[0].w[i * 6 + j] = i == j ? int32_t{1} << 28 : 0;  // 1.0 in Q28
         } else {
-          d.w[i * 6 + j] = i == j ? 1.0f : 0.0f;
+          float_tensors(run->t.mlp).layer[0].w[i * 6 + j] = i == j ? 1.0f : 0.0f;
         }
       }
-      if (scalar == ScalarKind::kFixed) d.qb[i] = 0; else d.b[i] = 0.0f;
+      if (scalar == ScalarKind::kFixed) {
+        fixed_tensors(run->t.mlp).layer[0].b[i] = 0;
+      } else {
+        float_tensors(run->t.mlp).layer[0].b[i] = 0.0f;
+      }
     }
     EvalResult r;
     REQUIRE(trainer_evaluate(&run->t, data.view, &r).ok());
@@ -372,8 +376,8 @@ TEST_CASE("interleaved and planar layouts normalise the same pixels identically"
   for (uint32_t i = 0; i < 4; ++i)
     for (uint32_t p = 0; p < 4; ++p)
       for (uint32_t c = 0; c < 3; ++c) {
-        const float pv = a->t.mlp.act[0][i * 12 + c * 4 + p];
-        const float iv = b->t.mlp.act[0][i * 12 + p * 3 + c];
+        const float pv = float_tensors(a->t.mlp).act[0][i * 12 + c * 4 + p];
+        const float iv = float_tensors(b->t.mlp).act[0][i * 12 + p * 3 + c];
         CHECK(pv == iv);
         const float expect = (planar.pixels[i * 12 + c * 4 + p] / 255.0f - planar.view.mean[c]) / planar.view.stddev[c];
         CHECK(pv == doctest::Approx(expect).epsilon(1e-5));
@@ -427,7 +431,7 @@ TEST_CASE("an evaluation that overflows names the step and epoch it followed") {
   auto data = make_separable(40, 4, 1, 3, 3, 11);
   auto run = setup(config_for(data.view, {6}, 8, OptimizerKind::kSgd, GcMode::kOff, 1), data.view);
   train_epochs(&run->t, 1);
-  DenseLayer& last = run->t.mlp.layer[1];
+  auto& last = float_tensors(run->t.mlp).layer[1];
   for (uint32_t i = 0; i < last.out * last.in; ++i) last.w[i] = (i % 2 ? -1 : 1) * 3e38f;  // finite weights, infinite logits
   EvalResult r;
   const Status s = trainer_evaluate(&run->t, data.view, &r);
@@ -471,9 +475,9 @@ std::vector<uint8_t> loaded_bytes(const Trainer& t, uint32_t r) {
     const uint32_t c = d.layout == PixelLayout::kPlanar ? i / plane : i % d.channels;
     double b;
     if (t.config.scalar == ScalarKind::kFixed) {
-      b = (256.0 * t.mlp.qact[0][size_t{r} * n + i] - qnorm[2 * c + 1]) / qnorm[2 * c];
+      b = (256.0 * fixed_tensors(t.mlp).act[0][size_t{r} * n + i] - qnorm[2 * c + 1]) / qnorm[2 * c];
     } else {
-      b = (t.mlp.act[0][size_t{r} * n + i] - norm[2 * c + 1]) / norm[2 * c];
+      b = (float_tensors(t.mlp).act[0][size_t{r} * n + i] - norm[2 * c + 1]) / norm[2 * c];
     }
     REQUIRE(std::fabs(b - std::lround(b)) < 0.02);
     out[i] = static_cast<uint8_t>(std::lround(b));
@@ -598,12 +602,11 @@ TEST_CASE("augmentation and schedules: staged rows train identically; each chang
 namespace {
 
 std::vector<uint8_t> layer_bytes(const Trainer& t, int l) {
-  const DenseLayer& d = t.mlp.layer[l];
-  const bool fixed = t.mlp.scalar == ScalarKind::kFixed;
-  const auto* w = static_cast<const uint8_t*>(fixed ? static_cast<const void*>(d.qw) : d.w);
-  const auto* b = static_cast<const uint8_t*>(fixed ? static_cast<const void*>(d.qb) : d.b);
-  std::vector<uint8_t> out(w, w + size_t{4} * d.out * d.in);
-  out.insert(out.end(), b, b + size_t{4} * d.out);
+  const size_t in = t.mlp.sizes.size[l], outputs = t.mlp.sizes.size[l + 1];
+  const auto* w = static_cast<const uint8_t*>(weights_of(t.mlp, l));
+  const auto* b = static_cast<const uint8_t*>(biases_of(t.mlp, l));
+  std::vector<uint8_t> out(w, w + 4 * outputs * in);
+  out.insert(out.end(), b, b + 4 * outputs);
   return out;
 }
 
@@ -627,8 +630,9 @@ TEST_CASE("frozen layers keep their weights; the layers above learn exactly as w
             all->plan.by_category[static_cast<int>(MemCategory::kGradients)]);
       CHECK(head->plan.by_category[static_cast<int>(MemCategory::kOptimizerState)] <
             all->plan.by_category[static_cast<int>(MemCategory::kOptimizerState)]);
-      CHECK(head->t.mlp.layer[0].dw == nullptr);
-      CHECK(head->t.mlp.layer[1].qdw == nullptr);
+      CHECK(weight_gradient_of(head->t.mlp, 0) == nullptr);
+      CHECK(weight_gradient_of(head->t.mlp, 1) == nullptr);
+      CHECK(weight_gradient_of(head->t.mlp, 2) != nullptr);
       const auto first_before = layer_bytes(head->t, 0), second_before = layer_bytes(head->t, 1);
       // One step: the top layer's gradient does not depend on what happens below it, so its update
       // is the same bits in both runs; the frozen layers do not move.

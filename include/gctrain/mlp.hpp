@@ -16,9 +16,14 @@
 // the ReLU mask is read from it just before it is replaced. The input gradient of layer 1 is
 // never formed (nothing consumes it).
 //
-// With ScalarKind::kFixed the same layout holds int32 tensors (q* pointers; the float ones are null)
-// in the formats of fixed.hpp, the products run on the integer kernels of qgemm.hpp, and the backward
-// ReLU is applied as the input-gradient product is stored, so the scratch buffer is not needed.
+// With ScalarKind::kFixed the same layout holds int32 tensors in the formats of fixed.hpp, the
+// products run on integer kernels, and the backward ReLU is applied as the input-gradient product is
+// stored, so the scratch buffer is not needed.
+//
+// The tensors belong to the arithmetic: each one (float32, fixed point) keeps its own pointers and
+// its products' settings in the model's opaque storage, so the engine's shared code and a caller
+// see only what both have in common. A caller reads and writes parameters through model files
+// and checkpoints (model.hpp, checkpoint.hpp), never through these structs.
 #pragma once
 
 #include <cstddef>
@@ -26,37 +31,21 @@
 
 #include "gctrain/arena.hpp"
 #include "gctrain/config.hpp"
-#include "gctrain/gemm.hpp"
-#include "gctrain/qgemm.hpp"
 #include "gctrain/parallel.hpp"
 #include "gctrain/rng.hpp"
 #include "gctrain/status.hpp"
 
 namespace gct {
 
-struct DenseLayer {
-  uint32_t in = 0, out = 0;
-  float* w = nullptr;
-  float* b = nullptr;
-  float* dw = nullptr;
-  float* db = nullptr;
-  int32_t* qw = nullptr;  // fixed point: Q3.28
-  int32_t* qb = nullptr;
-  int32_t* qdw = nullptr;
-  int32_t* qdb = nullptr;
-  GemmBlocking forward_blocking, weight_grad_blocking, input_grad_blocking;
-};
+// Room for the larger arithmetic's own state: its tensor pointers per layer and, in float32, the
+// blocked GEMM's settings and packing space per thread. Each arithmetic checks at compile time
+// that its state fits.
+constexpr size_t kMlpArithmeticBytes = 640 + 128 * sizeof(void*);
 
 struct Mlp {
   LayerSizes sizes;
   uint32_t batch = 0;
   int num_layers = 0;
-  DenseLayer layer[kMaxLayers];
-  float* act[kMaxLayers + 1] = {};
-  float* scratch = nullptr;  // Eigen build only
-  // AVX-512 build only: a layer's input transposed [in x B] and its output before bias/ReLU [out x B].
-  float* input_t = nullptr;
-  float* output_t = nullptr;
   ScalarKind scalar = ScalarKind::kFloat;
   // Layers [0, frozen) keep their weights: no gradients are formed or stored for them and backward
   // stops above them. frozen == num_layers: laid out for inference only.
@@ -64,15 +53,9 @@ struct Mlp {
   // W and b were not carved from the arena: the layers point at weights kept elsewhere (a model
   // file in flash), which the forward pass only reads.
   bool weights_in_place = false;
-  int32_t* qact[kMaxLayers + 1] = {};  // fixed point: input/activations Q15.16, their gradients Q1.30
-  // Fixed point: quantisation shifts of each layer's input and weights, found by the forward pass
-  // and reused by the backward products of the same step (both tensors are unchanged in between).
-  int8_t qshift_act[kMaxLayers] = {};
-  int8_t qshift_w[kMaxLayers] = {};
-  QGemmWorkspace qgemm;
   uint32_t threads = 1;
-  GemmWorkspace gemm[kMaxThreads];  // Eigen build: one packing space per row block
   const TaskRunner* runner = nullptr;  // null: column blocks run one after another
+  alignas(16) unsigned char arithmetic[kMlpArithmeticBytes] = {};
 };
 
 // The float products this process runs: "avx512" (x86-64 CPUs with AVX-512F, chosen at run time),
@@ -82,14 +65,18 @@ const char* mlp_float_kernels();
 
 // Carves parameters, gradients, activations, scratch and GEMM workspace (per thread) from the arena:
 // gradients and backward workspace only for layers >= frozen, parameters only unless
-// weights_in_place (then the caller sets every layer's w and b, or qw and qb, before mlp_forward).
+// weights_in_place (then the caller points every layer at its parameters with mlp_use_parameters
+// before mlp_forward).
 void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena, uint32_t threads = 1,
                 ScalarKind scalar = ScalarKind::kFloat, int frozen = 0, bool weights_in_place = false);
+// Points layer `layer` of a model laid out with weights_in_place at parameters kept elsewhere, in
+// the model's arithmetic (float32, or int32 Q3.28): weights [out x in], biases [out]. Only read.
+void mlp_use_parameters(Mlp* mlp, int layer, const void* weights, const void* biases);
 // Draws the weights (and, for InitScheme::kTorch, the biases; others start at zero). Fixed point
 // draws with integers only (identical on every target): normal deviates as Irwin-Hall sums of 12
 // uniforms, uniform ones by scaling a 32-bit draw.
 void mlp_init_params(Mlp* mlp, Rng* rng, InitScheme scheme = InitScheme::kHeNormal);
-// act[0][0..rows) must hold the input; leaves logits in act[L]. rows <= batch.
+// The input batch must hold the input; leaves the logits in the last activations. rows <= batch.
 Status mlp_forward(Mlp* mlp, uint32_t rows);
 
 struct BatchLoss {

@@ -13,6 +13,7 @@
 //   sgd: none   sgdm: momentum buffer   adagrad: sum of g^2   rmsprop: mean of g^2   adam: m, v
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "gctrain/arena.hpp"
@@ -24,23 +25,15 @@ namespace gct {
 
 int optimizer_state_buffers(OptimizerKind kind);  // 0, 1 or 2 tensors per parameter
 
+// Room for the larger arithmetic's state pointers (two per trainable layer and tensor, and a row
+// buffer); each arithmetic checks at compile time that its state fits.
+constexpr size_t kOptimizerArithmeticBytes = 48 * sizeof(void*);
+
 struct OptimizerState {
   OptimizerKind kind = OptimizerKind::kSgd;
-  int buffers = 0;
-  float* w_state[kMaxLayers][2] = {};
-  float* b_state[kMaxLayers][2] = {};
-  // One row of the widest parameter per thread, for GC and the update (row blocks of a weight
-  // tensor are updated at once when the model has threads), row_stride elements apart; qrow alike.
-  float* row = nullptr;
-  uint32_t row_stride = 0;
-  // Fixed point: momentum buffer (Q3.28) / Adam m (Q0.31) and Adagrad sum / RMSProp, Adam v (int64 Q7.56).
-  int32_t* qm_w[kMaxLayers] = {};
-  int32_t* qm_b[kMaxLayers] = {};
-  int64_t* qv_w[kMaxLayers] = {};
-  int64_t* qv_b[kMaxLayers] = {};
-  int32_t* qrow = nullptr;
   uint64_t saturated = 0;  // fixed point: parameters at the format's limit after the last step
-  uint64_t step = 0;     // steps taken; Adam's bias correction uses step + 1
+  uint64_t step = 0;       // steps taken; Adam's bias correction uses step + 1
+  alignas(16) unsigned char arithmetic[kOptimizerArithmeticBytes] = {};
 };
 
 void optimizer_layout(OptimizerState* state, OptimizerKind kind, const Mlp& mlp, Arena* arena);

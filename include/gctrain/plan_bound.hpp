@@ -18,9 +18,22 @@
 #include <cstdint>
 
 #include "gctrain/config.hpp"
-#include "gctrain/qgemm.hpp"
 
 namespace gct {
+
+// The fixed-point products pack their operands in int16 pairs, in panels of these sizes: stated
+// here, read by the integer kernels (fixed/qgemm.cpp), the workspace they plan and the bound below.
+constexpr int kQGemmPanelRows = 8;   // A
+constexpr int kQGemmPanelCols = 16;  // B
+constexpr int kQGemmKAlign = 32;     // 2 * fx::kChunkPairs (fixed.hpp checks it)
+constexpr size_t qgemm_round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
+// int32 pairs of the packed operands of an M x K by K x N product.
+constexpr size_t qgemm_pack_a_pairs(size_t m, size_t k) {
+  return qgemm_round_up(m, kQGemmPanelRows) * qgemm_round_up(k, kQGemmKAlign) / 2;
+}
+constexpr size_t qgemm_pack_b_pairs(size_t n, size_t k) {
+  return qgemm_round_up(n, kQGemmPanelCols) * qgemm_round_up(k, kQGemmKAlign) / 2;
+}
 
 namespace plan_detail {
 

@@ -40,9 +40,9 @@ void for_each_tensor(const Trainer& t, F&& f) {
   auto bytes = [](const void* p) { return reinterpret_cast<uint8_t*>(const_cast<void*>(p)); };
   const ArithmeticPath& path = arithmetic_path(m.scalar);
   for (int l = 0; l < m.num_layers; ++l) {
-    const DenseLayer& d = m.layer[l];
-    f(bytes(path.weights(d)), size_t{d.out} * d.in * 4);
-    f(bytes(path.biases(d)), size_t{d.out} * 4);
+    const size_t in = m.sizes.size[l], out = m.sizes.size[l + 1];
+    f(bytes(path.weights(m, l)), out * in * 4);
+    f(bytes(path.biases(m, l)), out * 4);
   }
   path.each_state_tensor(t.opt, m, [](void* context, void* data, size_t size) {
     (*static_cast<std::remove_reference_t<F>*>(context))(static_cast<uint8_t*>(data), size);

@@ -16,11 +16,11 @@ void mlp_layout(Mlp* mlp, const LayerSizes& sizes, uint32_t batch, Arena* arena,
   const int L = mlp->num_layers;
   mlp->frozen = frozen < 0 ? 0 : (frozen > L ? L : frozen);
   mlp->weights_in_place = weights_in_place;
-  for (int l = 0; l < L; ++l) {
-    mlp->layer[l].in = sizes.size[l];
-    mlp->layer[l].out = sizes.size[l + 1];
-  }
   arithmetic_path(scalar).mlp_layout(mlp, arena);
+}
+
+void mlp_use_parameters(Mlp* mlp, int layer, const void* weights, const void* biases) {
+  arithmetic_path(mlp->scalar).use_parameters(mlp, layer, weights, biases);
 }
 
 void mlp_init_params(Mlp* mlp, Rng* rng, InitScheme scheme) { arithmetic_path(mlp->scalar).mlp_init_params(mlp, rng, scheme); }

@@ -9,8 +9,8 @@
 
 namespace gct {
 
-// Weight and input gradients of every layer from the gradient of the logits already in act[L]
-// (qact[L] in fixed point): what mlp_backward does after the loss.
+// Weight and input gradients of every layer from the gradient of the logits already in the last
+// activations: what mlp_backward does after the loss.
 Status backward_products(Mlp* mlp, uint32_t rows);
 
 }  // namespace gct

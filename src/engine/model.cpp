@@ -144,9 +144,9 @@ Status model_save(const Trainer& t, uint8_t* out, size_t size) {
   put32(h + off::kBatch, t.config.batch);
   const ArithmeticPath& path = arithmetic_path(t.mlp.scalar);
   for (int l = 0; l < t.mlp.num_layers; ++l) {
-    const DenseLayer& d = t.mlp.layer[l];
-    std::memcpy(out + w_at[l], path.weights(d), size_t{4} * d.out * d.in);
-    std::memcpy(out + b_at[l], path.biases(d), size_t{4} * d.out);
+    const size_t in = t.mlp.sizes.size[l], outputs = t.mlp.sizes.size[l + 1];
+    std::memcpy(out + w_at[l], path.weights(t.mlp, l), 4 * outputs * in);
+    std::memcpy(out + b_at[l], path.biases(t.mlp, l), 4 * outputs);
   }
   put32(h + off::kPayloadCrc, crc32_update(0, out + kHeader, size - kHeader));
   put32(h + off::kHeaderCrc, crc32_update(0, h, off::kHeaderCrc));
@@ -202,9 +202,9 @@ Status trainer_load_model(Trainer* t, const ModelView& model) {
   }
   const ArithmeticPath& path = arithmetic_path(model.scalar);
   for (int l = 0; l < t->mlp.num_layers; ++l) {
-    const DenseLayer& d = t->mlp.layer[l];
-    std::memcpy(path.weights(d), model.weights[l], size_t{4} * d.out * d.in);
-    std::memcpy(path.biases(d), model.biases[l], size_t{4} * d.out);
+    const size_t in = t->mlp.sizes.size[l], out = t->mlp.sizes.size[l + 1];
+    std::memcpy(path.weights(t->mlp, l), model.weights[l], 4 * out * in);
+    std::memcpy(path.biases(t->mlp, l), model.biases[l], 4 * out);
   }
   for (int c = 0; c < f.channels; ++c) {
     t->train.mean[c] = f.mean[c];

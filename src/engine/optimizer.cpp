@@ -9,7 +9,6 @@ int optimizer_state_buffers(OptimizerKind kind) { return optimizer_state_kept(ki
 void optimizer_layout(OptimizerState* state, OptimizerKind kind, const Mlp& mlp, Arena* arena) {
   *state = OptimizerState{};
   state->kind = kind;
-  state->buffers = optimizer_state_buffers(kind);
   arithmetic_path(mlp.scalar).optimizer_layout(state, mlp, arena);
 }
 

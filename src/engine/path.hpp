@@ -1,7 +1,8 @@
 // Private: the two arithmetics behind one table of functions. A model's scalar kind picks its path
 // once, and the shared entry points (mlp.cpp, optimizer.cpp) call through it instead of branching
 // on the kind - in the spirit of TFLM's kernel registrations and AIfES's per-dtype tables. Each path
-// owns its tensors: float/ lays out float32 ones, fixed/ int32 ones.
+// owns its state (float/state.hpp, fixed/state.hpp): float/ lays out float32 tensors, fixed/ int32
+// ones, and nothing outside a path names them.
 #pragma once
 
 #include <cstddef>
@@ -26,13 +27,14 @@ struct RowScore {
 using TensorVisit = void (*)(void* context, void* data, size_t bytes);
 
 struct ArithmeticPath {
-  // The model's tensors, after the shared fields (sizes, batch, threads, frozen layers) are set.
+  // The model's own state (its struct in Mlp::arithmetic, its tensors in the arena), after the shared
+  // fields (sizes, batch, threads, frozen layers) are set.
   void (*mlp_layout)(Mlp* mlp, Arena* arena);
   void (*mlp_init_params)(Mlp* mlp, Rng* rng, InitScheme scheme);
   Status (*mlp_forward)(Mlp* mlp, uint32_t rows);
   Status (*mlp_backward)(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* loss);
   Status (*backward_products)(Mlp* mlp, uint32_t rows);
-  // The optimizer's state, after its kind and number of buffers are set.
+  // The optimizer's state (its struct in OptimizerState::arithmetic), after its kind is set.
   void (*optimizer_layout)(OptimizerState* state, const Mlp& mlp, Arena* arena);
   void (*optimizer_reset)(OptimizerState* state, const Mlp& mlp, const OptimizerParams& hp);
   Status (*optimizer_step)(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp, GcMode gc);
@@ -40,10 +42,10 @@ struct ArithmeticPath {
   // What the shared code reads and writes. Parameters and normalisation constants have 4-byte
   // elements in either arithmetic (float32, or an int32 Q format), so files and checksums treat
   // them as bytes.
-  void* (*weights)(const DenseLayer& d);
-  void* (*biases)(const DenseLayer& d);
+  void* (*weights)(const Mlp& mlp, int layer);
+  void* (*biases)(const Mlp& mlp, int layer);
   // Points the layer at parameters kept elsewhere (a model file, read in place).
-  void (*use_parameters)(DenseLayer* d, const void* weights, const void* biases);
+  void (*use_parameters)(Mlp* mlp, int layer, const void* weights, const void* biases);
   // Every optimizer-state tensor of the trainable layers, in the checkpoints' order.
   void (*each_state_tensor)(const OptimizerState& state, const Mlp& mlp, TensorVisit visit, void* context);
   // The step's mean loss; whether it and the parameters can become NaN or infinite (floating point;
@@ -78,9 +80,9 @@ struct ArithmeticPath {
   void optimizer_layout(OptimizerState* state, const Mlp& mlp, Arena* arena);                            \
   void optimizer_reset(OptimizerState* state, const Mlp& mlp, const OptimizerParams& hp);                \
   Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp, GcMode gc);          \
-  void* weights(const DenseLayer& d);                                                                    \
-  void* biases(const DenseLayer& d);                                                                     \
-  void use_parameters(DenseLayer* d, const void* weights, const void* biases);                           \
+  void* weights(const Mlp& mlp, int layer);                                                              \
+  void* biases(const Mlp& mlp, int layer);                                                               \
+  void use_parameters(Mlp* mlp, int layer, const void* weights, const void* biases);                     \
   void each_state_tensor(const OptimizerState& state, const Mlp& mlp, TensorVisit visit, void* context); \
   double mean_loss(const BatchLoss& loss, uint32_t rows);                                                \
   int first_non_finite_layer(const Mlp& mlp);                                                            \

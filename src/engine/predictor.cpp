@@ -49,10 +49,9 @@ Status predictor_setup(Predictor* p, const ModelView& model, uint32_t batch, voi
   }
   arena_seal(&p->arena);
   // The forward pass only reads the weights: they stay in the model's (possibly read-only) bytes.
-  const ArithmeticPath& path = arithmetic_path(model.scalar);
-  for (int l = 0; l < model.layers.num_layers(); ++l) path.use_parameters(&p->mlp.layer[l], model.weights[l], model.biases[l]);
+  for (int l = 0; l < model.layers.num_layers(); ++l) mlp_use_parameters(&p->mlp, l, model.weights[l], model.biases[l]);
   p->format = model.format;
-  path.input_normalisation(p->format, p->norm);
+  arithmetic_path(model.scalar).input_normalisation(p->format, p->norm);
   return Status::Ok();
 }
 

@@ -267,9 +267,9 @@ uint32_t trainer_parameters_crc32(const Trainer& t) {
   uint32_t crc = 0;
   const ArithmeticPath& path = arithmetic_path(t.mlp.scalar);
   for (int l = 0; l < t.mlp.num_layers; ++l) {
-    const DenseLayer& d = t.mlp.layer[l];
-    crc = crc32_update(crc, path.weights(d), 4 * size_t{d.out} * d.in);
-    crc = crc32_update(crc, path.biases(d), 4 * size_t{d.out});
+    const size_t in = t.mlp.sizes.size[l], out = t.mlp.sizes.size[l + 1];
+    crc = crc32_update(crc, path.weights(t.mlp, l), 4 * out * in);
+    crc = crc32_update(crc, path.biases(t.mlp, l), 4 * out);
   }
   return crc;
 }

@@ -12,6 +12,7 @@
 
 #include "fgemm.hpp"
 #include "gctrain/arena.hpp"
+#include "../float/state.hpp"
 #include "gctrain/mlp.hpp"
 
 // Cortex-M with an FPU (M4F, M7); GCT_EIGEN_PRODUCTS forces Eigen's products there too.
@@ -23,6 +24,10 @@
 
 namespace gct {
 namespace dense {
+
+using float_path::Layer;
+using float_path::MlpState;
+using float_path::state;
 
 // The same four functions per implementation (namespaces eigen, avx512; the Cortex-M build has its
 // own only); the ones below dispatch to the one this process uses.

@@ -38,13 +38,13 @@ void gemm_block(void* arg, uint32_t i) {
   if (begin >= end) return;
   // Row r of op(A) is row r of A, or column r when A is transposed.
   const float* a = p->ta == Trans::kYes ? p->a + begin : p->a + begin * p->lda;
-  p->failed[i] = !gemm(p->mlp->gemm[i], *p->blocking, p->ta, p->tb, end - begin, p->n, p->k, 1.0f, a,
+  p->failed[i] = !gemm(state(*p->mlp).gemm[i], *p->blocking, p->ta, p->tb, end - begin, p->n, p->k, 1.0f, a,
                        p->lda, p->b, p->ldb, p->c + begin * p->ldc, p->ldc);
 }
 
 bool parallel_gemm(const Mlp* mlp, const GemmBlocking& blocking, Trans ta, Trans tb, int64_t m, int64_t n,
                    int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
-  if (mlp->threads <= 1) return gemm(mlp->gemm[0], blocking, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, c, ldc);
+  if (mlp->threads <= 1) return gemm(state(*mlp).gemm[0], blocking, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, c, ldc);
   ParallelGemm p{mlp, &blocking, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, mlp->threads, {}};
   run_tasks(mlp->runner, gemm_block, &p, mlp->threads);
   for (uint32_t i = 0; i < mlp->threads; ++i) {
@@ -56,6 +56,7 @@ bool parallel_gemm(const Mlp* mlp, const GemmBlocking& blocking, Trans ta, Trans
 }  // namespace
 
 void layout(Mlp* mlp, Arena* arena) {
+  MlpState& s = state(*mlp);
   const LayerSizes& sizes = mlp->sizes;
   const uint32_t batch = mlp->batch;
   // The scratch holds the input gradient of a layer above the lowest trainable one.
@@ -64,25 +65,26 @@ void layout(Mlp* mlp, Arena* arena) {
     if (sizes.size[l] > widest_hidden) widest_hidden = sizes.size[l];
   }
   if (widest_hidden > 0) {
-    mlp->scratch = arena_alloc_array<float>(arena, size_t{batch} * widest_hidden, MemCategory::kScratch);
+    s.scratch = arena_alloc_array<float>(arena, size_t{batch} * widest_hidden, MemCategory::kScratch);
   }
   for (int l = 0; l < mlp->num_layers; ++l) {
-    DenseLayer& d = mlp->layer[l];
-    d.forward_blocking = gemm_workspace_require(&mlp->gemm[0], batch, d.out, d.in);
-    if (l >= mlp->frozen) d.weight_grad_blocking = gemm_workspace_require(&mlp->gemm[0], d.out, d.in, batch);
-    if (l > mlp->frozen) d.input_grad_blocking = gemm_workspace_require(&mlp->gemm[0], batch, d.in, d.out);
+    Layer& d = s.layer[l];
+    d.forward_blocking = gemm_workspace_require(&s.gemm[0], batch, d.out, d.in);
+    if (l >= mlp->frozen) d.weight_grad_blocking = gemm_workspace_require(&s.gemm[0], d.out, d.in, batch);
+    if (l > mlp->frozen) d.input_grad_blocking = gemm_workspace_require(&s.gemm[0], batch, d.in, d.out);
   }
   for (uint32_t t = 0; t < mlp->threads; ++t) {
-    mlp->gemm[t].block_a_floats = mlp->gemm[0].block_a_floats;
-    mlp->gemm[t].block_b_floats = mlp->gemm[0].block_b_floats;
-    gemm_workspace_layout(&mlp->gemm[t], arena);
+    s.gemm[t].block_a_floats = s.gemm[0].block_a_floats;
+    s.gemm[t].block_b_floats = s.gemm[0].block_b_floats;
+    gemm_workspace_layout(&s.gemm[t], arena);
   }
 }
 
 bool forward(Mlp* mlp, int l, uint32_t rows) {
-  const DenseLayer& d = mlp->layer[l];
-  const float* x = mlp->act[l];
-  float* y = mlp->act[l + 1];
+  MlpState& s = state(*mlp);
+  const Layer& d = s.layer[l];
+  const float* x = s.act[l];
+  float* y = s.act[l + 1];
   // Bias first: the product accumulates onto it, saving a pass.
   for (uint32_t r = 0; r < rows; ++r) std::memcpy(y + size_t{r} * d.out, d.b, sizeof(float) * d.out);
   if (!parallel_gemm(mlp, d.forward_blocking, Trans::kNo, Trans::kYes, rows, d.out, d.in, x, d.in, d.w, d.in,
@@ -97,11 +99,12 @@ bool forward(Mlp* mlp, int l, uint32_t rows) {
 }
 
 bool weight_grad(Mlp* mlp, int l, uint32_t rows) {
-  DenseLayer& d = mlp->layer[l];
-  const float* dz = mlp->act[l + 1];
+  MlpState& s = state(*mlp);
+  Layer& d = s.layer[l];
+  const float* dz = s.act[l + 1];
   std::memset(d.dw, 0, sizeof(float) * d.out * d.in);
   if (!parallel_gemm(mlp, d.weight_grad_blocking, Trans::kYes, Trans::kNo, d.out, d.in, rows, dz, d.out,
-                     mlp->act[l], d.in, d.dw, d.in)) {
+                     s.act[l], d.in, d.dw, d.in)) {
     return false;
   }
   bias_gradient(dz, rows, d.out, 0, d.out, d.db);
@@ -109,15 +112,16 @@ bool weight_grad(Mlp* mlp, int l, uint32_t rows) {
 }
 
 bool input_grad(Mlp* mlp, int l, uint32_t rows) {
-  const DenseLayer& d = mlp->layer[l];
-  float* da = mlp->scratch;
+  MlpState& s = state(*mlp);
+  const Layer& d = s.layer[l];
+  float* da = s.scratch;
   const size_t n = size_t{rows} * d.in;
   std::memset(da, 0, sizeof(float) * n);
-  if (!parallel_gemm(mlp, d.input_grad_blocking, Trans::kNo, Trans::kNo, rows, d.in, d.out, mlp->act[l + 1],
+  if (!parallel_gemm(mlp, d.input_grad_blocking, Trans::kNo, Trans::kNo, rows, d.in, d.out, s.act[l + 1],
                      d.out, d.w, d.in, da, d.in)) {
     return false;
   }
-  float* a = mlp->act[l];
+  float* a = s.act[l];
   for (size_t i = 0; i < n; ++i) a[i] = a[i] > 0.0f ? da[i] : 0.0f;
   return true;
 }

@@ -22,23 +22,24 @@ struct Job {
 void run_block(void* arg, uint32_t i) {
   const Job& job = *static_cast<const Job*>(arg);
   Mlp* mlp = job.mlp;
-  DenseLayer& d = mlp->layer[job.l];
+  MlpState& s = state(*mlp);
+  Layer& d = s.layer[job.l];
   const int64_t in = d.in, out = d.out, rows = job.rows, ld_t = mlp->batch;
-  const float* x = mlp->act[job.l];
-  float* z = mlp->act[job.l + 1];
+  const float* x = s.act[job.l];
+  float* z = s.act[job.l + 1];
   int64_t begin = 0, end = 0;
   switch (job.stage) {
     case Stage::kTransposeInput:
       row_block_range(rows, mlp->threads, i, 16, &begin, &end);
-      transpose(x + begin * in, in, end - begin, in, mlp->input_t + begin, ld_t);
+      transpose(x + begin * in, in, end - begin, in, s.input_t + begin, ld_t);
       break;
     case Stage::kForward: {
       // Z^T = W X^T: W's rows are read in place, X^T was formed by the previous stage. The block's
       // rows of Z^T then go back to Z's layout with the bias and ReLU.
       row_block_range(out, mlp->threads, i, 6, &begin, &end);
-      fgemm(end - begin, rows, in, d.w + begin * in, in, 1, mlp->input_t, ld_t, mlp->output_t + begin * ld_t,
+      fgemm(end - begin, rows, in, d.w + begin * in, in, 1, s.input_t, ld_t, s.output_t + begin * ld_t,
             ld_t, false, FgemmStore::kPlain);
-      transpose(mlp->output_t + begin * ld_t, ld_t, end - begin, rows, z + begin, out);
+      transpose(s.output_t + begin * ld_t, ld_t, end - begin, rows, z + begin, out);
       const bool relu = job.l + 1 < mlp->num_layers;
       for (int64_t r = 0; r < rows; ++r) {
         float* zr = z + r * out;
@@ -58,7 +59,7 @@ void run_block(void* arg, uint32_t i) {
     case Stage::kInputGrad:
       // dA = dZ W, masked by the activation it replaces.
       row_block_range(rows, mlp->threads, i, 6, &begin, &end);
-      fgemm(end - begin, in, out, z + begin * out, out, 1, d.w, in, mlp->act[job.l] + begin * in, in, false,
+      fgemm(end - begin, in, out, z + begin * out, out, 1, d.w, in, s.act[job.l] + begin * in, in, false,
             FgemmStore::kReluMaskOld);
       break;
   }
@@ -72,13 +73,14 @@ void run(Mlp* mlp, int l, uint32_t rows, Stage stage) {
 }  // namespace
 
 void layout(Mlp* mlp, Arena* arena) {
+  MlpState& s = state(*mlp);
   uint32_t widest_in = 0, widest_out = 0;
   for (int l = 0; l < mlp->num_layers; ++l) {
-    if (mlp->layer[l].in > widest_in) widest_in = mlp->layer[l].in;
-    if (mlp->layer[l].out > widest_out) widest_out = mlp->layer[l].out;
+    if (s.layer[l].in > widest_in) widest_in = s.layer[l].in;
+    if (s.layer[l].out > widest_out) widest_out = s.layer[l].out;
   }
-  mlp->input_t = arena_alloc_array<float>(arena, size_t{widest_in} * mlp->batch, MemCategory::kGemmWorkspace);
-  mlp->output_t = arena_alloc_array<float>(arena, size_t{widest_out} * mlp->batch, MemCategory::kGemmWorkspace);
+  s.input_t = arena_alloc_array<float>(arena, size_t{widest_in} * mlp->batch, MemCategory::kGemmWorkspace);
+  s.output_t = arena_alloc_array<float>(arena, size_t{widest_out} * mlp->batch, MemCategory::kGemmWorkspace);
 }
 
 bool forward(Mlp* mlp, int l, uint32_t rows) {

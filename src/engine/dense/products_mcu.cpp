@@ -138,23 +138,25 @@ void product(uint32_t m, uint32_t n, uint32_t k, const float* a, uint32_t sa, co
 void layout(Mlp*, Arena*) {}  // the products need no working memory
 
 bool forward(Mlp* mlp, int l, uint32_t rows) {
-  const DenseLayer& d = mlp->layer[l];
+  MlpState& s = state(*mlp);
+  const Layer& d = s.layer[l];
   // Y[r][o] = b[o] + sum_i X[r][i] W[o][i]: both operands read along their rows.
   if (l + 1 < mlp->num_layers) {
-    product<Walk::kRows, Walk::kRows, Epilogue::kBiasRelu>(rows, d.out, d.in, mlp->act[l], d.in, d.w, d.in,
-                                                           mlp->act[l + 1], d.out, d.b);
+    product<Walk::kRows, Walk::kRows, Epilogue::kBiasRelu>(rows, d.out, d.in, s.act[l], d.in, d.w, d.in,
+                                                           s.act[l + 1], d.out, d.b);
   } else {
-    product<Walk::kRows, Walk::kRows, Epilogue::kBias>(rows, d.out, d.in, mlp->act[l], d.in, d.w, d.in,
-                                                       mlp->act[l + 1], d.out, d.b);
+    product<Walk::kRows, Walk::kRows, Epilogue::kBias>(rows, d.out, d.in, s.act[l], d.in, d.w, d.in,
+                                                       s.act[l + 1], d.out, d.b);
   }
   return true;
 }
 
 bool weight_grad(Mlp* mlp, int l, uint32_t rows) {
-  DenseLayer& d = mlp->layer[l];
-  const float* dz = mlp->act[l + 1];
+  MlpState& s = state(*mlp);
+  Layer& d = s.layer[l];
+  const float* dz = s.act[l + 1];
   // dW[o][i] = sum_r dZ[r][o] X[r][i]: both read down their columns, a row of each per step.
-  product<Walk::kCols, Walk::kCols, Epilogue::kPlain>(d.out, d.in, rows, dz, d.out, mlp->act[l], d.in, d.dw, d.in);
+  product<Walk::kCols, Walk::kCols, Epilogue::kPlain>(d.out, d.in, rows, dz, d.out, s.act[l], d.in, d.dw, d.in);
   // db[o] = sum_r dZ[r][o] in row order, as bias_gradient() sums it, with the sum in a register
   // (bias_gradient's row-by-row order suits vector units, not a core that keeps db in memory).
   for (uint32_t o = 0; o < d.out; ++o) {
@@ -166,11 +168,12 @@ bool weight_grad(Mlp* mlp, int l, uint32_t rows) {
 }
 
 bool input_grad(Mlp* mlp, int l, uint32_t rows) {
-  const DenseLayer& d = mlp->layer[l];
+  MlpState& s = state(*mlp);
+  const Layer& d = s.layer[l];
   // dA[r][i] = sum_o dZ[r][o] W[o][i], masked by the activation it replaces (read before written:
   // each element is stored once, after its own sum).
-  product<Walk::kRows, Walk::kCols, Epilogue::kMaskOld>(rows, d.in, d.out, mlp->act[l + 1], d.out, d.w, d.in,
-                                                        mlp->act[l], d.in);
+  product<Walk::kRows, Walk::kCols, Epilogue::kMaskOld>(rows, d.in, d.out, s.act[l + 1], d.out, d.w, d.in,
+                                                        s.act[l], d.in);
   return true;
 }
 

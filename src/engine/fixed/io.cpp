@@ -6,27 +6,31 @@
 #include "gctrain/fixed.hpp"
 #include "gctrain/loss.hpp"
 #include "../path.hpp"
+#include "state.hpp"
 
 namespace gct::fixed_path {
 
-void* weights(const DenseLayer& d) { return d.qw; }
-void* biases(const DenseLayer& d) { return d.qb; }
+void* weights(const Mlp& m, int l) { return state(m).layer[l].w; }
+void* biases(const Mlp& m, int l) { return state(m).layer[l].b; }
 
-void use_parameters(DenseLayer* d, const void* w, const void* b) {
-  d->qw = static_cast<int32_t*>(const_cast<void*>(w));
-  d->qb = static_cast<int32_t*>(const_cast<void*>(b));
+void use_parameters(Mlp* m, int l, const void* w, const void* b) {
+  Layer& d = state(*m).layer[l];
+  d.w = static_cast<int32_t*>(const_cast<void*>(w));
+  d.b = static_cast<int32_t*>(const_cast<void*>(b));
 }
 
-void each_state_tensor(const OptimizerState& s, const Mlp& m, TensorVisit visit, void* context) {
+// First moments, then second, as the float32 path and the checkpoints order them.
+void each_state_tensor(const OptimizerState& opt, const Mlp& m, TensorVisit visit, void* context) {
+  const OptimizerTensors& o = state(opt);
   for (int l = m.frozen; l < m.num_layers; ++l) {  // frozen layers keep no optimizer state
-    const DenseLayer& d = m.layer[l];
-    if (s.qm_w[l] != nullptr) {
-      visit(context, s.qm_w[l], size_t{d.out} * d.in * sizeof(int32_t));
-      visit(context, s.qm_b[l], size_t{d.out} * sizeof(int32_t));
+    const Layer& d = state(m).layer[l];
+    if (o.first[l].w != nullptr) {
+      visit(context, o.first[l].w, size_t{d.out} * d.in * sizeof(int32_t));
+      visit(context, o.first[l].b, size_t{d.out} * sizeof(int32_t));
     }
-    if (s.qv_w[l] != nullptr) {
-      visit(context, s.qv_w[l], size_t{d.out} * d.in * sizeof(int64_t));
-      visit(context, s.qv_b[l], size_t{d.out} * sizeof(int64_t));
+    if (o.second[l].w != nullptr) {
+      visit(context, o.second[l].w, size_t{d.out} * d.in * sizeof(int64_t));
+      visit(context, o.second[l].b, size_t{d.out} * sizeof(int64_t));
     }
   }
 }
@@ -50,7 +54,8 @@ void input_normalisation(const DatasetView& format, void* out) {
 
 void load_sample(Mlp* mlp, const void* norm, const DatasetView& data, const uint8_t* sample, uint32_t row,
                  const Augment* augment) {
-  const FixedInput put{static_cast<const int32_t*>(norm), mlp->qact[0] + size_t{row} * data.sample_size()};
+  MlpState& s = state(*mlp);
+  const FixedInput put{static_cast<const int32_t*>(norm), s.act[0] + size_t{row} * data.sample_size()};
   if (augment != nullptr) {
     load_augmented(data, sample, *augment, put);
   } else {
@@ -60,16 +65,18 @@ void load_sample(Mlp* mlp, const void* norm, const DatasetView& data, const uint
 
 // Inputs already normalised, rounded into the input format (Q16).
 void load_inputs(Mlp* mlp, const float* inputs, size_t count) {
+  MlpState& s = state(*mlp);
   const double one = static_cast<double>(int64_t{1} << fx::kActFrac);
   for (size_t i = 0; i < count; ++i) {
     const double v = static_cast<double>(inputs[i]) * one;  // NaN becomes 0, the rest saturates
     const double c = !(v == v) ? 0.0 : (v < -2147483648.0 ? -2147483648.0 : (v > 2147483647.0 ? 2147483647.0 : v));
-    mlp->qact[0][i] = static_cast<int32_t>(std::llround(c));
+    s.act[0][i] = static_cast<int32_t>(std::llround(c));
   }
 }
 
 static const int32_t* logits_row(const Mlp& m, uint32_t row) {
-  return m.qact[m.num_layers] + size_t{row} * m.sizes.output();
+  const MlpState& s = state(m);
+  return s.act[m.num_layers] + size_t{row} * m.sizes.output();
 }
 
 RowScore score_row(const Mlp& m, uint32_t row, uint32_t label) {

@@ -6,33 +6,39 @@
 #include "gctrain/fixed.hpp"
 #include "gctrain/loss.hpp"
 #include "../path.hpp"
+#include "state.hpp"
 
 namespace gct::fixed_path {
 
 void mlp_layout(Mlp* mlp, Arena* arena) {
+  MlpState& s = *new (mlp->arithmetic) MlpState{};
   const int L = mlp->num_layers;
+  for (int l = 0; l < L; ++l) {
+    s.layer[l].in = mlp->sizes.size[l];
+    s.layer[l].out = mlp->sizes.size[l + 1];
+  }
   const uint32_t batch = mlp->batch;
   for (int l = 0; l < L && !mlp->weights_in_place; ++l) {
-    DenseLayer& d = mlp->layer[l];
-    d.qw = arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kParameters);
-    d.qb = arena_alloc_array<int32_t>(arena, d.out, MemCategory::kParameters);
+    Layer& d = s.layer[l];
+    d.w = arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kParameters);
+    d.b = arena_alloc_array<int32_t>(arena, d.out, MemCategory::kParameters);
   }
   for (int l = mlp->frozen; l < L; ++l) {
-    DenseLayer& d = mlp->layer[l];
-    d.qdw = arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kGradients);
-    d.qdb = arena_alloc_array<int32_t>(arena, d.out, MemCategory::kGradients);
+    Layer& d = s.layer[l];
+    d.dw = arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kGradients);
+    d.db = arena_alloc_array<int32_t>(arena, d.out, MemCategory::kGradients);
   }
-  mlp->qact[0] = arena_alloc_array<int32_t>(arena, size_t{batch} * mlp->sizes.size[0], MemCategory::kInputBatch);
+  s.act[0] = arena_alloc_array<int32_t>(arena, size_t{batch} * mlp->sizes.size[0], MemCategory::kInputBatch);
   for (int l = 1; l <= L; ++l) {
-    mlp->qact[l] = arena_alloc_array<int32_t>(arena, size_t{batch} * mlp->sizes.size[l], MemCategory::kActivations);
+    s.act[l] = arena_alloc_array<int32_t>(arena, size_t{batch} * mlp->sizes.size[l], MemCategory::kActivations);
   }
   for (int l = 0; l < L; ++l) {
-    const DenseLayer& d = mlp->layer[l];
-    qgemm_workspace_require(&mlp->qgemm, batch, d.out, d.in);
-    if (l >= mlp->frozen) qgemm_workspace_require(&mlp->qgemm, d.out, d.in, batch);
-    if (l > mlp->frozen) qgemm_workspace_require(&mlp->qgemm, batch, d.in, d.out);
+    const Layer& d = s.layer[l];
+    qgemm_workspace_require(&s.qgemm, batch, d.out, d.in);
+    if (l >= mlp->frozen) qgemm_workspace_require(&s.qgemm, d.out, d.in, batch);
+    if (l > mlp->frozen) qgemm_workspace_require(&s.qgemm, batch, d.in, d.out);
   }
-  qgemm_workspace_layout(&mlp->qgemm, arena);
+  qgemm_workspace_layout(&s.qgemm, arena);
 }
 
 // Irwin-Hall: the sum of 12 uniforms minus 6 has mean 0 and variance 1 (range +-6), Q24.
@@ -54,23 +60,24 @@ static int32_t uniform_q28(Rng* rng, int64_t bound_q28) {
 }
 
 void mlp_init_params(Mlp* mlp, Rng* rng, InitScheme scheme) {
+  MlpState& s = state(*mlp);
   for (int l = 0; l < mlp->num_layers; ++l) {
-    DenseLayer& d = mlp->layer[l];
+    Layer& d = s.layer[l];
     const size_t n = size_t{d.out} * d.in;
     if (scheme == InitScheme::kHeNormal) {
       const int64_t std_q28 = sqrt_ratio_q28(2, d.in);
-      for (size_t i = 0; i < n; ++i) d.qw[i] = fx::sat32(fx::shift_round(normal_q24(rng) * std_q28, 24));
+      for (size_t i = 0; i < n; ++i) d.w[i] = fx::sat32(fx::shift_round(normal_q24(rng) * std_q28, 24));
     } else {
       const int64_t bound = scheme == InitScheme::kHeUniform       ? sqrt_ratio_q28(6, d.in)
                             : scheme == InitScheme::kXavierUniform ? sqrt_ratio_q28(6, uint64_t{d.in} + d.out)
                                                                    : sqrt_ratio_q28(1, d.in);
-      for (size_t i = 0; i < n; ++i) d.qw[i] = uniform_q28(rng, bound);
+      for (size_t i = 0; i < n; ++i) d.w[i] = uniform_q28(rng, bound);
     }
     if (scheme == InitScheme::kTorch) {
       const int64_t bound = sqrt_ratio_q28(1, d.in);
-      for (uint32_t i = 0; i < d.out; ++i) d.qb[i] = uniform_q28(rng, bound);
+      for (uint32_t i = 0; i < d.out; ++i) d.b[i] = uniform_q28(rng, bound);
     } else {
-      std::memset(d.qb, 0, sizeof(int32_t) * d.out);
+      std::memset(d.b, 0, sizeof(int32_t) * d.out);
     }
   }
 }
@@ -81,19 +88,20 @@ static Status gemm_failed(const char* what, int layer) {
 }
 
 Status mlp_forward(Mlp* mlp, uint32_t rows) {
+  MlpState& s = state(*mlp);
   const int L = mlp->num_layers;
   for (int l = 0; l < L; ++l) {
-    const DenseLayer& d = mlp->layer[l];
-    mlp->qshift_act[l] = static_cast<int8_t>(qgemm_operand_shift(mlp->qact[l], uint64_t{rows} * d.in));
-    mlp->qshift_w[l] = static_cast<int8_t>(qgemm_operand_shift(d.qw, uint64_t{d.out} * d.in));
-    const QOperand x{mlp->qact[l], d.in, 1, fx::kActFrac, mlp->qshift_act[l]};
-    const QOperand wt{d.qw, 1, d.in, fx::kParamFrac, mlp->qshift_w[l]};  // W^T: element (k, j) = W[j][k]
+    const Layer& d = s.layer[l];
+    s.shift_act[l] = static_cast<int8_t>(qgemm_operand_shift(s.act[l], uint64_t{rows} * d.in));
+    s.shift_w[l] = static_cast<int8_t>(qgemm_operand_shift(d.w, uint64_t{d.out} * d.in));
+    const QOperand x{s.act[l], d.in, 1, fx::kActFrac, s.shift_act[l]};
+    const QOperand wt{d.w, 1, d.in, fx::kParamFrac, s.shift_w[l]};  // W^T: element (k, j) = W[j][k]
     QEpilogue ep;
     ep.out_frac = fx::kActFrac;
-    ep.bias = d.qb;
+    ep.bias = d.b;
     ep.bias_frac = fx::kParamFrac;
     ep.relu = l + 1 < L;
-    if (!qgemm(mlp->qgemm, mlp->runner, mlp->threads, rows, d.out, d.in, x, wt, mlp->qact[l + 1], d.out, ep)) {
+    if (!qgemm(s.qgemm, mlp->runner, mlp->threads, rows, d.out, d.in, x, wt, s.act[l + 1], d.out, ep)) {
       return gemm_failed("forward", l);
     }
   }
@@ -101,9 +109,10 @@ Status mlp_forward(Mlp* mlp, uint32_t rows) {
 }
 
 Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* loss) {
+  MlpState& s = state(*mlp);
   const int L = mlp->num_layers;
   const uint32_t classes = mlp->sizes.output();
-  int32_t* logits = mlp->qact[L];
+  int32_t* logits = s.act[L];
   int64_t loss_q16 = 0;
   for (uint32_t r = 0; r < rows; ++r) {
     if (labels[r] >= classes) {
@@ -119,31 +128,32 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
 }
 
 Status backward_products(Mlp* mlp, uint32_t rows) {
+  MlpState& s = state(*mlp);
   for (int l = mlp->num_layers - 1; l >= mlp->frozen; --l) {
-    DenseLayer& d = mlp->layer[l];
-    const int32_t* dz = mlp->qact[l + 1];  // [rows x out], Q30
+    Layer& d = s.layer[l];
+    const int32_t* dz = s.act[l + 1];  // [rows x out], Q30
     const int dz_shift = qgemm_operand_shift(dz, uint64_t{rows} * d.out);  // for both products
     // dW = dZ^T X
     const QOperand dzt{dz, 1, d.out, fx::kDzFrac, dz_shift};
-    const QOperand x{mlp->qact[l], d.in, 1, fx::kActFrac, mlp->qshift_act[l]};
+    const QOperand x{s.act[l], d.in, 1, fx::kActFrac, s.shift_act[l]};
     QEpilogue to_param;
     to_param.out_frac = fx::kParamFrac;
-    if (!qgemm(mlp->qgemm, mlp->runner, mlp->threads, d.out, d.in, rows, dzt, x, d.qdw, d.in, to_param)) {
+    if (!qgemm(s.qgemm, mlp->runner, mlp->threads, d.out, d.in, rows, dzt, x, d.dw, d.in, to_param)) {
       return gemm_failed("weight-gradient", l);
     }
     for (uint32_t j = 0; j < d.out; ++j) {
       int64_t sum = 0;
       for (uint32_t r = 0; r < rows; ++r) sum += dz[size_t{r} * d.out + j];
-      d.qdb[j] = fx::sat32(fx::shift_round(sum, fx::kDzFrac - fx::kParamFrac));
+      d.db[j] = fx::sat32(fx::shift_round(sum, fx::kDzFrac - fx::kParamFrac));
     }
     if (l == mlp->frozen) break;  // nothing below consumes this layer's input gradient
     // dZ_{l-1} = (dZ W) * (act > 0), stored over the activation.
     const QOperand dzm{dz, d.out, 1, fx::kDzFrac, dz_shift};
-    const QOperand w{d.qw, d.in, 1, fx::kParamFrac, mlp->qshift_w[l]};
+    const QOperand w{d.w, d.in, 1, fx::kParamFrac, s.shift_w[l]};
     QEpilogue masked;
     masked.out_frac = fx::kDzFrac;
     masked.mask_in_place = true;
-    if (!qgemm(mlp->qgemm, mlp->runner, mlp->threads, rows, d.in, d.out, dzm, w, mlp->qact[l], d.in, masked)) {
+    if (!qgemm(s.qgemm, mlp->runner, mlp->threads, rows, d.in, d.out, dzm, w, s.act[l], d.in, masked)) {
       return gemm_failed("input-gradient", l);
     }
   }

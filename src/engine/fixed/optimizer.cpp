@@ -14,6 +14,7 @@
 #include "fx_inline.hpp"
 #include "gctrain/gc.hpp"
 #include "../path.hpp"
+#include "state.hpp"
 #include "../row_blocks.hpp"
 
 namespace gct::fixed_path {
@@ -21,7 +22,7 @@ namespace {
 
 using fx::Coef;
 
-struct Context {
+struct RowContext {
   Coef lr, wd, momentum, one_minus_alpha, one_minus_b1, one_minus_b2, step_size, inv_bc2_sqrt;
   uint64_t eps = 0;  // Q36
   bool nesterov = false;
@@ -34,14 +35,26 @@ inline int64_t sat_add64(int64_t a, int64_t b) {
   return static_cast<int64_t>(s > kMax ? kMax : s);
 }
 
-// Each rule writes its update u (saturated to int32) into g; update_tensor applies it. Keeping the
-// rules free of that choice (and reading the context into locals) lets the loops vectorise.
-GCT_CLONE_FOR_AVX512 void sgd_row(const Context& ctx, int32_t* g, int32_t*, int64_t*, uint32_t n) {
+// One row of a parameter's gradient and its state, as in float32 (optim/rules.hpp): the first moment
+// m and the second v, null where the optimizer keeps none.
+struct Row {
+  int32_t* g;
+  int32_t* m;
+  int64_t* v;
+};
+
+// The rules have float32's form, rule(ctx, row, n). Each writes its update u (saturated to int32)
+// into g; update_tensor applies it and counts saturation. Keeping the rules free of that choice
+// (and reading the context and the row into locals) lets the loops vectorise.
+GCT_CLONE_FOR_AVX512 void sgd_row(const RowContext& ctx, const Row& row, uint32_t n) {
+  int32_t* g = row.g;
   const Coef lr = ctx.lr;
   for (uint32_t j = 0; j < n; ++j) g[j] = fx::sat32(fx::mul_down(g[j], lr));
 }
 
-GCT_CLONE_FOR_AVX512 void momentum_row(const Context& ctx, int32_t* g, int32_t* b, int64_t*, uint32_t n) {
+GCT_CLONE_FOR_AVX512 void momentum_row(const RowContext& ctx, const Row& row, uint32_t n) {
+  int32_t* g = row.g;
+  int32_t* b = row.m;
   const Coef lr = ctx.lr, mu = ctx.momentum;
   const bool nesterov = ctx.nesterov;
   for (uint32_t j = 0; j < n; ++j) {
@@ -54,12 +67,16 @@ GCT_CLONE_FOR_AVX512 void momentum_row(const Context& ctx, int32_t* g, int32_t* 
 
 // Adaptive rules: a first pass updates the state (vectorises as it stands), the second forms the
 // updates (adaptive.cpp).
-GCT_CLONE_FOR_AVX512 void adagrad_row(const Context& ctx, int32_t* g, int32_t*, int64_t* s, uint32_t n) {
+GCT_CLONE_FOR_AVX512 void adagrad_row(const RowContext& ctx, const Row& row, uint32_t n) {
+  int32_t* g = row.g;
+  int64_t* s = row.v;
   for (uint32_t j = 0; j < n; ++j) s[j] = sat_add64(s[j], int64_t{g[j]} * g[j]);
   adaptive_update(s, g, ctx.lr, nullptr, ctx.eps, g, n);
 }
 
-GCT_CLONE_FOR_AVX512 void rmsprop_row(const Context& ctx, int32_t* g, int32_t*, int64_t* v, uint32_t n) {
+GCT_CLONE_FOR_AVX512 void rmsprop_row(const RowContext& ctx, const Row& row, uint32_t n) {
+  int32_t* g = row.g;
+  int64_t* v = row.v;
   const Coef keep = ctx.one_minus_alpha;
   for (uint32_t j = 0; j < n; ++j) {
     const int64_t vj = v[j] + fx::mul_coef64(int64_t{g[j]} * g[j] - v[j], keep);
@@ -68,7 +85,10 @@ GCT_CLONE_FOR_AVX512 void rmsprop_row(const Context& ctx, int32_t* g, int32_t*, 
   adaptive_update(v, g, ctx.lr, nullptr, ctx.eps, g, n);
 }
 
-GCT_CLONE_FOR_AVX512 void adam_row(const Context& ctx, int32_t* g, int32_t* m, int64_t* v, uint32_t n) {
+GCT_CLONE_FOR_AVX512 void adam_row(const RowContext& ctx, const Row& row, uint32_t n) {
+  int32_t* g = row.g;
+  int32_t* m = row.m;
+  int64_t* v = row.v;
   const Coef b1 = ctx.one_minus_b1, b2 = ctx.one_minus_b2;
   for (uint32_t j = 0; j < n; ++j) {
     // g in Q31, saturated to m's range (+-1): keeps (g31 - m) * coefficient inside int64.
@@ -80,7 +100,7 @@ GCT_CLONE_FOR_AVX512 void adam_row(const Context& ctx, int32_t* g, int32_t* m, i
   adaptive_update(v, m, ctx.step_size, &ctx.inv_bc2_sqrt, ctx.eps, g, n);
 }
 
-using Rule = void (*)(const Context&, int32_t*, int32_t*, int64_t*, uint32_t);
+using Rule = void (*)(const RowContext& ctx, const Row& row, uint32_t n);
 
 Rule rule_for(OptimizerKind kind) {
   switch (kind) {
@@ -116,7 +136,7 @@ Coef one_minus(float value) {
 
 
 // Returns how many of the tensor's values sit at the int32 limits after the update.
-uint64_t update_tensor(Rule rule, const Context& ctx, GcMode gc, bool centre, int32_t* w, const int32_t* grad,
+uint64_t update_tensor(Rule rule, const RowContext& ctx, GcMode gc, bool centre, int32_t* w, const int32_t* grad,
                        int32_t* m, int64_t* v, uint32_t rows, uint32_t cols, int32_t* g) {
   uint64_t saturated = 0;
   const bool gc_grad = centre && gc == GcMode::kGrad;
@@ -132,7 +152,7 @@ uint64_t update_tensor(Rule rule, const Context& ctx, GcMode gc, bool centre, in
       for (uint32_t j = 0; j < cols; ++j) g[j] = dr[j];
     }
     if (gc_grad) gc_centralize_rows_q(g, 1, cols);
-    rule(ctx, g, m ? m + off : nullptr, v ? v + off : nullptr, cols);
+    rule(ctx, Row{g, m ? m + off : nullptr, v ? v + off : nullptr}, cols);
     const int64_t mean = gc_update ? row_mean_q(g, cols) : 0;
     uint32_t at_limit = 0;
     for (uint32_t j = 0; j < cols; ++j) {
@@ -147,53 +167,61 @@ uint64_t update_tensor(Rule rule, const Context& ctx, GcMode gc, bool centre, in
 
 }  // namespace
 
-void optimizer_layout(OptimizerState* state, const Mlp& mlp, Arena* arena) {
-  const OptimizerStateKept kept = optimizer_state_kept(state->kind);
+void optimizer_layout(OptimizerState* opt, const Mlp& mlp, Arena* arena) {
+  OptimizerTensors& o = *new (opt->arithmetic) OptimizerTensors{};
+  const OptimizerStateKept kept = optimizer_state_kept(opt->kind);
   uint32_t widest = 0;
   for (int l = mlp.frozen; l < mlp.num_layers; ++l) {
-    const DenseLayer& d = mlp.layer[l];
+    const Layer& d = state(mlp).layer[l];
     if (kept.first) {
-      state->qm_w[l] = arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState);
-      state->qm_b[l] = arena_alloc_array<int32_t>(arena, d.out, MemCategory::kOptimizerState);
+      o.first[l] = {arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState),
+                    arena_alloc_array<int32_t>(arena, d.out, MemCategory::kOptimizerState)};
     }
     if (kept.second) {
-      state->qv_w[l] = arena_alloc_array<int64_t>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState);
-      state->qv_b[l] = arena_alloc_array<int64_t>(arena, d.out, MemCategory::kOptimizerState);
+      o.second[l] = {arena_alloc_array<int64_t>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState),
+                     arena_alloc_array<int64_t>(arena, d.out, MemCategory::kOptimizerState)};
     }
     if (d.in > widest) widest = d.in;
     if (d.out > widest) widest = d.out;
   }
-  state->row_stride = widest;
-  state->qrow = arena_alloc_array<int32_t>(arena, size_t{widest} * mlp.threads, MemCategory::kScratch);
+  o.row_stride = widest;
+  o.row = arena_alloc_array<int32_t>(arena, size_t{widest} * mlp.threads, MemCategory::kScratch);
 }
 
-void optimizer_reset(OptimizerState* state, const Mlp& mlp, const OptimizerParams& hp) {
-  const int64_t initial = state->kind == OptimizerKind::kAdagrad ? fixed_of(hp.initial_accumulator, fx::kSqFrac) : 0;
+template <class T>
+static void fill(T* p, size_t n, T value) {
+  for (size_t i = 0; i < n; ++i) p[i] = value;
+}
+
+void optimizer_reset(OptimizerState* opt, const Mlp& mlp, const OptimizerParams& hp) {
+  OptimizerTensors& o = state(*opt);
+  const int64_t initial = opt->kind == OptimizerKind::kAdagrad ? fixed_of(hp.initial_accumulator, fx::kSqFrac) : 0;
   for (int l = mlp.frozen; l < mlp.num_layers; ++l) {
-    const DenseLayer& d = mlp.layer[l];
+    const Layer& d = state(mlp).layer[l];
     const size_t n = size_t{d.out} * d.in;
-    if (state->qm_w[l] != nullptr) {
-      for (size_t i = 0; i < n; ++i) state->qm_w[l][i] = 0;
-      for (uint32_t i = 0; i < d.out; ++i) state->qm_b[l][i] = 0;
+    if (o.first[l].w != nullptr) {
+      fill<int32_t>(o.first[l].w, n, 0);
+      fill<int32_t>(o.first[l].b, d.out, 0);
     }
-    if (state->qv_w[l] != nullptr) {
-      for (size_t i = 0; i < n; ++i) state->qv_w[l][i] = initial;
-      for (uint32_t i = 0; i < d.out; ++i) state->qv_b[l][i] = initial;
+    if (o.second[l].w != nullptr) {
+      fill<int64_t>(o.second[l].w, n, initial);
+      fill<int64_t>(o.second[l].b, d.out, initial);
     }
   }
-  state->step = 0;
+  opt->step = 0;
 }
 
-Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp, GcMode gc) {
-  const uint64_t t = state->step + 1;
-  Context ctx;
+Status optimizer_step(OptimizerState* opt, Mlp* mlp, const OptimizerParams& hp, GcMode gc) {
+  const OptimizerTensors& o = state(*opt);
+  const uint64_t t = opt->step + 1;
+  RowContext ctx;
   ctx.lr = fx::coef_from_float(hp.lr);
   ctx.wd = fx::coef_from_float(hp.weight_decay);
   ctx.momentum = fx::coef_from_float(hp.momentum);
   ctx.nesterov = hp.nesterov;
   ctx.one_minus_alpha = one_minus(hp.alpha);
   ctx.eps = static_cast<uint64_t>(fixed_of(hp.eps, fx::kDenFrac));
-  if (state->kind == OptimizerKind::kAdam) {
+  if (opt->kind == OptimizerKind::kAdam) {
     ctx.one_minus_b1 = one_minus(hp.beta1);
     ctx.one_minus_b2 = one_minus(hp.beta2);
     uint64_t bc1 = (uint64_t{1} << 31) - pow_q31(static_cast<uint64_t>(fixed_of(hp.beta1, 31)), t);
@@ -209,25 +237,25 @@ Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp
                   &ctx.step_size, &ctx.inv_bc2_sqrt}) {
     *c = fx::coef_normalised(*c);
   }
-  const Rule rule = rule_for(state->kind);
+  const Rule rule = rule_for(opt->kind);
   uint64_t saturated = 0;
   for (int l = mlp->frozen; l < mlp->num_layers; ++l) {
-    DenseLayer& d = mlp->layer[l];
+    const Layer& d = state(*mlp).layer[l];
+    const FirstMoment m = o.first[l];
+    const SecondMoment v = o.second[l];
     uint64_t saturated_in_block[kMaxThreads] = {};
     auto weights = [&](uint32_t begin, uint32_t end, uint32_t block) {
       const size_t off = size_t{begin} * d.in;
-      int32_t* m = state->qm_w[l];
-      int64_t* v = state->qv_w[l];
-      saturated_in_block[block] = update_tensor(rule, ctx, gc, true, d.qw + off, d.qdw + off, m ? m + off : nullptr,
-                                                v ? v + off : nullptr, end - begin, d.in,
-                                                state->qrow + size_t{block} * state->row_stride);
+      saturated_in_block[block] = update_tensor(rule, ctx, gc, true, d.w + off, d.dw + off, m.w ? m.w + off : nullptr,
+                                                v.w ? v.w + off : nullptr, end - begin, d.in,
+                                                o.row + size_t{block} * o.row_stride);
     };
     for_row_blocks(*mlp, d.out, weights);
     for (uint64_t s : saturated_in_block) saturated += s;
-    saturated += update_tensor(rule, ctx, gc, false, d.qb, d.qdb, state->qm_b[l], state->qv_b[l], 1, d.out, state->qrow);
+    saturated += update_tensor(rule, ctx, gc, false, d.b, d.db, m.b, v.b, 1, d.out, o.row);
   }
-  state->step = t;
-  state->saturated = saturated;
+  opt->step = t;
+  opt->saturated = saturated;
   return Status::Ok();
 }
 

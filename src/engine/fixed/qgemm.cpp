@@ -1,6 +1,6 @@
 // The public integer GEMM: workspace sizes, the choice of kernels, and the reference. The kernels
 // themselves are in qgemm_impl.hpp.
-#include "gctrain/qgemm.hpp"
+#include "qgemm.hpp"
 
 #include <cstddef>
 

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "gctrain/qgemm.hpp"
+#include "qgemm.hpp"
 
 namespace gct {
 

@@ -9,7 +9,7 @@
 
 #include "../row_blocks.hpp"
 #include "gctrain/fixed.hpp"
-#include "gctrain/qgemm.hpp"
+#include "qgemm.hpp"
 
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC push_options

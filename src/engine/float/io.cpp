@@ -1,28 +1,35 @@
 // What the shared code reads and writes through the float32 path: parameters, optimizer state,
 // the input batch and the logits.
 #include <cstring>
+#include <initializer_list>
 
 #include "../finite.hpp"
 #include "../row_ranks.hpp"
 #include "../path.hpp"
+#include "state.hpp"
 #include "gctrain/loss.hpp"
 
 namespace gct::float_path {
 
-void* weights(const DenseLayer& d) { return d.w; }
-void* biases(const DenseLayer& d) { return d.b; }
+void* weights(const Mlp& m, int l) { return state(m).layer[l].w; }
+void* biases(const Mlp& m, int l) { return state(m).layer[l].b; }
 
-void use_parameters(DenseLayer* d, const void* w, const void* b) {
-  d->w = static_cast<float*>(const_cast<void*>(w));
-  d->b = static_cast<float*>(const_cast<void*>(b));
+void use_parameters(Mlp* m, int l, const void* w, const void* b) {
+  Layer& d = state(*m).layer[l];
+  d.w = static_cast<float*>(const_cast<void*>(w));
+  d.b = static_cast<float*>(const_cast<void*>(b));
 }
 
-void each_state_tensor(const OptimizerState& s, const Mlp& m, TensorVisit visit, void* context) {
+// First moments, then second, as the fixed-point path and the checkpoints order them.
+void each_state_tensor(const OptimizerState& opt, const Mlp& m, TensorVisit visit, void* context) {
+  const MlpState& s = state(m);
+  const OptimizerTensors& o = state(opt);
   for (int l = m.frozen; l < m.num_layers; ++l) {  // frozen layers keep no optimizer state
-    const DenseLayer& d = m.layer[l];
-    for (int k = 0; k < s.buffers; ++k) {
-      visit(context, s.w_state[l][k], size_t{d.out} * d.in * sizeof(float));
-      visit(context, s.b_state[l][k], size_t{d.out} * sizeof(float));
+    const Layer& d = s.layer[l];
+    for (const StateTensors& t : {o.first[l], o.second[l]}) {
+      if (t.w == nullptr) continue;
+      visit(context, t.w, size_t{d.out} * d.in * sizeof(float));
+      visit(context, t.b, size_t{d.out} * sizeof(float));
     }
   }
 }
@@ -30,8 +37,9 @@ void each_state_tensor(const OptimizerState& s, const Mlp& m, TensorVisit visit,
 double mean_loss(const BatchLoss& loss, uint32_t rows) { return loss.loss_sum / rows; }
 
 int first_non_finite_layer(const Mlp& m) {
+  const MlpState& s = state(m);
   for (int l = 0; l < m.num_layers; ++l) {
-    const DenseLayer& d = m.layer[l];
+    const Layer& d = s.layer[l];
     if (any_non_finite(d.w, uint64_t{d.out} * d.in) || any_non_finite(d.b, d.out)) return l + 1;
   }
   return 0;
@@ -50,7 +58,8 @@ void input_normalisation(const DatasetView& format, void* out) {
 
 void load_sample(Mlp* mlp, const void* norm, const DatasetView& data, const uint8_t* sample, uint32_t row,
                  const Augment* augment) {
-  const FloatInput put{static_cast<const float*>(norm), mlp->act[0] + size_t{row} * data.sample_size()};
+  MlpState& s = state(*mlp);
+  const FloatInput put{static_cast<const float*>(norm), s.act[0] + size_t{row} * data.sample_size()};
   if (augment != nullptr) {
     load_augmented(data, sample, *augment, put);
   } else {
@@ -58,10 +67,13 @@ void load_sample(Mlp* mlp, const void* norm, const DatasetView& data, const uint
   }
 }
 
-void load_inputs(Mlp* mlp, const float* inputs, size_t count) { std::memcpy(mlp->act[0], inputs, count * sizeof(float)); }
+void load_inputs(Mlp* mlp, const float* inputs, size_t count) {
+  std::memcpy(state(*mlp).act[0], inputs, count * sizeof(float));
+}
 
 static const float* logits_row(const Mlp& m, uint32_t row) {
-  return m.act[m.num_layers] + size_t{row} * m.sizes.output();
+  const MlpState& s = state(m);
+  return s.act[m.num_layers] + size_t{row} * m.sizes.output();
 }
 
 RowScore score_row(const Mlp& m, uint32_t row, uint32_t label) {

@@ -5,26 +5,32 @@
 
 #include "../dense/products.hpp"
 #include "../path.hpp"
+#include "state.hpp"
 #include "gctrain/loss.hpp"
 
 namespace gct::float_path {
 
 void mlp_layout(Mlp* mlp, Arena* arena) {
+  MlpState& s = *new (mlp->arithmetic) MlpState{};
   const int L = mlp->num_layers;
+  for (int l = 0; l < L; ++l) {
+    s.layer[l].in = mlp->sizes.size[l];
+    s.layer[l].out = mlp->sizes.size[l + 1];
+  }
   for (int l = 0; l < L && !mlp->weights_in_place; ++l) {
-    DenseLayer& d = mlp->layer[l];
+    Layer& d = s.layer[l];
     d.w = arena_alloc_array<float>(arena, size_t{d.out} * d.in, MemCategory::kParameters);
     d.b = arena_alloc_array<float>(arena, d.out, MemCategory::kParameters);
   }
   for (int l = mlp->frozen; l < L; ++l) {
-    DenseLayer& d = mlp->layer[l];
+    Layer& d = s.layer[l];
     d.dw = arena_alloc_array<float>(arena, size_t{d.out} * d.in, MemCategory::kGradients);
     d.db = arena_alloc_array<float>(arena, d.out, MemCategory::kGradients);
   }
   // act[0] is the input batch; it is charged to the input category.
-  mlp->act[0] = arena_alloc_array<float>(arena, size_t{mlp->batch} * mlp->sizes.size[0], MemCategory::kInputBatch);
+  s.act[0] = arena_alloc_array<float>(arena, size_t{mlp->batch} * mlp->sizes.size[0], MemCategory::kInputBatch);
   for (int l = 1; l <= L; ++l) {
-    mlp->act[l] = arena_alloc_array<float>(arena, size_t{mlp->batch} * mlp->sizes.size[l], MemCategory::kActivations);
+    s.act[l] = arena_alloc_array<float>(arena, size_t{mlp->batch} * mlp->sizes.size[l], MemCategory::kActivations);
   }
   dense::layout(mlp, arena);
 }
@@ -35,8 +41,9 @@ static double uniform_pm1(Rng* rng) {
 }
 
 void mlp_init_params(Mlp* mlp, Rng* rng, InitScheme scheme) {
+  MlpState& s = state(*mlp);
   for (int l = 0; l < mlp->num_layers; ++l) {
-    DenseLayer& d = mlp->layer[l];
+    Layer& d = s.layer[l];
     const size_t n = size_t{d.out} * d.in;
     const double fan_in = d.in, fan_out = d.out;
     if (scheme == InitScheme::kHeNormal) {
@@ -70,9 +77,10 @@ Status mlp_forward(Mlp* mlp, uint32_t rows) {
 }
 
 Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* loss) {
+  MlpState& s = state(*mlp);
   const int L = mlp->num_layers;
   const uint32_t classes = mlp->sizes.output();
-  float* logits = mlp->act[L];
+  float* logits = s.act[L];
   const float scale = 1.0f / static_cast<float>(rows);
   double loss_sum = 0.0;
   for (uint32_t r = 0; r < rows; ++r) {

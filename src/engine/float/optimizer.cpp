@@ -7,40 +7,50 @@
 #include "../optim/rules.hpp"
 #include "../row_blocks.hpp"
 #include "../path.hpp"
+#include "state.hpp"
 #include "gctrain/gc.hpp"
 
 namespace gct::float_path {
 
-void optimizer_layout(OptimizerState* state, const Mlp& mlp, Arena* arena) {
+static StateTensors carve(Arena* arena, const Layer& d) {
+  return {arena_alloc_array<float>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState),
+          arena_alloc_array<float>(arena, d.out, MemCategory::kOptimizerState)};
+}
+
+void optimizer_layout(OptimizerState* opt, const Mlp& mlp, Arena* arena) {
+  OptimizerTensors& o = *new (opt->arithmetic) OptimizerTensors{};
+  const OptimizerStateKept kept = optimizer_state_kept(opt->kind);
   uint32_t widest = 0;
   for (int l = mlp.frozen; l < mlp.num_layers; ++l) {
-    const DenseLayer& d = mlp.layer[l];
-    for (int k = 0; k < state->buffers; ++k) {
-      state->w_state[l][k] =
-          arena_alloc_array<float>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState);
-      state->b_state[l][k] = arena_alloc_array<float>(arena, d.out, MemCategory::kOptimizerState);
-    }
+    const Layer& d = state(mlp).layer[l];
+    if (kept.first) o.first[l] = carve(arena, d);
+    if (kept.second) o.second[l] = carve(arena, d);
     if (d.in > widest) widest = d.in;
     if (d.out > widest) widest = d.out;
   }
-  state->row_stride = widest;
-  state->row = arena_alloc_array<float>(arena, size_t{widest} * mlp.threads, MemCategory::kScratch);
+  o.row_stride = widest;
+  o.row = arena_alloc_array<float>(arena, size_t{widest} * mlp.threads, MemCategory::kScratch);
 }
 
 static void fill(float* p, size_t n, float value) {
   for (size_t i = 0; i < n; ++i) p[i] = value;
 }
 
-void optimizer_reset(OptimizerState* state, const Mlp& mlp, const OptimizerParams& hp) {
-  const float initial = state->kind == OptimizerKind::kAdagrad ? hp.initial_accumulator : 0.0f;
+static void fill(const StateTensors& t, const Layer& d, float value) {
+  if (t.w == nullptr) return;
+  fill(t.w, size_t{d.out} * d.in, value);
+  fill(t.b, d.out, value);
+}
+
+void optimizer_reset(OptimizerState* opt, const Mlp& mlp, const OptimizerParams& hp) {
+  OptimizerTensors& o = state(*opt);
+  const float initial = opt->kind == OptimizerKind::kAdagrad ? hp.initial_accumulator : 0.0f;
   for (int l = mlp.frozen; l < mlp.num_layers; ++l) {
-    const DenseLayer& d = mlp.layer[l];
-    for (int k = 0; k < state->buffers; ++k) {
-      fill(state->w_state[l][k], size_t{d.out} * d.in, initial);
-      fill(state->b_state[l][k], d.out, initial);
-    }
+    const Layer& d = state(mlp).layer[l];
+    fill(o.first[l], d, 0.0f);
+    fill(o.second[l], d, initial);
   }
-  state->step = 0;
+  opt->step = 0;
 }
 
 static optim::RowRule rule_for(OptimizerKind kind) {
@@ -59,7 +69,7 @@ static optim::RowRule rule_for(OptimizerKind kind) {
 // Only the updated row is checked on the fast path: a non-finite gradient makes it non-finite too,
 // and then the (untouched) gradient row tells which of the two went bad first.
 static int update_tensor(optim::RowRule rule, optim::RowContext ctx, const OptimizerParams& hp,
-                          GcMode gc, bool centre, float* w, const float* grad, float* s0, float* s1,
+                          GcMode gc, bool centre, float* w, const float* grad, float* m, float* v,
                           uint32_t rows, uint32_t cols, float* g) {
   const bool gc_grad = centre && gc == GcMode::kGrad;
   const bool gc_update = centre && gc == GcMode::kUpdate;
@@ -86,7 +96,7 @@ static int update_tensor(optim::RowRule rule, optim::RowContext ctx, const Optim
     } else {
       src = const_cast<float*>(dr);  // rules write g only when emit_update is set
     }
-    rule(ctx, wr, src, s0 ? s0 + off : nullptr, s1 ? s1 + off : nullptr, cols);
+    rule(ctx, optim::Row{wr, src, m ? m + off : nullptr, v ? v + off : nullptr}, cols);
     if (gc_update) {
       const float mean = row_mean(g, cols);
       for (uint32_t j = 0; j < cols; ++j) wr[j] -= g[j] - mean;
@@ -96,27 +106,27 @@ static int update_tensor(optim::RowRule rule, optim::RowContext ctx, const Optim
   return 0;
 }
 
-Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp, GcMode gc) {
-  const uint64_t t = state->step + 1;
+Status optimizer_step(OptimizerState* opt, Mlp* mlp, const OptimizerParams& hp, GcMode gc) {
+  const OptimizerTensors& o = state(*opt);
+  const uint64_t t = opt->step + 1;
   optim::RowContext ctx{&hp, hp.lr, 1.0f, false};
-  if (state->kind == OptimizerKind::kAdam) {
+  if (opt->kind == OptimizerKind::kAdam) {
     const double bc1 = 1.0 - std::pow(static_cast<double>(hp.beta1), static_cast<double>(t));
     const double bc2 = 1.0 - std::pow(static_cast<double>(hp.beta2), static_cast<double>(t));
     ctx.step_size = static_cast<float>(static_cast<double>(hp.lr) / bc1);
     ctx.bias_correction2_sqrt = static_cast<float>(std::sqrt(bc2));
   }
-  const optim::RowRule rule = rule_for(state->kind);
+  const optim::RowRule rule = rule_for(opt->kind);
   for (int l = mlp->frozen; l < mlp->num_layers; ++l) {
-    DenseLayer& d = mlp->layer[l];
+    const Layer& d = state(*mlp).layer[l];
+    const StateTensors m = o.first[l], v = o.second[l];
     // Weight rows in blocks, one row buffer each; the first bad row in row order is reported.
     int bad_in_block[kMaxThreads] = {};
     auto weights = [&](uint32_t begin, uint32_t end, uint32_t block) {
       const size_t off = size_t{begin} * d.in;
-      float* s0 = state->w_state[l][0];
-      float* s1 = state->w_state[l][1];
-      bad_in_block[block] = update_tensor(rule, ctx, hp, gc, true, d.w + off, d.dw + off, s0 ? s0 + off : nullptr,
-                                          s1 ? s1 + off : nullptr, end - begin, d.in,
-                                          state->row + size_t{block} * state->row_stride);
+      bad_in_block[block] = update_tensor(rule, ctx, hp, gc, true, d.w + off, d.dw + off, m.w ? m.w + off : nullptr,
+                                          v.w ? v.w + off : nullptr, end - begin, d.in,
+                                          o.row + size_t{block} * o.row_stride);
     };
     for_row_blocks(*mlp, d.out, weights);
     int bad = 0;
@@ -125,8 +135,7 @@ Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp
     }
     const char* tensor = "weights";
     if (bad == 0) {
-      bad = update_tensor(rule, ctx, hp, gc, false, d.b, d.db, state->b_state[l][0],
-                          state->b_state[l][1], 1, d.out, state->row);
+      bad = update_tensor(rule, ctx, hp, gc, false, d.b, d.db, m.b, v.b, 1, d.out, o.row);
       tensor = "biases";
     }
     if (bad != 0) {
@@ -139,7 +148,7 @@ Status optimizer_step(OptimizerState* state, Mlp* mlp, const OptimizerParams& hp
                            step, l + 1, tensor);
     }
   }
-  state->step = t;
+  opt->step = t;
   return Status::Ok();
 }
 

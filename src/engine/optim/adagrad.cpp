@@ -5,7 +5,10 @@
 
 namespace gct::optim {
 
-GCT_CLONE_FOR_AVX512_FLOAT void adagrad_row(const RowContext& ctx, float* w, float* g, float* s, float*, uint32_t n) {
+GCT_CLONE_FOR_AVX512_FLOAT void adagrad_row(const RowContext& ctx, const Row& row, uint32_t n) {
+  float* w = row.w;
+  float* g = row.g;
+  float* s = row.v;
   const float lr = ctx.step_size;
   const float eps = ctx.hp->eps;
   for (uint32_t j = 0; j < n; ++j) {

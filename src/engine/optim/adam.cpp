@@ -8,7 +8,11 @@
 
 namespace gct::optim {
 
-GCT_CLONE_FOR_AVX512_FLOAT void adam_row(const RowContext& ctx, float* w, float* g, float* m, float* v, uint32_t n) {
+GCT_CLONE_FOR_AVX512_FLOAT void adam_row(const RowContext& ctx, const Row& row, uint32_t n) {
+  float* w = row.w;
+  float* g = row.g;
+  float* m = row.m;
+  float* v = row.v;
   const float b1 = ctx.hp->beta1;
   const float b2 = ctx.hp->beta2;
   const float eps = ctx.hp->eps;

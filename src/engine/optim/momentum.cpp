@@ -5,7 +5,10 @@
 
 namespace gct::optim {
 
-GCT_CLONE_FOR_AVX512_FLOAT void momentum_row(const RowContext& ctx, float* w, float* g, float* b, float*, uint32_t n) {
+GCT_CLONE_FOR_AVX512_FLOAT void momentum_row(const RowContext& ctx, const Row& row, uint32_t n) {
+  float* w = row.w;
+  float* g = row.g;
+  float* b = row.m;
   const float lr = ctx.step_size;
   const float mu = ctx.hp->momentum;
   const bool nesterov = ctx.hp->nesterov;

@@ -6,7 +6,10 @@
 
 namespace gct::optim {
 
-GCT_CLONE_FOR_AVX512_FLOAT void rmsprop_row(const RowContext& ctx, float* w, float* g, float* v, float*, uint32_t n) {
+GCT_CLONE_FOR_AVX512_FLOAT void rmsprop_row(const RowContext& ctx, const Row& row, uint32_t n) {
+  float* w = row.w;
+  float* g = row.g;
+  float* v = row.v;
   const float lr = ctx.step_size;
   const float alpha = ctx.hp->alpha;
   const float eps = ctx.hp->eps;

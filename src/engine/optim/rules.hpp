@@ -2,7 +2,8 @@
 //
 // A rule receives the prepared gradient row g (weight decay and GC-on-gradient already applied)
 // and its state rows. If `emit_update` is false it applies W -= u directly; if true it writes u
-// into g instead (leaving W alone) so that the caller can centre u before applying it.
+// into g instead (leaving W alone) so that the caller can centre u before applying it. The
+// fixed-point rules (fixed/optimizer.cpp) have the same form, rule(ctx, row, n), and always write u.
 #pragma once
 
 #include <cstdint>
@@ -19,13 +20,21 @@ struct RowContext {
   bool emit_update;
 };
 
-using RowRule = void (*)(const RowContext& ctx, float* w, float* g, float* s0, float* s1,
-                         uint32_t n);
+// One row of a parameter and its state: the first moment m (momentum buffer, Adam's m) and the
+// second v (Adagrad's sum of g^2, RMSProp's and Adam's v), null where the optimizer keeps none.
+struct Row {
+  float* w;
+  float* g;
+  float* m;
+  float* v;
+};
 
-void sgd_row(const RowContext& ctx, float* w, float* g, float* s0, float* s1, uint32_t n);
-void momentum_row(const RowContext& ctx, float* w, float* g, float* s0, float* s1, uint32_t n);
-void adagrad_row(const RowContext& ctx, float* w, float* g, float* s0, float* s1, uint32_t n);
-void rmsprop_row(const RowContext& ctx, float* w, float* g, float* s0, float* s1, uint32_t n);
-void adam_row(const RowContext& ctx, float* w, float* g, float* s0, float* s1, uint32_t n);
+using RowRule = void (*)(const RowContext& ctx, const Row& row, uint32_t n);
+
+void sgd_row(const RowContext& ctx, const Row& row, uint32_t n);
+void momentum_row(const RowContext& ctx, const Row& row, uint32_t n);
+void adagrad_row(const RowContext& ctx, const Row& row, uint32_t n);
+void rmsprop_row(const RowContext& ctx, const Row& row, uint32_t n);
+void adam_row(const RowContext& ctx, const Row& row, uint32_t n);
 
 }  // namespace gct::optim

@@ -1,4 +1,4 @@
-// Integer matrix products of the fixed-point path (see fixed.hpp for the formats).
+// Private: integer matrix products of the fixed-point path (see fixed.hpp for the formats).
 //
 // qgemm() computes C[M x N] = A[M x K] * B[K x N] exactly: both operands are quantised to 14-bit
 // integers (one shift per tensor, from its largest magnitude) while they are packed, multiplied in
@@ -19,21 +19,9 @@
 
 #include "gctrain/arena.hpp"
 #include "gctrain/parallel.hpp"
+#include "gctrain/plan_bound.hpp"  // the packed panels' sizes
 
 namespace gct {
-
-// The packed panels' sizes, shared by the kernels and the compile-time arena bound (plan_bound.hpp).
-constexpr int kQGemmPanelRows = 8;   // A
-constexpr int kQGemmPanelCols = 16;  // B
-constexpr int kQGemmKAlign = 32;     // 2 * fx::kChunkPairs (fixed.hpp checks it)
-constexpr size_t qgemm_round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
-// int32 pairs of the packed operands of an M x K by K x N product.
-constexpr size_t qgemm_pack_a_pairs(size_t m, size_t k) {
-  return qgemm_round_up(m, kQGemmPanelRows) * qgemm_round_up(k, kQGemmKAlign) / 2;
-}
-constexpr size_t qgemm_pack_b_pairs(size_t n, size_t k) {
-  return qgemm_round_up(n, kQGemmPanelCols) * qgemm_round_up(k, kQGemmKAlign) / 2;
-}
 
 // A dense operand view: element (r, c) is data[r * rs + c * cs]. One of rs, cs is 1 and the view
 // covers exactly rows * cols consecutive values (a row-major matrix or its transpose).

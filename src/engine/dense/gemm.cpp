@@ -1,4 +1,4 @@
-#include "gctrain/gemm.hpp"
+#include "gemm.hpp"
 
 // GCC 12 flags the _mm512_undefined_* helpers inside Eigen's AVX-512 kernels as maybe-uninitialized.
 #if defined(__GNUC__) && !defined(__clang__)

@@ -1,0 +1,63 @@
+// Private: what the fixed-point path keeps in a model and in its optimizer (formats in fixed.hpp).
+// Its tensors are carved from the arena by fixed/mlp.cpp and fixed/optimizer.cpp; the structs
+// themselves live in the public structs' opaque storage (Mlp::arithmetic, OptimizerState::arithmetic).
+#pragma once
+
+#include <cstdint>
+#include <new>
+
+#include "gctrain/mlp.hpp"
+#include "gctrain/optimizer.hpp"
+#include "qgemm.hpp"
+
+namespace gct::fixed_path {
+
+struct Layer {
+  uint32_t in = 0, out = 0;
+  int32_t* w = nullptr;  // [out x in], Q3.28
+  int32_t* b = nullptr;  // [out], Q3.28
+  int32_t* dw = nullptr;
+  int32_t* db = nullptr;
+};
+
+struct MlpState {
+  Layer layer[kMaxLayers];
+  int32_t* act[kMaxLayers + 1] = {};  // input and activations Q15.16, their gradients Q1.30
+  // Quantisation shifts of each layer's input and weights, found by the forward pass and reused by
+  // the backward products of the same step (both tensors are unchanged in between).
+  int8_t shift_act[kMaxLayers] = {};
+  int8_t shift_w[kMaxLayers] = {};
+  QGemmWorkspace qgemm;
+};
+
+// Per trainable layer: the first moment (momentum buffer Q3.28, Adam's m Q0.31) and the second
+// (Adagrad's sum, RMSProp's and Adam's v: int64 Q7.56), as optimizer_state_kept says.
+struct FirstMoment {
+  int32_t* w = nullptr;
+  int32_t* b = nullptr;
+};
+struct SecondMoment {
+  int64_t* w = nullptr;
+  int64_t* b = nullptr;
+};
+struct OptimizerTensors {
+  FirstMoment first[kMaxLayers];
+  SecondMoment second[kMaxLayers];
+  int32_t* row = nullptr;  // one row of the widest parameter per thread, row_stride apart
+  uint32_t row_stride = 0;
+};
+
+static_assert(sizeof(MlpState) <= kMlpArithmeticBytes, "Mlp::arithmetic cannot hold the fixed-point model");
+static_assert(sizeof(OptimizerTensors) <= kOptimizerArithmeticBytes,
+              "OptimizerState::arithmetic cannot hold the fixed-point optimizer");
+
+inline MlpState& state(Mlp& m) { return *std::launder(reinterpret_cast<MlpState*>(m.arithmetic)); }
+inline const MlpState& state(const Mlp& m) { return *std::launder(reinterpret_cast<const MlpState*>(m.arithmetic)); }
+inline OptimizerTensors& state(OptimizerState& s) {
+  return *std::launder(reinterpret_cast<OptimizerTensors*>(s.arithmetic));
+}
+inline const OptimizerTensors& state(const OptimizerState& s) {
+  return *std::launder(reinterpret_cast<const OptimizerTensors*>(s.arithmetic));
+}
+
+}  // namespace gct::fixed_path
