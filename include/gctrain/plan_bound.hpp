@@ -5,11 +5,11 @@
 //   static_assert(kArena + kStack <= kBoardRam, "model does not fit the board");
 //   alignas(64) static uint8_t arena[kArena];
 //
-// It replays the layout of trainer.cpp with one difference: the products' working memory is
-// bounded by that of Eigen's blocked GEMM, whose exact size depends on cache sizes known only at
-// run time, by whole panels (kc <= k, mc <= n, nc <= m). A build with the AVX-512 kernels needs
-// less (one transposed input and one transposed output, no scratch). Everything else is exact,
-// and a test checks bound >= plan for many shapes.
+// It walks the layout the setup carves (layout.hpp) with one difference: the products' working
+// memory is bounded by that of Eigen's blocked GEMM, whose exact size depends on cache sizes known
+// only at run time, by whole panels (kc <= k, mc <= n, nc <= m). A build with the AVX-512 kernels
+// needs less (one transposed input and one transposed output, no scratch). Everything else is
+// exact, and a test checks bound >= plan for many shapes.
 // For ScalarKind::kFixed the layout has no cache-dependent part and the bound is exact; so is the
 // float bound compiled for a Cortex-M with an FPU, whose products need no working memory.
 #pragma once
@@ -18,6 +18,7 @@
 #include <cstdint>
 
 #include "gctrain/config.hpp"
+#include "gctrain/layout.hpp"
 
 namespace gct {
 
@@ -50,107 +51,107 @@ constexpr size_t max(size_t a, size_t b) { return a > b ? a : b; }
 
 }  // namespace plan_detail
 
+// The fixed-point products' working memory, exactly: room for the packed operands of the largest
+// of each layer's products (forward; weight gradient where trainable; input gradient above the
+// lowest trainable layer), in int32 pairs. The fixed path lays out exactly this.
+struct PackedPairs {
+  size_t a = 0, b = 0;
+};
+constexpr PackedPairs fixed_products_pairs(const LayoutShape& s) {
+  using plan_detail::max;
+  const size_t batch = s.batch;
+  PackedPairs p;
+  for (int l = 0; l < s.layers; ++l) {
+    const size_t in = s.sizes[l], out = s.sizes[l + 1];
+    p.a = max(p.a, qgemm_pack_a_pairs(batch, in));  // forward: [batch x in] by [in x out]
+    p.b = max(p.b, qgemm_pack_b_pairs(out, in));
+    if (l < s.frozen) continue;
+    p.a = max(p.a, qgemm_pack_a_pairs(out, batch));  // weight gradient: [out x batch] by [batch x in]
+    p.b = max(p.b, qgemm_pack_b_pairs(in, batch));
+    if (l > s.frozen) {
+      p.a = max(p.a, qgemm_pack_a_pairs(batch, out));  // input gradient: [batch x out] by [out x in]
+      p.b = max(p.b, qgemm_pack_b_pairs(in, out));
+    }
+  }
+  return p;
+}
+
+namespace plan_detail {
+
+// The products' working memory: exact in fixed point, an upper bound in float32 (Eigen's blocks
+// by whole panels, which also covers the AVX-512 kernels' transposed input and output).
+constexpr size_t products_bound(size_t used, const LayoutShape& s) {
+  const uint32_t batch = s.batch;
+  if (s.scalar == ScalarKind::kFixed) {
+    const PackedPairs p = fixed_products_pairs(s);
+    return alloc(alloc(used, p.a * 4), p.b * 4);
+  }
+  if (kFloatProductsNeedNoMemory) return used;
+  size_t widest_hidden = 0;  // the scratch: the input gradient of a layer above the lowest trainable one
+  for (int l = s.frozen + 1; l < s.layers; ++l) widest_hidden = max(widest_hidden, s.sizes[l]);
+  if (widest_hidden > 0) used = alloc(used, size_t{batch} * widest_hidden * 4);
+  size_t block_a = 0, block_b = 0;  // floats; C[m x n] += A[m x k] B[k x n] needs <= k*n and k*m
+  for (int l = 0; l < s.layers; ++l) {
+    const size_t in = s.sizes[l], out = s.sizes[l + 1];
+    block_a = max(block_a, max(in * out, out * batch));  // forward: m = batch, n = out, k = in
+    block_b = max(block_b, in * batch);
+    if (l < s.frozen) continue;
+    block_a = max(block_a, batch * in);  // weight gradient: m = out, n = in, k = batch
+    block_b = max(block_b, batch * out);
+    if (l > s.frozen) {
+      block_a = max(block_a, out * in);  // input gradient: m = batch, n = in, k = out
+      block_b = max(block_b, out * batch);
+    }
+  }
+  for (uint32_t t = 0; t < (s.threads < 1 ? 1 : s.threads); ++t) used = alloc(alloc(used, block_a * 4), block_b * 4);
+  return used;
+}
+
+// Walks a layout adding up its pieces, each 64-byte aligned.
+struct Sum {
+  const LayoutShape* shape;
+  size_t used = 0;
+  constexpr void operator()(Piece piece, int, size_t bytes) {
+    used = piece == Piece::kProducts ? products_bound(used, *shape) : alloc(used, bytes);
+  }
+};
+
+}  // namespace plan_detail
+
 constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t batch,
                                      OptimizerKind optimizer, uint32_t channels,
                                      uint32_t train_count, uint32_t threads = 1,
                                      ScalarKind scalar = ScalarKind::kFloat, int freeze = 0) {
-  using plan_detail::alloc;
-  using plan_detail::max;
-  size_t u = 0;
-  const int layers = count - 1;
-  const bool fixed = scalar == ScalarKind::kFixed;
-  for (int pass = 0; pass < 2; ++pass) {  // parameters, then gradients (4 bytes a value either way)
-    for (int l = pass == 0 ? 0 : freeze; l < layers; ++l) {
-      u = alloc(u, size_t{sizes[l + 1]} * sizes[l] * 4);
-      u = alloc(u, size_t{sizes[l + 1]} * 4);
-    }
-  }
-  size_t widest_hidden = 0;
-  for (int l = 0; l <= layers; ++l) {  // input batch, then activations
-    u = alloc(u, size_t{batch} * sizes[l] * 4);
-    if (l > freeze && l < layers) widest_hidden = max(widest_hidden, sizes[l]);
-  }
-  if (fixed) {
-    // Integer packing space (qgemm.cpp) for the three products of every layer; no scratch.
-    size_t pa = 0, pb = 0;
-    for (int l = 0; l < layers; ++l) {
-      const size_t in = sizes[l], out = sizes[l + 1];
-      pa = max(pa, qgemm_pack_a_pairs(batch, in));
-      pb = max(pb, qgemm_pack_b_pairs(out, in));
-      if (l < freeze) continue;
-      pa = max(pa, qgemm_pack_a_pairs(out, batch));
-      pb = max(pb, qgemm_pack_b_pairs(in, batch));
-      if (l > freeze) {
-        pa = max(pa, qgemm_pack_a_pairs(batch, out));
-        pb = max(pb, qgemm_pack_b_pairs(in, out));
-      }
-    }
-    u = alloc(u, pa * 4);
-    u = alloc(u, pb * 4);
-  } else if (!plan_detail::kFloatProductsNeedNoMemory) {
-    u = alloc(u, size_t{batch} * widest_hidden * 4);
-    size_t block_a = 0, block_b = 0;  // floats; C[m x n] += A[m x k] B[k x n] needs <= k*n and k*m
-    for (int l = 0; l < layers; ++l) {
-      const size_t in = sizes[l], out = sizes[l + 1];
-      block_a = max(block_a, in * out);      // forward: m = batch, n = out, k = in
-      block_b = max(block_b, in * batch);
-      if (l < freeze) continue;
-      block_a = max(block_a, batch * in);    // weight gradient: m = out, n = in, k = batch
-      block_b = max(block_b, batch * out);
-      if (l > freeze) {
-        block_a = max(block_a, out * in);    // input gradient: m = batch, n = in, k = out
-        block_b = max(block_b, out * batch);
-      }
-    }
-    for (uint32_t t = 0; t < (threads < 1 ? 1 : threads); ++t) {
-      u = alloc(u, block_a * 4);
-      u = alloc(u, block_b * 4);
-    }
-  }
-  // Optimizer state per layer: float keeps 1 or 2 float tensors; fixed point a first moment of
-  // int32 (sgdm, adam) and a second of int64 (adagrad, rmsprop, adam).
-  const OptimizerStateKept kept = optimizer_state_kept(optimizer);
-  size_t widest = 0;
-  for (int l = freeze; l < layers; ++l) {
-    const size_t out = sizes[l + 1];
-    const size_t n = out * sizes[l];
-    if (fixed) {
-      if (kept.first) u = alloc(alloc(u, n * 4), out * 4);
-      if (kept.second) u = alloc(alloc(u, n * 8), out * 8);
-    } else {
-      for (int k = 0; k < kept.tensors(); ++k) u = alloc(alloc(u, n * 4), out * 4);
-    }
-    widest = max(widest, max(sizes[l], sizes[l + 1]));
-  }
-  u = alloc(u, widest * 4 * (threads < 1 ? 1 : threads));  // optimizer row per thread
-  u = alloc(u, size_t{channels} * 2 * 4);      // normalisation
-  u = alloc(u, batch);                         // batch labels
-  u = alloc(u, size_t{train_count} * 4);       // shuffle order
-  return u;
+  LayoutShape s;
+  s.sizes = sizes;
+  s.layers = count - 1;
+  s.batch = batch;
+  s.threads = threads < 1 ? 1 : threads;
+  s.scalar = scalar;
+  s.frozen = freeze;
+  s.optimizer = optimizer;
+  s.channels = channels;
+  s.train_count = train_count;
+  plan_detail::Sum sum{&s};
+  walk_trainer_layout(s, sum);
+  return sum.used;
 }
 
 // The same for a predictor (predictor.hpp): one batch of activations, the forward products'
 // working memory and the normalisation; the weights stay in the model file.
 constexpr size_t predictor_arena_bound(const uint32_t* sizes, int count, uint32_t batch, uint32_t channels,
                                        ScalarKind scalar = ScalarKind::kFloat) {
-  using plan_detail::alloc;
-  using plan_detail::max;
-  size_t u = 0;
-  const int layers = count - 1;
-  for (int l = 0; l <= layers; ++l) u = alloc(u, size_t{batch} * sizes[l] * 4);  // input, then activations
-  // Two buffers: fixed point's packed operands; float's Eigen blocks (k*n, k*m) or the AVX-512
-  // kernels' transposed output and input (out*batch, in*batch).
-  size_t pa = 0, pb = 0;
-  for (int l = 0; l < layers; ++l) {
-    const size_t in = sizes[l], out = sizes[l + 1];
-    pa = max(pa, scalar == ScalarKind::kFixed ? qgemm_pack_a_pairs(batch, in) : max(in * out, out * batch));
-    pb = max(pb, scalar == ScalarKind::kFixed ? qgemm_pack_b_pairs(out, in) : in * batch);
-  }
-  if (scalar == ScalarKind::kFixed || !plan_detail::kFloatProductsNeedNoMemory) {
-    u = alloc(u, pa * 4);
-    u = alloc(u, pb * 4);
-  }
-  return alloc(u, size_t{channels} * 2 * 4);  // normalisation
+  LayoutShape s;
+  s.sizes = sizes;
+  s.layers = count - 1;
+  s.batch = batch;
+  s.scalar = scalar;
+  s.channels = channels;
+  LayoutShape inference = s;  // the products' bound reads the frozen layers from the shape walked
+  inference.frozen = s.layers;
+  plan_detail::Sum sum{&inference};
+  walk_predictor_layout(s, sum);
+  return sum.used;
 }
 
 }  // namespace gct

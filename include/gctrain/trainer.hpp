@@ -7,10 +7,11 @@
 //   for each epoch: trainer_begin_epoch(&t); while (!trainer_epoch_done(t)) trainer_step(&t, &r);
 //   trainer_evaluate(&t, test_view, &result);
 //
-// Arena order (each piece 64-byte aligned): W,b of every layer | dW,db | input batch | activations |
-// the products' working memory (mlp.hpp) | optimizer state | optimizer row per thread | normalisation |
-// batch labels | shuffle order. trainer_plan() replays exactly this layout in a counting arena,
-// so setup uses exactly plan.total bytes.
+// Arena order (each piece 64-byte aligned), as layout.hpp describes it: W,b of every layer | dW,db |
+// input batch | activations | the products' working memory (mlp.hpp) | optimizer state | optimizer
+// row per thread | normalisation | batch labels | shuffle order. Setup carves by walking that
+// description and trainer_plan() runs the same setup in a counting arena, so setup uses exactly
+// plan.total bytes.
 //
 // Determinism: with the same config (seed included), data and build, every step is bit-identical.
 // GC does not consume randomness, so runs that differ only in GC mode start from the same weights

@@ -1,5 +1,6 @@
 #include "gctrain/predictor.hpp"
 
+#include "carve.hpp"
 #include "evaluate.hpp"
 #include "path.hpp"
 #include "prediction.hpp"
@@ -7,11 +8,13 @@
 
 namespace gct {
 
-// The single description of the predictor's arena, run by both the plan and the setup: every layer
+// The predictor's arena (walk_predictor_layout), run by both the plan and the setup: every layer
 // frozen, the weights in place.
 static void predictor_layout(Predictor* p, const ModelView& model, uint32_t batch, Arena* arena) {
   mlp_layout(&p->mlp, model.layers, batch, arena, 1, model.scalar, model.layers.num_layers(), true);
-  p->norm = arena_alloc(arena, size_t{model.format.channels} * 2 * 4, MemCategory::kInputBatch);
+  LayoutShape s = layout_shape_of(p->mlp);
+  s.channels = model.format.channels;
+  walk_predictor_inputs(s, [&](Piece piece, int, size_t bytes) { p->norm = arena_alloc(arena, bytes, category_of(piece)); });
 }
 
 static Status check_batch(uint32_t batch) {

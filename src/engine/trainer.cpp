@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "gctrain/crc32.hpp"
+#include "carve.hpp"
 #include "evaluate.hpp"
 #include "input.hpp"
 #include "path.hpp"
@@ -27,9 +28,15 @@ static void trainer_layout(Trainer* t, const TrainConfig& config, const DataShap
                            Arena* arena) {
   mlp_layout(&t->mlp, config.layers, config.batch, arena, config.threads, config.scalar, config.freeze);
   optimizer_layout(&t->opt, config.optimizer, t->mlp, arena);
-  t->norm = arena_alloc(arena, size_t{shape.channels} * 2 * 4, MemCategory::kInputBatch);
-  t->batch_labels = arena_alloc_array<uint8_t>(arena, config.batch, MemCategory::kInputBatch);
-  t->order = arena_alloc_array<uint32_t>(arena, shape.train_count, MemCategory::kIndices);
+  LayoutShape s = layout_shape_of(t->mlp);
+  s.channels = shape.channels;
+  s.train_count = shape.train_count;
+  walk_trainer_inputs(s, [&](Piece p, int, size_t bytes) {
+    void* at = arena_alloc(arena, bytes, category_of(p));
+    if (p == Piece::kNormalisation) t->norm = at;
+    if (p == Piece::kLabels) t->batch_labels = static_cast<uint8_t*>(at);
+    if (p == Piece::kOrder) t->order = static_cast<uint32_t*>(at);
+  });
 }
 
 static Status check_shape(const TrainConfig& config, const DataShape& shape) {

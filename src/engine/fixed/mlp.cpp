@@ -5,6 +5,7 @@
 
 #include "gctrain/fixed.hpp"
 #include "gctrain/loss.hpp"
+#include "../carve.hpp"
 #include "../path.hpp"
 #include "state.hpp"
 
@@ -12,33 +13,17 @@ namespace gct::fixed_path {
 
 void mlp_layout(Mlp* mlp, Arena* arena) {
   MlpState& s = *new (mlp->arithmetic) MlpState{};
-  const int L = mlp->num_layers;
-  for (int l = 0; l < L; ++l) {
+  for (int l = 0; l < mlp->num_layers; ++l) {
     s.layer[l].in = mlp->sizes.size[l];
     s.layer[l].out = mlp->sizes.size[l + 1];
   }
-  const uint32_t batch = mlp->batch;
-  for (int l = 0; l < L && !mlp->weights_in_place; ++l) {
-    Layer& d = s.layer[l];
-    d.w = arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kParameters);
-    d.b = arena_alloc_array<int32_t>(arena, d.out, MemCategory::kParameters);
-  }
-  for (int l = mlp->frozen; l < L; ++l) {
-    Layer& d = s.layer[l];
-    d.dw = arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kGradients);
-    d.db = arena_alloc_array<int32_t>(arena, d.out, MemCategory::kGradients);
-  }
-  s.act[0] = arena_alloc_array<int32_t>(arena, size_t{batch} * mlp->sizes.size[0], MemCategory::kInputBatch);
-  for (int l = 1; l <= L; ++l) {
-    s.act[l] = arena_alloc_array<int32_t>(arena, size_t{batch} * mlp->sizes.size[l], MemCategory::kActivations);
-  }
-  for (int l = 0; l < L; ++l) {
-    const Layer& d = s.layer[l];
-    qgemm_workspace_require(&s.qgemm, batch, d.out, d.in);
-    if (l >= mlp->frozen) qgemm_workspace_require(&s.qgemm, d.out, d.in, batch);
-    if (l > mlp->frozen) qgemm_workspace_require(&s.qgemm, batch, d.in, d.out);
-  }
-  qgemm_workspace_layout(&s.qgemm, arena);
+  auto products = [&] {
+    const PackedPairs pairs = fixed_products_pairs(layout_shape_of(*mlp));
+    s.qgemm.a_pairs = pairs.a;
+    s.qgemm.b_pairs = pairs.b;
+    qgemm_workspace_layout(&s.qgemm, arena);
+  };
+  carve_model(*mlp, arena, [&](Piece p, int l, void* at) { place_model_piece(s, p, l, at); }, products);
 }
 
 // Irwin-Hall: the sum of 12 uniforms minus 6 has mean 0 and variance 1 (range +-6), Q24.

@@ -13,6 +13,7 @@
 #include "adaptive.hpp"
 #include "fx_inline.hpp"
 #include "gctrain/gc.hpp"
+#include "../carve.hpp"
 #include "../path.hpp"
 #include "state.hpp"
 #include "../row_blocks.hpp"
@@ -169,23 +170,9 @@ uint64_t update_tensor(Rule rule, const RowContext& ctx, GcMode gc, bool centre,
 
 void optimizer_layout(OptimizerState* opt, const Mlp& mlp, Arena* arena) {
   OptimizerTensors& o = *new (opt->arithmetic) OptimizerTensors{};
-  const OptimizerStateKept kept = optimizer_state_kept(opt->kind);
-  uint32_t widest = 0;
-  for (int l = mlp.frozen; l < mlp.num_layers; ++l) {
-    const Layer& d = state(mlp).layer[l];
-    if (kept.first) {
-      o.first[l] = {arena_alloc_array<int32_t>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState),
-                    arena_alloc_array<int32_t>(arena, d.out, MemCategory::kOptimizerState)};
-    }
-    if (kept.second) {
-      o.second[l] = {arena_alloc_array<int64_t>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState),
-                     arena_alloc_array<int64_t>(arena, d.out, MemCategory::kOptimizerState)};
-    }
-    if (d.in > widest) widest = d.in;
-    if (d.out > widest) widest = d.out;
-  }
-  o.row_stride = widest;
-  o.row = arena_alloc_array<int32_t>(arena, size_t{widest} * mlp.threads, MemCategory::kScratch);
+  carve_optimizer(mlp, opt->kind, arena, [&](Piece p, int l, void* at, size_t bytes) {
+    place_optimizer_piece(o, p, l, at, bytes, mlp.threads);
+  });
 }
 
 template <class T>

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "../dense/products.hpp"
+#include "../carve.hpp"
 #include "../path.hpp"
 #include "state.hpp"
 #include "gctrain/loss.hpp"
@@ -12,27 +13,13 @@ namespace gct::float_path {
 
 void mlp_layout(Mlp* mlp, Arena* arena) {
   MlpState& s = *new (mlp->arithmetic) MlpState{};
-  const int L = mlp->num_layers;
-  for (int l = 0; l < L; ++l) {
+  for (int l = 0; l < mlp->num_layers; ++l) {
     s.layer[l].in = mlp->sizes.size[l];
     s.layer[l].out = mlp->sizes.size[l + 1];
   }
-  for (int l = 0; l < L && !mlp->weights_in_place; ++l) {
-    Layer& d = s.layer[l];
-    d.w = arena_alloc_array<float>(arena, size_t{d.out} * d.in, MemCategory::kParameters);
-    d.b = arena_alloc_array<float>(arena, d.out, MemCategory::kParameters);
-  }
-  for (int l = mlp->frozen; l < L; ++l) {
-    Layer& d = s.layer[l];
-    d.dw = arena_alloc_array<float>(arena, size_t{d.out} * d.in, MemCategory::kGradients);
-    d.db = arena_alloc_array<float>(arena, d.out, MemCategory::kGradients);
-  }
-  // act[0] is the input batch; it is charged to the input category.
-  s.act[0] = arena_alloc_array<float>(arena, size_t{mlp->batch} * mlp->sizes.size[0], MemCategory::kInputBatch);
-  for (int l = 1; l <= L; ++l) {
-    s.act[l] = arena_alloc_array<float>(arena, size_t{mlp->batch} * mlp->sizes.size[l], MemCategory::kActivations);
-  }
-  dense::layout(mlp, arena);
+  carve_model(
+      *mlp, arena, [&](Piece p, int l, void* at) { place_model_piece(s, p, l, at); },
+      [&] { dense::layout(mlp, arena); });
 }
 
 // A uniform deviate in (-1, 1), symmetric: the 32-bit draw's midpoint.

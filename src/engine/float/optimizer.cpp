@@ -6,30 +6,18 @@
 #include "../finite.hpp"
 #include "../optim/rules.hpp"
 #include "../row_blocks.hpp"
+#include "../carve.hpp"
 #include "../path.hpp"
 #include "state.hpp"
 #include "gctrain/gc.hpp"
 
 namespace gct::float_path {
 
-static StateTensors carve(Arena* arena, const Layer& d) {
-  return {arena_alloc_array<float>(arena, size_t{d.out} * d.in, MemCategory::kOptimizerState),
-          arena_alloc_array<float>(arena, d.out, MemCategory::kOptimizerState)};
-}
-
 void optimizer_layout(OptimizerState* opt, const Mlp& mlp, Arena* arena) {
   OptimizerTensors& o = *new (opt->arithmetic) OptimizerTensors{};
-  const OptimizerStateKept kept = optimizer_state_kept(opt->kind);
-  uint32_t widest = 0;
-  for (int l = mlp.frozen; l < mlp.num_layers; ++l) {
-    const Layer& d = state(mlp).layer[l];
-    if (kept.first) o.first[l] = carve(arena, d);
-    if (kept.second) o.second[l] = carve(arena, d);
-    if (d.in > widest) widest = d.in;
-    if (d.out > widest) widest = d.out;
-  }
-  o.row_stride = widest;
-  o.row = arena_alloc_array<float>(arena, size_t{widest} * mlp.threads, MemCategory::kScratch);
+  carve_optimizer(mlp, opt->kind, arena, [&](Piece p, int l, void* at, size_t bytes) {
+    place_optimizer_piece(o, p, l, at, bytes, mlp.threads);
+  });
 }
 
 static void fill(float* p, size_t n, float value) {
