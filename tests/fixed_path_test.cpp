@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "gctrain/checkpoint.hpp"
-#include "gctrain/fixed.hpp"
-#include "gctrain/gc.hpp"
-#include "gctrain/loss.hpp"
+#include "engine/fixed/fixed.hpp"
+#include "engine/gc.hpp"
+#include "engine/loss.hpp"
 #include "gctrain/trainer.hpp"
 #include "synthetic.hpp"
 #include "trainer_fixture.hpp"

@@ -1,5 +1,5 @@
 // The integer arithmetic of fixed.hpp and the exact products of qgemm.hpp.
-#include "gctrain/fixed.hpp"
+#include "engine/fixed/fixed.hpp"
 
 #include <doctest/doctest.h>
 

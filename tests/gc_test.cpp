@@ -1,4 +1,4 @@
-#include "gctrain/gc.hpp"
+#include "engine/gc.hpp"
 #include "tensors.hpp"
 
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-#include "gctrain/loss.hpp"
+#include "engine/loss.hpp"
 
 #include <doctest/doctest.h>
 

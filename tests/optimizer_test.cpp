@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "gctrain/rng.hpp"
@@ -172,12 +173,14 @@ TEST_CASE("every optimizer, GC mode and weight decay matches the reference over 
   }
 }
 
-TEST_CASE("state buffers per optimizer") {
-  CHECK(optimizer_state_buffers(OptimizerKind::kSgd) == 0);
-  CHECK(optimizer_state_buffers(OptimizerKind::kSgdMomentum) == 1);
-  CHECK(optimizer_state_buffers(OptimizerKind::kAdagrad) == 1);
-  CHECK(optimizer_state_buffers(OptimizerKind::kRmsprop) == 1);
-  CHECK(optimizer_state_buffers(OptimizerKind::kAdam) == 2);
+TEST_CASE("state kept per optimizer: first moment for sgdm and adam, second for adagrad, rmsprop and adam") {
+  auto kept = [](OptimizerKind k) { return std::make_pair(optimizer_state_kept(k).first, optimizer_state_kept(k).second); };
+  CHECK(kept(OptimizerKind::kSgd) == std::make_pair(false, false));
+  CHECK(kept(OptimizerKind::kSgdMomentum) == std::make_pair(true, false));
+  CHECK(kept(OptimizerKind::kAdagrad) == std::make_pair(false, true));
+  CHECK(kept(OptimizerKind::kRmsprop) == std::make_pair(false, true));
+  CHECK(kept(OptimizerKind::kAdam) == std::make_pair(true, true));
+  CHECK(optimizer_state_kept(OptimizerKind::kAdam).tensors() == 2);
 }
 
 TEST_CASE("adagrad's initial accumulator is honoured") {

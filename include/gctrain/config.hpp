@@ -48,7 +48,7 @@ enum class GcMode : uint8_t {
   kUpdate,  // centralise the final update row-wise: the authors' variant for adaptive methods
 };
 
-// Arithmetic of the training step: float32, or integer fixed point (formats in fixed.hpp).
+// Arithmetic of the training step: float32, or integer fixed point (formats in docs/design.md, "Fixed point").
 enum class ScalarKind : uint8_t { kFloat = 0, kFixed = 1 };
 
 // How weights (and, for kTorch, biases) are drawn at setup; every other bias starts at zero.

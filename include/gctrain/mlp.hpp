@@ -16,9 +16,9 @@
 // the ReLU mask is read from it just before it is replaced. The input gradient of layer 1 is
 // never formed (nothing consumes it).
 //
-// With ScalarKind::kFixed the same layout holds int32 tensors in the formats of fixed.hpp, the
-// products run on integer kernels, and the backward ReLU is applied as the input-gradient product is
-// stored, so the scratch buffer is not needed.
+// With ScalarKind::kFixed the same layout holds int32 tensors in Q formats (docs/design.md, "Fixed
+// point"), the products run on integer kernels, and the backward ReLU is applied as the
+// input-gradient product is stored, so the scratch buffer is not needed.
 //
 // The tensors belong to the arithmetic: each one (float32, fixed point) keeps its own pointers and
 // its products' settings in the model's opaque storage, so the engine's shared code and a caller

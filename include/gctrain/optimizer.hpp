@@ -23,8 +23,6 @@
 
 namespace gct {
 
-int optimizer_state_buffers(OptimizerKind kind);  // 0, 1 or 2 tensors per parameter
-
 // Room for the larger arithmetic's state pointers (two per trainable layer and tensor, and a row
 // buffer); each arithmetic checks at compile time that its state fits.
 constexpr size_t kOptimizerArithmeticBytes = 48 * sizeof(void*);

@@ -26,7 +26,7 @@ namespace gct {
 // here, read by the integer kernels (fixed/qgemm.cpp), the workspace they plan and the bound below.
 constexpr int kQGemmPanelRows = 8;   // A
 constexpr int kQGemmPanelCols = 16;  // B
-constexpr int kQGemmKAlign = 32;     // 2 * fx::kChunkPairs (fixed.hpp checks it)
+constexpr int kQGemmKAlign = 32;     // 2 * fx::kChunkPairs (fixed/fixed.hpp checks it)
 constexpr size_t qgemm_round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 // int32 pairs of the packed operands of an M x K by K x N product.
 constexpr size_t qgemm_pack_a_pairs(size_t m, size_t k) {

@@ -1,7 +1,7 @@
-#include "gctrain/gc.hpp"
+#include "gc.hpp"
 
 #include "arithmetic.hpp"
-#include "gctrain/fixed.hpp"
+#include "fixed/fixed.hpp"
 #include "gctrain/mlp.hpp"
 
 namespace gct {

@@ -9,7 +9,7 @@
 #include "arithmetic.hpp"
 #include "gctrain/config.hpp"
 #include "gctrain/dataset.hpp"
-#include "gctrain/fixed.hpp"
+#include "fixed/fixed.hpp"
 #include "gctrain/mlp.hpp"
 #include "gctrain/samples.hpp"
 #include "gctrain/status.hpp"

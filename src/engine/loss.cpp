@@ -1,4 +1,4 @@
-#include "gctrain/loss.hpp"
+#include "loss.hpp"
 
 #include <cmath>
 

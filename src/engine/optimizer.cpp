@@ -4,8 +4,6 @@
 
 namespace gct {
 
-int optimizer_state_buffers(OptimizerKind kind) { return optimizer_state_kept(kind).tensors(); }
-
 void optimizer_layout(OptimizerState* state, OptimizerKind kind, const Mlp& mlp, Arena* arena) {
   *state = OptimizerState{};
   state->kind = kind;

@@ -48,11 +48,12 @@ struct ArithmeticPath {
   void (*use_parameters)(Mlp* mlp, int layer, const void* weights, const void* biases);
   // Every optimizer-state tensor of the trainable layers, in the checkpoints' order.
   void (*each_state_tensor)(const OptimizerState& state, const Mlp& mlp, TensorVisit visit, void* context);
-  // The step's mean loss; whether it and the parameters can become NaN or infinite (floating point;
-  // asking a double whether it is finite would itself cost a soft-float call on a core without an
-  // FPU), and if so the first layer whose parameters are not finite (0: none).
+  // The step's mean loss.
   double (*mean_loss)(const BatchLoss& loss, uint32_t rows);
-  bool can_overflow;
+  // Floating point, whose loss and parameters can become NaN or infinite: the first layer whose
+  // parameters are not finite (0: none). Null for an arithmetic that cannot overflow, so that the
+  // shared code does not even ask whether its loss is finite (a double test would cost a soft-float
+  // call on a core without an FPU).
   int (*first_non_finite_layer)(const Mlp& mlp);
 
   // The input: constants x = byte * scale + offset per channel (2 per channel), one sample of
@@ -85,7 +86,6 @@ struct ArithmeticPath {
   void use_parameters(Mlp* mlp, int layer, const void* weights, const void* biases);                     \
   void each_state_tensor(const OptimizerState& state, const Mlp& mlp, TensorVisit visit, void* context); \
   double mean_loss(const BatchLoss& loss, uint32_t rows);                                                \
-  int first_non_finite_layer(const Mlp& mlp);                                                            \
   void input_normalisation(const DatasetView& format, void* norm);                                       \
   void load_sample(Mlp* mlp, const void* norm, const DatasetView& data, const uint8_t* sample,           \
                    uint32_t row, const Augment* augment);                                                \
@@ -96,6 +96,7 @@ struct ArithmeticPath {
 
 namespace float_path {
 GCT_ARITHMETIC_PATH_ENTRIES
+int first_non_finite_layer(const Mlp& mlp);
 }  // namespace float_path
 namespace fixed_path {
 GCT_ARITHMETIC_PATH_ENTRIES

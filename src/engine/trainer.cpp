@@ -237,7 +237,7 @@ static Status learn(Trainer* t, uint32_t rows, StepResult* result) {
   GCT_RETURN_IF_ERROR(mlp_backward(&t->mlp, t->batch_labels, rows, &loss));
   const ArithmeticPath& path = arithmetic_path(t->mlp.scalar);
   const double mean_loss = path.mean_loss(loss, rows);
-  if (path.can_overflow && !std::isfinite(mean_loss)) {
+  if (path.first_non_finite_layer != nullptr && !std::isfinite(mean_loss)) {
     // Name the first layer whose parameters went bad, if any (else the input or the loss overflowed).
     const int bad_layer = path.first_non_finite_layer(t->mlp);
     char where[64] = "";

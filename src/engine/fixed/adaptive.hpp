@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "gctrain/fixed.hpp"
+#include "fixed.hpp"
 
 namespace gct::fixed_path {
 

@@ -2,7 +2,7 @@
 // branches, so that the optimizer's per-element loops can be vectorised). Not part of the public API.
 #pragma once
 
-#include "gctrain/fixed.hpp"
+#include "fixed.hpp"
 
 namespace gct::fx {
 namespace detail {

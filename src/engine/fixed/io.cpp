@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "../row_ranks.hpp"
-#include "gctrain/fixed.hpp"
-#include "gctrain/loss.hpp"
+#include "fixed.hpp"
+#include "../loss.hpp"
 #include "../path.hpp"
 #include "state.hpp"
 
@@ -38,8 +38,6 @@ void each_state_tensor(const OptimizerState& opt, const Mlp& m, TensorVisit visi
 // No floating point in the step, not even for the reported loss (Q16 sum -> Q32 mean, assembled as
 // a double from bits); it cannot be NaN, and the parameters cannot be either.
 double mean_loss(const BatchLoss& loss, uint32_t rows) { return fx::q_to_double(loss.loss_q16 * 65536 / rows, 32); }
-
-int first_non_finite_layer(const Mlp&) { return 0; }  // never asked: can_overflow is false
 
 void input_normalisation(const DatasetView& format, void* out) {
   // Single correctly rounded IEEE operations and an exact rounding: the same integers on every

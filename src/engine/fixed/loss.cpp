@@ -1,7 +1,7 @@
 // Softmax cross-entropy in fixed point: exp through exp2 (a table), log through a bit-by-bit log2,
 // one reciprocal per row.
-#include "gctrain/fixed.hpp"
-#include "gctrain/loss.hpp"
+#include "fixed.hpp"
+#include "../loss.hpp"
 #include "../row_ranks.hpp"
 
 namespace gct {

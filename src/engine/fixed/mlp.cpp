@@ -3,8 +3,8 @@
 // backward ReLU into the input-gradient product's store.
 #include <cstring>
 
-#include "gctrain/fixed.hpp"
-#include "gctrain/loss.hpp"
+#include "fixed.hpp"
+#include "../loss.hpp"
 #include "../carve.hpp"
 #include "../path.hpp"
 #include "state.hpp"

@@ -12,7 +12,7 @@
 #include "../isa.hpp"
 #include "adaptive.hpp"
 #include "fx_inline.hpp"
-#include "gctrain/gc.hpp"
+#include "../gc.hpp"
 #include "../carve.hpp"
 #include "../path.hpp"
 #include "state.hpp"

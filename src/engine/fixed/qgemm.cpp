@@ -6,7 +6,7 @@
 
 #include "../isa.hpp"
 #include "../row_blocks.hpp"
-#include "gctrain/fixed.hpp"
+#include "fixed.hpp"
 #include "qgemm_reference.hpp"
 
 #if defined(__AVX512BW__) && defined(__AVX512F__)

@@ -8,7 +8,7 @@
 #include <cstddef>
 
 #include "../row_blocks.hpp"
-#include "gctrain/fixed.hpp"
+#include "fixed.hpp"
 #include "qgemm.hpp"
 
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"

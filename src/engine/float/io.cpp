@@ -7,7 +7,7 @@
 #include "../row_ranks.hpp"
 #include "../path.hpp"
 #include "state.hpp"
-#include "gctrain/loss.hpp"
+#include "../loss.hpp"
 
 namespace gct::float_path {
 

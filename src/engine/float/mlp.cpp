@@ -7,7 +7,7 @@
 #include "../carve.hpp"
 #include "../path.hpp"
 #include "state.hpp"
-#include "gctrain/loss.hpp"
+#include "../loss.hpp"
 
 namespace gct::float_path {
 

@@ -9,7 +9,7 @@
 #include "../carve.hpp"
 #include "../path.hpp"
 #include "state.hpp"
-#include "gctrain/gc.hpp"
+#include "../gc.hpp"
 
 namespace gct::float_path {
 

@@ -1,4 +1,4 @@
-// Softmax cross-entropy and the classification metrics computed from logits.
+// Private: Softmax cross-entropy and the classification metrics computed from logits.
 //
 // Numerically stable: log-sum-exp subtracts the row maximum first, so logits of any magnitude
 // give a finite loss. Metrics are exact counts, not thresholded scores.

@@ -1,4 +1,4 @@
-// Fixed point: the number formats of the `--scalar fixed` path and the integer arithmetic it uses.
+// Private: Fixed point: the number formats of the `--scalar fixed` path and the integer arithmetic it uses.
 //
 // Every tensor has a static Q format (value = integer * 2^-frac). Nothing in a training step uses
 // floating point, so results are bit-identical on every target (x86-64, aarch64, armhf, Cortex-M).

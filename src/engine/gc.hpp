@@ -1,4 +1,4 @@
-// Gradient Centralization (Yong et al., ECCV 2020).
+// Private: Gradient Centralization (Yong et al., ECCV 2020).
 //
 // For a weight matrix W [out x in] (PyTorch layout) the gradient of each output unit's row is
 // centred over the fan-in: G[i, :] -= mean_j G[i, j]. One mean per output unit. Biases and other
