@@ -178,18 +178,18 @@ TEST_CASE("fixed GC centres every weight row to within rounding and is idempoten
   rng_seed(&rng, 12, RngStream::kApplication);
   std::vector<int32_t> g(5 * 37);
   for (auto& v : g) v = static_cast<int32_t>(rng_next_u32(&rng)) >> 4;
-  gc_centralize_rows_q(g.data(), 5, 37);
+  gc_centralize_rows(g.data(), 5, 37);
   for (int r = 0; r < 5; ++r) {
     int64_t sum = 0;
     for (int j = 0; j < 37; ++j) sum += g[r * 37 + j];
     CHECK(std::llabs(sum) <= 37 / 2);
   }
   const std::vector<int32_t> once = g;
-  gc_centralize_rows_q(g.data(), 5, 37);
+  gc_centralize_rows(g.data(), 5, 37);
   CHECK(g == once);
   std::vector<int32_t> extreme(8, INT32_MAX);
   extreme[0] = INT32_MIN;
-  gc_centralize_rows_q(extreme.data(), 1, 8);  // saturates rather than wraps
+  gc_centralize_rows(extreme.data(), 1, 8);  // saturates rather than wraps
   CHECK(extreme[0] == INT32_MIN);
   CHECK(extreme[1] > 0);
 }

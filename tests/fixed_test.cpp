@@ -34,29 +34,29 @@ double rel_err(double got, double want) { return std::fabs(got - want) / std::fa
 }  // namespace
 
 TEST_CASE("shift_round rounds to nearest and saturates instead of wrapping") {
-  CHECK(fx::shift_round(5, 1) == 3);    // 2.5 -> 3
-  CHECK(fx::shift_round(-5, 1) == -2);  // -2.5 -> -2 (ties towards +infinity)
-  CHECK(fx::shift_round(7, 2) == 2);
-  CHECK(fx::shift_round(-7, 2) == -2);
-  CHECK(fx::shift_round(123, 0) == 123);
-  CHECK(fx::shift_round(3, -4) == 48);
-  CHECK(fx::shift_round(int64_t{1} << 40, -30) == int64_t{1} << 62);
-  CHECK(fx::shift_round(-(int64_t{1} << 40), -30) == -(int64_t{1} << 62));
-  CHECK(fx::shift_round(int64_t{1} << 61, 70) == 0);
-  CHECK(fx::sat32(int64_t{1} << 40) == INT32_MAX);
-  CHECK(fx::sat32(-(int64_t{1} << 40)) == INT32_MIN);
-  CHECK(fx::sat32(-17) == -17);
+  CHECK(fixed_path::shift_round(5, 1) == 3);    // 2.5 -> 3
+  CHECK(fixed_path::shift_round(-5, 1) == -2);  // -2.5 -> -2 (ties towards +infinity)
+  CHECK(fixed_path::shift_round(7, 2) == 2);
+  CHECK(fixed_path::shift_round(-7, 2) == -2);
+  CHECK(fixed_path::shift_round(123, 0) == 123);
+  CHECK(fixed_path::shift_round(3, -4) == 48);
+  CHECK(fixed_path::shift_round(int64_t{1} << 40, -30) == int64_t{1} << 62);
+  CHECK(fixed_path::shift_round(-(int64_t{1} << 40), -30) == -(int64_t{1} << 62));
+  CHECK(fixed_path::shift_round(int64_t{1} << 61, 70) == 0);
+  CHECK(fixed_path::sat32(int64_t{1} << 40) == INT32_MAX);
+  CHECK(fixed_path::sat32(-(int64_t{1} << 40)) == INT32_MIN);
+  CHECK(fixed_path::sat32(-17) == -17);
 }
 
 TEST_CASE("q_to_double builds the exact double from integer operations") {
   Rng rng;
   rng_seed(&rng, 4, RngStream::kApplication);
-  CHECK(fx::q_to_double(0, 16) == 0.0);
-  CHECK(fx::q_to_double(-65536, 16) == -1.0);
+  CHECK(fixed_path::q_to_double(0, 16) == 0.0);
+  CHECK(fixed_path::q_to_double(-65536, 16) == -1.0);
   for (int i = 0; i < 10000; ++i) {
     const int64_t v = static_cast<int64_t>(random_u64(&rng) >> (11 + rng_below(&rng, 50))) * (i % 2 ? -1 : 1);
     const int frac = static_cast<int>(rng_below(&rng, 60));
-    CHECK(fx::q_to_double(v, frac) == std::ldexp(static_cast<double>(v), -frac));
+    CHECK(fixed_path::q_to_double(v, frac) == std::ldexp(static_cast<double>(v), -frac));
   }
 }
 
@@ -65,10 +65,10 @@ TEST_CASE("coef_from_float is exact and coef_ratio keeps 30 significant bits") {
   rng_seed(&rng, 5, RngStream::kApplication);
   for (int i = 0; i < 1000; ++i) {
     const float v = std::ldexp(static_cast<float>(rng_uniform(&rng)) + 0.001f, -static_cast<int>(rng_below(&rng, 40)));
-    const fx::Coef c = fx::coef_from_float(v);
+    const fixed_path::Coef c = fixed_path::coef_from_float(v);
     CHECK(std::ldexp(static_cast<double>(c.mant), -c.shift) == static_cast<double>(v));
     const uint64_t num = 1 + rng_next_u32(&rng), den = 1 + random_u64(&rng) % (uint64_t{1} << 50);
-    const fx::Coef r = fx::coef_ratio(num, 10, den, 20);
+    const fixed_path::Coef r = fixed_path::coef_ratio(num, 10, den, 20);
     CHECK(r.mant < (int64_t{1} << 31));
     const double want = std::ldexp(static_cast<double>(num), -10) / std::ldexp(static_cast<double>(den), -20);
     CHECK(rel_err(std::ldexp(static_cast<double>(r.mant), -r.shift), want) < 2e-9);
@@ -83,16 +83,16 @@ TEST_CASE("sqrt, reciprocal, exp2 and log2 stay within their documented error") 
     // Second moments from 1e-17 to 64 (Q56), the range the optimizers meet.
     const uint64_t v = 1 + (random_u64(&rng) >> (2 + rng_below(&rng, 60)));
     const double want = std::sqrt(std::ldexp(static_cast<double>(v), -56));
-    const double got = std::ldexp(static_cast<double>(fx::sqrt_q(v, 56, 36)), -36);
+    const double got = std::ldexp(static_cast<double>(fixed_path::sqrt_q(v, 56, 36)), -36);
     // Relative error of the table, plus half a unit of the Q36 result (which dominates below 1e-6).
     worst_sqrt = std::max(worst_sqrt, std::fabs(got - want) / (want + std::ldexp(0.5, -36) / 2e-5));
     const uint64_t d = 1 + (random_u64(&rng) >> rng_below(&rng, 63));
-    const double r = std::ldexp(static_cast<double>(fx::recip_mantissa(d)), -(31 + fx::bit_length(d)));
+    const double r = std::ldexp(static_cast<double>(fixed_path::recip_mantissa(d)), -(31 + fixed_path::bit_length(d)));
     worst_recip = std::max(worst_recip, rel_err(r, 1.0 / static_cast<double>(d)));
     const int64_t x = -static_cast<int64_t>(rng_below(&rng, 20 << 16));
-    const double e = std::ldexp(static_cast<double>(fx::exp2_neg_q16(x)), -30);
+    const double e = std::ldexp(static_cast<double>(fixed_path::exp2_neg_q16(x)), -30);
     worst_exp = std::max(worst_exp, std::fabs(e - std::exp2(std::ldexp(static_cast<double>(x), -16))));
-    const double l = std::ldexp(static_cast<double>(fx::log2_q16(v, 56)), -16);
+    const double l = std::ldexp(static_cast<double>(fixed_path::log2_q16(v, 56)), -16);
     worst_log = std::max(worst_log, std::fabs(l - std::log2(std::ldexp(static_cast<double>(v), -56))));
   }
   MESSAGE("worst errors: sqrt ", worst_sqrt, ", reciprocal ", worst_recip, ", exp2 ", worst_exp, ", log2 ", worst_log);
@@ -100,10 +100,10 @@ TEST_CASE("sqrt, reciprocal, exp2 and log2 stay within their documented error") 
   CHECK(worst_recip < 2e-5);
   CHECK(worst_exp < 2e-6);
   CHECK(worst_log < 3.0 / 65536);
-  CHECK(fx::sqrt_q(0, 56, 36) == 0);
-  CHECK(fx::exp2_neg_q16(0) == int64_t{1} << 30);
-  CHECK(fx::exp2_neg_q16(-(int64_t{100} << 16)) == 0);
-  CHECK(fx::max_abs(std::vector<int32_t>{3, INT32_MIN, 7}.data(), 3) == uint32_t{INT32_MAX});
+  CHECK(fixed_path::sqrt_q(0, 56, 36) == 0);
+  CHECK(fixed_path::exp2_neg_q16(0) == int64_t{1} << 30);
+  CHECK(fixed_path::exp2_neg_q16(-(int64_t{100} << 16)) == 0);
+  CHECK(fixed_path::max_abs(std::vector<int32_t>{3, INT32_MIN, 7}.data(), 3) == uint32_t{INT32_MAX});
 }
 
 namespace {
@@ -172,8 +172,8 @@ TEST_CASE("qgemm is exact at the worst case of its operand range and saturates i
   ep.out_frac = 12;
   std::vector<int32_t> c(static_cast<size_t>(m * n));
   REQUIRE(qgemm(ws, nullptr, 1, m, n, k, qa, qb, c.data(), n, ep));
-  const int64_t exact = k * int64_t{fx::kOperandMax} * fx::kOperandMax;  // (-8191)^2 per term
-  CHECK(c[0] == fx::sat32(fx::shift_round(exact, 12)));
+  const int64_t exact = k * int64_t{fixed_path::kOperandMax} * fixed_path::kOperandMax;  // (-8191)^2 per term
+  CHECK(c[0] == fixed_path::sat32(fixed_path::shift_round(exact, 12)));
   CHECK(c[0] > 0);  // wrapped int32 sums would have gone negative
   ep.out_frac = 24;  // the exact sum itself does not fit int32: saturated, not wrapped
   REQUIRE(qgemm(ws, nullptr, 1, m, n, k, qa, qb, c.data(), n, ep));
@@ -224,7 +224,7 @@ TEST_CASE("qgemm approximates the real product within the 14-bit operand precisi
 // The vectorised adaptive step (AVX-512 where built with it) against its scalar definition, over
 // random and extreme values: zero and saturated moments, zero and extreme x, huge and tiny steps.
 #include "engine/fixed/adaptive.hpp"
-#include "engine/fixed/fx_inline.hpp"
+#include "engine/fixed/fixed_inline.hpp"
 
 TEST_CASE("the adaptive update equals its scalar definition lane by lane") {
   Rng rng;
@@ -238,18 +238,18 @@ TEST_CASE("the adaptive update equals its scalar definition lane by lane") {
     v[j] = j % 17 == 0 ? special_v[j % 4] : static_cast<int64_t>(random_u64(&rng) >> (2 + rng_below(&rng, 61)));
     x[j] = j % 13 == 0 ? special_x[j % 5] : static_cast<int32_t>(rng_next_u32(&rng)) >> rng_below(&rng, 31);
   }
-  const fx::Coef coefs[] = {fx::coef_normalised(fx::coef_from_float(3e-4f)), fx::coef_normalised(fx::coef_from_float(200.0f)),
-                            fx::coef_normalised(fx::coef_from_float(1e-9f))};
-  const fx::Coef inv = fx::coef_normalised(fx::coef_ratio(1, 0, 67860, 31));  // 1/sqrt(0.001)-like
-  for (const fx::Coef& c : coefs) {
+  const fixed_path::Coef coefs[] = {fixed_path::coef_normalised(fixed_path::coef_from_float(3e-4f)), fixed_path::coef_normalised(fixed_path::coef_from_float(200.0f)),
+                            fixed_path::coef_normalised(fixed_path::coef_from_float(1e-9f))};
+  const fixed_path::Coef inv = fixed_path::coef_normalised(fixed_path::coef_ratio(1, 0, 67860, 31));  // 1/sqrt(0.001)-like
+  for (const fixed_path::Coef& c : coefs) {
     for (int with_inv = 0; with_inv < 2; ++with_inv) {
       for (uint64_t eps : {uint64_t{0}, uint64_t{687}}) {
         fixed_path::adaptive_update(v.data(), x.data(), c, with_inv ? &inv : nullptr, eps, out.data(), n);
         uint32_t mismatches = 0;
         for (uint32_t j = 0; j < n; ++j) {
-          uint64_t root = fx::sqrt_fast(static_cast<uint64_t>(v[j]), fx::kSqFrac, fx::kDenFrac);
-          if (with_inv) root = static_cast<uint64_t>(fx::mul_coef64(static_cast<int64_t>(root), inv));
-          mismatches += out[j] != fx::sat32(fx::ratio(x[j], root + eps, c)) ? 1u : 0u;
+          uint64_t root = fixed_path::sqrt_fast(static_cast<uint64_t>(v[j]), fixed_path::kSqFrac, fixed_path::kDenFrac);
+          if (with_inv) root = static_cast<uint64_t>(fixed_path::mul_coef64(static_cast<int64_t>(root), inv));
+          mismatches += out[j] != fixed_path::sat32(fixed_path::ratio(x[j], root + eps, c)) ? 1u : 0u;
         }
         CHECK(mismatches == 0);
       }

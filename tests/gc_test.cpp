@@ -33,7 +33,7 @@ static void gc_apply(Mlp* mlp) {
   for (int l = 0; l < mlp->num_layers; ++l) {
     const uint32_t in = mlp->sizes.size[l], out = mlp->sizes.size[l + 1];
     if (mlp->scalar == ScalarKind::kFixed) {
-      gc_centralize_rows_q(fixed_tensors(*mlp).layer[l].dw, out, in);
+      gc_centralize_rows(fixed_tensors(*mlp).layer[l].dw, out, in);
     } else {
       gc_centralize_rows(float_tensors(*mlp).layer[l].dw, out, in);
     }

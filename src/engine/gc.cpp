@@ -33,19 +33,19 @@ void gc_centralize_rows(float* g, uint32_t rows, uint32_t cols) {
   }
 }
 
-int32_t row_mean_q(const int32_t* x, uint32_t n) {
+int32_t row_mean(const int32_t* x, uint32_t n) {
   int64_t sum = 0;
   for (uint32_t j = 0; j < n; ++j) sum += x[j];
   const int64_t half = n / 2;
   return static_cast<int32_t>(sum >= 0 ? (sum + half) / n : -((-sum + half) / n));
 }
 
-void gc_centralize_rows_q(int32_t* g, uint32_t rows, uint32_t cols) {
+void gc_centralize_rows(int32_t* g, uint32_t rows, uint32_t cols) {
   for (uint32_t i = 0; i < rows; ++i) {
     int32_t* row = g + static_cast<uint64_t>(i) * cols;
-    const int32_t mean = row_mean_q(row, cols);
+    const int32_t mean = row_mean(row, cols);
     // |g| <= 2^31 and |mean| <= 2^31: the difference is saturated, never wrapped.
-    for (uint32_t j = 0; j < cols; ++j) row[j] = fx::sat32(int64_t{row[j]} - mean);
+    for (uint32_t j = 0; j < cols; ++j) row[j] = fixed_path::sat32(int64_t{row[j]} - mean);
   }
 }
 

@@ -16,10 +16,10 @@ namespace gct {
 // Mean of n floats, accumulated in double so that the centred row sums to zero to float precision.
 float row_mean(const float* x, uint32_t n);
 // Fixed point: the exact int64 sum divided by n, rounded to nearest (ties away from zero).
-int32_t row_mean_q(const int32_t* x, uint32_t n);
+int32_t row_mean(const int32_t* x, uint32_t n);
 // G[i, :] -= mean(G[i, :]) for every row of a row-major [rows x cols] matrix.
 void gc_centralize_rows(float* g, uint32_t rows, uint32_t cols);
-// Fixed point: the same with row_mean_q, each difference saturated to int32.
-void gc_centralize_rows_q(int32_t* g, uint32_t rows, uint32_t cols);
+// Fixed point: the same with row_mean, each difference saturated to int32.
+void gc_centralize_rows(int32_t* g, uint32_t rows, uint32_t cols);
 
 }  // namespace gct

@@ -41,7 +41,7 @@ struct FixedInput {
   const int32_t* qnorm;
   int32_t* dst;
   void operator()(uint32_t c, size_t at, uint8_t v) const {
-    dst[at] = fx::sat32(fx::shift_round(int64_t{v} * qnorm[2 * c] + qnorm[2 * c + 1], 8));
+    dst[at] = fixed_path::sat32(fixed_path::shift_round(int64_t{v} * qnorm[2 * c] + qnorm[2 * c + 1], 8));
   }
   void span(uint32_t c, size_t at, const uint8_t* v, uint32_t n) const {
     for (uint32_t i = 0; i < n; ++i) (*this)(c, at + i, v[i]);

@@ -26,7 +26,7 @@
 
 #include <cstdint>
 
-namespace gct::fx {
+namespace gct::fixed_path {
 
 constexpr int kActFrac = 16;
 constexpr int kDzFrac = 30;
@@ -87,4 +87,4 @@ double q_to_double(int64_t v, int frac);
 // Largest |x| over n values (saturating INT32_MIN to INT32_MAX).
 uint32_t max_abs(const int32_t* x, uint64_t n);
 
-}  // namespace gct::fx
+}  // namespace gct::fixed_path

@@ -1,8 +1,8 @@
 #include <cstring>
 
-#include "fx_inline.hpp"
+#include "fixed_inline.hpp"
 
-namespace gct::fx {
+namespace gct::fixed_path {
 
 Coef coef_from_float(float value) {
   uint32_t bits;
@@ -87,4 +87,4 @@ uint32_t max_abs(const int32_t* x, uint64_t n) {
   return static_cast<uint32_t>(hi) > neg ? static_cast<uint32_t>(hi) : neg;
 }
 
-}  // namespace gct::fx
+}  // namespace gct::fixed_path

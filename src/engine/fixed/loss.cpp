@@ -15,12 +15,12 @@ using detail::row_max;
 // e^(z - m) in Q30 for z <= m (Q16 inputs).
 inline int64_t exp_shifted(int32_t z, int32_t m) {
   const int64_t d = int64_t{z} - m;  // <= 0, Q16
-  return fx::exp2_neg_q16(fx::shift_round(d * kLog2eQ30, 30));
+  return fixed_path::exp2_neg_q16(fixed_path::shift_round(d * kLog2eQ30, 30));
 }
 
 // ln(sum in Q30) - (z_label - m) in Q16.
 inline int64_t loss_q16(int64_t sum, int32_t z_label, int32_t m) {
-  const int64_t ln_sum = fx::shift_round(fx::log2_q16(static_cast<uint64_t>(sum), 30) * kLn2Q30, 30);
+  const int64_t ln_sum = fixed_path::shift_round(fixed_path::log2_q16(static_cast<uint64_t>(sum), 30) * kLn2Q30, 30);
   return ln_sum - (int64_t{z_label} - m);
 }
 

@@ -40,7 +40,7 @@ void run(const QGemmWorkspace& ws, const TaskRunner* runner, uint32_t threads, i
 #endif
 
 int qgemm_operand_shift(const int32_t* data, uint64_t count) {
-  const int s = fx::bit_length(fx::max_abs(data, count)) - fx::kOperandBits;
+  const int s = fixed_path::bit_length(fixed_path::max_abs(data, count)) - fixed_path::kOperandBits;
   return s > 0 ? s : 0;
 }
 

@@ -3,7 +3,7 @@
 // qgemm() computes C[M x N] = A[M x K] * B[K x N] exactly: both operands are quantised to 14-bit
 // integers (one shift per tensor, from its largest magnitude) while they are packed, multiplied in
 // int16 pairs with int32 partial sums that provably cannot overflow, widened to int64 every
-// fx::kChunkPairs pairs, and rounded once per dot product into the output format. Because the
+// fixed_path::kChunkPairs pairs, and rounded once per dot product into the output format. Because the
 // arithmetic is exact, the result does not depend on the CPU, the kernel (AVX-512 VNNI, AVX-512BW,
 // portable C++) or the number of threads.
 //
@@ -32,7 +32,7 @@ struct QOperand {
   int shift = -1;  // its quantisation shift when already known (qgemm_operand_shift), else -1
 };
 
-// The quantisation shift of a tensor: what brings its largest magnitude within fx::kOperandMax.
+// The quantisation shift of a tensor: what brings its largest magnitude within fixed_path::kOperandMax.
 // One pass over the values; a caller that uses a tensor in two products computes it once.
 int qgemm_operand_shift(const int32_t* data, uint64_t count);
 

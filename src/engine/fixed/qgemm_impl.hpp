@@ -12,7 +12,7 @@ namespace {
 constexpr int kMr = kQGemmPanelRows;
 constexpr int kNr = kQGemmPanelCols;
 constexpr int64_t kKAlign = kQGemmKAlign;
-static_assert(kQGemmKAlign == 2 * fx::kChunkPairs, "k is padded to whole chunks of pairs");
+static_assert(kQGemmKAlign == 2 * fixed_path::kChunkPairs, "k is padded to whole chunks of pairs");
 // The AVX-512 kernel runs whole chunks of pairs, zero-padded past k; the others stop at k, which on
 // small products (k of 10 or 16 on a microcontroller) saves up to two thirds of the work.
 #if GCT_QGEMM_AVX512
@@ -34,7 +34,7 @@ int operand_shift(const QOperand& op, int64_t rows, int64_t cols) {
 // 64-bit sum that x + 2^(s-1) would need near the int32 limit.
 inline uint32_t quantise_bits(int32_t x, int s) {
   int32_t q = s > 0 ? (x >> s) + ((x >> (s - 1)) & 1) : x;
-  q = q > fx::kOperandMax ? fx::kOperandMax : (q < -fx::kOperandMax ? -fx::kOperandMax : q);
+  q = q > fixed_path::kOperandMax ? fixed_path::kOperandMax : (q < -fixed_path::kOperandMax ? -fixed_path::kOperandMax : q);
   return static_cast<uint16_t>(static_cast<int16_t>(q));
 }
 inline int32_t make_pair(uint32_t lo, uint32_t hi) { return static_cast<int32_t>(lo | hi << 16); }
@@ -91,12 +91,12 @@ void kernel(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kN
 #if GCT_QGEMM_AVX512
   __m512i w00 = _mm512_setzero_si512(), w01 = w00, w10 = w00, w11 = w00, w20 = w00, w21 = w00, w30 = w00,
           w31 = w00, w40 = w00, w41 = w00, w50 = w00, w51 = w00, w60 = w00, w61 = w00, w70 = w00, w71 = w00;
-  for (int64_t c = 0; c < kp2; c += fx::kChunkPairs) {
+  for (int64_t c = 0; c < kp2; c += fixed_path::kChunkPairs) {
     __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     const int32_t* bp = b + c * kNr;
     const int32_t* ap = a + c * kMr;
 #pragma GCC unroll 4
-    for (int p = 0; p < fx::kChunkPairs; ++p) {
+    for (int p = 0; p < fixed_path::kChunkPairs; ++p) {
       const __m512i bv = _mm512_load_si512(bp + p * kNr);
       const int32_t* q = ap + p * kMr;
 #if defined(__AVX512VNNI__) || defined(GCT_QGEMM_VNNI)
@@ -139,8 +139,8 @@ void kernel(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kN
   // results are bit-identical. 2x2 blocks keep 4 sums and 4 operands in the 13 core registers; the
   // first chunk's sums initialise the tile (no zeroing pass), later ones add to it.
   const Index pairs = static_cast<Index>(kp2);
-  for (Index c = 0; c < pairs; c += fx::kChunkPairs) {
-    const int len = pairs - c < fx::kChunkPairs ? static_cast<int>(pairs - c) : fx::kChunkPairs;
+  for (Index c = 0; c < pairs; c += fixed_path::kChunkPairs) {
+    const int len = pairs - c < fixed_path::kChunkPairs ? static_cast<int>(pairs - c) : fixed_path::kChunkPairs;
     for (int r = 0; r < kMr; r += 2) {
       for (int j = 0; j < kNr; j += 2) {
         const int32_t* ap = a + c * kMr + r;
@@ -172,9 +172,9 @@ void kernel(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kN
   for (int r = 0; r < kMr; ++r) {
     for (int j = 0; j < kNr; ++j) out[r][j] = 0;
   }
-  for (int64_t c = 0; c < kp2; c += fx::kChunkPairs) {
+  for (int64_t c = 0; c < kp2; c += fixed_path::kChunkPairs) {
     int32_t acc[kMr][kNr] = {};
-    const int64_t chunk_end = kp2 - c < fx::kChunkPairs ? kp2 : c + fx::kChunkPairs;
+    const int64_t chunk_end = kp2 - c < fixed_path::kChunkPairs ? kp2 : c + fixed_path::kChunkPairs;
     for (int64_t p = c; p < chunk_end; ++p) {
       const int32_t* bp = b + p * kNr;
       const int32_t* ap = a + p * kMr;
@@ -193,9 +193,9 @@ void kernel(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kN
 }
 
 inline void store(int64_t sum, int shift, int64_t i, int64_t j, int32_t* c, int64_t ldc, const QEpilogue& ep) {
-  int64_t v = fx::shift_round(sum, shift);
-  if (ep.bias != nullptr) v += fx::shift_round(ep.bias[j], ep.bias_frac - ep.out_frac);
-  int32_t out = fx::sat32(v);
+  int64_t v = fixed_path::shift_round(sum, shift);
+  if (ep.bias != nullptr) v += fixed_path::shift_round(ep.bias[j], ep.bias_frac - ep.out_frac);
+  int32_t out = fixed_path::sat32(v);
   int32_t* dst = c + i * ldc + j;
   if (ep.relu && out < 0) out = 0;
   if (ep.mask_in_place && *dst <= 0) out = 0;
@@ -226,12 +226,12 @@ void store_tile_shifted(const int64_t tile[kMr][kNr], int64_t i0, int64_t j0, co
   const Index ldc = static_cast<Index>(job.ldc);
   int64_t bias[kNr] = {};
   if (ep.bias != nullptr) {
-    for (int j = 0; j < cols; ++j) bias[j] = fx::shift_round(ep.bias[j0 + j], ep.bias_frac - ep.out_frac);
+    for (int j = 0; j < cols; ++j) bias[j] = fixed_path::shift_round(ep.bias[j0 + j], ep.bias_frac - ep.out_frac);
   }
   for (int r = 0; r < kMr && i0 + r < job.m; ++r) {
     int32_t* dst = job.c + static_cast<Index>(i0 + r) * ldc + static_cast<Index>(j0);
     for (int j = 0; j < cols; ++j) {
-      int32_t out = fx::sat32(((tile[r][j] + half) >> shift) + bias[j]);
+      int32_t out = fixed_path::sat32(((tile[r][j] + half) >> shift) + bias[j]);
       if (ep.relu && out < 0) out = 0;
       if (ep.mask_in_place && dst[j] <= 0) out = 0;
       dst[j] = out;

@@ -4,8 +4,8 @@
 
 #include "fixed.hpp"
 
-namespace gct::fx {
-namespace detail {
+namespace gct::fixed_path {
+namespace tables {
 
 constexpr uint64_t isqrt_exact(uint64_t v) {
   uint64_t r = 0;
@@ -57,7 +57,7 @@ struct Exp2Table {
 };
 inline constexpr Exp2Table kExp2;
 
-}  // namespace detail
+}  // namespace tables
 
 // x * 2^-s rounded to nearest, for 0 <= s <= 62 (no saturation: the caller bounds x).
 inline int64_t shr_round(int64_t x, int s) { return (x + ((int64_t{1} << s) >> 1)) >> s; }
@@ -93,7 +93,7 @@ inline uint64_t sqrt_fast(uint64_t v, int in_frac, int out_frac) {
   const uint64_t m = sh >= 0 ? safe >> (sh & 63) : safe << ((-sh) & 63);  // [2^30, 2^32)
   const uint32_t i = static_cast<uint32_t>(m >> 24) - 64;
   const uint64_t f = (m >> 8) & 0xFFFF;
-  const uint64_t r = detail::kSqrt.v[i] + (((detail::kSqrt.v[i + 1] - detail::kSqrt.v[i]) * f) >> 16);
+  const uint64_t r = tables::kSqrt.v[i] + (((tables::kSqrt.v[i + 1] - tables::kSqrt.v[i]) * f) >> 16);
   const int64_t out = scale_small(static_cast<int64_t>(r), 16 + in_frac / 2 - out_frac - sh / 2);
   return v == 0 ? 0 : static_cast<uint64_t>(out);
 }
@@ -104,7 +104,7 @@ inline uint64_t recip_fast(uint64_t d) {
   const uint64_t m = b > 32 ? safe >> ((b - 32) & 63) : safe << ((32 - b) & 63);
   const uint32_t i = static_cast<uint32_t>(m >> 24) - 128;
   const uint64_t f = (m >> 8) & 0xFFFF;
-  return detail::kRecip.v[i] - (((detail::kRecip.v[i] - detail::kRecip.v[i + 1]) * f) >> 16);
+  return tables::kRecip.v[i] - (((tables::kRecip.v[i] - tables::kRecip.v[i + 1]) * f) >> 16);
 }
 
 inline int64_t exp2_fast(int64_t x) {
@@ -113,7 +113,7 @@ inline int64_t exp2_fast(int64_t x) {
   const uint64_t frac = static_cast<uint64_t>(x - whole * 65536);
   const uint32_t i = static_cast<uint32_t>(frac >> 8);
   const uint64_t f = frac & 0xFF;
-  const uint64_t e = detail::kExp2.v[i] + (((detail::kExp2.v[i + 1] - detail::kExp2.v[i]) * f) >> 8);
+  const uint64_t e = tables::kExp2.v[i] + (((tables::kExp2.v[i + 1] - tables::kExp2.v[i]) * f) >> 8);
   return shift_round(static_cast<int64_t>(e), static_cast<int>(-whole > 63 ? 63 : -whole));
 }
 
@@ -140,4 +140,4 @@ inline int64_t ratio(int64_t x, uint64_t den, const Coef& c) {
   return x < 0 ? -u : u;
 }
 
-}  // namespace gct::fx
+}  // namespace gct::fixed_path
