@@ -572,6 +572,98 @@ Status write_plots(const std::string& outdir, const std::vector<Group>& groups, 
 
 }
 
+// The old report's table and every metric per optimizer and GC mode.
+template <typename Label>
+std::string results_sections(const std::vector<Group>& groups, const Label& group_label, const char* gc_name) {
+  std::string md = "\n## Results in the shape of the old report, with honest metrics\n\n";
+  md += "Top-1 test accuracy (%) after the last epoch, mean ± standard deviation over seeds; training time is the sum of the epochs' training time (evaluation excluded), mean ± std over seeds.\n\n";
+  md += fmt::format("| optimizer | top-1 without GC | top-1 with GC ({}) | train time without GC (s) | train time with GC (s) |\n|---|---|---|---|---|\n", gc_name);
+  for (const Group& g : groups) {
+    md += fmt::format("| {} | {}{} | {}{} | {} | {} |\n", group_label(g), mean_std(metric(g.off, top1_of)),
+                      diverged_note(g.off, g.diverged_off), mean_std(metric(g.on, top1_of)),
+                      diverged_note(g.on, g.diverged_on), mean_std(metric(g.off, time_of), 1, 1.0),
+                      mean_std(metric(g.on, time_of), 1, 1.0));
+  }
+  md += "\n## All metrics\n\n";
+  md += "Test set after the last epoch; accuracies in %, mean ± std over seeds. Superclass top-1: the superclass of the top-1 fine prediction equals the true superclass (20 superclasses).\n\n";
+  md += "| optimizer | GC | seeds | top-1 | top-5 | superclass top-1 | test loss | final train loss |\n|---|---|---|---|---|---|---|---|\n";
+  for (const Group& g : groups) {
+    for (int mode = 0; mode < 2; ++mode) {
+      const auto& m = mode == 0 ? g.off : g.on;
+      if (m.empty()) continue;
+      const auto& failed = mode == 0 ? g.diverged_off : g.diverged_on;
+      md += fmt::format("| {} | {} | {}{} | {} | {} | {} | {} | {} |\n", group_label(g), mode == 0 ? "off" : gc_name,
+                        m.size(), failed.empty() ? "" : fmt::format(" (+{} diverged)", failed.size()), mean_std(metric(m, top1_of)), mean_std(metric(m, top5_of)),
+                        mean_std(metric(m, coarse_of)), mean_std(metric(m, test_loss_of), 3, 1.0),
+                        mean_std(metric(m, train_loss_of), 3, 1.0));
+    }
+  }
+  return md;
+}
+
+// The paired tests of every metric; the top-1 tests, one per group, for the reading.
+template <typename Label>
+std::string paired_section(const std::vector<Group>& groups, const Label& group_label, const char* gc_name,
+                           std::vector<PairedTest>* top1_tests) {
+  std::string md = "\n## Paired difference GC − no GC\n\n";
+  md += "Per seed, d = metric(with GC) − metric(without GC): accuracies in percentage points, losses in nats. Mean of d, its 95 % confidence interval (Student's t, n − 1 degrees of freedom), the two-sided paired t-test p-value, and the minimum detectable effect: the smallest true difference this many seeds would detect at p < 0.05 with 80 % power, given the spread of d observed.\n\n";
+  md += "| optimizer | metric | n | mean d | 95 % CI | p | detectable |\n|---|---|---|---|---|---|---|\n";
+  for (const Group& g : groups) {
+    struct M { const char* name; double (*f)(const StudyRun*); double scale; int digits; };
+    for (M m : {M{"top-1", top1_of, 100, 2}, M{"top-5", top5_of, 100, 2}, M{"superclass top-1", coarse_of, 100, 2},
+                M{"final train loss", train_loss_of, 1, 3}, M{"test loss", test_loss_of, 1, 3}}) {
+      std::vector<double> with, without;
+      paired(g, m.f, &with, &without);
+      const PairedTest t = paired_t_test(with, without);
+      if (m.f == top1_of) top1_tests->push_back(t);
+      md += fmt::format("| {} | {} | {} | {:+.{}f} | {} | {} | {} |\n", group_label(g), m.name, t.n, m.scale * t.mean_diff,
+                        m.digits,
+                        t.valid ? fmt::format("{:+.{}f} to {:+.{}f}", m.scale * t.ci_low, m.digits, m.scale * t.ci_high, m.digits) : "—",
+                        t.valid ? format_p(t.p) : "—",
+                        t.n >= 2 ? fmt::format("{:.{}f}", m.scale * minimum_detectable_effect(t.sd_diff, t.n), m.digits) : "—");
+    }
+  }
+  const std::string unpaired = unpaired_runs(groups, group_label, gc_name);
+  if (!unpaired.empty()) {
+    md += "\nUnpaired runs, left out of the paired tests above (a difference needs both runs of a seed): " +
+          unpaired + ".\n";
+  }
+  return md;
+}
+
+std::string reading_section(const std::vector<Group>& groups, const char* gc_name,
+                            const std::vector<PairedTest>& top1_tests, const StudySpec& spec) {
+  std::string md = "\n## Reading\n\n";
+  for (size_t i = 0; i < groups.size(); ++i) md += "- " + reading(groups[i], top1_tests[i], gc_name, groups.size()) + "\n";
+  md += fmt::format("\n{} seeds per configuration give a test with little power: an interval that includes zero means \"not shown\", not \"no effect\". These results hold for this MLP, these learning rates and {} epochs; they say nothing about convolutional networks, where GC was proposed.\n",
+                    spec.seeds, spec.epochs);
+  return md;
+}
+
+template <typename Label>
+std::string elementwise_section(const std::vector<Group>& groups, const Label& group_label, const char* gc_name) {
+  std::string md = "\n## Why the old report's 0.98–0.99 \"accuracy\" meant nothing\n\n";
+  md += "The old study scored the 100-wide one-hot matrix element-wise after a 0.5 threshold. A network that never outputs a probability above 0.5 scores 0.99. The same score for these runs, beside the real top-1:\n\n";
+  md += "| optimizer | GC | element-wise score | real top-1 |\n|---|---|---|---|\n";
+  for (const Group& g : groups) {
+    for (int mode = 0; mode < 2; ++mode) {
+      const auto& m = mode == 0 ? g.off : g.on;
+      if (m.empty()) continue;
+      md += fmt::format("| {} | {} | {} | {} % |\n", group_label(g), mode == 0 ? "off" : gc_name,
+                        mean_std(metric(m, elementwise_of), 4, 1.0), mean_std(metric(m, top1_of)));
+    }
+  }
+  return md;
+}
+
+std::string missing_section(const std::vector<uint32_t>& missing, size_t jobs) {
+  if (missing.empty()) return "";
+  std::string md = fmt::format("\n## Missing runs\n\n{} of {} runs have no result yet; the tables above use the finished ones only. Run them with `gctrain study --out OUTDIR --run-job N` for N in: ",
+                               missing.size(), jobs);
+  for (size_t i = 0; i < missing.size(); ++i) md += (i ? ", " : "") + std::to_string(missing[i]);
+  return md + "\n";
+}
+
 }  // namespace
 
 Status collect_study(const std::string& outdir, const StudySpec& spec, const StudyEnvironment& env,
@@ -600,89 +692,22 @@ Status collect_study(const std::string& outdir, const StudySpec& spec, const Stu
     }
   }
 
-  // report.md
-  std::string md;
-  md += "# Gradient Centralization on CIFAR-100: does it help SGD, SGDM, Adagrad, RMSProp and Adam?\n\n";
+  std::string md = "# Gradient Centralization on CIFAR-100: does it help SGD, SGDM, Adagrad, RMSProp and Adam?\n\n";
   md += "Made by `gctrain study`. Every number below is computed from the runs in `runs/`; nothing is typed in by hand.\n\n";
   md += configuration_section(spec, env, runs, tuning_runs, jobs.size(), !missing->empty());
   md += tuning_section(spec, tuning_runs);
-  md += "\n## Results in the shape of the old report, with honest metrics\n\n";
-  md += "Top-1 test accuracy (%) after the last epoch, mean ± standard deviation over seeds; training time is the sum of the epochs' training time (evaluation excluded), mean ± std over seeds.\n\n";
-  md += fmt::format("| optimizer | top-1 without GC | top-1 with GC ({}) | train time without GC (s) | train time with GC (s) |\n|---|---|---|---|---|\n", gc_name);
-  for (const Group& g : groups) {
-    md += fmt::format("| {} | {}{} | {}{} | {} | {} |\n", group_label(g), mean_std(metric(g.off, top1_of)),
-                      diverged_note(g.off, g.diverged_off), mean_std(metric(g.on, top1_of)),
-                      diverged_note(g.on, g.diverged_on), mean_std(metric(g.off, time_of), 1, 1.0),
-                      mean_std(metric(g.on, time_of), 1, 1.0));
-  }
-  md += "\n## All metrics\n\n";
-  md += "Test set after the last epoch; accuracies in %, mean ± std over seeds. Superclass top-1: the superclass of the top-1 fine prediction equals the true superclass (20 superclasses).\n\n";
-  md += "| optimizer | GC | seeds | top-1 | top-5 | superclass top-1 | test loss | final train loss |\n|---|---|---|---|---|---|---|---|\n";
-  for (const Group& g : groups) {
-    for (int mode = 0; mode < 2; ++mode) {
-      const auto& m = mode == 0 ? g.off : g.on;
-      if (m.empty()) continue;
-      const auto& failed = mode == 0 ? g.diverged_off : g.diverged_on;
-      md += fmt::format("| {} | {} | {}{} | {} | {} | {} | {} | {} |\n", group_label(g), mode == 0 ? "off" : gc_name,
-                        m.size(), failed.empty() ? "" : fmt::format(" (+{} diverged)", failed.size()), mean_std(metric(m, top1_of)), mean_std(metric(m, top5_of)),
-                        mean_std(metric(m, coarse_of)), mean_std(metric(m, test_loss_of), 3, 1.0),
-                        mean_std(metric(m, train_loss_of), 3, 1.0));
-    }
-  }
-
-  md += "\n## Paired difference GC − no GC\n\n";
-  md += "Per seed, d = metric(with GC) − metric(without GC): accuracies in percentage points, losses in nats. Mean of d, its 95 % confidence interval (Student's t, n − 1 degrees of freedom), the two-sided paired t-test p-value, and the minimum detectable effect: the smallest true difference this many seeds would detect at p < 0.05 with 80 % power, given the spread of d observed.\n\n";
-  md += "| optimizer | metric | n | mean d | 95 % CI | p | detectable |\n|---|---|---|---|---|---|---|\n";
+  md += results_sections(groups, group_label, gc_name);
   std::vector<PairedTest> top1_tests;
-  for (const Group& g : groups) {
-    struct M { const char* name; double (*f)(const StudyRun*); double scale; int digits; };
-    for (M m : {M{"top-1", top1_of, 100, 2}, M{"top-5", top5_of, 100, 2}, M{"superclass top-1", coarse_of, 100, 2},
-                M{"final train loss", train_loss_of, 1, 3}, M{"test loss", test_loss_of, 1, 3}}) {
-      std::vector<double> with, without;
-      paired(g, m.f, &with, &without);
-      const PairedTest t = paired_t_test(with, without);
-      if (m.f == top1_of) top1_tests.push_back(t);
-      md += fmt::format("| {} | {} | {} | {:+.{}f} | {} | {} | {} |\n", group_label(g), m.name, t.n, m.scale * t.mean_diff,
-                        m.digits,
-                        t.valid ? fmt::format("{:+.{}f} to {:+.{}f}", m.scale * t.ci_low, m.digits, m.scale * t.ci_high, m.digits) : "—",
-                        t.valid ? format_p(t.p) : "—",
-                        t.n >= 2 ? fmt::format("{:.{}f}", m.scale * minimum_detectable_effect(t.sd_diff, t.n), m.digits) : "—");
-    }
-  }
-  const std::string unpaired = unpaired_runs(groups, group_label, gc_name);
-  if (!unpaired.empty()) {
-    md += "\nUnpaired runs, left out of the paired tests above (a difference needs both runs of a seed): " +
-          unpaired + ".\n";
-  }
+  md += paired_section(groups, group_label, gc_name, &top1_tests);
   std::vector<LinePanel> effect_panels;
   md += effect_over_epochs(groups, group_label, &effect_panels);
   md += best_and_speed(groups, group_label, gc_name);
-  md += "\n## Reading\n\n";
-  for (size_t i = 0; i < groups.size(); ++i) md += "- " + reading(groups[i], top1_tests[i], gc_name, groups.size()) + "\n";
-  md += fmt::format("\n{} seeds per configuration give a test with little power: an interval that includes zero means \"not shown\", not \"no effect\". These results hold for this MLP, these learning rates and {} epochs; they say nothing about convolutional networks, where GC was proposed.\n",
-                    spec.seeds, spec.epochs);
-
-  md += "\n## Why the old report's 0.98–0.99 \"accuracy\" meant nothing\n\n";
-  md += "The old study scored the 100-wide one-hot matrix element-wise after a 0.5 threshold. A network that never outputs a probability above 0.5 scores 0.99. The same score for these runs, beside the real top-1:\n\n";
-  md += "| optimizer | GC | element-wise score | real top-1 |\n|---|---|---|---|\n";
-  for (const Group& g : groups) {
-    for (int mode = 0; mode < 2; ++mode) {
-      const auto& m = mode == 0 ? g.off : g.on;
-      if (m.empty()) continue;
-      md += fmt::format("| {} | {} | {} | {} % |\n", group_label(g), mode == 0 ? "off" : gc_name,
-                        mean_std(metric(m, elementwise_of), 4, 1.0), mean_std(metric(m, top1_of)));
-    }
-  }
-
+  md += reading_section(groups, gc_name, top1_tests, spec);
+  md += elementwise_section(groups, group_label, gc_name);
   GCT_RETURN_IF_ERROR(write_plots(outdir, groups, group_label, effect_panels, gc_name));
   md += "\n## Plots\n\n![Test top-1 per epoch](plots/test_top1.svg)\n\n![GC's effect per epoch](plots/gc_effect.svg)\n\n![Training loss per epoch](plots/train_loss.svg)\n\n![Final top-1](plots/final_top1.svg)\n";
   md += diverged_section(groups, group_label, gc_name);
-  if (!missing->empty()) {
-    md += fmt::format("\n## Missing runs\n\n{} of {} runs have no result yet; the tables above use the finished ones only. Run them with `gctrain study --out OUTDIR --run-job N` for N in: ",
-                      missing->size(), jobs.size());
-    for (size_t i = 0; i < missing->size(); ++i) md += (i ? ", " : "") + std::to_string((*missing)[i]);
-    md += "\n";
-  }
+  md += missing_section(*missing, jobs.size());
   md += "\nFiles: `results.csv` (one row per run), `epochs.csv` (one row per run and epoch), `runs/N.json` (each run), `study.json` (the specification).\n";
   return write_file_atomic(outdir + "/report.md", md);
 }
