@@ -38,11 +38,10 @@ bool names_valid(const uint8_t* p, uint64_t size, uint32_t count) {
   return strings == count;
 }
 
-}  // namespace
+namespace o = blob_offset;
 
-Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChunkHook* hook) {
-  namespace o = blob_offset;
-  *out = BlobView{};
+// The header's own fields: magic, checksum, version, sizes and the reserved bytes.
+Status check_header(const uint8_t* bytes, size_t size) {
   if (!host_is_little_endian()) {
     return Status::Error(Code::kUnsupported, "blob reader needs a little-endian host");
   }
@@ -74,7 +73,11 @@ Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChu
   if (!all_zero(bytes + o::kReserved0, 4) || !all_zero(bytes + o::kReserved1, o::kHeaderCrc - o::kReserved1)) {
     return Status::Error(Code::kCorruptData, "reserved header bytes are not zero");
   }
+  return Status::Ok();
+}
 
+// The records' format: count, image shape, pixel layout, classes, split, source and statistics.
+Status read_format(const uint8_t* bytes, BlobView* out) {
   DatasetView& d = out->data;
   d.count = get32(bytes + o::kCount);
   d.channels = get16(bytes + o::kChannels);
@@ -104,27 +107,38 @@ Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChu
       return Status::Error(Code::kCorruptData, "channel %d: bad statistics", c);
     }
   }
+  return Status::Ok();
+}
 
+struct Sections {
+  uint64_t offset[kNumSections], length[kNumSections];
+};
+
+// The section table: in order, aligned, inside the file, and as long as the format says.
+Status read_sections(const uint8_t* bytes, uint64_t file_size, const DatasetView& d, Sections* out) {
   const uint64_t expected[kNumSections] = {
       uint64_t{d.count} * d.channels * d.height * d.width, uint64_t{d.count},
       d.num_coarse ? uint64_t{d.count} : 0u, d.num_coarse ? uint64_t{d.num_fine} : 0u, 0u, 0u};
-  uint64_t offset[kNumSections], length[kNumSections];
   uint64_t previous_end = kBlobHeaderSize;
   for (int s = 0; s < kNumSections; ++s) {
-    offset[s] = get64(bytes + o::kSections + 16 * s);
-    length[s] = get64(bytes + o::kSections + 16 * s + 8);
-    if (offset[s] % kBlobAlignment != 0 || offset[s] < previous_end || offset[s] > file_size ||
-        length[s] > file_size - offset[s]) {
-      return Status::Error(Code::kCorruptData, "%s section out of bounds or misaligned",
-                           section_name(s));
+    const uint64_t offset = get64(bytes + o::kSections + 16 * s);
+    const uint64_t length = get64(bytes + o::kSections + 16 * s + 8);
+    if (offset % kBlobAlignment != 0 || offset < previous_end || offset > file_size || length > file_size - offset) {
+      return Status::Error(Code::kCorruptData, "%s section out of bounds or misaligned", section_name(s));
     }
-    if (s < kSectionFineNames && length[s] != expected[s]) {
-      return Status::Error(Code::kCorruptData, "%s section is %llu bytes, expected %llu",
-                           section_name(s), static_cast<unsigned long long>(length[s]),
-                           static_cast<unsigned long long>(expected[s]));
+    if (s < kSectionFineNames && length != expected[s]) {
+      return Status::Error(Code::kCorruptData, "%s section is %llu bytes, expected %llu", section_name(s),
+                           static_cast<unsigned long long>(length), static_cast<unsigned long long>(expected[s]));
     }
-    previous_end = offset[s] + length[s];
+    out->offset[s] = offset;
+    out->length[s] = length;
+    previous_end = offset + length;
   }
+  return Status::Ok();
+}
+
+// The payload's checksum, in chunks that the hook sees as they are read.
+Status verify_payload(const uint8_t* bytes, size_t size, const BlobChunkHook* hook) {
   uint32_t payload_crc = 0;
   for (size_t at = kBlobHeaderSize; at < size; at += kBlobVerifyChunk) {
     const size_t n = size - at < kBlobVerifyChunk ? size - at : kBlobVerifyChunk;
@@ -134,16 +148,32 @@ Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChu
   if (payload_crc != get32(bytes + o::kPayloadCrc)) {
     return Status::Error(Code::kCorruptData, "payload checksum mismatch (data corrupt)");
   }
-  if (!names_valid(bytes + offset[kSectionFineNames], length[kSectionFineNames], d.num_fine) ||
-      !names_valid(bytes + offset[kSectionCoarseNames], length[kSectionCoarseNames], d.num_coarse)) {
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status blob_open(const uint8_t* bytes, size_t size, BlobView* out, const BlobChunkHook* hook) {
+  *out = BlobView{};
+  GCT_RETURN_IF_ERROR(check_header(bytes, size));
+  GCT_RETURN_IF_ERROR(read_format(bytes, out));
+  Sections sec;
+  GCT_RETURN_IF_ERROR(read_sections(bytes, size, out->data, &sec));
+  GCT_RETURN_IF_ERROR(verify_payload(bytes, size, hook));
+  DatasetView& d = out->data;
+  if (!names_valid(bytes + sec.offset[kSectionFineNames], sec.length[kSectionFineNames], d.num_fine) ||
+      !names_valid(bytes + sec.offset[kSectionCoarseNames], sec.length[kSectionCoarseNames], d.num_coarse)) {
     return Status::Error(Code::kCorruptData, "label names section malformed");
   }
-  d.pixels = bytes + offset[kSectionPixels];
-  d.fine = bytes + offset[kSectionFine];
-  d.coarse = d.num_coarse ? bytes + offset[kSectionCoarse] : nullptr;
-  d.fine_to_coarse = d.num_coarse ? bytes + offset[kSectionFineToCoarse] : nullptr;
-  if (length[kSectionFineNames]) out->fine_names = reinterpret_cast<const char*>(bytes + offset[kSectionFineNames]);
-  if (length[kSectionCoarseNames]) out->coarse_names = reinterpret_cast<const char*>(bytes + offset[kSectionCoarseNames]);
+  d.pixels = bytes + sec.offset[kSectionPixels];
+  d.fine = bytes + sec.offset[kSectionFine];
+  d.coarse = d.num_coarse ? bytes + sec.offset[kSectionCoarse] : nullptr;
+  d.fine_to_coarse = d.num_coarse ? bytes + sec.offset[kSectionFineToCoarse] : nullptr;
+  auto names = [&](int s) {
+    return sec.length[s] ? reinterpret_cast<const char*>(bytes + sec.offset[s]) : nullptr;
+  };
+  out->fine_names = names(kSectionFineNames);
+  out->coarse_names = names(kSectionCoarseNames);
   if (d.count == 0) return Status::Error(Code::kCorruptData, "blob holds no records");
   Status s = dataset_validate(d);
   if (!s.ok()) {
