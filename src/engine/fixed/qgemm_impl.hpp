@@ -86,9 +86,10 @@ void pack(const int32_t* src, Index rs, Index cs, Index outer, Index k, Index kp
 }
 
 // Exact sums of one kMr x kNr tile over kp2 pairs (the last chunk may be partial, except for the
-// AVX-512 kernel, which is given whole chunks).
-void kernel(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kNr]) {
+// AVX-512 kernel, which is given whole chunks): one kernel per instruction set, kernel() below
+// picks this build's.
 #if GCT_QGEMM_AVX512
+void kernel_avx512(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kNr]) {
   __m512i w00 = _mm512_setzero_si512(), w01 = w00, w10 = w00, w11 = w00, w20 = w00, w21 = w00, w30 = w00,
           w31 = w00, w40 = w00, w41 = w00, w50 = w00, w51 = w00, w60 = w00, w61 = w00, w70 = w00, w71 = w00;
   for (int64_t c = 0; c < kp2; c += fixed_path::kChunkPairs) {
@@ -133,7 +134,9 @@ void kernel(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kN
     _mm512_storeu_si512(out[r], wide[r][0]);
     _mm512_storeu_si512(out[r] + 8, wide[r][1]);
   }
+}
 #elif GCT_QGEMM_DSP
+void kernel_dsp(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kNr]) {
   // Cortex-M4/M7 DSP extension: SMLAD multiplies both int16 halves of two pairs and adds both
   // products to an int32 in one instruction - exactly the portable loop's a0*b0 + a1*b1, so the
   // results are bit-identical. 2x2 blocks keep 4 sums and 4 operands in the 13 core registers; the
@@ -168,7 +171,9 @@ void kernel(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kN
       }
     }
   }
+}
 #else
+void kernel_portable(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kNr]) {
   for (int r = 0; r < kMr; ++r) {
     for (int j = 0; j < kNr; ++j) out[r][j] = 0;
   }
@@ -189,6 +194,16 @@ void kernel(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kN
       for (int j = 0; j < kNr; ++j) out[r][j] += acc[r][j];
     }
   }
+}
+#endif
+
+void kernel(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kNr]) {
+#if GCT_QGEMM_AVX512
+  kernel_avx512(a, b, kp2, out);
+#elif GCT_QGEMM_DSP
+  kernel_dsp(a, b, kp2, out);
+#else
+  kernel_portable(a, b, kp2, out);
 #endif
 }
 
