@@ -4,9 +4,9 @@
 #pragma once
 
 #include <cstdint>
-#include <new>
 
 #include "../dense/gemm.hpp"
+#include "../stored_state.hpp"
 #include "gctrain/mlp.hpp"
 #include "gctrain/optimizer.hpp"
 
@@ -44,17 +44,9 @@ struct OptimizerTensors {
   uint32_t row_stride = 0;
 };
 
-static_assert(sizeof(MlpState) <= kMlpArithmeticBytes, "Mlp::arithmetic cannot hold the float32 model");
-static_assert(sizeof(OptimizerTensors) <= kOptimizerArithmeticBytes,
-              "OptimizerState::arithmetic cannot hold the float32 optimizer");
-
-inline MlpState& state(Mlp& m) { return *std::launder(reinterpret_cast<MlpState*>(m.arithmetic)); }
-inline const MlpState& state(const Mlp& m) { return *std::launder(reinterpret_cast<const MlpState*>(m.arithmetic)); }
-inline OptimizerTensors& state(OptimizerState& s) {
-  return *std::launder(reinterpret_cast<OptimizerTensors*>(s.arithmetic));
-}
-inline const OptimizerTensors& state(const OptimizerState& s) {
-  return *std::launder(reinterpret_cast<const OptimizerTensors*>(s.arithmetic));
-}
+inline MlpState& state(Mlp& m) { return stored_state<MlpState>(m); }
+inline const MlpState& state(const Mlp& m) { return stored_state<MlpState>(m); }
+inline OptimizerTensors& state(OptimizerState& s) { return stored_state<OptimizerTensors>(s); }
+inline const OptimizerTensors& state(const OptimizerState& s) { return stored_state<OptimizerTensors>(s); }
 
 }  // namespace gct::float_path
