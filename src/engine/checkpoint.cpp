@@ -109,72 +109,93 @@ void layers_text(const uint8_t* h, char* out, size_t n) {
   if (count == 0) std::snprintf(out, n, "none");
 }
 
-// Compares what `stored` was made with against the header this trainer would write; the message
-// names both values.
-Status compare_config(const uint8_t* stored, const Trainer& t, size_t total, CheckpointResume mode) {
-  uint8_t expect[kHeader];
-  write_header(t, nullptr, expect, total);
-  auto differs = [&](size_t at, size_t len) { return std::memcmp(stored + at, expect + at, len) != 0; };
-  auto mismatch = [](const char* what, const char* was, const char* is) {
-    return Status::Error(Code::kShapeMismatch, "checkpoint was made with %s %s, this run has %s", what, was, is);
-  };
+// A stored header beside the one this trainer would write.
+struct HeaderPair {
+  const uint8_t* stored;
+  const uint8_t* expect;
+  bool differs(size_t at, size_t len) const { return std::memcmp(stored + at, expect + at, len) != 0; }
+};
+
+Status mismatch(const char* what, const char* was, const char* is) {
+  return Status::Error(Code::kShapeMismatch, "checkpoint was made with %s %s, this run has %s", what, was, is);
+}
+
+// What shapes the payload or the run: layers, batch, data, seed, optimizer, GC, arithmetic,
+// augmentation and frozen layers.
+Status compare_run(const HeaderPair& h, const TrainConfig& config) {
   char a[128], b[128];
-  if (differs(off::kLayerCount, off::kBatch - off::kLayerCount)) {
-    layers_text(stored, a, sizeof a);
-    layers_text(expect, b, sizeof b);
+  if (h.differs(off::kLayerCount, off::kBatch - off::kLayerCount)) {
+    layers_text(h.stored, a, sizeof a);
+    layers_text(h.expect, b, sizeof b);
     return mismatch("layers", a, b);
   }
   struct Number { size_t at, len; const char* what; };
   const Number numbers[] = {{off::kBatch, 4, "batch"}, {off::kTrainCount, 4, "training-set size"}, {off::kSeed, 8, "seed"}};
   for (const Number& f : numbers) {
-    if (!differs(f.at, f.len)) continue;
-    std::snprintf(a, sizeof a, "%llu", static_cast<unsigned long long>(f.len == 8 ? get64(stored + f.at) : get32(stored + f.at)));
-    std::snprintf(b, sizeof b, "%llu", static_cast<unsigned long long>(f.len == 8 ? get64(expect + f.at) : get32(expect + f.at)));
+    if (!h.differs(f.at, f.len)) continue;
+    std::snprintf(a, sizeof a, "%llu", static_cast<unsigned long long>(f.len == 8 ? get64(h.stored + f.at) : get32(h.stored + f.at)));
+    std::snprintf(b, sizeof b, "%llu", static_cast<unsigned long long>(f.len == 8 ? get64(h.expect + f.at) : get32(h.expect + f.at)));
     return mismatch(f.what, a, b);
   }
-  if (differs(off::kOptimizer, 1)) {
-    const uint8_t k = stored[off::kOptimizer];
+  if (h.differs(off::kOptimizer, 1)) {
+    const uint8_t k = h.stored[off::kOptimizer];
     return mismatch("optimizer", k < kNumOptimizers ? optimizer_name(static_cast<OptimizerKind>(k)) : "unknown",
-                    optimizer_name(t.config.optimizer));
+                    optimizer_name(config.optimizer));
   }
-  if (differs(off::kGc, 1)) {
-    const uint8_t g = stored[off::kGc];
+  if (h.differs(off::kGc, 1)) {
+    const uint8_t g = h.stored[off::kGc];
     return mismatch("GC mode", g <= static_cast<uint8_t>(GcMode::kUpdate) ? gc_mode_name(static_cast<GcMode>(g)) : "unknown",
-                    gc_mode_name(t.config.gc));
+                    gc_mode_name(config.gc));
   }
-  if (differs(off::kScalar, 1)) {
-    return mismatch("arithmetic", stored[off::kScalar] ? "fixed" : "float", scalar_name(t.config.scalar));
+  if (h.differs(off::kScalar, 1)) {
+    return mismatch("arithmetic", h.stored[off::kScalar] ? "fixed" : "float", scalar_name(config.scalar));
   }
-  if (differs(off::kAugment, 1)) {
-    return mismatch("augmentation", augment_name(stored[off::kAugment]), augment_name(t.config.augment));
+  if (h.differs(off::kAugment, 1)) {
+    return mismatch("augmentation", augment_name(h.stored[off::kAugment]), augment_name(config.augment));
   }
-  if (differs(off::kFreeze, 1)) {  // frozen layers keep no optimizer state: the payload differs
-    std::snprintf(a, sizeof a, "%u", static_cast<unsigned>(stored[off::kFreeze]));
-    std::snprintf(b, sizeof b, "%u", static_cast<unsigned>(t.config.freeze));
+  if (h.differs(off::kFreeze, 1)) {  // frozen layers keep no optimizer state: the payload differs
+    std::snprintf(a, sizeof a, "%u", static_cast<unsigned>(h.stored[off::kFreeze]));
+    std::snprintf(b, sizeof b, "%u", static_cast<unsigned>(config.freeze));
     return mismatch("frozen layers", a, b);
   }
-  // A constant schedule is stored with length 0 (its length changes no rate): a run may be resumed
-  // for more epochs.
-  if (mode == CheckpointResume::kExact && (differs(off::kSchedule, 1) || differs(off::kWarmup, 8))) {
-    const uint8_t k = stored[off::kSchedule];
+  return Status::Ok();
+}
+
+// What an exact resume must also share: the learning-rate schedule and the hyperparameters. A
+// constant schedule is stored with length 0 (its length changes no rate): a run may be resumed for
+// more epochs.
+Status compare_recipe(const HeaderPair& h, const TrainConfig& config) {
+  char a[128], b[128];
+  if (h.differs(off::kSchedule, 1) || h.differs(off::kWarmup, 8)) {
+    const uint8_t k = h.stored[off::kSchedule];
     std::snprintf(a, sizeof a, "%s over %u steps with %u of warm-up",
                   k <= static_cast<uint8_t>(ScheduleKind::kCosine) ? schedule_name(static_cast<ScheduleKind>(k)) : "unknown",
-                  static_cast<unsigned>(get32(stored + off::kScheduleSteps)), static_cast<unsigned>(get32(stored + off::kWarmup)));
-    std::snprintf(b, sizeof b, "%s over %u steps with %u of warm-up", schedule_name(t.config.schedule.kind),
-                  static_cast<unsigned>(get32(expect + off::kScheduleSteps)), static_cast<unsigned>(get32(expect + off::kWarmup)));
+                  static_cast<unsigned>(get32(h.stored + off::kScheduleSteps)), static_cast<unsigned>(get32(h.stored + off::kWarmup)));
+    std::snprintf(b, sizeof b, "%s over %u steps with %u of warm-up", schedule_name(config.schedule.kind),
+                  static_cast<unsigned>(get32(h.expect + off::kScheduleSteps)), static_cast<unsigned>(get32(h.expect + off::kWarmup)));
     return mismatch("learning-rate schedule", a, b);
   }
-  if (mode == CheckpointResume::kExact && (differs(off::kNesterov, 1) || differs(off::kHp, 32))) {
+  if (h.differs(off::kNesterov, 1) || h.differs(off::kHp, 32)) {
     static const char* const kNames[8] = {"lr", "momentum", "alpha", "beta1", "beta2", "eps", "initial accumulator", "weight decay"};
     for (int i = 0; i < 8; ++i) {
-      if (!differs(off::kHp + 4 * i, 4)) continue;
-      std::snprintf(a, sizeof a, "%g", static_cast<double>(getf(stored + off::kHp + 4 * i)));
-      std::snprintf(b, sizeof b, "%g", static_cast<double>(getf(expect + off::kHp + 4 * i)));
+      if (!h.differs(off::kHp + 4 * i, 4)) continue;
+      std::snprintf(a, sizeof a, "%g", static_cast<double>(getf(h.stored + off::kHp + 4 * i)));
+      std::snprintf(b, sizeof b, "%g", static_cast<double>(getf(h.expect + off::kHp + 4 * i)));
       return mismatch(kNames[i], a, b);
     }
-    return mismatch("nesterov", stored[off::kNesterov] ? "on" : "off", t.config.hp.nesterov ? "on" : "off");
+    return mismatch("nesterov", h.stored[off::kNesterov] ? "on" : "off", config.hp.nesterov ? "on" : "off");
   }
   return Status::Ok();
+}
+
+// Compares what `stored` was made with against the header this trainer would write; the message
+// names both values.
+Status compare_config(const uint8_t* stored, const Trainer& t, size_t total, CheckpointResume mode) {
+  uint8_t expect[kHeader];
+  write_header(t, nullptr, expect, total);
+  const HeaderPair h{stored, expect};
+  GCT_RETURN_IF_ERROR(compare_run(h, t.config));
+  return mode == CheckpointResume::kExact ? compare_recipe(h, t.config) : Status::Ok();
 }
 
 }  // namespace

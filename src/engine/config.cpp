@@ -232,7 +232,8 @@ static Status validate_schedule(const Schedule& s) {
 
 static bool finite_nonneg(float x) { return std::isfinite(x) && x >= 0.0f; }
 
-Status validate_train_config(const TrainConfig& c) {
+// Layer sizes, batch, frozen layers and threads.
+static Status validate_shape(const TrainConfig& c) {
   if (c.layers.count < 2 || c.layers.count > kMaxLayers + 1) {
     return Status::Error(Code::kInvalidArgument, "model needs 2 to %d layer sizes, got %d",
                          kMaxLayers + 1, c.layers.count);
@@ -256,7 +257,11 @@ Status validate_train_config(const TrainConfig& c) {
   if (c.threads == 0 || c.threads > 16) {
     return Status::Error(Code::kInvalidArgument, "threads must be 1..16, got %u", static_cast<unsigned>(c.threads));
   }
-  const OptimizerParams& p = c.hp;
+  return Status::Ok();
+}
+
+// The optimizer's hyperparameters, each in its domain.
+static Status validate_hyperparameters(const OptimizerParams& p, OptimizerKind optimizer) {
   if (!(std::isfinite(p.lr) && p.lr > 0.0f)) {
     return Status::Error(Code::kInvalidArgument, "learning rate must be positive, got %g",
                          static_cast<double>(p.lr));
@@ -265,7 +270,7 @@ Status validate_train_config(const TrainConfig& c) {
     return Status::Error(Code::kInvalidArgument, "momentum must be in [0, 1), got %g",
                          static_cast<double>(p.momentum));
   }
-  if (p.nesterov && (c.optimizer != OptimizerKind::kSgdMomentum || p.momentum <= 0.0f)) {
+  if (p.nesterov && (optimizer != OptimizerKind::kSgdMomentum || p.momentum <= 0.0f)) {
     return Status::Error(Code::kInvalidArgument, "nesterov needs sgdm with momentum > 0");
   }
   if (!(finite_nonneg(p.alpha) && p.alpha < 1.0f)) {
@@ -281,6 +286,12 @@ Status validate_train_config(const TrainConfig& c) {
     return Status::Error(Code::kInvalidArgument,
                          "eps, weight decay and initial accumulator must be finite and >= 0");
   }
+  return Status::Ok();
+}
+
+// The arithmetic: known, built into this engine, and (fixed point) able to hold the constants.
+static Status validate_arithmetic(const TrainConfig& c) {
+  const OptimizerParams& p = c.hp;
   if (c.scalar == ScalarKind::kFixed && !(p.lr < 256.0f && p.weight_decay < 256.0f && p.eps < 1.0f &&
                                            p.initial_accumulator < 64.0f)) {
     return Status::Error(Code::kInvalidArgument,
@@ -293,6 +304,13 @@ Status validate_train_config(const TrainConfig& c) {
     return Status::Error(Code::kUnsupported, "this build of the engine has no %s arithmetic (built with -Darithmetic=%s)",
                          scalar_name(c.scalar), kWithFloat ? "float" : "fixed");
   }
+  return Status::Ok();
+}
+
+Status validate_train_config(const TrainConfig& c) {
+  GCT_RETURN_IF_ERROR(validate_shape(c));
+  GCT_RETURN_IF_ERROR(validate_hyperparameters(c.hp, c.optimizer));
+  GCT_RETURN_IF_ERROR(validate_arithmetic(c));
   if (static_cast<uint8_t>(c.init) > static_cast<uint8_t>(InitScheme::kTorch)) {
     return Status::Error(Code::kInvalidArgument, "unknown initialisation scheme %u", static_cast<unsigned>(c.init));
   }
@@ -300,7 +318,7 @@ Status validate_train_config(const TrainConfig& c) {
   if (c.augment > (kAugmentCrop | kAugmentFlip)) {
     return Status::Error(Code::kInvalidArgument, "unknown augmentation flags %u", static_cast<unsigned>(c.augment));
   }
-  if (c.optimizer == OptimizerKind::kAdagrad && p.eps == 0.0f && p.initial_accumulator == 0.0f) {
+  if (c.optimizer == OptimizerKind::kAdagrad && c.hp.eps == 0.0f && c.hp.initial_accumulator == 0.0f) {
     return Status::Error(Code::kInvalidArgument, "adagrad needs eps > 0 or an initial accumulator");
   }
   return Status::Ok();
