@@ -48,6 +48,98 @@ std::vector<double> nice_ticks(double lo, double hi, int count) {
   return ticks;
 }
 
+namespace {
+
+// A panel's plotting area in pixels and the data range it shows.
+struct Frame {
+  int x0, x1, y0, y1;
+  double xmin, xmax, ymin, ymax;
+  double x(double v) const { return x0 + (v - xmin) / (xmax - xmin) * (x1 - x0); }
+  double y(double v) const { return y0 - (v - ymin) / (ymax - ymin) * (y0 - y1); }
+};
+
+// The range of every series of the panel, bands included, with 8 % room above and below; false if
+// the panel has no points.
+bool data_range(const LinePanel& p, Frame* f) {
+  double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+  for (const auto& se : p.series) {
+    for (size_t k = 0; k < se.x.size(); ++k) {
+      xmin = std::min(xmin, se.x[k]);
+      xmax = std::max(xmax, se.x[k]);
+      const double lo = se.lo.empty() ? se.y[k] : se.lo[k], hi = se.hi.empty() ? se.y[k] : se.hi[k];
+      ymin = std::min(ymin, std::min(lo, se.y[k]));
+      ymax = std::max(ymax, std::max(hi, se.y[k]));
+    }
+  }
+  if (!std::isfinite(xmin)) return false;
+  if (xmax == xmin) xmax = xmin + 1;
+  const double pad = (ymax - ymin) * 0.08 + 1e-9;
+  f->xmin = xmin;
+  f->xmax = xmax;
+  f->ymin = ymin - pad;
+  f->ymax = ymax + pad;
+  return true;
+}
+
+// One legend for all panels (they share their series), under the title.
+std::string legend(const std::vector<LinePanel>& panels, int width) {
+  std::string s;
+  if (panels.empty()) return s;
+  int lx = width / 2 - 90 * static_cast<int>(panels[0].series.size());
+  for (const auto& se : panels[0].series) {
+    s += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"40\" y2=\"40\" stroke=\"{}\" stroke-width=\"2\"{}/>"
+                     "<text x=\"{}\" y=\"44\" font-size=\"12\" {}>{}</text>\n",
+                     lx, lx + 26, se.color, se.dashed ? " stroke-dasharray=\"6,4\"" : "", lx + 32, kFont, esc(se.label));
+    lx += 180;
+  }
+  return s;
+}
+
+// Grid lines, tick labels, the frame and the axis labels of one panel.
+std::string axes(const Frame& f, int ox, const std::string& x_label, const std::string& y_label) {
+  std::string s;
+  const auto yt = nice_ticks(f.ymin, f.ymax, 5);
+  const double ystep = yt.size() > 1 ? yt[1] - yt[0] : 1;
+  for (double v : yt) {
+    s += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e5e5e5\"/>\n", f.x0, f.x1, f.y(v), f.y(v));
+    s += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\" font-size=\"11\" {}>{}</text>\n", f.x0 - 4,
+                     f.y(v) + 4, kFont, tick_label(v, ystep));
+  }
+  const auto xt = nice_ticks(f.xmin, f.xmax, 5);
+  const double xstep = xt.size() > 1 ? xt[1] - xt[0] : 1;
+  for (double v : xt) {
+    s += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" {}>{}</text>\n", f.x(v),
+                     f.y0 + 15, kFont, tick_label(v, xstep));
+  }
+  s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>\n", f.x0, f.y1,
+                   f.x1 - f.x0, f.y0 - f.y1);
+  s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" {}>{}</text>\n", (f.x0 + f.x1) / 2,
+                   f.y0 + 32, kFont, esc(x_label));
+  s += fmt::format("<text transform=\"translate({},{}) rotate(-90)\" text-anchor=\"middle\" font-size=\"11\" {}>{}</text>\n",
+                   ox + 14, (f.y0 + f.y1) / 2, kFont, esc(y_label));
+  return s;
+}
+
+// Each series as a line, over its band where it has one.
+std::string series_lines(const LinePanel& p, const Frame& f) {
+  std::string s;
+  for (const auto& se : p.series) {
+    if (!se.lo.empty()) {
+      std::string pts;
+      for (size_t k = 0; k < se.x.size(); ++k) pts += fmt::format("{:.1f},{:.1f} ", f.x(se.x[k]), f.y(se.hi[k]));
+      for (size_t k = se.x.size(); k-- > 0;) pts += fmt::format("{:.1f},{:.1f} ", f.x(se.x[k]), f.y(se.lo[k]));
+      s += fmt::format("<polygon points=\"{}\" fill=\"{}\" fill-opacity=\"0.18\" stroke=\"none\"/>\n", pts, se.color);
+    }
+    std::string pts;
+    for (size_t k = 0; k < se.x.size(); ++k) pts += fmt::format("{:.1f},{:.1f} ", f.x(se.x[k]), f.y(se.y[k]));
+    s += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{}/>\n", pts, se.color,
+                     se.dashed ? " stroke-dasharray=\"6,4\"" : "");
+  }
+  return s;
+}
+
+}  // namespace
+
 std::string line_panels_svg(const std::string& title, const std::string& x_label,
                             const std::string& y_label, const std::vector<LinePanel>& panels,
                             int columns) {
@@ -59,70 +151,16 @@ std::string line_panels_svg(const std::string& title, const std::string& x_label
       "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       "<text x=\"{}\" y=\"28\" text-anchor=\"middle\" font-size=\"18\" {}>{}</text>\n",
       width, height, width, height, width / 2, kFont, esc(title));
-  // One legend for all panels (they share their series), under the title.
-  if (!panels.empty()) {
-    int lx = width / 2 - 90 * static_cast<int>(panels[0].series.size());
-    for (const auto& se : panels[0].series) {
-      s += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"40\" y2=\"40\" stroke=\"{}\" stroke-width=\"2\"{}/>"
-                       "<text x=\"{}\" y=\"44\" font-size=\"12\" {}>{}</text>\n",
-                       lx, lx + 26, se.color, se.dashed ? " stroke-dasharray=\"6,4\"" : "", lx + 32, kFont, esc(se.label));
-      lx += 180;
-    }
-  }
+  s += legend(panels, width);
   for (size_t i = 0; i < panels.size(); ++i) {
     const LinePanel& p = panels[i];
     const int ox = left + static_cast<int>(i % columns) * pw, oy = top + static_cast<int>(i / columns) * ph;
-    const int x0 = ox + 55, x1 = ox + pw - 15, y0 = oy + ph - 45, y1 = oy + 25;
-    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-    for (const auto& se : p.series) {
-      for (size_t k = 0; k < se.x.size(); ++k) {
-        xmin = std::min(xmin, se.x[k]);
-        xmax = std::max(xmax, se.x[k]);
-        const double lo = se.lo.empty() ? se.y[k] : se.lo[k], hi = se.hi.empty() ? se.y[k] : se.hi[k];
-        ymin = std::min(ymin, std::min(lo, se.y[k]));
-        ymax = std::max(ymax, std::max(hi, se.y[k]));
-      }
-    }
-    if (!std::isfinite(xmin)) continue;
-    if (xmax == xmin) xmax = xmin + 1;
-    const double pad = (ymax - ymin) * 0.08 + 1e-9;
-    ymin -= pad;
-    ymax += pad;
-    auto X = [&](double v) { return x0 + (v - xmin) / (xmax - xmin) * (x1 - x0); };
-    auto Y = [&](double v) { return y0 - (v - ymin) / (ymax - ymin) * (y0 - y1); };
+    Frame f{ox + 55, ox + pw - 15, oy + ph - 45, oy + 25, 0, 0, 0, 0};
+    if (!data_range(p, &f)) continue;
     s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\" {}>{}</text>\n",
-                     (x0 + x1) / 2, oy + 16, kFont, esc(p.title));
-    const auto yt = nice_ticks(ymin, ymax, 5);
-    const double ystep = yt.size() > 1 ? yt[1] - yt[0] : 1;
-    for (double v : yt) {
-      s += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e5e5e5\"/>\n", x0, x1, Y(v), Y(v));
-      s += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\" font-size=\"11\" {}>{}</text>\n", x0 - 4,
-                       Y(v) + 4, kFont, tick_label(v, ystep));
-    }
-    const auto xt = nice_ticks(xmin, xmax, 5);
-    const double xstep = xt.size() > 1 ? xt[1] - xt[0] : 1;
-    for (double v : xt) {
-      s += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" {}>{}</text>\n", X(v),
-                       y0 + 15, kFont, tick_label(v, xstep));
-    }
-    s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>\n", x0, y1,
-                     x1 - x0, y0 - y1);
-    s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" {}>{}</text>\n", (x0 + x1) / 2,
-                     y0 + 32, kFont, esc(x_label));
-    s += fmt::format("<text transform=\"translate({},{}) rotate(-90)\" text-anchor=\"middle\" font-size=\"11\" {}>{}</text>\n",
-                     ox + 14, (y0 + y1) / 2, kFont, esc(y_label));
-    for (const auto& se : p.series) {
-      if (!se.lo.empty()) {
-        std::string pts;
-        for (size_t k = 0; k < se.x.size(); ++k) pts += fmt::format("{:.1f},{:.1f} ", X(se.x[k]), Y(se.hi[k]));
-        for (size_t k = se.x.size(); k-- > 0;) pts += fmt::format("{:.1f},{:.1f} ", X(se.x[k]), Y(se.lo[k]));
-        s += fmt::format("<polygon points=\"{}\" fill=\"{}\" fill-opacity=\"0.18\" stroke=\"none\"/>\n", pts, se.color);
-      }
-      std::string pts;
-      for (size_t k = 0; k < se.x.size(); ++k) pts += fmt::format("{:.1f},{:.1f} ", X(se.x[k]), Y(se.y[k]));
-      s += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{}/>\n", pts, se.color,
-                       se.dashed ? " stroke-dasharray=\"6,4\"" : "");
-    }
+                     (f.x0 + f.x1) / 2, oy + 16, kFont, esc(p.title));
+    s += axes(f, ox, x_label, y_label);
+    s += series_lines(p, f);
   }
   return s + "</svg>\n";
 }
