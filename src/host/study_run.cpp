@@ -75,6 +75,78 @@ std::string run_json(const StudyJob& job, const RunResult& r) {
   return j.dump(1) + "\n";
 }
 
+namespace {
+
+// One epoch's record; exact counts are rebuilt from the stored rates (counts are integers, the
+// rates exact ratios).
+EpochRecord epoch_from_json(const json& e, float planned_lr) {
+  EpochRecord rec;
+  rec.epoch = e.at("epoch").get<uint32_t>();
+  rec.train_loss = e.at("train_loss").get<double>();
+  rec.seconds = e.at("seconds").get<double>();
+  rec.eval_seconds = e.at("eval_seconds").get<double>();
+  EvalResult& t = rec.test;
+  t.count = e.at("test_count").get<uint32_t>();
+  t.classes = e.at("classes").get<uint32_t>();
+  t.loss_sum = e.at("test_loss").get<double>() * t.count;
+  t.top1 = static_cast<uint32_t>(std::llround(e.at("top1").get<double>() * t.count));
+  t.top5 = static_cast<uint32_t>(std::llround(e.at("top5").get<double>() * t.count));
+  const double coarse = e.at("coarse_top1").get<double>();
+  t.has_coarse = coarse >= 0;
+  t.coarse_top1 = t.has_coarse ? static_cast<uint32_t>(std::llround(coarse * t.count)) : 0;
+  t.elementwise_agree = e.at("elementwise_agree").get<uint64_t>();
+  rec.lr = e.contains("lr") ? e.at("lr").get<float>() : planned_lr;
+  if (e.contains("val_count")) {
+    EvalResult& v = rec.validation;
+    v.count = e.at("val_count").get<uint32_t>();
+    v.classes = t.classes;
+    v.loss_sum = e.at("val_loss").get<double>() * v.count;
+    v.top1 = static_cast<uint32_t>(std::llround(e.at("val_top1").get<double>() * v.count));
+  }
+  return rec;
+}
+
+// What the run was: job, optimizer, GC mode, seed, model, hyperparameters and the build.
+Status job_from_json(const json& j, StudyRun* r) {
+  r->job.index = j.at("job").get<uint32_t>();
+  // Absent in runs written before tuning existed: a study run with its planned rate.
+  r->job.tuning = j.contains("tuning") && j.at("tuning").get<bool>();
+  r->job.tuned = j.contains("tuned") && j.at("tuned").get<bool>();
+  if (!parse_optimizer(j.at("optimizer").get<std::string>().c_str(), &r->job.optimizer) ||
+      !parse_gc_mode(j.at("gc").get<std::string>().c_str(), &r->job.gc)) {
+    return Status::Error(Code::kCorruptData, "bad optimizer or gc");
+  }
+  r->job.seed = j.at("seed").get<uint64_t>();
+  const std::string layers = j.at("layers").get<std::string>();
+  const Status parsed = parse_layer_sizes(layers.c_str(), &r->job.layers);
+  if (!parsed.ok()) return Status::Error(Code::kCorruptData, "layers: %s", parsed.message());
+  r->job.hp = hyperparameters_from_json(j.at("hyperparameters"));
+  if (j.contains("build")) r->build = j.at("build").get<std::string>();
+  if (j.contains("kernels")) r->kernels = j.at("kernels").get<std::string>();
+  return Status::Ok();
+}
+
+// How it went: sizes, time, divergence and every epoch.
+Status result_from_json(const json& j, float planned_lr, RunResult* res) {
+  res->config.batch = j.at("batch").get<uint32_t>();
+  res->train_samples = j.at("train_samples").get<uint32_t>();
+  res->validation_samples = j.contains("validation_samples") ? j.at("validation_samples").get<uint32_t>() : 0;
+  res->arena_bytes = j.at("arena_bytes").get<size_t>();
+  res->train_seconds = j.at("train_seconds").get<double>();
+  // Absent in runs written before diverged runs were results: none diverged.
+  if (j.contains("diverged") && !j.at("diverged").is_null()) {
+    const json& d = j.at("diverged");
+    res->diverged_at_step = d.at("step").get<uint64_t>();
+    res->diverged_in_epoch = d.at("epoch").get<uint32_t>();
+    res->diverged_message = d.at("message").get<std::string>();
+    if (res->diverged_at_step == 0) return Status::Error(Code::kCorruptData, "diverged at step 0");
+  }
+  for (const json& e : j.at("epochs")) res->epochs.push_back(epoch_from_json(e, planned_lr));
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status parse_run_json(const std::string& text, StudyRun* run) {
   try {
     const json j = json::parse(text);
@@ -82,62 +154,8 @@ Status parse_run_json(const std::string& text, StudyRun* run) {
       return Status::Error(Code::kCorruptData, "not a gctrain run result");
     }
     StudyRun r;
-    r.job.index = j.at("job").get<uint32_t>();
-    // Absent in runs written before tuning existed: a study run with its planned rate.
-    r.job.tuning = j.contains("tuning") && j.at("tuning").get<bool>();
-    r.job.tuned = j.contains("tuned") && j.at("tuned").get<bool>();
-    if (!parse_optimizer(j.at("optimizer").get<std::string>().c_str(), &r.job.optimizer) ||
-        !parse_gc_mode(j.at("gc").get<std::string>().c_str(), &r.job.gc)) {
-      return Status::Error(Code::kCorruptData, "bad optimizer or gc");
-    }
-    r.job.seed = j.at("seed").get<uint64_t>();
-    const std::string layers = j.at("layers").get<std::string>();
-    const Status parsed = parse_layer_sizes(layers.c_str(), &r.job.layers);
-    if (!parsed.ok()) return Status::Error(Code::kCorruptData, "layers: %s", parsed.message());
-    r.job.hp = hyperparameters_from_json(j.at("hyperparameters"));
-    if (j.contains("build")) r.build = j.at("build").get<std::string>();
-    if (j.contains("kernels")) r.kernels = j.at("kernels").get<std::string>();
-    RunResult& res = r.result;
-    res.config.batch = j.at("batch").get<uint32_t>();
-    res.train_samples = j.at("train_samples").get<uint32_t>();
-    res.validation_samples = j.contains("validation_samples") ? j.at("validation_samples").get<uint32_t>() : 0;
-    res.arena_bytes = j.at("arena_bytes").get<size_t>();
-    res.train_seconds = j.at("train_seconds").get<double>();
-    // Absent in runs written before diverged runs were results: none diverged.
-    if (j.contains("diverged") && !j.at("diverged").is_null()) {
-      const json& d = j.at("diverged");
-      res.diverged_at_step = d.at("step").get<uint64_t>();
-      res.diverged_in_epoch = d.at("epoch").get<uint32_t>();
-      res.diverged_message = d.at("message").get<std::string>();
-      if (res.diverged_at_step == 0) return Status::Error(Code::kCorruptData, "diverged at step 0");
-    }
-    for (const json& e : j.at("epochs")) {
-      EpochRecord rec;
-      rec.epoch = e.at("epoch").get<uint32_t>();
-      rec.train_loss = e.at("train_loss").get<double>();
-      rec.seconds = e.at("seconds").get<double>();
-      rec.eval_seconds = e.at("eval_seconds").get<double>();
-      // Rebuild exact counts from the stored rates (counts are integers; rates are exact ratios).
-      EvalResult& t = rec.test;
-      t.count = e.at("test_count").get<uint32_t>();
-      t.classes = e.at("classes").get<uint32_t>();
-      t.loss_sum = e.at("test_loss").get<double>() * t.count;
-      t.top1 = static_cast<uint32_t>(std::llround(e.at("top1").get<double>() * t.count));
-      t.top5 = static_cast<uint32_t>(std::llround(e.at("top5").get<double>() * t.count));
-      const double coarse = e.at("coarse_top1").get<double>();
-      t.has_coarse = coarse >= 0;
-      t.coarse_top1 = t.has_coarse ? static_cast<uint32_t>(std::llround(coarse * t.count)) : 0;
-      t.elementwise_agree = e.at("elementwise_agree").get<uint64_t>();
-      rec.lr = e.contains("lr") ? e.at("lr").get<float>() : static_cast<float>(r.job.hp.lr);
-      if (e.contains("val_count")) {
-        EvalResult& v = rec.validation;
-        v.count = e.at("val_count").get<uint32_t>();
-        v.classes = t.classes;
-        v.loss_sum = e.at("val_loss").get<double>() * v.count;
-        v.top1 = static_cast<uint32_t>(std::llround(e.at("val_top1").get<double>() * v.count));
-      }
-      res.epochs.push_back(rec);
-    }
+    GCT_RETURN_IF_ERROR(job_from_json(j, &r));
+    GCT_RETURN_IF_ERROR(result_from_json(j, static_cast<float>(r.job.hp.lr), &r.result));
     *run = r;
     return Status::Ok();
   } catch (const std::exception& e) {

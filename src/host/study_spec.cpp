@@ -197,6 +197,77 @@ std::string text_field(const json& j, const char* key) {
   return v.get<std::string>();
 }
 
+Status read_optimizers(const json& j, StudySpec* s) {
+  for (const auto& o : j.at("optimizers")) {
+    OptimizerKind k;
+    const std::string name = text_field(o, "name");
+    if (!parse_optimizer(name.c_str(), &k)) {
+      return Status::Error(Code::kCorruptData, "unknown optimizer '%s'", name.c_str());
+    }
+    s->optimizers.push_back(
+        StudyOptimizer{k, hyperparameters_from_json(o.at("hyperparameters")), o.at("lr_grid").get<std::vector<float>>()});
+  }
+  const std::string gc = text_field(j, "gc");
+  if (!parse_gc_mode(gc.c_str(), &s->gc_mode)) {
+    return Status::Error(Code::kCorruptData, "unknown GC mode '%s'", gc.c_str());
+  }
+  return Status::Ok();
+}
+
+// The arithmetic, the initialisation and the models.
+Status read_models(const json& j, StudySpec* s) {
+  // Absent in studies planned before fixed point existed: float.
+  if (j.contains("scalar") && !parse_scalar(text_field(j, "scalar").c_str(), &s->scalar)) {
+    return Status::Error(Code::kCorruptData, "unknown scalar kind %s", j.at("scalar").dump().c_str());
+  }
+  // Absent in studies planned before the choice existed: He-normal, as they used.
+  if (!j.contains("init")) s->init = InitScheme::kHeNormal;
+  if (j.contains("init") && !parse_init(text_field(j, "init").c_str(), &s->init)) {
+    return Status::Error(Code::kCorruptData, "unknown initialisation %s", j.at("init").dump().c_str());
+  }
+  for (const std::string& text : j.at("layers_grid").get<std::vector<std::string>>()) {
+    LayerSizes sizes;
+    const Status parsed = parse_layer_sizes(text.c_str(), &sizes);
+    if (!parsed.ok()) return Status::Error(Code::kCorruptData, "layers_grid: %s", parsed.message());
+    s->layers_grid.push_back(sizes);
+  }
+  return Status::Ok();
+}
+
+// Schedule, augmentation, validation split and tuning; absent in studies planned before they
+// existed: none of them.
+Status read_recipe(const json& j, StudySpec* s) {
+  if (j.contains("schedule") && !parse_schedule(text_field(j, "schedule").c_str(), &s->schedule)) {
+    return Status::Error(Code::kCorruptData, "unknown schedule %s", j.at("schedule").dump().c_str());
+  }
+  if (j.contains("augment") && !parse_augment(text_field(j, "augment").c_str(), &s->augment)) {
+    return Status::Error(Code::kCorruptData, "unknown augmentation %s", j.at("augment").dump().c_str());
+  }
+  if (j.contains("warmup_epochs")) s->warmup_epochs = whole<uint32_t>(j, "warmup_epochs", 0, 100000);
+  if (j.contains("validation")) s->validation = whole<uint32_t>(j, "validation", 0, UINT32_MAX);
+  if (j.contains("tune")) {
+    if (!j.at("tune").is_boolean()) throw std::invalid_argument("'tune' must be true or false, got " + j.at("tune").dump());
+    s->tune = j.at("tune").get<bool>();
+  }
+  if (j.contains("tune_seeds")) s->tune_seeds = whole<uint32_t>(j, "tune_seeds", 1, 1000);
+  return Status::Ok();
+}
+
+// The specification's fields; throws on a missing field or one of the wrong type.
+Status read_spec(const json& j, StudySpec* s) {
+  s->data_dir = text_field(j, "data");
+  // Absent in studies planned before it was recorded: the absolute folder.
+  s->data_as_given = j.contains("data_as_given") ? text_field(j, "data_as_given") : s->data_dir;
+  GCT_RETURN_IF_ERROR(read_optimizers(j, s));
+  s->seeds = whole<uint32_t>(j, "seeds", 1, 1000);
+  s->first_seed = whole<uint64_t>(j, "first_seed", 0, UINT64_MAX);
+  s->epochs = whole<uint32_t>(j, "epochs", 1, 100000);
+  s->batch = whole<uint32_t>(j, "batch", 1, 65536);
+  s->subset = whole<uint32_t>(j, "subset", 0, UINT32_MAX);
+  GCT_RETURN_IF_ERROR(read_models(j, s));
+  return read_recipe(j, s);
+}
+
 }  // namespace
 
 Status parse_study_spec(const std::string& text, StudySpec* out) {
@@ -212,56 +283,7 @@ Status parse_study_spec(const std::string& text, StudySpec* out) {
       return Status::Error(Code::kCorruptData, "is not a gctrain study specification (format gctrain-study, version 1)");
     }
     StudySpec s;
-    s.data_dir = text_field(j, "data");
-    // Absent in studies planned before it was recorded: the absolute folder.
-    s.data_as_given = j.contains("data_as_given") ? text_field(j, "data_as_given") : s.data_dir;
-    for (const auto& o : j.at("optimizers")) {
-      OptimizerKind k;
-      const std::string name = text_field(o, "name");
-      if (!parse_optimizer(name.c_str(), &k)) {
-        return Status::Error(Code::kCorruptData, "unknown optimizer '%s'", name.c_str());
-      }
-      s.optimizers.push_back(
-          StudyOptimizer{k, hyperparameters_from_json(o.at("hyperparameters")), o.at("lr_grid").get<std::vector<float>>()});
-    }
-    const std::string gc = text_field(j, "gc");
-    if (!parse_gc_mode(gc.c_str(), &s.gc_mode)) {
-      return Status::Error(Code::kCorruptData, "unknown GC mode '%s'", gc.c_str());
-    }
-    s.seeds = whole<uint32_t>(j, "seeds", 1, 1000);
-    s.first_seed = whole<uint64_t>(j, "first_seed", 0, UINT64_MAX);
-    s.epochs = whole<uint32_t>(j, "epochs", 1, 100000);
-    s.batch = whole<uint32_t>(j, "batch", 1, 65536);
-    s.subset = whole<uint32_t>(j, "subset", 0, UINT32_MAX);
-    // Absent in studies planned before fixed point existed: float.
-    if (j.contains("scalar") && !parse_scalar(text_field(j, "scalar").c_str(), &s.scalar)) {
-      return Status::Error(Code::kCorruptData, "unknown scalar kind %s", j.at("scalar").dump().c_str());
-    }
-    // Absent in studies planned before the choice existed: He-normal, as they used.
-    if (!j.contains("init")) s.init = InitScheme::kHeNormal;
-    if (j.contains("init") && !parse_init(text_field(j, "init").c_str(), &s.init)) {
-      return Status::Error(Code::kCorruptData, "unknown initialisation %s", j.at("init").dump().c_str());
-    }
-    for (const std::string& text : j.at("layers_grid").get<std::vector<std::string>>()) {
-      LayerSizes sizes;
-      const Status parsed = parse_layer_sizes(text.c_str(), &sizes);
-      if (!parsed.ok()) return Status::Error(Code::kCorruptData, "layers_grid: %s", parsed.message());
-      s.layers_grid.push_back(sizes);
-    }
-    // Absent in studies planned before schedules, augmentation and tuning existed: none of them.
-    if (j.contains("schedule") && !parse_schedule(text_field(j, "schedule").c_str(), &s.schedule)) {
-      return Status::Error(Code::kCorruptData, "unknown schedule %s", j.at("schedule").dump().c_str());
-    }
-    if (j.contains("augment") && !parse_augment(text_field(j, "augment").c_str(), &s.augment)) {
-      return Status::Error(Code::kCorruptData, "unknown augmentation %s", j.at("augment").dump().c_str());
-    }
-    if (j.contains("warmup_epochs")) s.warmup_epochs = whole<uint32_t>(j, "warmup_epochs", 0, 100000);
-    if (j.contains("validation")) s.validation = whole<uint32_t>(j, "validation", 0, UINT32_MAX);
-    if (j.contains("tune")) {
-      if (!j.at("tune").is_boolean()) throw std::invalid_argument("'tune' must be true or false, got " + j.at("tune").dump());
-      s.tune = j.at("tune").get<bool>();
-    }
-    if (j.contains("tune_seeds")) s.tune_seeds = whole<uint32_t>(j, "tune_seeds", 1, 1000);
+    GCT_RETURN_IF_ERROR(read_spec(j, &s));
     const Status valid = validate_study_spec(s);
     if (!valid.ok()) return Status::Error(Code::kCorruptData, "%s", valid.message());
     *out = s;
