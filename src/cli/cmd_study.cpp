@@ -257,32 +257,77 @@ struct StudyCommand {
     return finish(spec, wall, folder.train.data.count, folder.test.data.count, failures, host::stop_requested().load());
   }
 
+  // What a phase is about to run, in one line.
+  std::string phase_banner(const host::StudySpec& spec, size_t total, bool tuning) const {
+    const char* models = spec.layers_grid.size() > 1 ? " x models" : "";
+    if (tuning) {
+      return fmt::format("tuning: {} runs (each optimizer's learning rates x {} seeds x GC off/{}{}) "
+                         "on {} held-out samples, {} epochs each, {} at a time -> {}",
+                         total, spec.tune_seeds, gc_mode_name(spec.gc_mode), models, spec.validation, spec.epochs,
+                         jobs, out);
+    }
+    return fmt::format("study: {} runs ({} optimizers x {} seeds x GC off/{}{}), {} epochs each, {} at a time -> {}",
+                       total, spec.optimizers.size(), spec.seeds, gc_mode_name(spec.gc_mode), models, spec.epochs,
+                       jobs, out);
+  }
+
+  // The runs of a phase as the worker threads share them: which job is next, how far each one is
+  // (for the ETA) and what each slot runs, for the status line.
+  struct PhaseProgress {
+    host::Progress& progress;
+    size_t total;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    std::atomic<size_t> next{0}, done{0};
+    std::atomic<int> failures{0};
+    std::mutex mutex;
+    std::vector<double> fraction;
+    std::vector<std::string> running;
+
+    PhaseProgress(host::Progress& p, size_t jobs_total, uint32_t slots)
+        : progress(p), total(jobs_total), fraction(jobs_total, 0.0), running(slots, "") {}
+
+    void step(size_t i, uint32_t slot, const std::string& name, const host::RunProgress& p) {
+      std::lock_guard<std::mutex> lock(mutex);
+      fraction[i] = (p.epoch - 1 + static_cast<double>(p.step) / p.steps) / p.epochs;
+      running[slot] = fmt::format("{} ep {}/{} loss {:.3f}", name, p.epoch, p.epochs, p.loss);
+      double finished = 0;
+      for (double f : fraction) finished += f;
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::string line = fmt::format("[{}/{} runs] {}", done.load(), total, fmt::join(running, " | "));
+      line += fmt::format(" | elapsed {} eta {}", host::format_duration(elapsed),
+                          host::format_duration(elapsed / finished * (total - finished)));
+      progress.status(line);
+    }
+
+    void finished(size_t i, uint32_t slot, const host::StudyJob& job, const std::string& name, const Status& s,
+                  bool run_recorded, bool skipped, const std::string& diverged) {
+      std::lock_guard<std::mutex> lock(mutex);
+      fraction[i] = 1.0;
+      running[slot] = "";
+      if (!s.ok()) {
+        ++failures;
+        progress.println(fmt::format("run {} ({}) failed: {}", job.index, name, s.message()));
+      } else if (run_recorded) {
+        ++done;
+        progress.println(fmt::format("run {:>3}/{} {} {}", done.load(), total, name,
+                                     skipped ? "already finished, kept"
+                                     : diverged.empty() ? "finished"
+                                                        : "diverged (recorded as such): " + diverged));
+      }
+    }
+  };
+
   // Runs the jobs on `jobs` threads; returns the number that failed.
   int execute_phase(const host::StudySpec& spec, const host::DataFolder& folder,
                     const std::vector<host::StudyJob>& jobs_list, bool tuning) {
     const auto& stop = host::stop_requested();
     host::Progress progress(!quiet);
-    const auto start = std::chrono::steady_clock::now();
-    const size_t total = jobs_list.size();
-    std::atomic<size_t> next{0}, done{0};
-    std::atomic<int> failures{0};
-    std::mutex mutex;
-    // Fraction of each running job, for the ETA.
-    std::vector<double> fraction(total, 0.0);
-    std::vector<std::string> running(jobs, "");
-    progress.println(tuning ? fmt::format("tuning: {} runs (each optimizer's learning rates x {} seeds x GC off/{}{}) "
-                                          "on {} held-out samples, {} epochs each, {} at a time -> {}",
-                                          total, spec.tune_seeds, gc_mode_name(spec.gc_mode),
-                                          spec.layers_grid.size() > 1 ? " x models" : "", spec.validation, spec.epochs,
-                                          jobs, out)
-                            : fmt::format("study: {} runs ({} optimizers x {} seeds x GC off/{}{}), {} epochs each, {} "
-                                          "at a time -> {}",
-                                          total, spec.optimizers.size(), spec.seeds, gc_mode_name(spec.gc_mode),
-                                          spec.layers_grid.size() > 1 ? " x models" : "", spec.epochs, jobs, out));
+    PhaseProgress phase(progress, jobs_list.size(), jobs);
+    progress.println(phase_banner(spec, jobs_list.size(), tuning));
     auto worker = [&](uint32_t slot) {
       while (!stop.load()) {
-        const size_t i = next.fetch_add(1);
-        if (i >= total) break;
+        const size_t i = phase.next.fetch_add(1);
+        if (i >= jobs_list.size()) break;
         const host::StudyJob& job = jobs_list[i];
         const std::string name = fmt::format("{}{}/{}/seed{}", optimizer_name(job.optimizer),
                                              job.tuning ? fmt::format(" lr={:g}", job.hp.lr) : "", gc_mode_name(job.gc),
@@ -290,41 +335,19 @@ struct StudyCommand {
         host::RunOptions options;
         options.stop = &stop;
         options.threads = model.threads;
-        options.on_step = [&, i, slot, name](const host::RunProgress& p) {
-          std::lock_guard<std::mutex> lock(mutex);
-          fraction[i] = (p.epoch - 1 + static_cast<double>(p.step) / p.steps) / p.epochs;
-          running[slot] = fmt::format("{} ep {}/{} loss {:.3f}", name, p.epoch, p.epochs, p.loss);
-          double finished = 0;
-          for (double f : fraction) finished += f;
-          const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-          std::string line = fmt::format("[{}/{} runs] {}", done.load(), total, fmt::join(running, " | "));
-          line += fmt::format(" | elapsed {} eta {}", host::format_duration(elapsed),
-                              host::format_duration(elapsed / finished * (total - finished)));
-          progress.status(line);
-        };
+        options.on_step = [&, i, slot, name](const host::RunProgress& p) { phase.step(i, slot, name, p); };
         bool skipped = false;
         std::string diverged;
-        Status s = host::run_study_job(out, spec, job, folder.train.data, folder.test.data, options, &skipped, &diverged);
-        std::lock_guard<std::mutex> lock(mutex);
-        fraction[i] = 1.0;
-        running[slot] = "";
-        if (!s.ok()) {
-          ++failures;
-          progress.println(fmt::format("run {} ({}) failed: {}", job.index, name, s.message()));
-        } else if (host::run_finished(out, job.index)) {
-          ++done;
-          progress.println(fmt::format("run {:>3}/{} {} {}", done.load(), total, name,
-                                       skipped ? "already finished, kept"
-                                       : diverged.empty() ? "finished"
-                                                          : "diverged (recorded as such): " + diverged));
-        }
+        const Status s =
+            host::run_study_job(out, spec, job, folder.train.data, folder.test.data, options, &skipped, &diverged);
+        phase.finished(i, slot, job, name, s, s.ok() && host::run_finished(out, job.index), skipped, diverged);
       }
     };
     std::vector<std::thread> threads;
     for (uint32_t t = 0; t < jobs; ++t) threads.emplace_back(worker, t);
     for (auto& th : threads) th.join();
     progress.finish();
-    return failures.load();
+    return phase.failures.load();
   }
 
   int finish(const host::StudySpec& spec, double wall, uint32_t train_count, uint32_t test_count, int failures, bool stopped) {
