@@ -439,11 +439,10 @@ std::vector<Group> group_runs(const std::vector<StudyRun>& runs) {
   return groups;
 }
 
-// The report's configuration section: data, model, recipe, build and what ran.
-std::string configuration_section(const StudySpec& spec, const StudyEnvironment& env, const std::vector<StudyRun>& runs,
-                                  const std::vector<StudyRun>& tuning_runs, size_t jobs, bool incomplete) {
+// What the study trains: data, model, arithmetic, epochs, recipe and the comparison.
+std::string setup_lines(const StudySpec& spec, const StudyEnvironment& env) {
   const char* gc_name = gc_mode_name(spec.gc_mode);
-  std::string md = "## Configuration\n\n";
+  std::string md;
   // As the user gave it: a report is read on other machines, where this one's paths mean nothing.
   md += fmt::format("- Data: `{}` — {} training samples{}, {} test samples\n",
                     spec.data_as_given.empty() ? spec.data_dir : spec.data_as_given,
@@ -474,6 +473,13 @@ std::string configuration_section(const StudySpec& spec, const StudyEnvironment&
   }
   md += fmt::format("- GC compared: `{}` ({}) against `off`. Paired design: for one seed, both runs start from identical weights and see identical batches, so their difference is GC's alone.\n",
                     gc_name, spec.gc_mode == GcMode::kGrad ? "the gradient of every weight matrix is centred per output unit, after weight decay, before the optimizer's state update" : "the final update of every weight matrix is centred per output unit");
+  return md;
+}
+
+// What ran: arena, machine, build, how to rerun, when, how long and how many runs.
+std::string run_lines(const StudySpec& spec, const StudyEnvironment& env, const std::vector<StudyRun>& runs,
+                      const std::vector<StudyRun>& tuning_runs, size_t jobs, bool incomplete) {
+  std::string md;
   size_t arena_min = SIZE_MAX, arena_max = 0;
   for (const StudyRun& r : runs) {
     arena_min = std::min(arena_min, r.result.arena_bytes);
@@ -490,6 +496,11 @@ std::string configuration_section(const StudySpec& spec, const StudyEnvironment&
   md += fmt::format("- Runs: {} of {} finished{}{}\n\n", runs.size() + tuning_runs.size(), jobs,
                     spec.tune ? fmt::format(" ({} tuning runs, {} study runs)", tuning_runs.size(), runs.size()) : "",
                     !incomplete ? "" : " — **incomplete study**, see the end of this report");
+  return md;
+}
+
+std::string hyperparameter_table(const StudySpec& spec) {
+  std::string md;
   md += "### Hyper-parameters (PyTorch's equations; the values actually used)\n\n";
   md += "| optimizer | lr | momentum | nesterov | alpha | beta1 | beta2 | eps | weight decay |\n|---|---|---|---|---|---|---|---|---|\n";
   for (const StudyOptimizer& o : spec.optimizers) {
@@ -507,9 +518,14 @@ std::string configuration_section(const StudySpec& spec, const StudyEnvironment&
                       (k == OptimizerKind::kSgd || k == OptimizerKind::kSgdMomentum) ? "—" : fmt::format("{:g}", p.eps),
                       p.weight_decay);
   }
-  md += "\n";
+  return md + "\n";
+}
 
-  return md;
+// The report's configuration section: data, model, recipe, build and what ran.
+std::string configuration_section(const StudySpec& spec, const StudyEnvironment& env, const std::vector<StudyRun>& runs,
+                                  const std::vector<StudyRun>& tuning_runs, size_t jobs, bool incomplete) {
+  return "## Configuration\n\n" + setup_lines(spec, env) + run_lines(spec, env, runs, tuning_runs, jobs, incomplete) +
+         hyperparameter_table(spec);
 }
 
 // The four SVG plots in OUTDIR/plots.
