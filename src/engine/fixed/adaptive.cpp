@@ -22,10 +22,10 @@
 namespace gct::fixed_path {
 namespace {
 
-inline int32_t update_one(int64_t v, int32_t x, const fixed_path::Coef& c, const fixed_path::Coef* inv, uint64_t eps) {
-  uint64_t root = fixed_path::sqrt_fast(static_cast<uint64_t>(v), fixed_path::kSqFrac, fixed_path::kDenFrac);
-  if (inv != nullptr) root = static_cast<uint64_t>(fixed_path::mul_coef64(static_cast<int64_t>(root), *inv));
-  return fixed_path::sat32(fixed_path::ratio(x, root + eps, c));
+inline int32_t update_one(int64_t v, int32_t x, const Coef& c, const Coef* inv, uint64_t eps) {
+  uint64_t root = sqrt_fast(static_cast<uint64_t>(v), kSqFrac, kDenFrac);
+  if (inv != nullptr) root = static_cast<uint64_t>(mul_coef64(static_cast<int64_t>(root), *inv));
+  return sat32(ratio(x, root + eps, c));
 }
 
 #if GCT_ADAPTIVE_AVX512
@@ -59,7 +59,7 @@ inline __m512i sqrt_v(__m512i v) {
   const __m512i t1 = _mm512_i64gather_epi64(i, reinterpret_cast<const long long*>(tables::kSqrt.v + 1), 8);
   const __m512i r = _mm512_add_epi64(t0, _mm512_srli_epi64(_mm512_mullo_epi64(_mm512_sub_epi64(t1, t0), f), 16));
   // s = 16 + 56/2 - 36 - sh/2 = 8 - sh/2; scale_small(r, s).
-  const __m512i s = _mm512_sub_epi64(set1(16 + fixed_path::kSqFrac / 2 - fixed_path::kDenFrac), _mm512_srai_epi64(sh, 1));
+  const __m512i s = _mm512_sub_epi64(set1(16 + kSqFrac / 2 - kDenFrac), _mm512_srai_epi64(sh, 1));
   const __m512i down = _mm512_max_epi64(s, _mm512_setzero_si512());
   const __m512i up = _mm512_max_epi64(_mm512_sub_epi64(_mm512_setzero_si512(), s), _mm512_setzero_si512());
   const __m512i out = _mm512_sllv_epi64(shr_round_v(r, down), up);
@@ -67,7 +67,7 @@ inline __m512i sqrt_v(__m512i v) {
 }
 
 // mul_coef64 for a broadcast coefficient: scale_small(hi * mant, shift - 32) + shr_round(lo * mant, shift).
-inline __m512i mul_coef64_v(__m512i x, const fixed_path::Coef& c) {
+inline __m512i mul_coef64_v(__m512i x, const Coef& c) {
   const __m512i mant = set1(c.mant);
   const __m512i hi = _mm512_mullo_epi64(_mm512_srai_epi64(x, 32), mant);
   const __m512i lo = _mm512_mullo_epi64(_mm512_and_si512(x, set1(0xFFFFFFFF)), mant);
@@ -91,7 +91,7 @@ inline __m512i recip_v(__m512i d) {
   return _mm512_sub_epi64(t0, _mm512_srli_epi64(_mm512_mullo_epi64(_mm512_sub_epi64(t0, t1), f), 16));
 }
 
-inline __m512i ratio_v(__m512i x, __m512i den, const fixed_path::Coef& c) {
+inline __m512i ratio_v(__m512i x, __m512i den, const Coef& c) {
   const __m512i ax = _mm512_abs_epi64(x);
   const __m512i bx = bit_length_v(_mm512_or_si512(ax, set1(1)));
   const __m512i right = _mm512_max_epi64(_mm512_sub_epi64(bx, set1(31)), _mm512_setzero_si512());
@@ -112,7 +112,7 @@ inline __m512i ratio_v(__m512i x, __m512i den, const fixed_path::Coef& c) {
 }
 
 // The whole groups of 8 of adaptive_update; returns how many elements it did.
-uint32_t adaptive_update_avx512(const int64_t* v, const int32_t* x, const fixed_path::Coef& c, const fixed_path::Coef* inv,
+uint32_t adaptive_update_avx512(const int64_t* v, const int32_t* x, const Coef& c, const Coef* inv,
                                 uint64_t eps, int32_t* out, uint32_t n) {
   uint32_t j = 0;
   const __m512i eps_v = _mm512_set1_epi64(static_cast<int64_t>(eps));
@@ -134,7 +134,7 @@ uint32_t adaptive_update_avx512(const int64_t* v, const int32_t* x, const fixed_
 
 }  // namespace
 
-void adaptive_update(const int64_t* v, const int32_t* x, const fixed_path::Coef& c, const fixed_path::Coef* inv, uint64_t eps,
+void adaptive_update(const int64_t* v, const int32_t* x, const Coef& c, const Coef* inv, uint64_t eps,
                      int32_t* out, uint32_t n) {
   uint32_t j = 0;
 #if GCT_ADAPTIVE_DISPATCH

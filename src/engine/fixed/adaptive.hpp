@@ -12,7 +12,7 @@ namespace gct::fixed_path {
 
 // out[j] = sat32(c * x[j] / den_j), den_j = sqrt(v[j]) (Q56 -> Q36), times `inv` if non-null, plus
 // eps (Q36); x in Q(any), result in the same Q shifted by c (see fixed/optimizer.cpp).
-void adaptive_update(const int64_t* v, const int32_t* x, const fixed_path::Coef& c, const fixed_path::Coef* inv, uint64_t eps,
+void adaptive_update(const int64_t* v, const int32_t* x, const Coef& c, const Coef* inv, uint64_t eps,
                      int32_t* out, uint32_t n);
 
 }  // namespace gct::fixed_path

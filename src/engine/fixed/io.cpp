@@ -37,7 +37,7 @@ void each_state_tensor(const OptimizerState& opt, const Mlp& m, TensorVisit visi
 
 // No floating point in the step, not even for the reported loss (Q16 sum -> Q32 mean, assembled as
 // a double from bits); it cannot be NaN, and the parameters cannot be either.
-double mean_loss(const BatchLoss& loss, uint32_t rows) { return fixed_path::q_to_double(loss.loss_q16 * 65536 / rows, 32); }
+double mean_loss(const BatchLoss& loss, uint32_t rows) { return q_to_double(loss.loss_q16 * 65536 / rows, 32); }
 
 void input_normalisation(const DatasetView& format, void* out) {
   // Single correctly rounded IEEE operations and an exact rounding: the same integers on every
@@ -64,7 +64,7 @@ void load_sample(Mlp* mlp, const void* norm, const DatasetView& data, const uint
 // Inputs already normalised, rounded into the input format (Q16).
 void load_inputs(Mlp* mlp, const float* inputs, size_t count) {
   MlpState& s = state(*mlp);
-  const double one = static_cast<double>(int64_t{1} << fixed_path::kActFrac);
+  const double one = static_cast<double>(int64_t{1} << kActFrac);
   for (size_t i = 0; i < count; ++i) {
     const double v = static_cast<double>(inputs[i]) * one;  // NaN becomes 0, the rest saturates
     const double c = !(v == v) ? 0.0 : (v < -2147483648.0 ? -2147483648.0 : (v > 2147483647.0 ? 2147483647.0 : v));
@@ -91,7 +91,7 @@ void top_k(const Mlp& m, uint32_t row, uint32_t k, uint16_t* top) {
 // The Q16 logits as floats, the only floating point a prediction needs.
 void logits_as_float(const Mlp& m, uint32_t row, float* z) {
   const int32_t* q = logits_row(m, row);
-  for (uint32_t j = 0; j < m.sizes.output(); ++j) z[j] = static_cast<float>(q[j]) / static_cast<float>(1 << fixed_path::kActFrac);
+  for (uint32_t j = 0; j < m.sizes.output(); ++j) z[j] = static_cast<float>(q[j]) / static_cast<float>(1 << kActFrac);
 }
 
 }  // namespace gct::fixed_path

@@ -35,13 +35,13 @@ static int64_t normal_q24(Rng* rng) {
 
 // sqrt(num / den) in Q28, with integer operations only.
 static int64_t sqrt_ratio_q28(uint64_t num, uint64_t den) {
-  return static_cast<int64_t>(fixed_path::sqrt_q((num << fixed_path::kSqFrac) / den, fixed_path::kSqFrac, 28));
+  return static_cast<int64_t>(sqrt_q((num << kSqFrac) / den, kSqFrac, 28));
 }
 
 // A uniform deviate in [-bound, bound) in Q28: a 32-bit draw, centred and scaled.
 static int32_t uniform_q28(Rng* rng, int64_t bound_q28) {
   const int64_t centred = static_cast<int64_t>(rng_next_u32(rng)) - (int64_t{1} << 31);
-  return fixed_path::sat32(fixed_path::shift_round(centred * bound_q28, 31));
+  return sat32(shift_round(centred * bound_q28, 31));
 }
 
 void mlp_init_params(Mlp* mlp, Rng* rng, InitScheme scheme) {
@@ -51,7 +51,7 @@ void mlp_init_params(Mlp* mlp, Rng* rng, InitScheme scheme) {
     const size_t n = size_t{d.out} * d.in;
     if (scheme == InitScheme::kHeNormal) {
       const int64_t std_q28 = sqrt_ratio_q28(2, d.in);
-      for (size_t i = 0; i < n; ++i) d.w[i] = fixed_path::sat32(fixed_path::shift_round(normal_q24(rng) * std_q28, 24));
+      for (size_t i = 0; i < n; ++i) d.w[i] = sat32(shift_round(normal_q24(rng) * std_q28, 24));
     } else {
       const int64_t bound = scheme == InitScheme::kHeUniform       ? sqrt_ratio_q28(6, d.in)
                             : scheme == InitScheme::kXavierUniform ? sqrt_ratio_q28(6, uint64_t{d.in} + d.out)
@@ -79,12 +79,12 @@ Status mlp_forward(Mlp* mlp, uint32_t rows) {
     const Layer& d = s.layer[l];
     s.shift_act[l] = static_cast<int8_t>(qgemm_operand_shift(s.act[l], uint64_t{rows} * d.in));
     s.shift_w[l] = static_cast<int8_t>(qgemm_operand_shift(d.w, uint64_t{d.out} * d.in));
-    const QOperand x{s.act[l], d.in, 1, fixed_path::kActFrac, s.shift_act[l]};
-    const QOperand wt{d.w, 1, d.in, fixed_path::kParamFrac, s.shift_w[l]};  // W^T: element (k, j) = W[j][k]
+    const QOperand x{s.act[l], d.in, 1, kActFrac, s.shift_act[l]};
+    const QOperand wt{d.w, 1, d.in, kParamFrac, s.shift_w[l]};  // W^T: element (k, j) = W[j][k]
     QEpilogue ep;
-    ep.out_frac = fixed_path::kActFrac;
+    ep.out_frac = kActFrac;
     ep.bias = d.b;
-    ep.bias_frac = fixed_path::kParamFrac;
+    ep.bias_frac = kParamFrac;
     ep.relu = l + 1 < L;
     if (!qgemm(s.qgemm, mlp->runner, mlp->threads, rows, d.out, d.in, x, wt, s.act[l + 1], d.out, ep)) {
       return gemm_failed("forward", l);
@@ -107,7 +107,7 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
     loss_q16 += softmax_cross_entropy_grad_row(logits + size_t{r} * classes, classes, labels[r], rows);
   }
   loss->loss_q16 = loss_q16;
-  loss->loss_sum = fixed_path::q_to_double(loss_q16, 16);  // integer operations only
+  loss->loss_sum = q_to_double(loss_q16, 16);  // integer operations only
   loss->rows = rows;
   return backward_products(mlp, rows);
 }
@@ -119,24 +119,24 @@ Status backward_products(Mlp* mlp, uint32_t rows) {
     const int32_t* dz = s.act[l + 1];  // [rows x out], Q30
     const int dz_shift = qgemm_operand_shift(dz, uint64_t{rows} * d.out);  // for both products
     // dW = dZ^T X
-    const QOperand dzt{dz, 1, d.out, fixed_path::kDzFrac, dz_shift};
-    const QOperand x{s.act[l], d.in, 1, fixed_path::kActFrac, s.shift_act[l]};
+    const QOperand dzt{dz, 1, d.out, kDzFrac, dz_shift};
+    const QOperand x{s.act[l], d.in, 1, kActFrac, s.shift_act[l]};
     QEpilogue to_param;
-    to_param.out_frac = fixed_path::kParamFrac;
+    to_param.out_frac = kParamFrac;
     if (!qgemm(s.qgemm, mlp->runner, mlp->threads, d.out, d.in, rows, dzt, x, d.dw, d.in, to_param)) {
       return gemm_failed("weight-gradient", l);
     }
     for (uint32_t j = 0; j < d.out; ++j) {
       int64_t sum = 0;
       for (uint32_t r = 0; r < rows; ++r) sum += dz[size_t{r} * d.out + j];
-      d.db[j] = fixed_path::sat32(fixed_path::shift_round(sum, fixed_path::kDzFrac - fixed_path::kParamFrac));
+      d.db[j] = sat32(shift_round(sum, kDzFrac - kParamFrac));
     }
     if (l == mlp->frozen) break;  // nothing below consumes this layer's input gradient
     // dZ_{l-1} = (dZ W) * (act > 0), stored over the activation.
-    const QOperand dzm{dz, d.out, 1, fixed_path::kDzFrac, dz_shift};
-    const QOperand w{d.w, d.in, 1, fixed_path::kParamFrac, s.shift_w[l]};
+    const QOperand dzm{dz, d.out, 1, kDzFrac, dz_shift};
+    const QOperand w{d.w, d.in, 1, kParamFrac, s.shift_w[l]};
     QEpilogue masked;
-    masked.out_frac = fixed_path::kDzFrac;
+    masked.out_frac = kDzFrac;
     masked.mask_in_place = true;
     if (!qgemm(s.qgemm, mlp->runner, mlp->threads, rows, d.in, d.out, dzm, w, s.act[l], d.in, masked)) {
       return gemm_failed("input-gradient", l);

@@ -48,7 +48,7 @@ struct Row {
 GCT_CLONE_FOR_AVX512 void sgd_row(const RowContext& ctx, const Row& row, uint32_t n) {
   int32_t* g = row.g;
   const Coef lr = ctx.lr;
-  for (uint32_t j = 0; j < n; ++j) g[j] = fixed_path::sat32(fixed_path::mul_down(g[j], lr));
+  for (uint32_t j = 0; j < n; ++j) g[j] = sat32(mul_down(g[j], lr));
 }
 
 GCT_CLONE_FOR_AVX512 void momentum_row(const RowContext& ctx, const Row& row, uint32_t n) {
@@ -57,10 +57,10 @@ GCT_CLONE_FOR_AVX512 void momentum_row(const RowContext& ctx, const Row& row, ui
   const Coef lr = ctx.lr, mu = ctx.momentum;
   const bool nesterov = ctx.nesterov;
   for (uint32_t j = 0; j < n; ++j) {
-    const int32_t bj = fixed_path::sat32(fixed_path::mul_down(b[j], mu) + g[j]);
+    const int32_t bj = sat32(mul_down(b[j], mu) + g[j]);
     b[j] = bj;
-    const int64_t step = nesterov ? g[j] + fixed_path::mul_down(bj, mu) : bj;
-    g[j] = fixed_path::sat32(fixed_path::mul_down(step, lr));
+    const int64_t step = nesterov ? g[j] + mul_down(bj, mu) : bj;
+    g[j] = sat32(mul_down(step, lr));
   }
 }
 
@@ -78,7 +78,7 @@ GCT_CLONE_FOR_AVX512 void rmsprop_row(const RowContext& ctx, const Row& row, uin
   int64_t* v = row.v;
   const Coef keep = ctx.one_minus_alpha;
   for (uint32_t j = 0; j < n; ++j) {
-    const int64_t vj = v[j] + fixed_path::mul_coef64(int64_t{g[j]} * g[j] - v[j], keep);
+    const int64_t vj = v[j] + mul_coef64(int64_t{g[j]} * g[j] - v[j], keep);
     v[j] = vj < 0 ? 0 : vj;  // a rounding below zero would make the root meaningless
   }
   adaptive_update(v, g, ctx.lr, nullptr, ctx.eps, g, n);
@@ -91,9 +91,9 @@ GCT_CLONE_FOR_AVX512 void adam_row(const RowContext& ctx, const Row& row, uint32
   const Coef b1 = ctx.one_minus_b1, b2 = ctx.one_minus_b2;
   for (uint32_t j = 0; j < n; ++j) {
     // g in Q31, saturated to m's range (+-1): keeps (g31 - m) * coefficient inside int64.
-    const int64_t g31 = fixed_path::sat32(int64_t{g[j]} * (1 << (fixed_path::kMomentFrac - fixed_path::kParamFrac)));
-    m[j] = fixed_path::sat32(m[j] + fixed_path::mul_down(g31 - m[j], b1));
-    const int64_t vj = v[j] + fixed_path::mul_coef64(int64_t{g[j]} * g[j] - v[j], b2);
+    const int64_t g31 = sat32(int64_t{g[j]} * (1 << (kMomentFrac - kParamFrac)));
+    m[j] = sat32(m[j] + mul_down(g31 - m[j], b1));
+    const int64_t vj = v[j] + mul_coef64(int64_t{g[j]} * g[j] - v[j], b2);
     v[j] = vj < 0 ? 0 : vj;
   }
   adaptive_update(v, m, ctx.step_size, &ctx.inv_bc2_sqrt, ctx.eps, g, n);
@@ -124,13 +124,13 @@ uint64_t pow_q31(uint64_t base, uint64_t t) {
 
 // value * 2^frac, exactly as far as the float allows (rounded to nearest past that).
 int64_t fixed_of(float value, int frac) {
-  const Coef c = fixed_path::coef_from_float(value);
-  return fixed_path::shift_round(c.mant, c.shift - frac);
+  const Coef c = coef_from_float(value);
+  return shift_round(c.mant, c.shift - frac);
 }
 
 Coef one_minus(float value) {
   const uint64_t q = static_cast<uint64_t>(fixed_of(value, 31));
-  return fixed_path::coef_ratio((uint64_t{1} << 31) - q, 31, 1, 0);
+  return coef_ratio((uint64_t{1} << 31) - q, 31, 1, 0);
 }
 
 
@@ -146,7 +146,7 @@ uint64_t update_tensor(Rule rule, const RowContext& ctx, GcMode gc, bool centre,
     int32_t* wr = w + off;
     const int32_t* dr = grad + off;
     if (wd.mant != 0) {
-      for (uint32_t j = 0; j < cols; ++j) g[j] = fixed_path::sat32(dr[j] + fixed_path::mul_down(wr[j], wd));
+      for (uint32_t j = 0; j < cols; ++j) g[j] = sat32(dr[j] + mul_down(wr[j], wd));
     } else {
       for (uint32_t j = 0; j < cols; ++j) g[j] = dr[j];
     }
@@ -155,7 +155,7 @@ uint64_t update_tensor(Rule rule, const RowContext& ctx, GcMode gc, bool centre,
     const int64_t mean = gc_update ? row_mean(g, cols) : 0;
     uint32_t at_limit = 0;
     for (uint32_t j = 0; j < cols; ++j) {
-      const int32_t updated = fixed_path::sat32(int64_t{wr[j]} - (int64_t{g[j]} - mean));
+      const int32_t updated = sat32(int64_t{wr[j]} - (int64_t{g[j]} - mean));
       wr[j] = updated;
       at_limit += (updated == INT32_MAX) | (updated == INT32_MIN);
     }
@@ -180,7 +180,7 @@ static void fill(T* p, size_t n, T value) {
 
 void optimizer_reset(OptimizerState* opt, const Mlp& mlp, const OptimizerParams& hp) {
   OptimizerTensors& o = state(*opt);
-  const int64_t initial = opt->kind == OptimizerKind::kAdagrad ? fixed_of(hp.initial_accumulator, fixed_path::kSqFrac) : 0;
+  const int64_t initial = opt->kind == OptimizerKind::kAdagrad ? fixed_of(hp.initial_accumulator, kSqFrac) : 0;
   for (int l = mlp.frozen; l < mlp.num_layers; ++l) {
     const Layer& d = state(mlp).layer[l];
     const size_t n = size_t{d.out} * d.in;
@@ -200,12 +200,12 @@ Status optimizer_step(OptimizerState* opt, Mlp* mlp, const OptimizerParams& hp, 
   const OptimizerTensors& o = state(*opt);
   const uint64_t t = opt->step + 1;
   RowContext ctx;
-  ctx.lr = fixed_path::coef_from_float(hp.lr);
-  ctx.wd = fixed_path::coef_from_float(hp.weight_decay);
-  ctx.momentum = fixed_path::coef_from_float(hp.momentum);
+  ctx.lr = coef_from_float(hp.lr);
+  ctx.wd = coef_from_float(hp.weight_decay);
+  ctx.momentum = coef_from_float(hp.momentum);
   ctx.nesterov = hp.nesterov;
   ctx.one_minus_alpha = one_minus(hp.alpha);
-  ctx.eps = static_cast<uint64_t>(fixed_of(hp.eps, fixed_path::kDenFrac));
+  ctx.eps = static_cast<uint64_t>(fixed_of(hp.eps, kDenFrac));
   if (opt->kind == OptimizerKind::kAdam) {
     ctx.one_minus_b1 = one_minus(hp.beta1);
     ctx.one_minus_b2 = one_minus(hp.beta2);
@@ -214,13 +214,13 @@ Status optimizer_step(OptimizerState* opt, Mlp* mlp, const OptimizerParams& hp, 
     if (bc1 == 0) bc1 = 1;
     if (bc2 == 0) bc2 = 1;
     // m is Q31, the update Q28: the step size absorbs the difference.
-    ctx.step_size = fixed_path::coef_ratio(static_cast<uint64_t>(ctx.lr.mant), ctx.lr.shift + fixed_path::kMomentFrac - fixed_path::kParamFrac, bc1, 31);
-    const uint64_t root = fixed_path::sqrt_fast(bc2 << 31, 62, 31);
-    ctx.inv_bc2_sqrt = fixed_path::coef_ratio(1, 0, root, 31);
+    ctx.step_size = coef_ratio(static_cast<uint64_t>(ctx.lr.mant), ctx.lr.shift + kMomentFrac - kParamFrac, bc1, 31);
+    const uint64_t root = sqrt_fast(bc2 << 31, 62, 31);
+    ctx.inv_bc2_sqrt = coef_ratio(1, 0, root, 31);
   }
   for (Coef* c : {&ctx.lr, &ctx.wd, &ctx.momentum, &ctx.one_minus_alpha, &ctx.one_minus_b1, &ctx.one_minus_b2,
                   &ctx.step_size, &ctx.inv_bc2_sqrt}) {
-    *c = fixed_path::coef_normalised(*c);
+    *c = coef_normalised(*c);
   }
   const Rule rule = rule_for(opt->kind);
   uint64_t saturated = 0;
