@@ -76,8 +76,13 @@ void mlp_use_parameters(Mlp* mlp, int layer, const void* weights, const void* bi
 // draws with integers only (identical on every target): normal deviates as Irwin-Hall sums of 12
 // uniforms, uniform ones by scaling a 32-bit draw.
 void mlp_init_params(Mlp* mlp, Rng* rng, InitScheme scheme = InitScheme::kHeNormal);
+// Writes `rows` rows of already normalised inputs (rows x n0 floats, row-major) into the input
+// batch, converted to the model's arithmetic (fixed point: rounded to Q16, saturating). rows <= batch.
+void mlp_load_inputs(Mlp* mlp, const float* inputs, uint32_t rows);
 // The input batch must hold the input; leaves the logits in the last activations. rows <= batch.
 Status mlp_forward(Mlp* mlp, uint32_t rows);
+// Row `row` of the last forward pass's logits, as floats (n_L of them).
+void mlp_logits(const Mlp& mlp, uint32_t row, float* logits);
 
 struct BatchLoss {
   double loss_sum = 0.0;  // sum over the rows of -log softmax(z)[label]

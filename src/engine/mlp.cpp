@@ -23,6 +23,12 @@ void mlp_use_parameters(Mlp* mlp, int layer, const void* weights, const void* bi
   arithmetic_path(mlp->scalar).use_parameters(mlp, layer, weights, biases);
 }
 
+void mlp_load_inputs(Mlp* mlp, const float* inputs, uint32_t rows) {
+  arithmetic_path(mlp->scalar).load_inputs(mlp, inputs, size_t{rows} * mlp->sizes.input());
+}
+
+void mlp_logits(const Mlp& mlp, uint32_t row, float* logits) { arithmetic_path(mlp.scalar).logits_as_float(mlp, row, logits); }
+
 void mlp_init_params(Mlp* mlp, Rng* rng, InitScheme scheme) { arithmetic_path(mlp->scalar).mlp_init_params(mlp, rng, scheme); }
 
 Status mlp_forward(Mlp* mlp, uint32_t rows) {
