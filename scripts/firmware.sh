@@ -30,7 +30,7 @@ if [ ! -f "$dir/build.ninja" ]; then
 fi
 meson compile -C "$dir" >/dev/null
 meson test -C "$dir" --print-errorlogs
-grep -E "^(gctrain|arena|instruction|epoch|training|soft-float|step|products|outside|evaluation|parameters)" "$dir/meson-logs/testlog.txt" || true
+grep -E "^(gctrain|arena|instruction|epoch|training|soft-float|step|products|outside|evaluation|parameters|qgemm check)" "$dir/meson-logs/testlog.txt" || true
 echo "size report ($TARGET):"
 arm-none-eabi-size -A "$dir/firmware/firmware.elf" | awk '$1 ~ /^\.(text|ARM.exidx|data|bss|stack)$/ { printf "  %-11s %8d bytes\n", $1, $2 }'
 arena=$(grep -E "^arena: plan" "$dir/meson-logs/testlog.txt" | head -1 | sed 's/.*static array \([0-9]*\).*/\1/')

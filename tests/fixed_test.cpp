@@ -3,7 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -103,7 +105,30 @@ TEST_CASE("sqrt, reciprocal, exp2 and log2 stay within their documented error") 
   CHECK(fixed_path::sqrt_q(0, 56, 36) == 0);
   CHECK(fixed_path::exp2_neg_q16(0) == int64_t{1} << 30);
   CHECK(fixed_path::exp2_neg_q16(-(int64_t{100} << 16)) == 0);
-  CHECK(fixed_path::max_abs(std::vector<int32_t>{3, INT32_MIN, 7}.data(), 3) == uint32_t{INT32_MAX});
+}
+
+TEST_CASE("magnitude_bits is the bit length of the largest magnitude") {
+  auto bits = [](std::vector<int32_t> v) { return fixed_path::magnitude_bits(v.data(), v.size()); };
+  CHECK(bits({}) == 0);
+  CHECK(bits({0, 0}) == 0);
+  CHECK(bits({-1}) == 1);
+  CHECK(bits({7, -7}) == 3);
+  CHECK(bits({7, -8}) == 4);  // -8's magnitude is 8, not ~(-8) = 7
+  CHECK(bits({-8192, 8191}) == 14);
+  CHECK(bits({3, INT32_MIN, 7}) == 31);  // INT32_MIN counts as INT32_MAX
+  CHECK(bits({INT32_MAX}) == 31);
+  Rng rng;
+  rng_seed(&rng, 11, RngStream::kApplication);
+  for (int t = 0; t < 200; ++t) {
+    std::vector<int32_t> v(1 + rng_next_u32(&rng) % 40);
+    const int shift = static_cast<int>(rng_next_u32(&rng) % 32);
+    int64_t largest = 0;
+    for (auto& x : v) {
+      x = static_cast<int32_t>(rng_next_u32(&rng)) >> shift;
+      largest = std::max(largest, std::min<int64_t>(std::llabs(int64_t{x}), INT32_MAX));
+    }
+    CHECK(bits(v) == fixed_path::bit_length(static_cast<uint64_t>(largest)));
+  }
 }
 
 namespace {
@@ -165,7 +190,7 @@ TEST_CASE("qgemm is exact at the worst case of its operand range and saturates i
   QGemmWorkspace ws;
   qgemm_workspace_require(&ws, m, n, k);
   PackBuffers packing(&ws);
-  // max_abs saturates INT32_MIN to INT32_MAX (31 bits): operands are shifted by 31 - 13 = 18 bits,
+  // magnitude_bits counts INT32_MIN as INT32_MAX (31 bits): operands are shifted by 31 - 13 = 18 bits,
   // so the product has frac 2 * (30 - 18) = 24; frac 12 keeps the exact sum / 2^12.
   const QOperand qa{a.data(), k, 1, 30}, qb{b.data(), n, 1, 30};
   QEpilogue ep;

@@ -24,6 +24,7 @@
 // integer arithmetic only.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace gct::fixed_path {
@@ -84,7 +85,7 @@ int64_t log2_q16(uint64_t x, int frac);
 // reporting a fixed-point loss needs no floating-point unit or soft-float call.
 double q_to_double(int64_t v, int frac);
 
-// Largest |x| over n values (saturating INT32_MIN to INT32_MAX).
-uint32_t max_abs(const int32_t* x, uint64_t n);
+// bit_length of the largest |x| over n values (INT32_MIN counts as INT32_MAX: 31).
+int magnitude_bits(const int32_t* x, size_t n);
 
 }  // namespace gct::fixed_path

@@ -18,6 +18,8 @@
 #define GCT_QGEMM_AVX512 1
 #elif defined(__ARM_FEATURE_DSP) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
 #include <arm_acle.h>
+
+#include <type_traits>
 #define GCT_QGEMM_DSP 1
 #endif
 
@@ -40,7 +42,7 @@ void run(const QGemmWorkspace& ws, const TaskRunner* runner, uint32_t threads, i
 #endif
 
 int qgemm_operand_shift(const int32_t* data, uint64_t count) {
-  const int s = fixed_path::bit_length(fixed_path::max_abs(data, count)) - fixed_path::kOperandBits;
+  const int s = fixed_path::magnitude_bits(data, static_cast<size_t>(count)) - fixed_path::kOperandBits;
   return s > 0 ? s : 0;
 }
 

@@ -39,6 +39,35 @@ inline uint32_t quantise_bits(int32_t x, int s) {
 }
 inline int32_t make_pair(uint32_t lo, uint32_t hi) { return static_cast<int32_t>(lo | hi << 16); }
 
+// Two values quantised by the same shift into one packed pair: quantise_bits on each.
+struct Quantiser {
+  int s;
+#if GCT_QGEMM_DSP
+  // x * 2^-s rounded is (x + 2^(s-1)) >> s, and QADD's saturation of that sum at INT32_MAX cannot
+  // change the clamped result while s <= 18 (INT32_MAX >> 18 is still above kOperandMax). A shift
+  // from qgemm_operand_shift is at most 31 - kOperandBits = 18; a larger one takes the portable
+  // form. SSAT clamps both values to [-8192, 8191] and a halfword compare and select raises -8192
+  // to -kOperandMax in both halves at once: 5.5 instructions a value instead of about 15.
+  static_assert(fixed_path::kOperandMax == 8191, "SSAT #14 and the select clamp to +-8191");
+  int32_t half;
+  bool fast;
+  explicit Quantiser(int shift) : s(shift), half(shift > 0 ? int32_t{1} << (shift - 1) : 0), fast(shift <= 18) {}
+  int32_t operator()(int32_t x0, int32_t x1) const {
+    if (!fast) return make_pair(quantise_bits(x0, s), quantise_bits(x1, s));
+    const int32_t q0 = __ssat(__qadd(x0, half) >> s, 14), q1 = __ssat(__qadd(x1, half) >> s, 14);
+    int32_t pair;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(pair) : "r"(q0), "r"(q1));  // GCC's ACLE has no __pkhbt
+    constexpr int32_t kLow = static_cast<int32_t>(0xE001E001u);  // -8191 in both halves
+    __ssub16(pair, kLow);  // GE flags: which halves are >= -8191
+    return static_cast<int32_t>(__sel(pair, kLow));
+  }
+#else
+  explicit Quantiser(int shift) : s(shift) {}
+  int32_t operator()(int32_t x0, int32_t x1) const { return make_pair(quantise_bits(x0, s), quantise_bits(x1, s)); }
+#endif
+  int32_t operator()(int32_t x0) const { return make_pair(quantise_bits(x0, s), 0); }
+};
+
 // dst[(panel * kp2 + k / 2) * W + r] = pair(q(src(panel * W + r, k)), q(src(..., k + 1))) for a
 // W-wide panel along `outer`, zero-padded. `rs` steps along the panel's width, `cs` along k.
 // Pointer-sized indices: 64-bit arithmetic for every element index is the slowest part of a 32-bit
@@ -49,6 +78,7 @@ void pack(const int32_t* src, Index rs, Index cs, Index outer, Index k, Index kp
   // Panels are kp / 2 pairs apart; the pairs past k are written only for a kernel that reads them.
   const Index stride2 = kp / 2, kp2 = kKernelReadsPadding ? stride2 : (k + 1) / 2;
   const Index full = k / 2;  // pairs with both halves inside k
+  const Quantiser q(s);
   for (Index p = 0; p < panels; ++p) {
     int32_t* panel = dst + p * stride2 * W;
     const Index width = outer - p * W < W ? outer - p * W : W;
@@ -56,26 +86,27 @@ void pack(const int32_t* src, Index rs, Index cs, Index outer, Index k, Index kp
       // k is contiguous in the source: walk each line along k.
       for (Index r = 0; r < width; ++r) {
         const int32_t* line = src + (p * W + r) * rs;
-        for (Index q2 = 0; q2 < full; ++q2) {
-          panel[q2 * W + r] = make_pair(quantise_bits(line[2 * q2], s), quantise_bits(line[2 * q2 + 1], s));
-        }
+        const int32_t* x = line;
+        int32_t* o = panel + r;
+        for (const int32_t* end = line + 2 * full; x != end; x += 2, o += W) *o = q(x[0], x[1]);
         for (Index q2 = full; q2 < kp2; ++q2) {
-          panel[q2 * W + r] = 2 * q2 < k ? make_pair(quantise_bits(line[2 * q2], s), 0) : 0;
+          panel[q2 * W + r] = 2 * q2 < k ? q(line[2 * q2]) : 0;
         }
       }
       for (Index r = width; r < W; ++r) {
         for (Index q2 = 0; q2 < kp2; ++q2) panel[q2 * W + r] = 0;
       }
     } else {
-      // The panel's width is contiguous (rs == 1): two source rows give one row of pairs.
+      // The panel's width is contiguous (rs == 1, since one of rs and cs is): two source rows give
+      // one row of pairs.
       for (Index q2 = 0; q2 < kp2; ++q2) {
         int32_t* out = panel + q2 * W;
         const int32_t* l0 = src + 2 * q2 * cs + p * W * rs;
         const int32_t* l1 = l0 + cs;
         if (q2 < full) {
-          for (Index r = 0; r < width; ++r) out[r] = make_pair(quantise_bits(l0[r * rs], s), quantise_bits(l1[r * rs], s));
+          for (Index r = 0; r < width; ++r) out[r] = q(l0[r], l1[r]);
         } else if (2 * q2 < k) {
-          for (Index r = 0; r < width; ++r) out[r] = make_pair(quantise_bits(l0[r * rs], s), 0);
+          for (Index r = 0; r < width; ++r) out[r] = q(l0[r]);
         } else {
           for (Index r = 0; r < width; ++r) out[r] = 0;
         }
@@ -136,38 +167,67 @@ void kernel_avx512(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[
   }
 }
 #elif GCT_QGEMM_DSP
+struct Sums2x2 {
+  int32_t s00, s01, s10, s11;
+};
+
+// One chunk (at most kChunkPairs pairs) of a 2x2 block: rows r, r + 1 of an A panel, columns j,
+// j + 1 of a B panel, read in place. In assembly because the compiler, short of registers around
+// it, split the LDRDs and spilled: two post-indexed LDRDs and four SMLADs a pair, unrolled twice
+// (7 instructions per 8 multiply-accumulates). It declares no memory operand or clobber: either
+// would cost registers or reloads around each call, and neither is needed, since the panels it
+// reads are complete before the tasks start (run_tasks is an opaque call) and nothing writes them
+// while the tasks run.
+inline Sums2x2 chunk_2x2(const int32_t* ap, const int32_t* bp, int len) {
+  int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+  if (len & 1) {
+    s00 = __smlad(ap[0], bp[0], 0);
+    s01 = __smlad(ap[0], bp[1], 0);
+    s10 = __smlad(ap[1], bp[0], 0);
+    s11 = __smlad(ap[1], bp[1], 0);
+    ap += kMr;
+    bp += kNr;
+  }
+  const int32_t* const end = ap + (len & ~1) * kMr;
+  if (ap == end) return {s00, s01, s10, s11};
+  int32_t a0, a1, b0, b1;
+  __asm__ volatile(
+      "1:\n\t"
+      "ldrd %[a0], %[a1], [%[ap]], %[sa]\n\t"
+      "ldrd %[b0], %[b1], [%[bp]], %[sb]\n\t"
+      "smlad %[s00], %[a0], %[b0], %[s00]\n\t"
+      "smlad %[s01], %[a0], %[b1], %[s01]\n\t"
+      "smlad %[s10], %[a1], %[b0], %[s10]\n\t"
+      "smlad %[s11], %[a1], %[b1], %[s11]\n\t"
+      "ldrd %[a0], %[a1], [%[ap]], %[sa]\n\t"
+      "ldrd %[b0], %[b1], [%[bp]], %[sb]\n\t"
+      "smlad %[s00], %[a0], %[b0], %[s00]\n\t"
+      "smlad %[s01], %[a0], %[b1], %[s01]\n\t"
+      "smlad %[s10], %[a1], %[b0], %[s10]\n\t"
+      "smlad %[s11], %[a1], %[b1], %[s11]\n\t"
+      "cmp %[ap], %[end]\n\t"
+      "bne 1b\n\t"
+      : [ap] "+r"(ap), [bp] "+r"(bp), [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11),
+        [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1)
+      : [end] "r"(end), [sa] "I"(4 * kMr), [sb] "I"(4 * kNr)
+      : "cc");
+  return {s00, s01, s10, s11};
+}
+
 void kernel_dsp(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kNr]) {
   // Cortex-M4/M7 DSP extension: SMLAD multiplies both int16 halves of two pairs and adds both
   // products to an int32 in one instruction - exactly the portable loop's a0*b0 + a1*b1, so the
-  // results are bit-identical. 2x2 blocks keep 4 sums and 4 operands in the 13 core registers; the
-  // first chunk's sums initialise the tile (no zeroing pass), later ones add to it.
-  const Index pairs = static_cast<Index>(kp2);
-  for (Index c = 0; c < pairs; c += fixed_path::kChunkPairs) {
-    const int len = pairs - c < fixed_path::kChunkPairs ? static_cast<int>(pairs - c) : fixed_path::kChunkPairs;
+  // results are bit-identical. The first chunk's sums initialise the tile, later ones add to it.
+  const int pairs = static_cast<int>(kp2);
+  for (int c = 0; c < pairs; c += fixed_path::kChunkPairs) {
+    const int len = pairs - c < fixed_path::kChunkPairs ? pairs - c : fixed_path::kChunkPairs;
     for (int r = 0; r < kMr; r += 2) {
       for (int j = 0; j < kNr; j += 2) {
-        const int32_t* ap = a + c * kMr + r;
-        const int32_t* bp = b + c * kNr + j;
-        int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-#pragma GCC unroll 4
-        for (int p = 0; p < len; ++p) {
-          const int32_t a0 = ap[p * kMr], a1 = ap[p * kMr + 1], b0 = bp[p * kNr], b1 = bp[p * kNr + 1];
-          s00 = __smlad(a0, b0, s00);
-          s01 = __smlad(a0, b1, s01);
-          s10 = __smlad(a1, b0, s10);
-          s11 = __smlad(a1, b1, s11);
-        }
-        if (c == 0) {
-          out[r][j] = s00;
-          out[r][j + 1] = s01;
-          out[r + 1][j] = s10;
-          out[r + 1][j + 1] = s11;
-        } else {
-          out[r][j] += s00;
-          out[r][j + 1] += s01;
-          out[r + 1][j] += s10;
-          out[r + 1][j + 1] += s11;
-        }
+        const Sums2x2 s = chunk_2x2(a + c * kMr + r, b + c * kNr + j, len);
+        out[r][j] = (c == 0 ? 0 : out[r][j]) + s.s00;
+        out[r][j + 1] = (c == 0 ? 0 : out[r][j + 1]) + s.s01;
+        out[r + 1][j] = (c == 0 ? 0 : out[r + 1][j]) + s.s10;
+        out[r + 1][j + 1] = (c == 0 ? 0 : out[r + 1][j + 1]) + s.s11;
       }
     }
   }
@@ -285,6 +345,137 @@ void store_tile_avx512(const int64_t tile[kMr][kNr], int64_t i0, int64_t j0, con
 }
 #endif
 
+#if GCT_QGEMM_DSP
+// Cortex-M4/M7: no int64 tile. A pair of rows is summed in int32 (in int64 only when the sums
+// span chunks) and finished at once, so the 8x16 int64 tile, its zeroing and its second pass never
+// exist: on a 16-row batch they cost more than the multiply-accumulates. For the shifts of
+// store_tile_shifted; when the sum is one chunk and the shift at most 31, it is rounded and biased
+// in 32-bit arithmetic, exactly as store() does in 64 bits.
+
+// round(s * 2^-shift) for shift in [1, 31] without a 64-bit sum: ceil(floor(s / 2^(shift-1)) / 2)
+// is floor((s + 2^(shift-1)) / 2^shift).
+inline int32_t round_shift(int32_t s, int shift) {
+  const int32_t t = s >> (shift - 1);
+  return (t >> 1) + (t & 1);
+}
+inline int64_t round_shift(int64_t s, int shift) { return (s + (int64_t{1} << (shift - 1))) >> shift; }
+
+// The epilogue, its choices fixed at compile time: the rounded sum plus the column's rounded bias,
+// saturated (QADD is exactly sat32 of the sum of two int32), then ReLU or the backward ReLU against
+// the value it overwrites.
+template <bool kRelu, bool kMask>
+inline void finish(int32_t v, int32_t bias, int32_t* dst) {
+  int32_t out = __qadd(v, bias);
+  if (kRelu && out < 0) out = 0;
+  if (kMask && *dst <= 0) out = 0;
+  *dst = out;
+}
+template <bool kRelu, bool kMask>
+inline void finish(int64_t v, int32_t bias, int32_t* dst) {
+  int32_t out = fixed_path::sat32(v + bias);
+  if (kRelu && out < 0) out = 0;
+  if (kMask && *dst <= 0) out = 0;
+  *dst = out;
+}
+
+// Where one panel pair's results go: rows x cols values of C from d, the columns' rounded biases.
+struct TileOut {
+  int32_t* d;
+  Index ldc;
+  int rows, cols, shift;
+  const int32_t* bias;
+};
+
+// The sums of a pair of rows, 2x2 block by block, into a small buffer that finish_row reads next:
+// finishing each block as it was summed kept a dozen values live beside the kernel's eleven
+// registers and spilled them (twice the instructions per value). kWide: the sums span chunks (or
+// the shift is above 31), and each chunk's int32 sums are added into int64 ones.
+template <bool kWide>
+void sum_row_pair(const int32_t* a, const int32_t* b, int pairs, int pairs_cols, int32_t (*sums)[kNr],
+                  int64_t (*wide)[kNr]) {
+  for (int c = 0; c < pairs; c += fixed_path::kChunkPairs) {
+    const int len = pairs - c < fixed_path::kChunkPairs ? pairs - c : fixed_path::kChunkPairs;
+    for (int j = 0; j < pairs_cols; j += 2) {
+      const Sums2x2 s = chunk_2x2(a + c * kMr, b + c * kNr + j, len);
+      sums[0][j] = s.s00;
+      sums[0][j + 1] = s.s01;
+      sums[1][j] = s.s10;
+      sums[1][j + 1] = s.s11;
+    }
+    if (!kWide) return;
+    for (int h = 0; h < 2; ++h) {
+      for (int j = 0; j < pairs_cols; ++j) wide[h][j] = c == 0 ? sums[h][j] : wide[h][j] + sums[h][j];
+    }
+  }
+}
+
+// One row of results: rounded, biased, saturated, masked, stored.
+template <bool kBias, bool kRelu, bool kMask, typename Sum>
+void finish_row(const Sum* sums, const TileOut& t, int32_t* d) {
+  const int shift = t.shift;
+#pragma GCC unroll 2
+  for (int j = 0; j < t.cols; ++j) {
+    finish<kRelu, kMask>(round_shift(sums[j], shift), kBias ? t.bias[j] : 0, d + j);
+  }
+}
+
+// One panel pair's rows x cols results (the panels' zero padding fills a row or column pair). Not
+// inlined: the caller's live values would crowd out the kernel's registers.
+template <bool kBias, bool kRelu, bool kMask, bool kWide>
+__attribute__((noinline)) void tile_dsp(const int32_t* a, const int32_t* b, int pairs, const TileOut& t) {
+  alignas(8) int32_t sums[2][kNr];
+  alignas(8) int64_t wide[kWide ? 2 : 1][kNr];
+  const int pairs_cols = (t.cols + 1) & ~1;
+  for (int r = 0; r < t.rows; r += 2) {
+    sum_row_pair<kWide>(a + r, b, pairs, pairs_cols, sums, wide);
+    for (int h = 0; h < 2 && r + h < t.rows; ++h) {
+      int32_t* d = t.d + (r + h) * t.ldc;
+      if (kWide) {
+        finish_row<kBias, kRelu, kMask>(wide[h], t, d);
+      } else {
+        finish_row<kBias, kRelu, kMask>(sums[h], t, d);
+      }
+    }
+  }
+}
+
+// int32 sums when one chunk holds them and the shift fits 32-bit rounding.
+template <bool kBias, bool kRelu, bool kMask>
+void tile_dsp(const int32_t* a, const int32_t* b, int pairs, const TileOut& t) {
+  if (pairs <= fixed_path::kChunkPairs && t.shift <= 31) {
+    tile_dsp<kBias, kRelu, kMask, false>(a, b, pairs, t);
+  } else {
+    tile_dsp<kBias, kRelu, kMask, true>(a, b, pairs, t);
+  }
+}
+
+void tile_dsp(const int32_t* a, const int32_t* b, int64_t i0, int64_t j0, const Job& job) {
+  const QEpilogue& ep = *job.ep;
+  int32_t bias[kNr] = {};
+  TileOut t{job.c + static_cast<Index>(i0) * static_cast<Index>(job.ldc) + static_cast<Index>(j0),
+            static_cast<Index>(job.ldc), static_cast<int>(job.m - i0 < kMr ? job.m - i0 : kMr),
+            static_cast<int>(job.n - j0 < kNr ? job.n - j0 : kNr), job.shift, bias};
+  if (ep.bias != nullptr) {
+    for (int j = 0; j < t.cols; ++j) {
+      bias[j] = static_cast<int32_t>(fixed_path::shift_round(ep.bias[j0 + j], ep.bias_frac - ep.out_frac));
+    }
+  }
+  // The epilogues the fixed-point model asks for: forward (bias, ReLU on hidden layers), weight
+  // gradient (none) and input gradient (the backward ReLU).
+  const int pairs = static_cast<int>(job.pairs);
+  const bool biased = ep.bias != nullptr;
+  if (ep.mask_in_place && !biased) {
+    tile_dsp<false, false, true>(a, b, pairs, t);
+  } else if (ep.mask_in_place) {
+    tile_dsp<true, false, true>(a, b, pairs, t);
+  } else if (ep.relu) {
+    biased ? tile_dsp<true, true, false>(a, b, pairs, t) : tile_dsp<false, true, false>(a, b, pairs, t);
+  } else {
+    biased ? tile_dsp<true, false, false>(a, b, pairs, t) : tile_dsp<false, false, false>(a, b, pairs, t);
+  }
+}
+#endif
+
 void run_block(void* arg, uint32_t index) {
   const Job& job = *static_cast<const Job*>(arg);
   const int64_t panels_n = (job.n + kNr - 1) / kNr;
@@ -295,8 +486,14 @@ void run_block(void* arg, uint32_t index) {
   for (int64_t jp = begin; jp < end; ++jp) {
     const int32_t* bpanel = job.pb + jp * job.kp2 * kNr;
     for (int64_t ip = 0; ip < panels_m; ++ip) {
-      kernel(job.pa + ip * job.kp2 * kMr, bpanel, job.pairs, tile);
       const int64_t i0 = ip * kMr, j0 = jp * kNr;
+#if GCT_QGEMM_DSP
+      if (job.vector_store && !(job.ep->relu && job.ep->mask_in_place)) {
+        tile_dsp(job.pa + ip * job.kp2 * kMr, bpanel, i0, j0, job);
+        continue;
+      }
+#endif
+      kernel(job.pa + ip * job.kp2 * kMr, bpanel, job.pairs, tile);
 #if GCT_QGEMM_AVX512
       if (job.vector_store && j0 + kNr <= job.n) {
         store_tile_avx512(tile, i0, j0, job);
