@@ -20,9 +20,11 @@ alignas(64) int32_t g_pack_a[kMaxValues], g_pack_b[2 * kMaxValues];
 struct Case {
   int m, n, k;
   int layout;     // bit 0: A stored transposed, bit 1: B stored transposed
-  int epilogue;   // 0 none, 1 bias, 2 bias + ReLU, 3 backward ReLU
+  int epilogue;   // 0 none, 1 bias, 2 bias + ReLU, 3 backward ReLU, 4 bias + backward ReLU,
+                  // 5 ReLU + backward ReLU
   int bits;       // magnitude of the drawn values; 32: every value INT32_MIN
-  int out_frac;   // -24 with 31-bit values: a rounding shift of 32 (the 64-bit store)
+  int out_frac;   // -24 with 31-bit values: a rounding shift of 32 (the 64-bit store); 40: a
+                  // negative shift (the general store)
   int given_shift;  // >= 0: both operands' shift given, past the fast quantiser's range
 };
 
@@ -32,7 +34,8 @@ constexpr Case kCases[] = {
     {16, 32, 10, 0, 3, 24, 30, -1}, {32, 30, 16, 3, 0, 18, 28, -1}, {5, 7, 3, 2, 1, 31, 16, -1},
     {11, 21, 45, 1, 3, 29, 16, -1}, {7, 17, 33, 3, 2, 25, 16, -1}, {3, 3, 70, 0, 0, 32, 12, -1},
     {9, 13, 65, 2, 0, 32, -24, -1}, {9, 13, 65, 1, 1, 31, -24, -1}, {6, 19, 12, 1, 1, 31, 16, 20},
-    {13, 9, 31, 0, 3, 14, 16, -1},
+    {13, 9, 31, 0, 3, 14, 16, -1}, {7, 11, 20, 1, 4, 24, 16, -1}, {12, 5, 40, 2, 5, 27, 16, -1},
+    {5, 18, 24, 0, 1, 20, 40, -1},
 };
 
 void write_int(int64_t v) {
@@ -57,10 +60,10 @@ bool run_case(int index, const Case& c, gct::Rng* rng) {
                                          : gct::QOperand{g_b, c.n, 1, 28, c.given_shift};
   gct::QEpilogue ep;
   ep.out_frac = c.out_frac;
-  ep.bias = c.epilogue == 1 || c.epilogue == 2 ? g_bias : nullptr;
+  ep.bias = c.epilogue == 1 || c.epilogue == 2 || c.epilogue == 4 ? g_bias : nullptr;
   ep.bias_frac = 28;
-  ep.relu = c.epilogue == 2;
-  ep.mask_in_place = c.epilogue == 3;
+  ep.relu = c.epilogue == 2 || c.epilogue == 5;
+  ep.mask_in_place = c.epilogue >= 3;
   gct::QGemmWorkspace ws;
   gct::qgemm_workspace_require(&ws, c.m, c.n, c.k);
   if (ws.a_pairs > sizeof g_pack_a / 4 || ws.b_pairs > sizeof g_pack_b / 4) {

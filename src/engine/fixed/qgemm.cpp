@@ -16,11 +16,15 @@
 #endif
 #include <immintrin.h>
 #define GCT_QGEMM_AVX512 1
-#elif defined(__ARM_FEATURE_DSP) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
-#include <arm_acle.h>
-
+#elif defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
+// Cortex-M: small products summed a pair of rows at a time; with the DSP extension (M4, M7) by
+// SMLAD, without it (M0, M3) in portable C.
 #include <type_traits>
+#define GCT_QGEMM_MCU 1
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
 #define GCT_QGEMM_DSP 1
+#endif
 #endif
 
 #define GCT_QGEMM_NS qgemm_base

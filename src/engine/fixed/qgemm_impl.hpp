@@ -2,7 +2,7 @@
 // qgemm.cpp (portable C++, or the Cortex-M DSP extension), qgemm_avx512.cpp and qgemm_vnni.cpp, each
 // in its own namespace (GCT_QGEMM_NS): one binary carries every x86-64 variant and qgemm() picks the
 // one the CPU runs. All variants give the same bits. The including file provides the headers and
-// sets GCT_QGEMM_AVX512 / GCT_QGEMM_DSP.
+// sets GCT_QGEMM_AVX512 / GCT_QGEMM_MCU (Cortex-M) and GCT_QGEMM_DSP (Cortex-M with the DSP extension).
 // No include guard: meant to be included more than once.
 
 namespace gct {
@@ -214,23 +214,25 @@ inline Sums2x2 chunk_2x2(const int32_t* ap, const int32_t* bp, int len) {
   return {s00, s01, s10, s11};
 }
 
-void kernel_dsp(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kNr]) {
-  // Cortex-M4/M7 DSP extension: SMLAD multiplies both int16 halves of two pairs and adds both
-  // products to an int32 in one instruction - exactly the portable loop's a0*b0 + a1*b1, so the
-  // results are bit-identical. The first chunk's sums initialise the tile, later ones add to it.
-  const int pairs = static_cast<int>(kp2);
-  for (int c = 0; c < pairs; c += fixed_path::kChunkPairs) {
-    const int len = pairs - c < fixed_path::kChunkPairs ? pairs - c : fixed_path::kChunkPairs;
-    for (int r = 0; r < kMr; r += 2) {
-      for (int j = 0; j < kNr; j += 2) {
-        const Sums2x2 s = chunk_2x2(a + c * kMr + r, b + c * kNr + j, len);
-        out[r][j] = (c == 0 ? 0 : out[r][j]) + s.s00;
-        out[r][j + 1] = (c == 0 ? 0 : out[r][j + 1]) + s.s01;
-        out[r + 1][j] = (c == 0 ? 0 : out[r + 1][j]) + s.s10;
-        out[r + 1][j + 1] = (c == 0 ? 0 : out[r + 1][j + 1]) + s.s11;
-      }
-    }
+#elif GCT_QGEMM_MCU
+struct Sums2x2 {
+  int32_t s00, s01, s10, s11;
+};
+
+// chunk_2x2 of the DSP build in portable C: SMLAD's two products of int16 halves, unpacked.
+inline Sums2x2 chunk_2x2(const int32_t* ap, const int32_t* bp, int len) {
+  int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+  for (const int32_t* const end = ap + len * kMr; ap != end; ap += kMr, bp += kNr) {
+    const int32_t a0l = static_cast<int16_t>(ap[0]), a0h = ap[0] >> 16;
+    const int32_t a1l = static_cast<int16_t>(ap[1]), a1h = ap[1] >> 16;
+    const int32_t b0l = static_cast<int16_t>(bp[0]), b0h = bp[0] >> 16;
+    s00 += a0l * b0l + a0h * b0h;
+    s10 += a1l * b0l + a1h * b0h;
+    const int32_t b1l = static_cast<int16_t>(bp[1]), b1h = bp[1] >> 16;
+    s01 += a0l * b1l + a0h * b1h;
+    s11 += a1l * b1l + a1h * b1h;
   }
+  return {s00, s01, s10, s11};
 }
 #else
 void kernel_portable(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kNr]) {
@@ -257,15 +259,15 @@ void kernel_portable(const int32_t* a, const int32_t* b, int64_t kp2, int64_t ou
 }
 #endif
 
+#if !GCT_QGEMM_MCU
 void kernel(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kNr]) {
 #if GCT_QGEMM_AVX512
   kernel_avx512(a, b, kp2, out);
-#elif GCT_QGEMM_DSP
-  kernel_dsp(a, b, kp2, out);
 #else
   kernel_portable(a, b, kp2, out);
 #endif
 }
+#endif
 
 inline void store(int64_t sum, int shift, int64_t i, int64_t j, int32_t* c, int64_t ldc, const QEpilogue& ep) {
   int64_t v = fixed_path::shift_round(sum, shift);
@@ -290,6 +292,7 @@ struct Job {
   bool vector_store;  // shifts in [1, 62]: store_tile_* give exactly store()'s results
 };
 
+#if !GCT_QGEMM_MCU
 // store() for a tile when the shifts are in [1, 62]: shift_round() is then one add and one shift,
 // and the bias is rounded once per column instead of once per element. (On a 32-bit core the general
 // shift_round of every element cost more than the tile's multiply-accumulates.)
@@ -313,6 +316,8 @@ void store_tile_shifted(const int64_t tile[kMr][kNr], int64_t i0, int64_t j0, co
     }
   }
 }
+
+#endif
 
 #if GCT_QGEMM_AVX512
 inline __m512i shr_round_v(__m512i x, int s) {
@@ -345,8 +350,8 @@ void store_tile_avx512(const int64_t tile[kMr][kNr], int64_t i0, int64_t j0, con
 }
 #endif
 
-#if GCT_QGEMM_DSP
-// Cortex-M4/M7: no int64 tile. A pair of rows is summed in int32 (in int64 only when the sums
+#if GCT_QGEMM_MCU
+// Cortex-M: no int64 tile. A pair of rows is summed in int32 (in int64 only when the sums
 // span chunks) and finished at once, so the 8x16 int64 tile, its zeroing and its second pass never
 // exist: on a 16-row batch they cost more than the multiply-accumulates. For the shifts of
 // store_tile_shifted; when the sum is one chunk and the shift at most 31, it is rounded and biased
@@ -361,11 +366,19 @@ inline int32_t round_shift(int32_t s, int shift) {
 inline int64_t round_shift(int64_t s, int shift) { return (s + (int64_t{1} << (shift - 1))) >> shift; }
 
 // The epilogue, its choices fixed at compile time: the rounded sum plus the column's rounded bias,
-// saturated (QADD is exactly sat32 of the sum of two int32), then ReLU or the backward ReLU against
+// saturated (exactly sat32 of the sum: QADD on a DSP core), then ReLU or the backward ReLU against
 // the value it overwrites.
+inline int32_t add_saturated(int32_t a, int32_t b) {
+#if GCT_QGEMM_DSP
+  return __qadd(a, b);
+#else
+  return fixed_path::sat32(int64_t{a} + b);
+#endif
+}
+
 template <bool kRelu, bool kMask>
 inline void finish(int32_t v, int32_t bias, int32_t* dst) {
-  int32_t out = __qadd(v, bias);
+  int32_t out = add_saturated(v, bias);
   if (kRelu && out < 0) out = 0;
   if (kMask && *dst <= 0) out = 0;
   *dst = out;
@@ -422,7 +435,7 @@ void finish_row(const Sum* sums, const TileOut& t, int32_t* d) {
 // One panel pair's rows x cols results (the panels' zero padding fills a row or column pair). Not
 // inlined: the caller's live values would crowd out the kernel's registers.
 template <bool kBias, bool kRelu, bool kMask, bool kWide>
-__attribute__((noinline)) void tile_dsp(const int32_t* a, const int32_t* b, int pairs, const TileOut& t) {
+__attribute__((noinline)) void tile_mcu(const int32_t* a, const int32_t* b, int pairs, const TileOut& t) {
   alignas(8) int32_t sums[2][kNr];
   alignas(8) int64_t wide[kWide ? 2 : 1][kNr];
   const int pairs_cols = (t.cols + 1) & ~1;
@@ -441,37 +454,54 @@ __attribute__((noinline)) void tile_dsp(const int32_t* a, const int32_t* b, int 
 
 // int32 sums when one chunk holds them and the shift fits 32-bit rounding.
 template <bool kBias, bool kRelu, bool kMask>
-void tile_dsp(const int32_t* a, const int32_t* b, int pairs, const TileOut& t) {
+void tile_mcu(const int32_t* a, const int32_t* b, int pairs, const TileOut& t) {
   if (pairs <= fixed_path::kChunkPairs && t.shift <= 31) {
-    tile_dsp<kBias, kRelu, kMask, false>(a, b, pairs, t);
+    tile_mcu<kBias, kRelu, kMask, false>(a, b, pairs, t);
   } else {
-    tile_dsp<kBias, kRelu, kMask, true>(a, b, pairs, t);
+    tile_mcu<kBias, kRelu, kMask, true>(a, b, pairs, t);
   }
 }
 
-void tile_dsp(const int32_t* a, const int32_t* b, int64_t i0, int64_t j0, const Job& job) {
+// Any other epilogue or shift: int64 sums through the general store().
+__attribute__((noinline)) void tile_mcu_general(const int32_t* a, const int32_t* b, int64_t i0, int64_t j0,
+                                                const Job& job) {
+  alignas(8) int32_t sums[2][kNr];
+  alignas(8) int64_t wide[2][kNr];
+  const int rows = static_cast<int>(job.m - i0 < kMr ? job.m - i0 : kMr);
+  const int cols = static_cast<int>(job.n - j0 < kNr ? job.n - j0 : kNr);
+  for (int r = 0; r < rows; r += 2) {
+    sum_row_pair<true>(a + r, b, static_cast<int>(job.pairs), (cols + 1) & ~1, sums, wide);
+    for (int h = 0; h < 2 && r + h < rows; ++h) {
+      for (int j = 0; j < cols; ++j) store(wide[h][j], job.shift, i0 + r + h, j0 + j, job.c, job.ldc, *job.ep);
+    }
+  }
+}
+
+void tile_mcu(const int32_t* a, const int32_t* b, int64_t i0, int64_t j0, const Job& job) {
   const QEpilogue& ep = *job.ep;
+  const bool biased = ep.bias != nullptr;
+  // The epilogues the model asks for: forward (bias, and ReLU on hidden layers), weight gradient
+  // (none) and input gradient (the backward ReLU, no bias); anything else the general way.
+  if (!job.vector_store || (ep.mask_in_place && (biased || ep.relu))) {
+    tile_mcu_general(a, b, i0, j0, job);
+    return;
+  }
   int32_t bias[kNr] = {};
   TileOut t{job.c + static_cast<Index>(i0) * static_cast<Index>(job.ldc) + static_cast<Index>(j0),
             static_cast<Index>(job.ldc), static_cast<int>(job.m - i0 < kMr ? job.m - i0 : kMr),
             static_cast<int>(job.n - j0 < kNr ? job.n - j0 : kNr), job.shift, bias};
-  if (ep.bias != nullptr) {
+  if (biased) {
     for (int j = 0; j < t.cols; ++j) {
       bias[j] = static_cast<int32_t>(fixed_path::shift_round(ep.bias[j0 + j], ep.bias_frac - ep.out_frac));
     }
   }
-  // The epilogues the fixed-point model asks for: forward (bias, ReLU on hidden layers), weight
-  // gradient (none) and input gradient (the backward ReLU).
   const int pairs = static_cast<int>(job.pairs);
-  const bool biased = ep.bias != nullptr;
-  if (ep.mask_in_place && !biased) {
-    tile_dsp<false, false, true>(a, b, pairs, t);
-  } else if (ep.mask_in_place) {
-    tile_dsp<true, false, true>(a, b, pairs, t);
+  if (ep.mask_in_place) {
+    tile_mcu<false, false, true>(a, b, pairs, t);
   } else if (ep.relu) {
-    biased ? tile_dsp<true, true, false>(a, b, pairs, t) : tile_dsp<false, true, false>(a, b, pairs, t);
+    biased ? tile_mcu<true, true, false>(a, b, pairs, t) : tile_mcu<false, true, false>(a, b, pairs, t);
   } else {
-    biased ? tile_dsp<true, false, false>(a, b, pairs, t) : tile_dsp<false, false, false>(a, b, pairs, t);
+    biased ? tile_mcu<true, false, false>(a, b, pairs, t) : tile_mcu<false, false, false>(a, b, pairs, t);
   }
 }
 #endif
@@ -482,17 +512,16 @@ void run_block(void* arg, uint32_t index) {
   const int64_t panels_m = (job.m + kMr - 1) / kMr;
   int64_t begin = 0, end = 0;
   row_block_range(panels_n, job.blocks, index, 1, &begin, &end);
+#if !GCT_QGEMM_MCU
   alignas(64) int64_t tile[kMr][kNr];
+#endif
   for (int64_t jp = begin; jp < end; ++jp) {
     const int32_t* bpanel = job.pb + jp * job.kp2 * kNr;
     for (int64_t ip = 0; ip < panels_m; ++ip) {
       const int64_t i0 = ip * kMr, j0 = jp * kNr;
-#if GCT_QGEMM_DSP
-      if (job.vector_store && !(job.ep->relu && job.ep->mask_in_place)) {
-        tile_dsp(job.pa + ip * job.kp2 * kMr, bpanel, i0, j0, job);
-        continue;
-      }
-#endif
+#if GCT_QGEMM_MCU
+      tile_mcu(job.pa + ip * job.kp2 * kMr, bpanel, i0, j0, job);
+#else
       kernel(job.pa + ip * job.kp2 * kMr, bpanel, job.pairs, tile);
 #if GCT_QGEMM_AVX512
       if (job.vector_store && j0 + kNr <= job.n) {
@@ -507,6 +536,7 @@ void run_block(void* arg, uint32_t index) {
       for (int r = 0; r < kMr && i0 + r < job.m; ++r) {
         for (int j = 0; j < kNr && j0 + j < job.n; ++j) store(tile[r][j], job.shift, i0 + r, j0 + j, job.c, job.ldc, *job.ep);
       }
+#endif
     }
   }
 }
