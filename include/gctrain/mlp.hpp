@@ -54,7 +54,7 @@ struct Mlp {
   // file in flash), which the forward pass only reads.
   bool weights_in_place = false;
   uint32_t threads = 1;
-  const TaskRunner* runner = nullptr;  // null: column blocks run one after another
+  const TaskRunner* runner = nullptr;  // null: the blocks of a product run one after another
   alignas(16) unsigned char arithmetic[kMlpArithmeticBytes] = {};
 };
 

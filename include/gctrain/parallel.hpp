@@ -2,7 +2,7 @@
 //
 // The engine never creates threads (it also runs on bare metal). A host that wants T threads gives
 // the trainer a runner - e.g. host::ThreadPool, whose threads are created once at setup - and the
-// engine splits each matrix product into T row blocks, each with its own packing space in
+// engine splits each matrix product into T blocks of its result, each with its own packing space in
 // the arena. Contract for `run`: call task(arg, i) exactly once for every i in [0, count), possibly
 // concurrently, and return when all calls have returned; never allocate.
 #pragma once

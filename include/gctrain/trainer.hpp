@@ -78,7 +78,7 @@ struct Trainer {
 // `buffer` must be 64-byte aligned and at least plan.total bytes.
 Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& train, void* buffer,
                      size_t bytes);
-// Lets the trainer run column blocks of its products concurrently (config.threads > 1). The runner
+// Lets the trainer run the blocks of its products concurrently (config.threads > 1). The runner
 // must outlive the trainer. Without one, the blocks run one after another.
 void trainer_set_runner(Trainer* t, const TaskRunner* runner);
 // Shuffles the order (Fisher-Yates, deterministic) and rewinds the cursor.
