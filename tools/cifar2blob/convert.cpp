@@ -82,8 +82,8 @@ ConvertSummary convert(const ConvertOptions& o) {
 
 namespace {
 
-ConvertSummary convert_into(const ConvertOptions& o, OutputSet* outputs) {
-  const auto start = std::chrono::steady_clock::now();
+// The input read, parsed and transformed.
+SourceData read_source(const ConvertOptions& o) {
   // A single plain file is always read; archives and folders contribute only known entries.
   auto entries = load_input(o.input, wanted_entry);
   const Format format = detect_format(entries, o.format, o.input);
@@ -93,14 +93,18 @@ ConvertSummary convert_into(const ConvertOptions& o, OutputSet* outputs) {
   entries.clear();
   entries.shrink_to_fit();
   apply_transforms(&data, o.transform);
-
-  ConvertSummary summary;
-  const gct::host::ImageSet& stats_set = data.has_train ? data.train : data.test;
-  summary.stats_from_train = data.has_train;
   // Both splits are checked before anything is written.
   if (data.has_train && data.train.fine.empty()) fail(o.input, "no train records left after --classes/--limit");
   if (data.has_test && data.test.fine.empty()) fail(o.input, "no test records left after --classes/--limit");
+  const gct::host::ImageSet& stats_set = data.has_train ? data.train : data.test;
   if (stats_set.fine.empty()) fail(o.input, "no records left after --classes/--limit");
+  return data;
+}
+
+// The blobs' metadata (statistics from the training split when there is one) and the summary's
+// description of the images.
+gct::host::BlobMeta describe(const SourceData& data, ConvertSummary* summary) {
+  const gct::host::ImageSet& stats_set = data.has_train ? data.train : data.test;
   gct::host::BlobMeta meta;
   meta.source = data.source;
   meta.num_fine = data.num_fine;
@@ -109,39 +113,54 @@ ConvertSummary convert_into(const ConvertOptions& o, OutputSet* outputs) {
   meta.fine_names = data.fine_names;
   meta.coarse_names = data.coarse_names;
   channel_stats(stats_set, meta.mean, meta.stddev);
-  summary.channels = stats_set.channels;
-  summary.height = stats_set.height;
-  summary.width = stats_set.width;
-  summary.num_fine = data.num_fine;
-  summary.num_coarse = data.num_coarse;
+  summary->stats_from_train = data.has_train;
+  summary->channels = stats_set.channels;
+  summary->height = stats_set.height;
+  summary->width = stats_set.width;
+  summary->num_fine = data.num_fine;
+  summary->num_coarse = data.num_coarse;
   for (int c = 0; c < 4; ++c) {
-    summary.mean[c] = meta.mean[c];
-    summary.stddev[c] = meta.stddev[c];
+    summary->mean[c] = meta.mean[c];
+    summary->stddev[c] = meta.stddev[c];
   }
+  return meta;
+}
+
+// OUTDIR/NAME.blob, and with --c-array NAME_blob.c/.h, among the outputs.
+ConvertSummary::Split write_split(const ConvertOptions& o, const char* name, const gct::host::ImageSet& set,
+                                  const gct::host::BlobMeta& meta, OutputSet* outputs) {
+  const std::string path = o.outdir + "/" + name + ".blob";
+  uint64_t bytes = 0;
+  gct::host::AtomicFile* file = outputs->begin(path);
+  OutputSet::check(gct::host::write_blob(set, meta, file, &bytes));
+  OutputSet::check(file->finish());
+  if (o.c_array) {
+    const std::vector<uint8_t> blob = gct::host::build_blob(set, meta);
+    const std::string symbol = o.c_name_prefix + "_" + name + "_blob";
+    const std::string what = "a gctrain blob written by cifar2blob (see include/gctrain/blob.hpp)";
+    outputs->add(o.outdir + "/" + name + "_blob.c", gct::host::c_array_source(blob, symbol, what));
+    outputs->add(o.outdir + "/" + name + "_blob.h",
+                 gct::host::c_array_header(symbol, blob.size(), what,
+                                           {{"records", set.count()},
+                                            {"channels", set.channels},
+                                            {"height", set.height},
+                                            {"width", set.width},
+                                            {"classes", meta.num_fine}}));
+  }
+  return {path, set.count(), bytes};
+}
+
+ConvertSummary convert_into(const ConvertOptions& o, OutputSet* outputs) {
+  const auto start = std::chrono::steady_clock::now();
+  SourceData data = read_source(o);
+  ConvertSummary summary;
+  gct::host::BlobMeta meta = describe(data, &summary);
   struct Pending { const char* name; gct::BlobSplit split; gct::host::ImageSet* set; bool present; };
   for (Pending p : {Pending{"train", gct::BlobSplit::kTrain, &data.train, data.has_train},
                     Pending{"test", gct::BlobSplit::kTest, &data.test, data.has_test}}) {
     if (!p.present) continue;
     meta.split = p.split;
-    const std::string path = o.outdir + "/" + p.name + ".blob";
-    uint64_t bytes = 0;
-    gct::host::AtomicFile* file = outputs->begin(path);
-    OutputSet::check(gct::host::write_blob(*p.set, meta, file, &bytes));
-    OutputSet::check(file->finish());
-    if (o.c_array) {
-      const std::vector<uint8_t> blob = gct::host::build_blob(*p.set, meta);
-      const std::string name = o.c_name_prefix + "_" + p.name + "_blob";
-      const std::string what = "a gctrain blob written by cifar2blob (see include/gctrain/blob.hpp)";
-      outputs->add(o.outdir + "/" + p.name + "_blob.c", gct::host::c_array_source(blob, name, what));
-      outputs->add(o.outdir + "/" + p.name + "_blob.h",
-                   gct::host::c_array_header(name, blob.size(), what,
-                                             {{"records", p.set->count()},
-                                              {"channels", p.set->channels},
-                                              {"height", p.set->height},
-                                              {"width", p.set->width},
-                                              {"classes", data.num_fine}}));
-    }
-    summary.splits.push_back({path, p.set->count(), bytes});
+    summary.splits.push_back(write_split(o, p.name, *p.set, meta, outputs));
     // Free the split early: the full CIFAR-100 training set is 150 MB.
     *p.set = gct::host::ImageSet{};
   }
