@@ -194,18 +194,14 @@ inline Sums2x2 chunk_2x2(const int32_t* ap, const int32_t* bp, int len) {
   int32_t a0, a1, b0, b1;
   __asm__ volatile(
       "1:\n\t"
+      ".rept 2\n\t"
       "ldrd %[a0], %[a1], [%[ap]], %[sa]\n\t"
       "ldrd %[b0], %[b1], [%[bp]], %[sb]\n\t"
       "smlad %[s00], %[a0], %[b0], %[s00]\n\t"
       "smlad %[s01], %[a0], %[b1], %[s01]\n\t"
       "smlad %[s10], %[a1], %[b0], %[s10]\n\t"
       "smlad %[s11], %[a1], %[b1], %[s11]\n\t"
-      "ldrd %[a0], %[a1], [%[ap]], %[sa]\n\t"
-      "ldrd %[b0], %[b1], [%[bp]], %[sb]\n\t"
-      "smlad %[s00], %[a0], %[b0], %[s00]\n\t"
-      "smlad %[s01], %[a0], %[b1], %[s01]\n\t"
-      "smlad %[s10], %[a1], %[b0], %[s10]\n\t"
-      "smlad %[s11], %[a1], %[b1], %[s11]\n\t"
+      ".endr\n\t"
       "cmp %[ap], %[end]\n\t"
       "bne 1b\n\t"
       : [ap] "+r"(ap), [bp] "+r"(bp), [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11),
