@@ -13,8 +13,9 @@
 namespace fw {
 namespace {
 
-constexpr int kMaxValues = 1024;  // per operand and per result
-int32_t g_a[kMaxValues], g_b[kMaxValues], g_bias[64], g_want[kMaxValues], g_got[kMaxValues];
+constexpr int kMaxValues = 2048;  // per operand and per result
+constexpr int kMaxColumns = 64;
+int32_t g_a[kMaxValues], g_b[kMaxValues], g_bias[kMaxColumns], g_want[kMaxValues], g_got[kMaxValues];
 alignas(64) int32_t g_pack_a[kMaxValues], g_pack_b[2 * kMaxValues];
 
 struct Case {
@@ -50,6 +51,17 @@ void draw(int32_t* x, int count, int bits, gct::Rng* rng) {
 }
 
 bool run_case(int index, const Case& c, gct::Rng* rng) {
+  gct::QGemmWorkspace ws;
+  gct::qgemm_workspace_require(&ws, c.m, c.n, c.k);
+  if (c.m * c.k > kMaxValues || c.k * c.n > kMaxValues || c.m * c.n > kMaxValues || c.n > kMaxColumns ||
+      ws.a_pairs > sizeof g_pack_a / 4 || ws.b_pairs > sizeof g_pack_b / 4) {
+    write("qgemm check: product ");
+    write_uint(index);
+    write(" is too large for the check's buffers\n");
+    return false;
+  }
+  ws.pack_a = g_pack_a;
+  ws.pack_b = g_pack_b;
   draw(g_a, c.m * c.k, c.bits, rng);
   draw(g_b, c.k * c.n, c.bits, rng);
   draw(g_bias, c.n, 28, rng);
@@ -64,14 +76,6 @@ bool run_case(int index, const Case& c, gct::Rng* rng) {
   ep.bias_frac = 28;
   ep.relu = c.epilogue == 2 || c.epilogue == 5;
   ep.mask_in_place = c.epilogue >= 3;
-  gct::QGemmWorkspace ws;
-  gct::qgemm_workspace_require(&ws, c.m, c.n, c.k);
-  if (ws.a_pairs > sizeof g_pack_a / 4 || ws.b_pairs > sizeof g_pack_b / 4) {
-    write("qgemm check: case too large for its buffers\n");
-    return false;
-  }
-  ws.pack_a = g_pack_a;
-  ws.pack_b = g_pack_b;
   gct::qgemm_reference(c.m, c.n, c.k, a, b, g_want, c.n, ep);
   if (!gct::qgemm(ws, nullptr, 1, c.m, c.n, c.k, a, b, g_got, c.n, ep)) return false;
   for (int i = 0; i < c.m * c.n; ++i) {
