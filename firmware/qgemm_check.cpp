@@ -1,7 +1,7 @@
 // The integer products checked on the board itself: the Cortex-M DSP kernels (SMLAD, packing with
 // SSAT/SEL) are compiled only for these targets, so the host's tests never run them. Runs qgemm
-// against qgemm_reference on products of odd shapes, both operand layouts, every epilogue, one to
-// three chunks of pairs, the quantiser's clamp and slow path and the 64-bit store. Exit code 0 when
+// against qgemm_reference on products of odd shapes, both operand layouts, every epilogue, none to
+// three chunks of pairs, the quantiser's clamp and slow path, the 64-bit and the general store. Exit code 0 when
 // every product is equal bit for bit, 1 at the first difference, which it names.
 #include <cstdint>
 
@@ -29,14 +29,14 @@ struct Case {
   int given_shift;  // >= 0: both operands' shift given, past the fast quantiser's range
 };
 
-// The firmware's own product shapes, odd ones, one to three chunks of pairs.
+// The firmware's own product shapes, odd ones, one to three chunks of pairs, an empty sum.
 constexpr Case kCases[] = {
     {16, 32, 64, 0, 2, 20, 16, -1}, {16, 10, 32, 0, 1, 22, 16, -1}, {10, 32, 16, 1, 0, 26, 28, -1},
     {16, 32, 10, 0, 3, 24, 30, -1}, {32, 30, 16, 3, 0, 18, 28, -1}, {5, 7, 3, 2, 1, 31, 16, -1},
     {11, 21, 45, 1, 3, 29, 16, -1}, {7, 17, 33, 3, 2, 25, 16, -1}, {3, 3, 70, 0, 0, 32, 12, -1},
     {9, 13, 65, 2, 0, 32, -24, -1}, {9, 13, 65, 1, 1, 31, -24, -1}, {6, 19, 12, 1, 1, 31, 16, 20},
     {13, 9, 31, 0, 3, 14, 16, -1}, {7, 11, 20, 1, 4, 24, 16, -1}, {12, 5, 40, 2, 5, 27, 16, -1},
-    {5, 18, 24, 0, 1, 20, 40, -1},
+    {5, 18, 24, 0, 1, 20, 40, -1}, {4, 6, 0, 0, 2, 20, 16, -1},
 };
 
 void write_int(int64_t v) {

@@ -403,6 +403,12 @@ struct TileOut {
 template <bool kWide>
 void sum_row_pair(const int32_t* a, const int32_t* b, int pairs, int pairs_cols, int32_t (*sums)[kNr],
                   int64_t (*wide)[kNr]) {
+  if (kWide && pairs == 0) {  // k = 0 (the narrow form is never given it): every sum is empty
+    for (int h = 0; h < 2; ++h) {
+      for (int j = 0; j < pairs_cols; ++j) wide[h][j] = 0;
+    }
+    return;
+  }
   for (int c = 0; c < pairs; c += fixed_path::kChunkPairs) {
     const int len = pairs - c < fixed_path::kChunkPairs ? pairs - c : fixed_path::kChunkPairs;
     for (int j = 0; j < pairs_cols; j += 2) {
@@ -452,7 +458,7 @@ __attribute__((noinline)) void tile_mcu(const int32_t* a, const int32_t* b, int 
 // int32 sums when one chunk holds them and the shift fits 32-bit rounding.
 template <bool kBias, bool kRelu, bool kMask>
 void tile_mcu(const int32_t* a, const int32_t* b, int pairs, const TileOut& t) {
-  if (pairs <= fixed_path::kChunkPairs && t.shift <= 31) {
+  if (pairs > 0 && pairs <= fixed_path::kChunkPairs && t.shift <= 31) {
     tile_mcu<kBias, kRelu, kMask, false>(a, b, pairs, t);
   } else {
     tile_mcu<kBias, kRelu, kMask, true>(a, b, pairs, t);
