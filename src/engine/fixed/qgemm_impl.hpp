@@ -51,10 +51,9 @@ struct Quantiser {
   // loads and stores, where the compare-and-select form took about 15.
   static_assert(fixed_path::kOperandMax == 8191, "SSAT #14 and the select clamp to +-8191");
   int32_t half;
-  bool fast;
-  explicit Quantiser(int shift) : s(shift), half(shift > 0 ? int32_t{1} << (shift - 1) : 0), fast(shift <= 18) {}
+  explicit Quantiser(int shift) : s(shift), half(shift > 0 ? int32_t{1} << (shift - 1) : 0) {}
   int32_t operator()(int32_t x0, int32_t x1) const {
-    if (!fast) return make_pair(quantise_bits(x0, s), quantise_bits(x1, s));
+    if (s > 18) return make_pair(quantise_bits(x0, s), quantise_bits(x1, s));
     const int32_t q0 = __ssat(__qadd(x0, half) >> s, 14), q1 = __ssat(__qadd(x1, half) >> s, 14);
     int32_t pair;
     __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(pair) : "r"(q0), "r"(q1));  // GCC's ACLE has no __pkhbt
@@ -117,9 +116,16 @@ void pack(const int32_t* src, Index rs, Index cs, Index outer, Index k, Index kp
   }
 }
 
+#if GCT_QGEMM_MCU
+// A 2x2 block's sums over one chunk (chunk_2x2 below: SMLAD with the DSP extension, portable C without).
+struct Sums2x2 {
+  int32_t s00, s01, s10, s11;
+};
+#endif
+
 // Exact sums of one kMr x kNr tile over kp2 pairs (the last chunk may be partial, except for the
 // AVX-512 kernel, which is given whole chunks): one kernel per instruction set, kernel() below
-// picks this build's.
+// picks this build's. A Cortex-M build has none: its chunk_2x2 feeds the row-pair path further down.
 #if GCT_QGEMM_AVX512
 void kernel_avx512(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[kMr][kNr]) {
   __m512i w00 = _mm512_setzero_si512(), w01 = w00, w10 = w00, w11 = w00, w20 = w00, w21 = w00, w30 = w00,
@@ -168,10 +174,6 @@ void kernel_avx512(const int32_t* a, const int32_t* b, int64_t kp2, int64_t out[
   }
 }
 #elif GCT_QGEMM_DSP
-struct Sums2x2 {
-  int32_t s00, s01, s10, s11;
-};
-
 // One chunk (at most kChunkPairs pairs) of a 2x2 block: rows r, r + 1 of an A panel, columns j,
 // j + 1 of a B panel, read in place. In assembly because the compiler, short of registers around
 // it, split the LDRDs and spilled: two post-indexed LDRDs and four SMLADs a pair, unrolled twice
@@ -212,10 +214,6 @@ inline Sums2x2 chunk_2x2(const int32_t* ap, const int32_t* bp, int len) {
 }
 
 #elif GCT_QGEMM_MCU
-struct Sums2x2 {
-  int32_t s00, s01, s10, s11;
-};
-
 // chunk_2x2 of the DSP build in portable C: SMLAD's two products of int16 halves, unpacked.
 inline Sums2x2 chunk_2x2(const int32_t* ap, const int32_t* bp, int len) {
   int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
