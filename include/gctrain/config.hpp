@@ -13,18 +13,76 @@ namespace gct {
 // Maximum number of weight layers (so a model has up to kMaxLayers + 1 sizes).
 constexpr int kMaxLayers = 8;
 
+// What follows a convolution's ReLU: nothing, 2x2 windows of stride 2 (an odd last row or column
+// is dropped, as PyTorch's floor mode does), or the mean of each channel (global average pooling).
+enum class PoolKind : uint8_t { kNone = 0, kMax2, kAvg2, kGlobalAvg };
+
+// The geometry of a convolutional weight layer; channels == 0 marks a dense one. Its input and
+// output are planar images, one channel after another (PyTorch's NCHW, per sample), so a dense
+// layer above reads the output flattened in PyTorch's order. Its weights are [channels x fan_in()],
+// each row a filter over (input channel, kernel row, kernel column): PyTorch's [C_out, C_in, k, k].
+struct ConvShape {
+  uint16_t in_channels = 0, in_height = 0, in_width = 0;
+  uint16_t channels = 0;  // output channels (filters)
+  uint8_t kernel = 0, stride = 1, pad = 0;
+  PoolKind pool = PoolKind::kNone;
+
+  constexpr bool is_conv() const { return channels != 0; }
+  constexpr uint32_t fan_in() const { return uint32_t{in_channels} * kernel * kernel; }
+  constexpr uint32_t inputs() const { return uint32_t{in_channels} * in_height * in_width; }
+  constexpr uint32_t conv_height() const { return (uint32_t{in_height} + 2u * pad - kernel) / stride + 1; }
+  constexpr uint32_t conv_width() const { return (uint32_t{in_width} + 2u * pad - kernel) / stride + 1; }
+  constexpr uint32_t conv_pixels() const { return conv_height() * conv_width(); }
+  // Values per sample before pooling (after the ReLU).
+  constexpr uint32_t conv_outputs() const { return uint32_t{channels} * conv_pixels(); }
+  constexpr uint32_t out_height() const {
+    return pool == PoolKind::kNone ? conv_height() : pool == PoolKind::kGlobalAvg ? 1 : conv_height() / 2;
+  }
+  constexpr uint32_t out_width() const {
+    return pool == PoolKind::kNone ? conv_width() : pool == PoolKind::kGlobalAvg ? 1 : conv_width() / 2;
+  }
+  constexpr uint32_t outputs() const { return uint32_t{channels} * out_height() * out_width(); }
+};
+
+// A model's layers: size[l] values enter weight layer l and size[l + 1] leave it (after its ReLU
+// and pooling), per sample. Weight layer l is dense unless conv[l].is_conv().
 struct LayerSizes {
   uint32_t size[kMaxLayers + 1] = {};
   int count = 0;  // number of sizes, >= 2; the model has count - 1 weight layers
+  ConvShape conv[kMaxLayers] = {};
   int num_layers() const { return count - 1; }
   uint32_t input() const { return size[0]; }
   uint32_t output() const { return size[count - 1]; }
+  bool has_conv() const {
+    for (int l = 0; l + 1 < count; ++l) {
+      if (conv[l].is_conv()) return true;
+    }
+    return false;
+  }
+  // Weight layer l's parameters: a [rows x cols] matrix and `rows` biases. GC centres each row.
+  uint32_t weight_rows(int l) const { return conv[l].is_conv() ? conv[l].channels : size[l + 1]; }
+  uint32_t weight_cols(int l) const { return conv[l].is_conv() ? conv[l].fan_in() : size[l]; }
 };
 
 // Parses "3072,512,256,100". Fails on empty fields, zero, non-digits or too many layers.
 Status parse_layer_sizes(const char* text, LayerSizes* out);
-// Writes "3072-512-256-100" into buf (always NUL-terminated).
+// Writes "3072-512-256-100" into buf (always NUL-terminated); a network with convolutions in the
+// form parse_net reads.
 void format_layer_sizes(const LayerSizes& sizes, char* buf, size_t buf_size);
+
+// Parses a network over planar images of channels x height x width, read left to right:
+//   convKxK:C[/sS]  convolution with C filters of K x K, stride S (default 1), zero padding K/2,
+//                   then ReLU
+//   maxpool2, avgpool2, gap   2x2 pooling (stride 2) or global average pooling of the convolution
+//                   before it (one pooling per convolution)
+//   flatten         optional: a dense layer reads the image flattened anyway
+//   dense:N         fully connected, N outputs, ReLU except for the last layer, which gives the
+//                   classes' logits
+// e.g. "conv3x3:32,maxpool2,conv3x3:64,maxpool2,dense:256,dense:100". The last layer must be dense.
+Status parse_net(const char* text, uint32_t channels, uint32_t height, uint32_t width, LayerSizes* out);
+// Checks that a network's sizes agree with its convolutions' geometry (a LayerSizes made by hand
+// or read from a file).
+Status validate_net(const LayerSizes& sizes);
 uint64_t parameter_count(const LayerSizes& sizes);
 
 enum class OptimizerKind : uint8_t { kSgd = 0, kSgdMomentum, kAdagrad, kRmsprop, kAdam };

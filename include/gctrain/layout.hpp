@@ -9,7 +9,10 @@
 //   per layer, unless the weights stay in place:  weights [out x in], biases [out]
 //   per trainable layer (l >= frozen):            weight gradient, bias gradient
 //   input batch [batch x n0], activations [batch x n_l] for l = 1..L
+//   per convolution followed by pooling: its output before the pooling [batch x C x H x W]
 //   the products' working memory
+//   with convolutions, per thread: one sample's columns [fan_in x H x W] (im2col), and where an
+//   input gradient is formed, one sample's input gradient
 //   optimizer (trainer only), per trainable layer: first moment (w, b) and second (w, b), where kept
 //   optimizer row: the widest trainable parameter row, once per thread
 //   trainer: normalisation [channels x 2], batch labels [batch], shuffle order [train_count]
@@ -35,6 +38,8 @@ enum class Piece : uint8_t {
   kInputBatch,
   kActivations,
   kProducts,
+  kConvOutput,
+  kConvWorkspace,
   kFirstMomentWeights,
   kFirstMomentBiases,
   kSecondMomentWeights,
@@ -51,8 +56,10 @@ constexpr MemCategory category_of(Piece p) {
     case Piece::kBiases: return MemCategory::kParameters;
     case Piece::kWeightGradient:
     case Piece::kBiasGradient: return MemCategory::kGradients;
-    case Piece::kActivations: return MemCategory::kActivations;
-    case Piece::kProducts: return MemCategory::kGemmWorkspace;
+    case Piece::kActivations:
+    case Piece::kConvOutput: return MemCategory::kActivations;
+    case Piece::kProducts:
+    case Piece::kConvWorkspace: return MemCategory::kGemmWorkspace;
     case Piece::kFirstMomentWeights:
     case Piece::kFirstMomentBiases:
     case Piece::kSecondMomentWeights:
@@ -68,6 +75,7 @@ constexpr MemCategory category_of(Piece p) {
 
 struct LayoutShape {
   const uint32_t* sizes = nullptr;  // layer widths, the input first: layers + 1 of them
+  const ConvShape* conv = nullptr;  // per layer, or null: every layer is dense
   int layers = 0;
   uint32_t batch = 0;
   uint32_t threads = 1;
@@ -79,21 +87,50 @@ struct LayoutShape {
   uint32_t train_count = 0;
 };
 
+constexpr bool is_conv(const LayoutShape& s, int l) { return s.conv != nullptr && s.conv[l].is_conv(); }
+// Layer l's weights are [rows x cols]; it has `rows` biases.
+constexpr size_t weight_rows(const LayoutShape& s, int l) { return is_conv(s, l) ? s.conv[l].channels : s.sizes[l + 1]; }
+constexpr size_t weight_cols(const LayoutShape& s, int l) { return is_conv(s, l) ? s.conv[l].fan_in() : s.sizes[l]; }
+
+// The convolutions' working memory per thread, in floats: one sample's columns, and one sample's
+// input gradient where a convolution above the lowest trainable layer forms it.
+struct ConvWorkspace {
+  size_t columns = 0, input_gradient = 0;
+  constexpr size_t floats() const { return columns + input_gradient; }
+};
+constexpr ConvWorkspace conv_workspace(const LayoutShape& s) {
+  ConvWorkspace w;
+  for (int l = 0; l < s.layers; ++l) {
+    if (!is_conv(s, l)) continue;
+    const size_t columns = size_t{s.conv[l].fan_in()} * s.conv[l].conv_pixels();
+    w.columns = columns > w.columns ? columns : w.columns;
+    if (l > s.frozen && s.sizes[l] > w.input_gradient) w.input_gradient = s.sizes[l];
+  }
+  return w;
+}
+
 // visit(piece, layer, bytes) for each piece in order; layer is -1 for pieces of the whole model.
 // The products' piece comes with 0 bytes: its size is the walker's to decide.
 template <class Visit>
 constexpr void walk_model_layout(const LayoutShape& s, Visit&& visit) {
   for (int l = 0; l < s.layers && !s.weights_in_place; ++l) {
-    visit(Piece::kWeights, l, size_t{s.sizes[l + 1]} * s.sizes[l] * 4);
-    visit(Piece::kBiases, l, size_t{s.sizes[l + 1]} * 4);
+    visit(Piece::kWeights, l, weight_rows(s, l) * weight_cols(s, l) * 4);
+    visit(Piece::kBiases, l, weight_rows(s, l) * 4);
   }
   for (int l = s.frozen; l < s.layers; ++l) {
-    visit(Piece::kWeightGradient, l, size_t{s.sizes[l + 1]} * s.sizes[l] * 4);
-    visit(Piece::kBiasGradient, l, size_t{s.sizes[l + 1]} * 4);
+    visit(Piece::kWeightGradient, l, weight_rows(s, l) * weight_cols(s, l) * 4);
+    visit(Piece::kBiasGradient, l, weight_rows(s, l) * 4);
   }
   visit(Piece::kInputBatch, 0, size_t{s.batch} * s.sizes[0] * 4);
   for (int l = 1; l <= s.layers; ++l) visit(Piece::kActivations, l, size_t{s.batch} * s.sizes[l] * 4);
+  for (int l = 0; l < s.layers; ++l) {
+    if (is_conv(s, l) && s.conv[l].pool != PoolKind::kNone) {
+      visit(Piece::kConvOutput, l, size_t{s.batch} * s.conv[l].conv_outputs() * 4);
+    }
+  }
   visit(Piece::kProducts, -1, size_t{0});
+  const ConvWorkspace w = conv_workspace(s);
+  if (w.floats() > 0) visit(Piece::kConvWorkspace, -1, w.floats() * 4 * (s.threads < 1 ? 1 : s.threads));
 }
 
 template <class Visit>
@@ -102,7 +139,7 @@ constexpr void walk_optimizer_layout(const LayoutShape& s, Visit&& visit) {
   const size_t second_bytes = s.scalar == ScalarKind::kFixed ? 8 : 4;
   size_t widest = 0;
   for (int l = s.frozen; l < s.layers; ++l) {
-    const size_t in = s.sizes[l], out = s.sizes[l + 1];
+    const size_t in = weight_cols(s, l), out = weight_rows(s, l);
     if (kept.first) {
       visit(Piece::kFirstMomentWeights, l, out * in * 4);
       visit(Piece::kFirstMomentBiases, l, out * 4);

@@ -40,7 +40,7 @@ namespace gct {
 // Room for the larger arithmetic's own state: its tensor pointers per layer and, in float32, the
 // blocked GEMM's settings and packing space per thread. Each arithmetic checks at compile time
 // that its state fits.
-constexpr size_t kMlpArithmeticBytes = 640 + 128 * sizeof(void*);
+constexpr size_t kMlpArithmeticBytes = 640 + 176 * sizeof(void*);
 
 struct Mlp {
   LayerSizes sizes;

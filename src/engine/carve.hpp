@@ -13,6 +13,7 @@ namespace gct {
 inline LayoutShape layout_shape_of(const Mlp& m) {
   LayoutShape s;
   s.sizes = m.sizes.size;
+  s.conv = m.sizes.conv;
   s.layers = m.num_layers;
   s.batch = m.batch;
   s.threads = m.threads;

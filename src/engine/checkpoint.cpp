@@ -40,7 +40,7 @@ void for_each_tensor(const Trainer& t, F&& f) {
   auto bytes = [](const void* p) { return reinterpret_cast<uint8_t*>(const_cast<void*>(p)); };
   const ArithmeticPath& path = arithmetic_path(m.scalar);
   for (int l = 0; l < m.num_layers; ++l) {
-    const size_t in = m.sizes.size[l], out = m.sizes.size[l + 1];
+    const size_t in = m.sizes.weight_cols(l), out = m.sizes.weight_rows(l);
     f(bytes(path.weights(m, l)), out * in * 4);
     f(bytes(path.biases(m, l)), out * 4);
   }

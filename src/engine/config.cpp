@@ -50,7 +50,10 @@ Status parse_layer_sizes(const char* text, LayerSizes* out) {
   return Status::Ok();
 }
 
+void format_net(const LayerSizes& sizes, char* buf, size_t buf_size);  // net.cpp
+
 void format_layer_sizes(const LayerSizes& sizes, char* buf, size_t buf_size) {
+  if (sizes.has_conv()) return format_net(sizes, buf, buf_size);
   if (buf_size == 0) return;
   buf[0] = '\0';
   size_t used = 0;
@@ -64,7 +67,7 @@ void format_layer_sizes(const LayerSizes& sizes, char* buf, size_t buf_size) {
 uint64_t parameter_count(const LayerSizes& sizes) {
   uint64_t total = 0;
   for (int l = 0; l + 1 < sizes.count; ++l) {
-    total += static_cast<uint64_t>(sizes.size[l]) * sizes.size[l + 1] + sizes.size[l + 1];
+    total += (static_cast<uint64_t>(sizes.weight_cols(l)) + 1) * sizes.weight_rows(l);
   }
   return total;
 }
@@ -242,6 +245,10 @@ static Status validate_shape(const TrainConfig& c) {
     if (c.layers.size[i] == 0) {
       return Status::Error(Code::kInvalidArgument, "layer size %d is zero", i);
     }
+  }
+  GCT_RETURN_IF_ERROR(validate_net(c.layers));
+  if (c.layers.has_conv() && c.scalar == ScalarKind::kFixed) {
+    return Status::Error(Code::kUnsupported, "convolutional layers train in float32 only (--scalar float)");
   }
   if (c.layers.output() > 256) {
     return Status::Error(Code::kInvalidArgument, "at most 256 classes (labels are uint8), got %u",

@@ -38,9 +38,9 @@ uint64_t tensor_offsets(const LayerSizes& layers, uint64_t* w_at, uint64_t* b_at
   uint64_t at = kHeader;
   for (int l = 0; l < layers.num_layers(); ++l) {
     w_at[l] = at;
-    at = align64(at + uint64_t{4} * layers.size[l + 1] * layers.size[l]);
+    at = align64(at + uint64_t{4} * layers.weight_rows(l) * layers.weight_cols(l));
     b_at[l] = at;
-    at = align64(at + uint64_t{4} * layers.size[l + 1]);
+    at = align64(at + uint64_t{4} * layers.weight_rows(l));
   }
   return at;
 }
@@ -144,7 +144,7 @@ Status model_save(const Trainer& t, uint8_t* out, size_t size) {
   put32(h + off::kBatch, t.config.batch);
   const ArithmeticPath& path = arithmetic_path(t.mlp.scalar);
   for (int l = 0; l < t.mlp.num_layers; ++l) {
-    const size_t in = t.mlp.sizes.size[l], outputs = t.mlp.sizes.size[l + 1];
+    const size_t in = t.mlp.sizes.weight_cols(l), outputs = t.mlp.sizes.weight_rows(l);
     std::memcpy(out + w_at[l], path.weights(t.mlp, l), 4 * outputs * in);
     std::memcpy(out + b_at[l], path.biases(t.mlp, l), 4 * outputs);
   }
@@ -202,7 +202,7 @@ Status trainer_load_model(Trainer* t, const ModelView& model) {
   }
   const ArithmeticPath& path = arithmetic_path(model.scalar);
   for (int l = 0; l < t->mlp.num_layers; ++l) {
-    const size_t in = t->mlp.sizes.size[l], out = t->mlp.sizes.size[l + 1];
+    const size_t in = t->mlp.sizes.weight_cols(l), out = t->mlp.sizes.weight_rows(l);
     std::memcpy(path.weights(t->mlp, l), model.weights[l], 4 * out * in);
     std::memcpy(path.biases(t->mlp, l), model.biases[l], 4 * out);
   }

@@ -57,6 +57,21 @@ static Status check_shape(const TrainConfig& config, const DataShape& shape) {
   return Status::Ok();
 }
 
+// A network whose first layer is a convolution reads planar images of its input's shape.
+static Status check_image(const TrainConfig& config, const DatasetView& data) {
+  const ConvShape& g = config.layers.conv[0];
+  if (!g.is_conv()) return Status::Ok();
+  if (g.in_channels != data.channels || g.in_height != data.height || g.in_width != data.width) {
+    return Status::Error(Code::kShapeMismatch, "the network reads %ux%ux%u images, the data has %ux%ux%u",
+                         g.in_channels, g.in_height, g.in_width, data.channels, data.height, data.width);
+  }
+  if (data.layout != PixelLayout::kPlanar && data.channels > 1) {
+    return Status::Error(Code::kUnsupported, "a convolution reads planar images; the data's %u channels are interleaved",
+                         data.channels);
+  }
+  return Status::Ok();
+}
+
 Status trainer_plan(const TrainConfig& config, const DataShape& shape, MemoryPlan* plan) {
   GCT_RETURN_IF_ERROR(check_shape(config, shape));
   Arena counting;
@@ -80,6 +95,7 @@ Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& t
   GCT_RETURN_IF_ERROR(train.count == 0 ? dataset_validate_format(train) : dataset_validate(train));
   const DataShape shape = data_shape_of(train);
   GCT_RETURN_IF_ERROR(check_shape(config, shape));
+  GCT_RETURN_IF_ERROR(check_image(config, train));
   GCT_RETURN_IF_ERROR(arena_init(&t->arena, buffer, bytes));
   trainer_layout(t, config, shape, &t->arena);
   if (t->arena.exhausted) {
@@ -274,7 +290,7 @@ uint32_t trainer_parameters_crc32(const Trainer& t) {
   uint32_t crc = 0;
   const ArithmeticPath& path = arithmetic_path(t.mlp.scalar);
   for (int l = 0; l < t.mlp.num_layers; ++l) {
-    const size_t in = t.mlp.sizes.size[l], out = t.mlp.sizes.size[l + 1];
+    const size_t in = t.mlp.sizes.weight_cols(l), out = t.mlp.sizes.weight_rows(l);
     crc = crc32_update(crc, path.weights(t.mlp, l), 4 * out * in);
     crc = crc32_update(crc, path.biases(t.mlp, l), 4 * out);
   }

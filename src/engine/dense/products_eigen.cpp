@@ -62,12 +62,13 @@ void layout(Mlp* mlp, Arena* arena) {
   // The scratch holds the input gradient of a layer above the lowest trainable one.
   uint32_t widest_hidden = 0;
   for (int l = mlp->frozen + 1; l < mlp->num_layers; ++l) {
-    if (sizes.size[l] > widest_hidden) widest_hidden = sizes.size[l];
+    if (!sizes.conv[l].is_conv() && sizes.size[l] > widest_hidden) widest_hidden = sizes.size[l];
   }
   if (widest_hidden > 0) {
     s.scratch = arena_alloc_array<float>(arena, size_t{batch} * widest_hidden, MemCategory::kScratch);
   }
   for (int l = 0; l < mlp->num_layers; ++l) {
+    if (sizes.conv[l].is_conv()) continue;
     Layer& d = s.layer[l];
     d.forward_blocking = gemm_workspace_require(&s.gemm[0], batch, d.out, d.in);
     if (l >= mlp->frozen) d.weight_grad_blocking = gemm_workspace_require(&s.gemm[0], d.out, d.in, batch);

@@ -76,6 +76,7 @@ void layout(Mlp* mlp, Arena* arena) {
   MlpState& s = state(*mlp);
   uint32_t widest_in = 0, widest_out = 0;
   for (int l = 0; l < mlp->num_layers; ++l) {
+    if (mlp->sizes.conv[l].is_conv()) continue;
     if (s.layer[l].in > widest_in) widest_in = s.layer[l].in;
     if (s.layer[l].out > widest_out) widest_out = s.layer[l].out;
   }

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "../conv/conv.hpp"
 #include "../dense/products.hpp"
 #include "../carve.hpp"
 #include "../path.hpp"
@@ -14,12 +15,24 @@ namespace gct::float_path {
 void mlp_layout(Mlp* mlp, Arena* arena) {
   MlpState& s = *new (mlp->arithmetic) MlpState{};
   for (int l = 0; l < mlp->num_layers; ++l) {
-    s.layer[l].in = mlp->sizes.size[l];
-    s.layer[l].out = mlp->sizes.size[l + 1];
+    s.layer[l].in = mlp->sizes.weight_cols(l);
+    s.layer[l].out = mlp->sizes.weight_rows(l);
   }
   carve_model(
-      *mlp, arena, [&](Piece p, int l, void* at) { place_model_piece(s, p, l, at); },
+      *mlp, arena,
+      [&](Piece p, int l, void* at) {
+        if (p == Piece::kConvOutput) {
+          s.layer[l].pre = static_cast<float*>(at);
+        } else if (p == Piece::kConvWorkspace) {
+          conv::place_workspace(mlp, at);
+        } else {
+          place_model_piece(s, p, l, at);
+        }
+      },
       [&] { dense::layout(mlp, arena); });
+  for (int l = 0; l < mlp->num_layers; ++l) {
+    if (s.layer[l].pre == nullptr) s.layer[l].pre = s.act[l + 1];
+  }
 }
 
 // A uniform deviate in (-1, 1), symmetric: the 32-bit draw's midpoint.
@@ -32,7 +45,8 @@ void mlp_init_params(Mlp* mlp, Rng* rng, InitScheme scheme) {
   for (int l = 0; l < mlp->num_layers; ++l) {
     Layer& d = s.layer[l];
     const size_t n = size_t{d.out} * d.in;
-    const double fan_in = d.in, fan_out = d.out;
+    const uint32_t taps = mlp->sizes.conv[l].is_conv() ? uint32_t{mlp->sizes.conv[l].kernel} * mlp->sizes.conv[l].kernel : 1;
+    const double fan_in = d.in, fan_out = static_cast<double>(d.out) * taps;  // PyTorch's fans of a convolution
     if (scheme == InitScheme::kHeNormal) {
       const float std_dev = std::sqrt(2.0f / static_cast<float>(d.in));
       for (size_t i = 0; i < n; ++i) d.w[i] = std_dev * rng_normal(rng);
@@ -58,7 +72,11 @@ static Status gemm_failed(const char* what, int layer) {
 
 Status mlp_forward(Mlp* mlp, uint32_t rows) {
   for (int l = 0; l < mlp->num_layers; ++l) {
-    if (!dense::forward(mlp, l, rows)) return gemm_failed("forward", l);
+    if (mlp->sizes.conv[l].is_conv()) {
+      conv::forward(mlp, l, rows);
+    } else if (!dense::forward(mlp, l, rows)) {
+      return gemm_failed("forward", l);
+    }
   }
   return Status::Ok();
 }
@@ -84,6 +102,11 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
 
 Status backward_products(Mlp* mlp, uint32_t rows) {
   for (int l = mlp->num_layers - 1; l >= mlp->frozen; --l) {
+    if (mlp->sizes.conv[l].is_conv()) {
+      conv::weight_grad(mlp, l, rows);
+      if (l > mlp->frozen) conv::input_grad(mlp, l, rows);
+      continue;
+    }
     if (!dense::weight_grad(mlp, l, rows)) return gemm_failed("weight-gradient", l);
     // The input gradient of the lowest trainable layer would feed only frozen layers (or, for layer 1,
     // the data): nothing consumes it.

@@ -13,7 +13,8 @@
 namespace gct::float_path {
 
 struct Layer {
-  uint32_t in = 0, out = 0;
+  uint32_t in = 0, out = 0;  // the weights' columns and rows: a convolution's fan-in and filters
+  float* pre = nullptr;  // a convolution's output before its pooling (act[l + 1] when it has none)
   float* w = nullptr;  // [out x in]
   float* b = nullptr;  // [out]
   float* dw = nullptr;
@@ -30,6 +31,9 @@ struct MlpState {
   float* input_t = nullptr;
   float* output_t = nullptr;
   GemmWorkspace gemm[kMaxThreads];  // Eigen build: one packing space per row block
+  // Convolutions: per thread, one sample's columns and input gradient (layout.hpp, ConvWorkspace).
+  float* conv_columns[kMaxThreads] = {};
+  float* conv_input_gradient[kMaxThreads] = {};
 };
 
 // Per trainable layer, the state the optimizer keeps (optimizer_state_kept): the first moment

@@ -1,0 +1,307 @@
+#include "conv.hpp"
+
+#include <cstring>
+
+#include "../carve.hpp"
+#include "../dense/fgemm.hpp"
+#include "../float/state.hpp"
+#include "../row_blocks.hpp"
+
+namespace gct::conv {
+namespace {
+
+using float_path::Layer;
+using float_path::MlpState;
+using float_path::state;
+
+// C[m x n] (=, or += with `accumulate`) A[m x k] B[k x n] with A(i, p) = a[i * rsa + p * csa]: the
+// contract of fgemm (dense/fgemm.hpp), which runs it on AVX-512 CPUs. Elsewhere a loop along C's
+// rows that compilers vectorise; each element is one running sum over p in order on either.
+void product(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsa, int64_t csa, const float* b,
+             int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+#if GCT_FGEMM_AVX512
+  if (cpu_has_avx512()) {
+    fgemm(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate, FgemmStore::kPlain);
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < m; ++i) {
+    float* cr = c + i * ldc;
+    if (!accumulate) std::memset(cr, 0, sizeof(float) * static_cast<size_t>(n));
+    const float* ar = a + i * rsa;
+    for (int64_t p = 0; p < k; ++p) {
+      const float av = ar[p * csa];
+      const float* br = b + p * ldb;
+      for (int64_t j = 0; j < n; ++j) cr[j] += av * br[j];
+    }
+  }
+}
+
+// The output columns [lo, hi) of kernel column kx whose input column ox * stride - pad + kx lies
+// inside the image; the others read the zero padding.
+struct Span {
+  int lo, hi;
+};
+Span inside(const ConvShape& g, int kx) {
+  const int w = g.in_width, s = g.stride, p = g.pad, ow = static_cast<int>(g.conv_width());
+  int lo = p - kx > 0 ? (p - kx + s - 1) / s : 0;
+  int hi = w - 1 + p - kx >= 0 ? (w - 1 + p - kx) / s + 1 : 0;
+  lo = lo < ow ? lo : ow;
+  hi = hi < ow ? hi : ow;
+  return {lo, hi < lo ? lo : hi};
+}
+
+// Calls f(f_index, c, ky, kx) for the columns' rows [f0, f1): input channel, kernel row, column.
+template <typename F>
+void each_filter_tap(const ConvShape& g, uint32_t f0, uint32_t f1, F&& f) {
+  const uint32_t kk = uint32_t{g.kernel} * g.kernel;
+  for (uint32_t i = f0; i < f1; ++i) f(i, i / kk, static_cast<int>(i % kk / g.kernel), static_cast<int>(i % g.kernel));
+}
+
+// cols[f][oy * OW + ox] = x[c][oy * S - pad + ky][ox * S - pad + kx] (0 outside the image) for the
+// rows f = (c, ky, kx) of the sample's columns.
+void im2col(const ConvShape& g, const float* x, float* cols) {
+  const int oh = static_cast<int>(g.conv_height()), ow = static_cast<int>(g.conv_width());
+  const int h = g.in_height, w = g.in_width, s = g.stride, p = g.pad;
+  each_filter_tap(g, 0, g.fan_in(), [&](uint32_t f, uint32_t c, int ky, int kx) {
+    const Span span = inside(g, kx);
+    const float* plane = x + size_t{c} * h * w;
+    float* row = cols + size_t{f} * oh * ow;
+    for (int oy = 0; oy < oh; ++oy, row += ow) {
+      const int iy = oy * s - p + ky;
+      if (iy < 0 || iy >= h) {
+        std::memset(row, 0, sizeof(float) * ow);
+        continue;
+      }
+      const float* src = plane + size_t(iy) * w - p + kx;
+      for (int ox = 0; ox < span.lo; ++ox) row[ox] = 0.0f;
+      if (s == 1) {
+        std::memcpy(row + span.lo, src + span.lo, sizeof(float) * (span.hi - span.lo));
+      } else {
+        for (int ox = span.lo; ox < span.hi; ++ox) row[ox] = src[ox * s];
+      }
+      for (int ox = span.hi; ox < ow; ++ox) row[ox] = 0.0f;
+    }
+  });
+}
+
+// The same values transposed, for the rows [f0, f1) only: colst[pixel][f - f0].
+void im2col_transposed(const ConvShape& g, const float* x, uint32_t f0, uint32_t f1, float* colst) {
+  const int oh = static_cast<int>(g.conv_height()), ow = static_cast<int>(g.conv_width());
+  const int h = g.in_height, w = g.in_width, s = g.stride, p = g.pad;
+  const size_t ld = f1 - f0;
+  each_filter_tap(g, f0, f1, [&](uint32_t f, uint32_t c, int ky, int kx) {
+    const Span span = inside(g, kx);
+    const float* plane = x + size_t{c} * h * w;
+    float* col = colst + (f - f0);
+    for (int oy = 0; oy < oh; ++oy) {
+      const int iy = oy * s - p + ky;
+      float* out = col + size_t(oy) * ow * ld;
+      const bool row_inside = iy >= 0 && iy < h;
+      const float* src = plane + size_t(row_inside ? iy : 0) * w - p + kx;
+      for (int ox = 0; ox < ow; ++ox) {
+        out[size_t(ox) * ld] = row_inside && ox >= span.lo && ox < span.hi ? src[ox * s] : 0.0f;
+      }
+    }
+  });
+}
+
+// dx[c][iy][ix] += dcols[f][pixel] over every (f, pixel) that read x[c][iy][ix], in a fixed order.
+void col2im(const ConvShape& g, const float* dcols, float* dx) {
+  const int oh = static_cast<int>(g.conv_height()), ow = static_cast<int>(g.conv_width());
+  const int h = g.in_height, w = g.in_width, s = g.stride, p = g.pad;
+  std::memset(dx, 0, sizeof(float) * g.inputs());
+  each_filter_tap(g, 0, g.fan_in(), [&](uint32_t f, uint32_t c, int ky, int kx) {
+    const Span span = inside(g, kx);
+    const float* row = dcols + size_t{f} * oh * ow;
+    float* plane = dx + size_t{c} * h * w;
+    for (int oy = 0; oy < oh; ++oy, row += ow) {
+      const int iy = oy * s - p + ky;
+      if (iy < 0 || iy >= h) continue;
+      float* dst = plane + size_t(iy) * w - p + kx;
+      for (int ox = span.lo; ox < span.hi; ++ox) dst[ox * s] += row[ox];
+    }
+  });
+}
+
+// One sample: pooled[c] from z[c] (after the ReLU). Windows of 2x2 start at even rows and columns.
+void pool_forward(const ConvShape& g, const float* z, float* pooled) {
+  const uint32_t h = g.conv_height(), w = g.conv_width(), oh = g.out_height(), ow = g.out_width();
+  for (uint32_t c = 0; c < g.channels; ++c, z += size_t{h} * w, pooled += size_t{oh} * ow) {
+    if (g.pool == PoolKind::kGlobalAvg) {
+      float sum = 0.0f;
+      for (uint32_t i = 0; i < h * w; ++i) sum += z[i];
+      pooled[0] = sum / static_cast<float>(h * w);
+      continue;
+    }
+    for (uint32_t y = 0; y < oh; ++y) {
+      const float* r0 = z + size_t{2 * y} * w;
+      const float* r1 = r0 + w;
+      for (uint32_t x = 0; x < ow; ++x) {
+        const float a = r0[2 * x], b = r0[2 * x + 1], d = r1[2 * x], e = r1[2 * x + 1];
+        if (g.pool == PoolKind::kAvg2) {
+          pooled[y * ow + x] = ((a + b) + (d + e)) * 0.25f;
+        } else {
+          const float m0 = a >= b ? a : b, m1 = d >= e ? d : e;
+          pooled[y * ow + x] = m0 >= m1 ? m0 : m1;
+        }
+      }
+    }
+  }
+}
+
+// One sample: z becomes dLoss/dz, from the pooled output's gradient g and z's own values (the
+// ReLU's output). A maximum's gradient goes to the first largest value of its window, in
+// row-major order; rows and columns outside every window get none.
+void pool_backward(const ConvShape& g, const float* grad, float* z) {
+  const uint32_t h = g.conv_height(), w = g.conv_width(), oh = g.out_height(), ow = g.out_width();
+  for (uint32_t c = 0; c < g.channels; ++c, z += size_t{h} * w, grad += size_t{oh} * ow) {
+    if (g.pool == PoolKind::kGlobalAvg) {
+      const float share = grad[0] / static_cast<float>(h * w);
+      for (uint32_t i = 0; i < h * w; ++i) z[i] = z[i] > 0.0f ? share : 0.0f;
+      continue;
+    }
+    for (uint32_t y = 0; y < h; ++y) {
+      for (uint32_t x = 0; x < w; ++x) {
+        if (y >= 2 * oh || x >= 2 * ow) z[size_t{y} * w + x] = 0.0f;
+      }
+    }
+    for (uint32_t y = 0; y < oh; ++y) {
+      float* r0 = z + size_t{2 * y} * w;
+      float* r1 = r0 + w;
+      for (uint32_t x = 0; x < ow; ++x) {
+        float* v[4] = {r0 + 2 * x, r0 + 2 * x + 1, r1 + 2 * x, r1 + 2 * x + 1};
+        const float gv = grad[y * ow + x];
+        if (g.pool == PoolKind::kAvg2) {
+          for (float* p : v) *p = *p > 0.0f ? gv * 0.25f : 0.0f;
+          continue;
+        }
+        int best = 0;
+        for (int i = 1; i < 4; ++i) best = *v[i] > *v[best] ? i : best;
+        for (int i = 0; i < 4; ++i) *v[i] = i == best && *v[i] > 0.0f ? gv : 0.0f;
+      }
+    }
+  }
+}
+
+enum class Stage : uint8_t { kForward, kPoolBackward, kWeightGrad, kInputGrad };
+
+struct Job {
+  Mlp* mlp;
+  int l;
+  uint32_t rows;
+  Stage stage;
+};
+
+void forward_sample(Mlp* mlp, int l, uint32_t r, uint32_t thread) {
+  MlpState& s = state(*mlp);
+  const Layer& d = s.layer[l];
+  const ConvShape& g = mlp->sizes.conv[l];
+  const uint32_t pixels = g.conv_pixels();
+  float* cols = s.conv_columns[thread];
+  float* z = d.pre + size_t{r} * g.conv_outputs();
+  im2col(g, s.act[l] + size_t{r} * g.inputs(), cols);
+  product(d.out, pixels, d.in, d.w, d.in, 1, cols, pixels, z, pixels, false);
+  for (uint32_t c = 0; c < d.out; ++c) {
+    float* zc = z + size_t{c} * pixels;
+    const float b = d.b[c];
+    for (uint32_t i = 0; i < pixels; ++i) {
+      const float v = zc[i] + b;
+      zc[i] = v > 0.0f ? v : 0.0f;
+    }
+  }
+  if (g.pool != PoolKind::kNone) pool_forward(g, z, s.act[l + 1] + size_t{r} * g.outputs());
+}
+
+// Block i of the weight gradient: the columns [f0, f1) of dW, summed over the samples in order,
+// and the biases of the filters [c0, c1).
+void weight_grad_block(Mlp* mlp, int l, uint32_t rows, uint32_t i) {
+  MlpState& s = state(*mlp);
+  Layer& d = s.layer[l];
+  const ConvShape& g = mlp->sizes.conv[l];
+  const uint32_t pixels = g.conv_pixels();
+  int64_t f0 = 0, f1 = 0, c0 = 0, c1 = 0;
+  row_block_range(d.in, mlp->threads, i, 16, &f0, &f1);
+  row_block_range(d.out, mlp->threads, i, 1, &c0, &c1);
+  float* colst = s.conv_columns[i];
+  const uint32_t width = static_cast<uint32_t>(f1 - f0);
+  for (uint32_t r = 0; r < rows && f0 < f1; ++r) {
+    im2col_transposed(g, s.act[l] + size_t{r} * g.inputs(), static_cast<uint32_t>(f0), static_cast<uint32_t>(f1), colst);
+    product(d.out, width, pixels, d.pre + size_t{r} * g.conv_outputs(), pixels, 1, colst, width, d.dw + f0, d.in,
+            r > 0);
+  }
+  for (int64_t c = c0; c < c1; ++c) {
+    float sum = 0.0f;
+    for (uint32_t r = 0; r < rows; ++r) {
+      const float* dz = d.pre + size_t{r} * g.conv_outputs() + size_t(c) * pixels;
+      for (uint32_t p = 0; p < pixels; ++p) sum += dz[p];
+    }
+    d.db[c] = sum;
+  }
+}
+
+void input_grad_sample(Mlp* mlp, int l, uint32_t r, uint32_t thread) {
+  MlpState& s = state(*mlp);
+  const Layer& d = s.layer[l];
+  const ConvShape& g = mlp->sizes.conv[l];
+  const uint32_t pixels = g.conv_pixels();
+  float* dcols = s.conv_columns[thread];
+  float* dx = s.conv_input_gradient[thread];
+  // dcols = W^T dZ: W read down its columns in place.
+  product(d.in, pixels, d.out, d.w, 1, d.in, d.pre + size_t{r} * g.conv_outputs(), pixels, dcols, pixels, false);
+  col2im(g, dcols, dx);
+  float* a = s.act[l] + size_t{r} * g.inputs();
+  for (uint32_t j = 0; j < g.inputs(); ++j) a[j] = a[j] > 0.0f ? dx[j] : 0.0f;
+}
+
+void run_block(void* arg, uint32_t i) {
+  const Job& job = *static_cast<const Job*>(arg);
+  Mlp* mlp = job.mlp;
+  if (job.stage == Stage::kWeightGrad) {
+    weight_grad_block(mlp, job.l, job.rows, i);
+    return;
+  }
+  int64_t begin = 0, end = 0;
+  row_block_range(job.rows, mlp->threads, i, 1, &begin, &end);
+  const ConvShape& g = mlp->sizes.conv[job.l];
+  const Layer& d = state(*mlp).layer[job.l];
+  for (int64_t r = begin; r < end; ++r) {
+    const uint32_t row = static_cast<uint32_t>(r);
+    switch (job.stage) {
+      case Stage::kForward: forward_sample(mlp, job.l, row, i); break;
+      case Stage::kPoolBackward:
+        pool_backward(g, state(*mlp).act[job.l + 1] + size_t{row} * g.outputs(), d.pre + size_t{row} * g.conv_outputs());
+        break;
+      case Stage::kInputGrad: input_grad_sample(mlp, job.l, row, i); break;
+      case Stage::kWeightGrad: break;
+    }
+  }
+}
+
+void run(Mlp* mlp, int l, uint32_t rows, Stage stage) {
+  Job job{mlp, l, rows, stage};
+  run_tasks(mlp->runner, run_block, &job, mlp->threads);
+}
+
+}  // namespace
+
+void place_workspace(Mlp* mlp, void* at) {
+  MlpState& s = state(*mlp);
+  const ConvWorkspace w = conv_workspace(layout_shape_of(*mlp));
+  float* base = static_cast<float*>(at);
+  for (uint32_t t = 0; t < mlp->threads; ++t, base += w.floats()) {
+    s.conv_columns[t] = base;
+    s.conv_input_gradient[t] = base + w.columns;
+  }
+}
+
+void forward(Mlp* mlp, int l, uint32_t rows) { run(mlp, l, rows, Stage::kForward); }
+
+void weight_grad(Mlp* mlp, int l, uint32_t rows) {
+  if (mlp->sizes.conv[l].pool != PoolKind::kNone) run(mlp, l, rows, Stage::kPoolBackward);
+  run(mlp, l, rows, Stage::kWeightGrad);
+}
+
+void input_grad(Mlp* mlp, int l, uint32_t rows) { run(mlp, l, rows, Stage::kInputGrad); }
+
+}  // namespace gct::conv
