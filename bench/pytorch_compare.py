@@ -8,7 +8,12 @@ pass over the test split per process, alternated R times. Each run is its own pr
 resident memory (getrusage ru_maxrss of the child) is per framework.
 
     bench/pytorch_compare.py --data out/cifar100 --gctrain build/src/cli/gctrain [--reps 3]
-        [--optimizer sgdm] [--threads 1] [--batch 128]
+        [--optimizer sgdm] [--threads 1] [--batch 128] [--net SPEC] [--peak build/bench/fma_peak]
+
+With --net SPEC (gctrain's --net grammar) both train that convolutional network instead, each with
+PyTorch's default initialisation (nn.Conv2d's and nn.Linear's, gctrain's --init torch) and a
+constant rate; the FLOP rate of each is reported against the FMA peak that fma_peak measures in
+the same run.
 
 Needs Debian's python3-torch (run with /usr/bin/python3). Prints which BLAS library PyTorch has
 mapped: the reference BLAS is ~20x slower than OpenBLAS and would make the comparison meaningless.
@@ -55,13 +60,16 @@ def torch_child(args):
     plane = xtr.shape[1] // c
     m = torch.tensor(mean, dtype=torch.float32).repeat_interleave(plane)
     s = torch.tensor(std, dtype=torch.float32).repeat_interleave(plane)
-    model = torch.nn.Sequential(torch.nn.Linear(3072, 512), torch.nn.ReLU(), torch.nn.Linear(512, 256),
-                                torch.nn.ReLU(), torch.nn.Linear(256, 100))
-    for layer in model:
-        if isinstance(layer, torch.nn.Linear):
-            torch.nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
-            torch.nn.init.zeros_(layer.bias)
-    lr = LR[args.optimizer]
+    if args.net:
+        model = torch_net(args.net, c, int(round((xtr.shape[1] // c) ** 0.5)))
+    else:
+        model = torch.nn.Sequential(torch.nn.Linear(3072, 512), torch.nn.ReLU(), torch.nn.Linear(512, 256),
+                                    torch.nn.ReLU(), torch.nn.Linear(256, 100))
+        for layer in model:
+            if isinstance(layer, torch.nn.Linear):
+                torch.nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+                torch.nn.init.zeros_(layer.bias)
+    lr = args.lr or LR[args.optimizer]
     opt = {"sgd": lambda p: torch.optim.SGD(p, lr=lr),
            "sgdm": lambda p: torch.optim.SGD(p, lr=lr, momentum=0.9),
            "adagrad": lambda p: torch.optim.Adagrad(p, lr=lr),
@@ -70,9 +78,10 @@ def torch_child(args):
     loss_fn = torch.nn.CrossEntropyLoss()
     start = time.perf_counter()
     order = torch.randperm(xtr.shape[0])
+    shape = (-1, c, int(round(plane ** 0.5)), int(round(plane ** 0.5))) if args.net else (-1, xtr.shape[1])
     for i in range(0, xtr.shape[0], args.batch):
         idx = order[i:i + args.batch]
-        x = (xtr[idx].float() / 255.0 - m) / s
+        x = ((xtr[idx].float() / 255.0 - m) / s).reshape(shape)
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(model(x), ytr[idx])
         loss.backward()
@@ -81,10 +90,67 @@ def torch_child(args):
     correct = 0
     with torch.no_grad():
         for i in range(0, xte.shape[0], args.batch):
-            x = (xte[i:i + args.batch].float() / 255.0 - m) / s
+            x = ((xte[i:i + args.batch].float() / 255.0 - m) / s).reshape(shape)
             correct += (model(x).argmax(1) == yte[i:i + args.batch]).sum().item()
     blas = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line.lower() or "lapack" in line.lower()})
     print(json.dumps({"train_seconds": train_seconds, "top1": correct / xte.shape[0], "blas": blas}))
+
+
+def net_layers(spec, channels, side):
+    """gctrain's --net grammar: [(kind, params)], with each layer's input shape, and MACs per sample
+    of each layer's forward product."""
+    layers, c, h, w, flat = [], channels, side, side, None
+    for tok in spec.split(","):
+        if tok.startswith("conv"):
+            k = int(tok[4:tok.index("x")])
+            rest = tok[tok.index(":") + 1:]
+            out, stride = (int(rest.split("/s")[0]), int(rest.split("/s")[1])) if "/s" in rest else (int(rest), 1)
+            oh, ow = (h + 2 * (k // 2) - k) // stride + 1, (w + 2 * (k // 2) - k) // stride + 1
+            layers.append(("conv", (c, out, k, stride), out * c * k * k * oh * ow))
+            c, h, w = out, oh, ow
+        elif tok in ("maxpool2", "avgpool2"):
+            layers.append((tok, None, 0))
+            h, w = h // 2, w // 2
+        elif tok == "gap":
+            layers.append((tok, None, 0))
+            h = w = 1
+        elif tok == "flatten":
+            continue
+        elif tok.startswith("dense:"):
+            n = int(tok[6:])
+            fan_in = flat if flat is not None else c * h * w
+            layers.append(("dense", (fan_in, n), fan_in * n))
+            flat = n
+    return layers
+
+
+def training_flop(spec, channels, side, samples):
+    """FLOP of one epoch: forward, weight gradient and input gradient (none for the first layer)."""
+    macs = [m for kind, _, m in net_layers(spec, channels, side) if m]
+    return 2 * samples * (2 * sum(macs) + sum(macs[1:]))
+
+
+def torch_net(spec, channels, side):
+    import torch
+    mods, layers = [], net_layers(spec, channels, side)
+    dense = [i for i, (kind, _, _) in enumerate(layers) if kind == "dense"]
+    for i, (kind, p, _) in enumerate(layers):
+        if kind == "conv":
+            cin, out, k, stride = p
+            mods += [torch.nn.Conv2d(cin, out, k, stride=stride, padding=k // 2), torch.nn.ReLU()]
+        elif kind == "maxpool2":
+            mods.append(torch.nn.MaxPool2d(2))
+        elif kind == "avgpool2":
+            mods.append(torch.nn.AvgPool2d(2))
+        elif kind == "gap":
+            mods.append(torch.nn.AdaptiveAvgPool2d(1))
+        else:
+            if i == dense[0]:
+                mods.append(torch.nn.Flatten())
+            mods.append(torch.nn.Linear(*p))
+            if i != dense[-1]:
+                mods.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*mods)
 
 
 def measured(cmd, env=None):
@@ -106,6 +172,9 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--net", default="", help="a convolutional network in gctrain's --net grammar")
+    ap.add_argument("--lr", type=float, default=0.0, help="learning rate (default: the optimizer's in LR)")
+    ap.add_argument("--peak", default="", help="fma_peak binary: report FLOP rates against its peak")
     ap.add_argument("--variant", action="append", default=[],
                     help="also run gctrain with these extra arguments in each rep, e.g. '--scalar fixed' "
                          "or '--release-data-every 4' (repeatable)")
@@ -118,10 +187,15 @@ def main():
     g_times, t_times, g_rss, t_rss = [], [], [], []
     v_times, v_rss = {v: [] for v in args.variant}, {v: [] for v in args.variant}
     blas = None
+    lr = args.lr or LR[args.optimizer]
+    model_args = f"--net {args.net} --schedule constant" if args.net else ""
+    peaks = []
     for rep in range(args.reps):
+        if args.peak:
+            peaks.append(json.loads(subprocess.run([args.peak], capture_output=True, text=True, check=True).stdout)["gflops"])
         out_path = f"/tmp/gct_compare_{os.getpid()}.json"
         gcmd = ["/bin/sh", "-c", f"'{args.gctrain}' train --data '{args.data}' --optimizer {args.optimizer} "
-                f"--lr {LR[args.optimizer]} --batch {args.batch} --threads {args.threads} --epochs 1 --json -q > {out_path}"]
+                f"--lr {lr} {model_args} --batch {args.batch} --threads {args.threads} --epochs 1 --json -q > {out_path}"]
         g_rss.append(measured(gcmd, env))
         g = json.load(open(out_path))
         g_times.append(g["train_seconds"])
@@ -132,7 +206,9 @@ def main():
             v_times[v].append(vj["train_seconds"])
             print(f"       gctrain {v}: {v_times[v][-1]:.2f} s (top-1 {vj['top1']:.3f})", flush=True)
         tcmd = ["/usr/bin/python3", os.path.abspath(__file__), "--child", "--data", args.data, "--optimizer",
-                args.optimizer, "--threads", str(args.threads), "--batch", str(args.batch)]
+                args.optimizer, "--threads", str(args.threads), "--batch", str(args.batch), "--lr", str(lr)]
+        if args.net:
+            tcmd += ["--net", args.net]
         t_rss.append(measured(["/bin/sh", "-c", " ".join(f"'{c}'" for c in tcmd) + f" > {out_path}"], env))
         t = json.load(open(out_path))
         t_times.append(t["train_seconds"])
@@ -144,6 +220,13 @@ def main():
     print(f"\n{args.optimizer}, batch {args.batch}, {args.threads} thread(s), one epoch of {args.data}, median of {args.reps}")
     print(f"PyTorch BLAS libraries mapped: {', '.join(blas) or 'none found'}")
     print(f"epoch time:  gctrain {gm:.2f} s   PyTorch {tm:.2f} s   ratio gctrain/PyTorch {gm / tm:.3f}")
+    if args.net and peaks:
+        flop = training_flop(args.net, 3, 32, 50000)
+        peak = statistics.median(peaks)
+        print(f"FMA peak (fma_peak, median of {len(peaks)}): {peak:.1f} GFLOP/s per core; one epoch is {flop / 1e12:.3f} TFLOP")
+        for name, sec in (("gctrain", gm), ("PyTorch", tm)):
+            rate = flop / sec / 1e9
+            print(f"FLOP rate:   {name} {rate:.1f} GFLOP/s = {rate / (peak * args.threads):.3f} of {args.threads} core(s)' peak")
     print(f"peak RSS:    gctrain {max(g_rss):.0f} MiB   PyTorch {max(t_rss):.0f} MiB   ratio {max(g_rss) / max(t_rss):.3f}")
     for v in args.variant:
         vm = statistics.median(v_times[v])

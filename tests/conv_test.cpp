@@ -198,17 +198,28 @@ TEST_CASE("parse_net reads the grammar and derives every shape") {
   CHECK(s.weight_cols(3) == 2048);
   // PyTorch's parameter count of the same network.
   CHECK(parameter_count(s) == (32 * 27 + 32) + (64 * 288 + 64) + (128 * 576 + 128) + (256 * 2048 + 256) + (100 * 256 + 100));
-  CHECK(formatted(s) == "conv3x3:32,maxpool2,conv3x3:64,maxpool2,conv3x3:128,maxpool2,dense:256,dense:100");
+  CHECK(formatted(s) == "3x32x32:conv3x3:32,maxpool2,conv3x3:64,maxpool2,conv3x3:128,maxpool2,dense:256,dense:100");
 
   const LayerSizes t = net("conv3x3:8/s2,avgpool2,flatten,dense:10", 1, 9, 7);
   // 9x7 -> stride 2, padding 1: 5x4 -> 2x2 (the odd row dropped)
   CHECK(t.conv[0].conv_height() == 5);
   CHECK(t.conv[0].conv_width() == 4);
   CHECK(t.size[1] == 8 * 2 * 2);
-  CHECK(formatted(t) == "conv3x3:8/s2,avgpool2,dense:10");
+  CHECK(formatted(t) == "1x9x7:conv3x3:8/s2,avgpool2,dense:10");
   const LayerSizes u = net("conv1x1:4,gap,dense:3", 2, 5, 5);
   CHECK(u.size[1] == 4);
-  CHECK(formatted(u) == "conv1x1:4,gap,dense:3");
+  CHECK(formatted(u) == "2x5x5:conv1x1:4,gap,dense:3");
+  // The formatted network reads back as the same layers, geometry included.
+  for (const LayerSizes* n : {&s, &t, &u}) {
+    LayerSizes back;
+    REQUIRE(parse_layer_sizes(formatted(*n).c_str(), &back).ok());
+    CHECK(formatted(back) == formatted(*n));
+    CHECK(std::memcmp(back.conv, n->conv, sizeof back.conv) == 0);
+    CHECK(std::memcmp(back.size, n->size, sizeof back.size) == 0);
+  }
+  LayerSizes bad;
+  CHECK_FALSE(parse_layer_sizes("3x32:conv3x3:4,dense:3", &bad).ok());
+  CHECK_FALSE(parse_layer_sizes("0x32x32:conv3x3:4,dense:3", &bad).ok());
   // Plain dense layers still format as sizes.
   CHECK(formatted(net("dense:20,dense:10", 3, 4, 4)) == "48-20-10");
 }

@@ -64,10 +64,11 @@ struct LayerSizes {
   uint32_t weight_cols(int l) const { return conv[l].is_conv() ? conv[l].fan_in() : size[l]; }
 };
 
-// Parses "3072,512,256,100". Fails on empty fields, zero, non-digits or too many layers.
+// Parses "3072,512,256,100", or a network with its input image, "CxHxW:SPEC" (SPEC as parse_net
+// reads it). Fails on empty fields, zero, non-digits or too many layers.
 Status parse_layer_sizes(const char* text, LayerSizes* out);
-// Writes "3072-512-256-100" into buf (always NUL-terminated); a network with convolutions in the
-// form parse_net reads.
+// Writes "3072-512-256-100" into buf (always NUL-terminated); a network with convolutions as
+// "CxHxW:SPEC", which parse_layer_sizes reads back.
 void format_layer_sizes(const LayerSizes& sizes, char* buf, size_t buf_size);
 
 // Parses a network over planar images of channels x height x width, read left to right:

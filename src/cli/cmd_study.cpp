@@ -162,10 +162,10 @@ struct StudyCommand {
     spec->subset = subset;
     if (!parse_scalar(model.scalar.c_str(), &spec->scalar)) return "--scalar must be float or fixed";
     if (!parse_init(model.init.c_str(), &spec->init)) return "unknown --init '" + model.init + "'";
-    for (const std::string& text : layers_grid.empty() ? std::vector<std::string>{model.layers} : split(layers_grid, ';')) {
+    for (const std::string& text : layers_grid.empty() ? std::vector<std::string>{model.layers_or_net()} : split(layers_grid, ';')) {
       LayerSizes sizes;
       const Status parsed = parse_layer_sizes(text.c_str(), &sizes);
-      if (!parsed.ok()) return std::string(layers_grid.empty() ? "--layers: " : "--layers-grid: ") + parsed.message();
+      if (!parsed.ok()) return std::string(!layers_grid.empty() ? "--layers-grid: " : model.net_opt->count() ? "--net: " : "--layers: ") + parsed.message();
       spec->layers_grid.push_back(sizes);
     }
     TrainConfig recipe_config;

@@ -59,7 +59,7 @@ struct TrainCommand {
 
   // The model fine-tuned decides the layers and arithmetic unless they are given.
   void take_model_shape(const host::ModelFile& base) {
-    if (model.layers_opt->count() == 0) model.layers = host::layers_text(base.view.layers);
+    if (model.layers_opt->count() == 0 && model.net_opt->count() == 0) model.layers = host::layers_text(base.view.layers);
     if (model.scalar_opt->count() == 0) model.scalar = scalar_name(base.view.scalar);
   }
 

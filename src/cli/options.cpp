@@ -22,6 +22,13 @@ std::string default_layers() { return host::layers_text(default_train_config().l
 void ModelOptions::add_to(CLI::App* app) {
   layers_opt = app->add_option("--layers", layers, "layer sizes, input to output, e.g. 3072,512,256,100")
                    ->capture_default_str();
+  net_opt = app->add_option("--net", net,
+                            "a network with convolutions, read left to right: convKxK:C[/sS] (then ReLU), maxpool2, "
+                            "avgpool2, gap, flatten, dense:N, e.g. conv3x3:32,maxpool2,conv3x3:64,maxpool2,dense:256,dense:100")
+                ->excludes(layers_opt);
+  app->add_option("--image", image, "the images --net reads: channels x height x width (the data's shape)")
+      ->capture_default_str()
+      ->needs(net_opt);
   app->add_option("--batch", batch, "batch size")->check(from_to(1, 65536))->capture_default_str();
   app->add_option("--threads", threads, "threads for the matrix products (results do not depend on it)")
       ->check(from_to(1, 16))->capture_default_str();
@@ -128,9 +135,17 @@ Status OptimizerOptions::check_used_by(OptimizerKind kind) const {
   return Status::Ok();
 }
 
+std::string ModelOptions::layers_or_net() const {
+  if (net_opt == nullptr || net_opt->count() == 0) return layers;
+  return image + ":" + net;
+}
+
 Status make_config(const ModelOptions& model, const OptimizerOptions& opt, TrainConfig* config) {
   TrainConfig c;
-  GCT_RETURN_IF_ERROR(parse_layer_sizes(model.layers.c_str(), &c.layers));
+  if (model.net_opt != nullptr && model.net_opt->count() > 0 && model.net.empty()) {
+    return Status::Error(Code::kInvalidArgument, "--net is empty");
+  }
+  GCT_RETURN_IF_ERROR(parse_layer_sizes(model.layers_or_net().c_str(), &c.layers));
   c.batch = model.batch;
   c.threads = model.threads;
   if (!parse_scalar(model.scalar.c_str(), &c.scalar)) {

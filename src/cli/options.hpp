@@ -29,7 +29,11 @@ struct ModelOptions {
   std::string scalar = "float";
   std::string init = "torch";
   uint32_t freeze = 0;  // weight layers, from the input, that stay as they are
-  CLI::Option *layers_opt = nullptr, *scalar_opt = nullptr;
+  std::string net;              // --net: a network with convolutions (parse_net's grammar)
+  std::string image = "3x32x32";  // --image: the images it reads, CxHxW
+  CLI::Option *layers_opt = nullptr, *scalar_opt = nullptr, *net_opt = nullptr;
+  // The model as parse_layer_sizes reads it: --layers, or "CxHxW:" and --net.
+  std::string layers_or_net() const;
   void add_to(CLI::App* app);
   // --freeze: for fine-tuning (train) and its memory (plan); not in a study.
   void add_freeze_to(CLI::App* app);

@@ -9,12 +9,31 @@
 
 namespace gct {
 
+// "CxHxW:SPEC": a network with its input image, as format_layer_sizes writes one.
+static Status parse_net_with_image(const char* text, LayerSizes* out) {
+  uint32_t dim[3] = {};
+  const char* p = text;
+  for (int i = 0; i < 3; ++i) {
+    uint64_t v = 0;
+    const char* start = p;
+    while (*p >= '0' && *p <= '9' && v <= 65535) v = v * 10 + static_cast<uint64_t>(*p++ - '0');
+    if (p == start || v == 0 || v > 65535 || *p != (i < 2 ? 'x' : ':')) {
+      return Status::Error(Code::kInvalidArgument, "bad network '%s': expected CxHxW:layers, e.g. 3x32x32:conv3x3:32,dense:100",
+                           text);
+    }
+    dim[i] = static_cast<uint32_t>(v);
+    ++p;
+  }
+  return parse_net(p, dim[0], dim[1], dim[2], out);
+}
+
 Status parse_layer_sizes(const char* text, LayerSizes* out) {
   LayerSizes sizes;
   const char* p = text;
   if (p == nullptr || *p == '\0') {
     return Status::Error(Code::kInvalidArgument, "layer sizes are empty");
   }
+  if (std::strchr(text, ':') != nullptr) return parse_net_with_image(text, out);
   while (true) {
     if (sizes.count == kMaxLayers + 1) {
       return Status::Error(Code::kInvalidArgument, "too many layers in '%s' (at most %d sizes)",

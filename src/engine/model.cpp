@@ -181,11 +181,12 @@ Status model_open(const uint8_t* bytes, size_t size, ModelView* out) {
 }
 
 Status trainer_load_model(Trainer* t, const ModelView& model) {
-  char want[100], have[100];
+  char want[160], have[160];
   format_layer_sizes(model.layers, want, sizeof want);
   format_layer_sizes(t->config.layers, have, sizeof have);
   if (model.layers.count != t->config.layers.count ||
-      std::memcmp(model.layers.size, t->config.layers.size, sizeof model.layers.size) != 0) {
+      std::memcmp(model.layers.size, t->config.layers.size, sizeof model.layers.size) != 0 ||
+      std::memcmp(model.layers.conv, t->config.layers.conv, sizeof model.layers.conv) != 0) {
     return Status::Error(Code::kShapeMismatch, "the model file has layers %s, this run %s", want, have);
   }
   if (model.scalar != t->config.scalar) {

@@ -197,6 +197,9 @@ void format_net(const LayerSizes& s, char* buf, size_t buf_size) {
     if (n > 0) used = used + static_cast<size_t>(n) < buf_size ? used + static_cast<size_t>(n) : buf_size - 1;
   };
   static const char* const kPool[] = {"", ",maxpool2", ",avgpool2", ",gap"};
+  const ConvShape& image = s.conv[0];
+  put("%ux", image.in_channels, 0);
+  put("%ux%u:", image.in_height, image.in_width);
   for (int l = 0; l + 1 < s.count; ++l) {
     if (l > 0) put(",", 0, 0);
     const ConvShape& c = s.conv[l];

@@ -12,7 +12,7 @@ Status open_model_file(const std::string& path, ModelFile* out) {
 }
 
 std::string model_summary(const ModelView& model) {
-  char layers[100];
+  char layers[256];
   format_layer_sizes(model.layers, layers, sizeof layers);
   return fmt::format("{}, {}, trained {} steps at batch {}", layers,
                      model.scalar == ScalarKind::kFixed ? "fixed point" : "float32", model.steps, model.batch);

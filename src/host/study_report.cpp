@@ -263,11 +263,14 @@ std::string best_and_speed(const std::vector<Group>& groups, const Label& label,
 
 std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : ""; }
 
-// Layer sizes are written 3072-512-256-100 in CSV so that they stay one field.
+// Layer sizes are written 3072-512-256-100 in CSV so that they stay one field; a network's commas
+// become spaces.
 std::string csv_layers(const LayerSizes& sizes) {
-  char text[128];
+  char text[256];
   format_layer_sizes(sizes, text, sizeof text);
-  return text;
+  std::string out = text;
+  for (char& c : out) c = c == ',' ? ' ' : c;
+  return out;
 }
 
 // The code and float kernels the runs were made with, as they recorded them: a study run across

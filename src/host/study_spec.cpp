@@ -31,6 +31,11 @@ static std::string strip_json_id(const char* what) {
 }
 
 std::string layers_text(const LayerSizes& sizes) {
+  if (sizes.has_conv()) {
+    char text[256];
+    format_layer_sizes(sizes, text, sizeof text);
+    return text;
+  }
   std::string out;
   for (int i = 0; i < sizes.count; ++i) {
     if (i > 0) out += ',';
@@ -44,7 +49,7 @@ bool same_layers(const LayerSizes& a, const LayerSizes& b) {
   for (int i = 0; i < a.count; ++i) {
     if (a.size[i] != b.size[i]) return false;
   }
-  return true;
+  return std::memcmp(a.conv, b.conv, sizeof a.conv) == 0;
 }
 
 std::vector<StudyJob> study_jobs(const StudySpec& spec) {
