@@ -184,6 +184,10 @@ def main():
         torch_child(args)
         return
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads))
+    # Debian's default BLAS may be the reference one, ~20x slower than OpenBLAS for PyTorch's GEMMs.
+    openblas = "/usr/lib/x86_64-linux-gnu/openblas-pthread"
+    if os.path.isdir(openblas):
+        env["LD_LIBRARY_PATH"] = openblas + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
     g_times, t_times, g_rss, t_rss = [], [], [], []
     v_times, v_rss = {v: [] for v in args.variant}, {v: [] for v in args.variant}
     blas = None

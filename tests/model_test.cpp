@@ -247,3 +247,50 @@ TEST_CASE("the compile-time predictor bound covers the predictor's plan (fixed p
     }
   }
 }
+
+TEST_CASE("a convolutional network's model file keeps its geometry, predicts as its trainer and fine-tunes") {
+  auto data = make_separable(96, 5, 2, 9, 8, 41, 50, 2);
+  TrainConfig c = config_for(data.view, {8}, 16, OptimizerKind::kSgdMomentum, GcMode::kGrad, 3);
+  REQUIRE(parse_net("conv3x3:6,maxpool2,conv3x3:5/s2,gap,dense:7,dense:5", 2, 9, 8, &c.layers).ok());
+  auto run = make_trainer(c, data.view);
+  testing::train_epochs(&run->t, 2);
+  const ModelBytes file = save(run->t);
+  ModelView model;
+  Status s = model_open(file.data(), file.size, &model);
+  REQUIRE_MESSAGE(s.ok(), std::string(s.message()));
+  CHECK(std::memcmp(model.layers.conv, c.layers.conv, sizeof c.layers.conv) == 0);
+  CHECK(std::memcmp(model.layers.size, c.layers.size, sizeof c.layers.size) == 0);
+
+  EvalResult want, got;
+  REQUIRE(trainer_evaluate(&run->t, data.view, &want).ok());
+  auto pred = make_predictor(model, 16);
+  REQUIRE(predictor_evaluate(&pred->p, data.view, &got).ok());
+  CHECK(got.top1 == want.top1);
+  CHECK(got.loss_sum == want.loss_sum);
+
+  // Fine-tuning from the file: a trainer of the same network takes its weights; the two layers
+  // frozen keep them through training.
+  TrainConfig tune = c;
+  tune.freeze = 2;
+  auto again = make_trainer(tune, data.view);
+  REQUIRE(trainer_load_model(&again->t, model).ok());
+  std::vector<uint8_t> conv_before(static_cast<const uint8_t*>(weights_of(again->t.mlp, 1)),
+                                   static_cast<const uint8_t*>(weights_of(again->t.mlp, 1)) + 4 * 5 * 54);
+  testing::train_epochs(&again->t, 1);
+  CHECK(std::memcmp(conv_before.data(), weights_of(again->t.mlp, 1), conv_before.size()) == 0);
+
+  // A network with the same widths but another geometry does not take these weights.
+  TrainConfig other = c;
+  REQUIRE(parse_net("conv3x3:6,avgpool2,conv3x3:5/s2,gap,dense:7,dense:5", 2, 9, 8, &other.layers).ok());
+  auto third = make_trainer(other, data.view);
+  CHECK_FALSE(trainer_load_model(&third->t, model).ok());
+
+  // A geometry that does not fit the sizes is refused even with a valid checksum.
+  ModelBytes bad = file;
+  bad.data()[116 + 8] = 5;  // layer 1's kernel: 3 -> 5
+  const uint32_t crc = crc32_update(0, bad.data(), kModelHeaderBytes - 4);
+  std::memcpy(bad.data() + kModelHeaderBytes - 4, &crc, 4);
+  s = model_open(bad.data(), bad.size, &model);
+  CHECK_FALSE(s.ok());
+  CHECK(std::string(s.message()).find("model file: layer 1") != std::string::npos);
+}

@@ -78,6 +78,75 @@ TEST_CASE("the counter itself works: it sees a vector and a malloc") {
   CHECK(g_allocations.load() == 3);  // malloc, the vector object, its storage
 }
 
+// Two epochs of 300 samples (two full batches of 128 and a partial one), an evaluation, a step on
+// the caller's samples and predictions, counting allocations throughout.
+void check_training_allocates_nothing(TrainConfig c, const testing::SyntheticData& train,
+                                      const testing::SyntheticData& test, int k) {
+  (void)k;
+#ifndef GCT_NO_HOST
+  c.threads = k < 3 ? 1 : 2;  // the last two optimizers run their products on a thread pool
+  gct::host::ThreadPool pool(c.threads);  // threads are created here, before counting starts
+#endif
+  MemoryPlan plan;
+  REQUIRE(trainer_plan(c, data_shape_of(train.view), &plan).ok());
+  testing::AlignedBuffer buffer(plan.total);
+  Trainer t;
+  REQUIRE(trainer_setup(&t, c, train.view, buffer.data, plan.total).ok());
+#ifndef GCT_NO_HOST
+  trainer_set_runner(&t, pool.runner());
+#endif
+
+  long steps = 0;
+  g_allocations = 0;
+  g_armed = true;
+  for (int epoch = 0; epoch < 2; ++epoch) {
+    trainer_begin_epoch(&t);  // 300 = 2 x 128 + 44: includes a partial batch
+    while (!trainer_epoch_done(t)) {
+      StepResult r;
+      if (!trainer_step(&t, &r).ok()) break;
+      ++steps;
+    }
+  }
+  EvalResult eval;
+  const bool eval_ok = trainer_evaluate(&t, test.view, &eval).ok();
+  // The on-device calls: a step on the caller's samples, and predictions.
+  Samples samples;
+  samples.pixels = test.pixels.data();
+  samples.labels = test.fine.data();
+  samples.rows = 5;
+  StepResult r;
+  const bool samples_ok = trainer_train_samples(&t, samples, &r).ok();
+  float probabilities[5 * 100];
+  uint16_t top[5 * 3];
+  Prediction out;
+  out.probabilities = probabilities;
+  out.top = top;
+  out.k = 3;
+  const bool predict_ok = trainer_predict(&t, samples, out).ok();
+  g_armed = false;
+  CHECK(eval_ok);
+  CHECK(samples_ok);
+  CHECK(predict_ok);
+  CHECK(steps == 6);
+  CHECK(eval.count == 200);
+  CHECK(g_allocations.load() == 0);
+}
+
+// Optimizer k with a GC mode, augmentation, a schedule and frozen layers that vary with k.
+TrainConfig varied(TrainConfig c, int k) {
+  const auto kind = static_cast<OptimizerKind>(k);
+  c.optimizer = kind;
+  c.hp = optimizer_defaults(kind);
+  constexpr GcMode kModes[] = {GcMode::kOff, GcMode::kGrad, GcMode::kUpdate};
+  c.gc = kModes[k % 3];
+  if (k % 2 == 1) {  // augmented batches and a scheduled rate allocate nothing either
+    c.augment = kAugmentCrop | kAugmentFlip;
+    c.schedule = {ScheduleKind::kCosine, 2, 6};
+  }
+  c.freeze = static_cast<uint8_t>(k % 3);  // nor do models with frozen layers
+  return c;
+}
+
 TEST_CASE("training steps, epochs and evaluation at default shapes allocate nothing, float and fixed") {
   // 3072 = 3 x 32 x 32, 100 classes: the CIFAR-100 shapes, on synthetic pixels.
   auto train = testing::make_separable(300, 100, 3, 32, 32, 1, 40, 20);
@@ -85,8 +154,7 @@ TEST_CASE("training steps, epochs and evaluation at default shapes allocate noth
   // Every optimizer in float32, then every optimizer in fixed point.
   for (int run = 0; run < 2 * kNumOptimizers; ++run) {
     const int k = run % kNumOptimizers;
-    const auto kind = static_cast<OptimizerKind>(k);
-    CAPTURE(optimizer_name(kind));
+    CAPTURE(optimizer_name(static_cast<OptimizerKind>(k)));
     CAPTURE(run);
     TrainConfig c = default_train_config();
     c.scalar = run < kNumOptimizers ? ScalarKind::kFloat : ScalarKind::kFixed;
@@ -95,70 +163,29 @@ TEST_CASE("training steps, epochs and evaluation at default shapes allocate noth
       // the float runs use full shapes); narrower hidden layers keep the emulated cross runs short.
       (void)parse_layer_sizes("3072,64,32,100", &c.layers);
     }
-    c.optimizer = kind;
-    c.hp = optimizer_defaults(kind);
-    constexpr GcMode kModes[] = {GcMode::kOff, GcMode::kGrad, GcMode::kUpdate};
-    c.gc = kModes[run % 3];
-    if (k % 2 == 1) {  // augmented batches and a scheduled rate allocate nothing either
-      c.augment = kAugmentCrop | kAugmentFlip;
-      c.schedule = {ScheduleKind::kCosine, 2, 6};
-    }
-    c.freeze = static_cast<uint8_t>(k % 3);  // nor do models with frozen layers
-#ifndef GCT_NO_HOST
-    c.threads = k < 3 ? 1 : 2;  // the last two optimizers run their products on a thread pool
-    gct::host::ThreadPool pool(c.threads);  // threads are created here, before counting starts
-#endif
-    MemoryPlan plan;
-    REQUIRE(trainer_plan(c, data_shape_of(train.view), &plan).ok());
-    testing::AlignedBuffer buffer(plan.total);
-    Trainer t;
-    REQUIRE(trainer_setup(&t, c, train.view, buffer.data, plan.total).ok());
-#ifndef GCT_NO_HOST
-    trainer_set_runner(&t, pool.runner());
-#endif
+    check_training_allocates_nothing(varied(c, k), train, test, k);
+  }
+}
 
-    long steps = 0;
-    g_allocations = 0;
-    g_armed = true;
-    for (int epoch = 0; epoch < 2; ++epoch) {
-      trainer_begin_epoch(&t);  // 300 = 2 x 128 + 44: includes a partial batch
-      while (!trainer_epoch_done(t)) {
-        StepResult r;
-        if (!trainer_step(&t, &r).ok()) break;
-        ++steps;
-      }
-    }
-    EvalResult eval;
-    const bool eval_ok = trainer_evaluate(&t, test.view, &eval).ok();
-    // The on-device calls: a step on the caller's samples, and predictions.
-    Samples samples;
-    samples.pixels = test.pixels.data();
-    samples.labels = test.fine.data();
-    samples.rows = 5;
-    StepResult r;
-    const bool samples_ok = trainer_train_samples(&t, samples, &r).ok();
-    float probabilities[5 * 100];
-    uint16_t top[5 * 3];
-    Prediction out;
-    out.probabilities = probabilities;
-    out.top = top;
-    out.k = 3;
-    const bool predict_ok = trainer_predict(&t, samples, out).ok();
-    g_armed = false;
-    CHECK(eval_ok);
-    CHECK(samples_ok);
-    CHECK(predict_ok);
-    CHECK(steps == 6);
-    CHECK(eval.count == 200);
-    CHECK(g_allocations.load() == 0);
+TEST_CASE("a convolutional network at full CIFAR-100 shapes allocates nothing") {
+  auto train = testing::make_separable(300, 100, 3, 32, 32, 1, 40, 20);
+  auto test = testing::make_separable(200, 100, 3, 32, 32, 2, 40, 20);
+  for (int k = 0; k < kNumOptimizers; ++k) {
+    CAPTURE(optimizer_name(static_cast<OptimizerKind>(k)));
+    TrainConfig c = default_train_config();
+    REQUIRE(parse_net("conv3x3:32,maxpool2,conv3x3:64,maxpool2,conv3x3:128,maxpool2,dense:256,dense:100", 3, 32, 32,
+                      &c.layers)
+                .ok());
+    check_training_allocates_nothing(varied(c, k), train, test, k);
   }
 }
 
 TEST_CASE("a predictor reading a model file in place allocates nothing, float and fixed") {
   auto test = testing::make_separable(200, 100, 3, 32, 32, 2, 40, 20);
-  for (ScalarKind scalar : {ScalarKind::kFloat, ScalarKind::kFixed}) {
+  for (int v = 0; v < 3; ++v) {  // float32 and fixed-point MLPs, a float32 CNN
     TrainConfig c = default_train_config();
-    c.scalar = scalar;
+    c.scalar = v == 1 ? ScalarKind::kFixed : ScalarKind::kFloat;
+    if (v == 2) REQUIRE(parse_net("conv3x3:16,maxpool2,conv3x3:32/s2,gap,dense:100", 3, 32, 32, &c.layers).ok());
     MemoryPlan plan;
     REQUIRE(trainer_plan(c, data_shape_of(test.view), &plan).ok());
     testing::AlignedBuffer buffer(plan.total);

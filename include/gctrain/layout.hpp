@@ -92,8 +92,9 @@ constexpr bool is_conv(const LayoutShape& s, int l) { return s.conv != nullptr &
 constexpr size_t weight_rows(const LayoutShape& s, int l) { return is_conv(s, l) ? s.conv[l].channels : s.sizes[l + 1]; }
 constexpr size_t weight_cols(const LayoutShape& s, int l) { return is_conv(s, l) ? s.conv[l].fan_in() : s.sizes[l]; }
 
-// The convolutions' working memory per thread, in floats: one sample's columns, and one sample's
-// input gradient where a convolution above the lowest trainable layer forms it.
+// The convolutions' working memory per thread, in floats: one sample's columns and the same
+// transposed (the weight gradient reads them pixel by pixel), and one sample's input gradient where
+// a convolution above the lowest trainable layer forms it.
 struct ConvWorkspace {
   size_t columns = 0, input_gradient = 0;
   constexpr size_t floats() const { return columns + input_gradient; }
@@ -102,7 +103,7 @@ constexpr ConvWorkspace conv_workspace(const LayoutShape& s) {
   ConvWorkspace w;
   for (int l = 0; l < s.layers; ++l) {
     if (!is_conv(s, l)) continue;
-    const size_t columns = size_t{s.conv[l].fan_in()} * s.conv[l].conv_pixels();
+    const size_t columns = size_t{s.conv[l].fan_in()} * s.conv[l].conv_pixels() * (l >= s.frozen ? 2 : 1);
     w.columns = columns > w.columns ? columns : w.columns;
     if (l > s.frozen && s.sizes[l] > w.input_gradient) w.input_gradient = s.sizes[l];
   }

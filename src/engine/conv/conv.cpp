@@ -58,15 +58,15 @@ void each_filter_tap(const ConvShape& g, uint32_t f0, uint32_t f1, F&& f) {
   for (uint32_t i = f0; i < f1; ++i) f(i, i / kk, static_cast<int>(i % kk / g.kernel), static_cast<int>(i % g.kernel));
 }
 
-// cols[f][oy * OW + ox] = x[c][oy * S - pad + ky][ox * S - pad + kx] (0 outside the image) for the
-// rows f = (c, ky, kx) of the sample's columns.
-void im2col(const ConvShape& g, const float* x, float* cols) {
+// cols[f - f0][oy * OW + ox] = x[c][oy * S - pad + ky][ox * S - pad + kx] (0 outside the image)
+// for the rows f = (c, ky, kx) in [f0, f1) of the sample's columns.
+void im2col(const ConvShape& g, const float* x, uint32_t f0, uint32_t f1, float* cols) {
   const int oh = static_cast<int>(g.conv_height()), ow = static_cast<int>(g.conv_width());
   const int h = g.in_height, w = g.in_width, s = g.stride, p = g.pad;
-  each_filter_tap(g, 0, g.fan_in(), [&](uint32_t f, uint32_t c, int ky, int kx) {
+  each_filter_tap(g, f0, f1, [&](uint32_t f, uint32_t c, int ky, int kx) {
     const Span span = inside(g, kx);
     const float* plane = x + size_t{c} * h * w;
-    float* row = cols + size_t{f} * oh * ow;
+    float* row = cols + size_t{f - f0} * oh * ow;
     for (int oy = 0; oy < oh; ++oy, row += ow) {
       const int iy = oy * s - p + ky;
       if (iy < 0 || iy >= h) {
@@ -76,7 +76,7 @@ void im2col(const ConvShape& g, const float* x, float* cols) {
       const float* src = plane + size_t(iy) * w - p + kx;
       for (int ox = 0; ox < span.lo; ++ox) row[ox] = 0.0f;
       if (s == 1) {
-        std::memcpy(row + span.lo, src + span.lo, sizeof(float) * (span.hi - span.lo));
+        for (int ox = span.lo; ox < span.hi; ++ox) row[ox] = src[ox];  // rows are short: no memcpy call
       } else {
         for (int ox = span.lo; ox < span.hi; ++ox) row[ox] = src[ox * s];
       }
@@ -85,25 +85,26 @@ void im2col(const ConvShape& g, const float* x, float* cols) {
   });
 }
 
-// The same values transposed, for the rows [f0, f1) only: colst[pixel][f - f0].
-void im2col_transposed(const ConvShape& g, const float* x, uint32_t f0, uint32_t f1, float* colst) {
-  const int oh = static_cast<int>(g.conv_height()), ow = static_cast<int>(g.conv_width());
-  const int h = g.in_height, w = g.in_width, s = g.stride, p = g.pad;
-  const size_t ld = f1 - f0;
-  each_filter_tap(g, f0, f1, [&](uint32_t f, uint32_t c, int ky, int kx) {
-    const Span span = inside(g, kx);
-    const float* plane = x + size_t{c} * h * w;
-    float* col = colst + (f - f0);
-    for (int oy = 0; oy < oh; ++oy) {
-      const int iy = oy * s - p + ky;
-      float* out = col + size_t(oy) * ow * ld;
-      const bool row_inside = iy >= 0 && iy < h;
-      const float* src = plane + size_t(row_inside ? iy : 0) * w - p + kx;
-      for (int ox = 0; ox < ow; ++ox) {
-        out[size_t(ox) * ld] = row_inside && ox >= span.lo && ox < span.hi ? src[ox * s] : 0.0f;
-      }
-    }
-  });
+// dst[j * ldd + i] = src[i * lds + j]: the AVX-512 kernels' blocked transpose where the CPU has
+// them.
+void transpose(const float* src, int64_t lds, int64_t rows, int64_t cols, float* dst, int64_t ldd) {
+#if GCT_FGEMM_AVX512
+  if (cpu_has_avx512()) {
+    gct::transpose(src, lds, rows, cols, dst, ldd);
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < cols; ++j) dst[j * ldd + i] = src[i * lds + j];
+  }
+}
+
+// The same values transposed, for the rows [f0, f1) only: colst[pixel][f - f0], through `rows`
+// (room for the slice's columns as im2col lays them out).
+void im2col_transposed(const ConvShape& g, const float* x, uint32_t f0, uint32_t f1, float* rows, float* colst) {
+  im2col(g, x, f0, f1, rows);
+  const int64_t pixels = g.conv_pixels();
+  transpose(rows, pixels, f1 - f0, pixels, colst, f1 - f0);
 }
 
 // dx[c][iy][ix] += dcols[f][pixel] over every (f, pixel) that read x[c][iy][ix], in a fixed order.
@@ -119,7 +120,11 @@ void col2im(const ConvShape& g, const float* dcols, float* dx) {
       const int iy = oy * s - p + ky;
       if (iy < 0 || iy >= h) continue;
       float* dst = plane + size_t(iy) * w - p + kx;
-      for (int ox = span.lo; ox < span.hi; ++ox) dst[ox * s] += row[ox];
+      if (s == 1) {
+        for (int ox = span.lo; ox < span.hi; ++ox) dst[ox] += row[ox];
+      } else {
+        for (int ox = span.lo; ox < span.hi; ++ox) dst[ox * s] += row[ox];
+      }
     }
   });
 }
@@ -161,24 +166,34 @@ void pool_backward(const ConvShape& g, const float* grad, float* z) {
       for (uint32_t i = 0; i < h * w; ++i) z[i] = z[i] > 0.0f ? share : 0.0f;
       continue;
     }
-    for (uint32_t y = 0; y < h; ++y) {
-      for (uint32_t x = 0; x < w; ++x) {
-        if (y >= 2 * oh || x >= 2 * ow) z[size_t{y} * w + x] = 0.0f;
-      }
+    if (h > 2 * oh) std::memset(z + size_t{2 * oh} * w, 0, sizeof(float) * w);
+    if (w > 2 * ow) {
+      for (uint32_t y = 0; y < h; ++y) z[size_t{y} * w + w - 1] = 0.0f;
     }
     for (uint32_t y = 0; y < oh; ++y) {
       float* r0 = z + size_t{2 * y} * w;
       float* r1 = r0 + w;
-      for (uint32_t x = 0; x < ow; ++x) {
-        float* v[4] = {r0 + 2 * x, r0 + 2 * x + 1, r1 + 2 * x, r1 + 2 * x + 1};
-        const float gv = grad[y * ow + x];
-        if (g.pool == PoolKind::kAvg2) {
-          for (float* p : v) *p = *p > 0.0f ? gv * 0.25f : 0.0f;
-          continue;
+      const float* gr = grad + size_t{y} * ow;
+      if (g.pool == PoolKind::kAvg2) {
+        for (uint32_t x = 0; x < 2 * ow; ++x) {
+          const float gv = gr[x / 2] * 0.25f;
+          r0[x] = r0[x] > 0.0f ? gv : 0.0f;
+          r1[x] = r1[x] > 0.0f ? gv : 0.0f;
         }
-        int best = 0;
-        for (int i = 1; i < 4; ++i) best = *v[i] > *v[best] ? i : best;
-        for (int i = 0; i < 4; ++i) *v[i] = i == best && *v[i] > 0.0f ? gv : 0.0f;
+        continue;
+      }
+      // Selects rather than branches: which of the four took the maximum (the first, in row-major
+      // order, of equal values) gets the gradient, if the maximum passed the ReLU.
+      for (uint32_t x = 0; x < ow; ++x) {
+        const float a = r0[2 * x], b = r0[2 * x + 1], d = r1[2 * x], e = r1[2 * x + 1];
+        const bool left_top = a >= b, left_bottom = d >= e;
+        const float top = left_top ? a : b, bottom = left_bottom ? d : e;
+        const bool take_top = top >= bottom;
+        const float routed = (take_top ? top : bottom) > 0.0f ? gr[x] : 0.0f;
+        r0[2 * x] = take_top && left_top ? routed : 0.0f;
+        r0[2 * x + 1] = take_top && !left_top ? routed : 0.0f;
+        r1[2 * x] = !take_top && left_bottom ? routed : 0.0f;
+        r1[2 * x + 1] = !take_top && !left_bottom ? routed : 0.0f;
       }
     }
   }
@@ -200,7 +215,7 @@ void forward_sample(Mlp* mlp, int l, uint32_t r, uint32_t thread) {
   const uint32_t pixels = g.conv_pixels();
   float* cols = s.conv_columns[thread];
   float* z = d.pre + size_t{r} * g.conv_outputs();
-  im2col(g, s.act[l] + size_t{r} * g.inputs(), cols);
+  im2col(g, s.act[l] + size_t{r} * g.inputs(), 0, g.fan_in(), cols);
   product(d.out, pixels, d.in, d.w, d.in, 1, cols, pixels, z, pixels, false);
   for (uint32_t c = 0; c < d.out; ++c) {
     float* zc = z + size_t{c} * pixels;
@@ -213,6 +228,18 @@ void forward_sample(Mlp* mlp, int l, uint32_t r, uint32_t thread) {
   if (g.pool != PoolKind::kNone) pool_forward(g, z, s.act[l + 1] + size_t{r} * g.outputs());
 }
 
+// The sum of rows x pixels values (row r at r * stride): each pixel summed over the rows in
+// `per_pixel` (a loop along the pixels, which vectorises), then the pixels in order. Deterministic.
+float channel_sum(const float* x, uint32_t rows, size_t stride, uint32_t pixels, float* per_pixel) {
+  for (uint32_t p = 0; p < pixels; ++p) per_pixel[p] = 0.0f;
+  for (uint32_t r = 0; r < rows; ++r, x += stride) {
+    for (uint32_t p = 0; p < pixels; ++p) per_pixel[p] += x[p];
+  }
+  float sum = 0.0f;
+  for (uint32_t p = 0; p < pixels; ++p) sum += per_pixel[p];
+  return sum;
+}
+
 // Block i of the weight gradient: the columns [f0, f1) of dW, summed over the samples in order,
 // and the biases of the filters [c0, c1).
 void weight_grad_block(Mlp* mlp, int l, uint32_t rows, uint32_t i) {
@@ -223,21 +250,16 @@ void weight_grad_block(Mlp* mlp, int l, uint32_t rows, uint32_t i) {
   int64_t f0 = 0, f1 = 0, c0 = 0, c1 = 0;
   row_block_range(d.in, mlp->threads, i, 16, &f0, &f1);
   row_block_range(d.out, mlp->threads, i, 1, &c0, &c1);
-  float* colst = s.conv_columns[i];
+  float* slice = s.conv_columns[i];
+  float* colst = slice + size_t{d.in} * pixels;
   const uint32_t width = static_cast<uint32_t>(f1 - f0);
   for (uint32_t r = 0; r < rows && f0 < f1; ++r) {
-    im2col_transposed(g, s.act[l] + size_t{r} * g.inputs(), static_cast<uint32_t>(f0), static_cast<uint32_t>(f1), colst);
+    im2col_transposed(g, s.act[l] + size_t{r} * g.inputs(), static_cast<uint32_t>(f0), static_cast<uint32_t>(f1), slice,
+                      colst);
     product(d.out, width, pixels, d.pre + size_t{r} * g.conv_outputs(), pixels, 1, colst, width, d.dw + f0, d.in,
             r > 0);
   }
-  for (int64_t c = c0; c < c1; ++c) {
-    float sum = 0.0f;
-    for (uint32_t r = 0; r < rows; ++r) {
-      const float* dz = d.pre + size_t{r} * g.conv_outputs() + size_t(c) * pixels;
-      for (uint32_t p = 0; p < pixels; ++p) sum += dz[p];
-    }
-    d.db[c] = sum;
-  }
+  for (int64_t c = c0; c < c1; ++c) d.db[c] = channel_sum(d.pre + size_t(c) * pixels, rows, g.conv_outputs(), pixels, slice);
 }
 
 void input_grad_sample(Mlp* mlp, int l, uint32_t r, uint32_t thread) {
