@@ -1,5 +1,6 @@
 #include "conv.hpp"
 
+#include <bit>
 #include <cstring>
 
 #include "../carve.hpp"
@@ -182,18 +183,22 @@ void pool_backward(const ConvShape& g, const float* grad, float* z) {
         }
         continue;
       }
-      // Selects rather than branches: which of the four took the maximum (the first, in row-major
-      // order, of equal values) gets the gradient, if the maximum passed the ReLU.
+      // Bitwise logic and selects, no branches (the comparisons are unpredictable): the first of
+      // the four, in row-major order, equal to the window's maximum gets the gradient, if that
+      // maximum passed the ReLU.
       for (uint32_t x = 0; x < ow; ++x) {
         const float a = r0[2 * x], b = r0[2 * x + 1], d = r1[2 * x], e = r1[2 * x + 1];
-        const bool left_top = a >= b, left_bottom = d >= e;
-        const float top = left_top ? a : b, bottom = left_bottom ? d : e;
-        const bool take_top = top >= bottom;
-        const float routed = (take_top ? top : bottom) > 0.0f ? gr[x] : 0.0f;
-        r0[2 * x] = take_top && left_top ? routed : 0.0f;
-        r0[2 * x + 1] = take_top && !left_top ? routed : 0.0f;
-        r1[2 * x] = !take_top && left_bottom ? routed : 0.0f;
-        r1[2 * x + 1] = !take_top && !left_bottom ? routed : 0.0f;
+        const bool is_a = (a >= b) & (a >= d) & (a >= e);
+        const bool is_b = !is_a & (b >= d) & (b >= e);
+        const bool is_d = !is_a & !is_b & (d >= e);
+        const bool is_e = !is_a & !is_b & !is_d;
+        const bool passed = (a > 0.0f) | (b > 0.0f) | (d > 0.0f) | (e > 0.0f);
+        const uint32_t g_bits = std::bit_cast<uint32_t>(gr[x]) & (0u - static_cast<uint32_t>(passed));
+        auto pick = [g_bits](bool on) { return std::bit_cast<float>(g_bits & (0u - static_cast<uint32_t>(on))); };
+        r0[2 * x] = pick(is_a);
+        r0[2 * x + 1] = pick(is_b);
+        r1[2 * x] = pick(is_d);
+        r1[2 * x + 1] = pick(is_e);
       }
     }
   }
