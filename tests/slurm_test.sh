@@ -16,61 +16,20 @@ EXTRA=("$@")
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d /tmp/gct_slurm_XXXXXX)
 chmod 755 "$T"
-export SLURM_CONF="$T/slurm.conf"
+export SLURM_CONF="$T/slurm.conf"  # tools/slurm/local-cluster.sh writes it there
 passed=0 failed=0
 ok()  { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
 started=$(date +%s.%N)
 
 cleanup() {
-  scontrol shutdown >/dev/null 2>&1
-  sleep 1
-  [ -f "$T/munged.pid" ] && kill "$(cat "$T/munged.pid")" 2>/dev/null
-  pkill -f "slurmd -f $SLURM_CONF" 2>/dev/null
-  pkill -f "slurmctld -c -f $SLURM_CONF" 2>/dev/null
+  "$HERE/tools/slurm/local-cluster.sh" stop "$T"
   rm -rf "$T"
 }
 trap cleanup EXIT
 
 # --- start munge and a one-node cluster
-mkdir -p "$T/munge" /run/munge "$T/spool/ctld" "$T/spool/d" "$T/log"
-chown munge:munge /run/munge "$T/munge" 2>/dev/null
-[ -f /etc/munge/munge.key ] || { echo "munge key missing"; exit 1; }
-sudo_munge() { if command -v runuser >/dev/null; then runuser -u munge -- "$@"; else su munge -s /bin/sh -c "$*"; fi; }
-sudo_munge /usr/sbin/munged --pid-file="$T/munge/munged.pid" --log-file="$T/munge/munged.log" \
-  --seed-file="$T/munge/munged.seed" --socket=/run/munge/munge.socket.2 || { echo "munged failed"; exit 1; }
-cp "$T/munge/munged.pid" "$T/munged.pid" 2>/dev/null
-munge -n | unmunge >/dev/null || { echo "munge does not work"; exit 1; }
-host=$(hostname)
-node=$(slurmd -C | head -1)
-cat > "$SLURM_CONF" <<CONF
-ClusterName=gctrain-test
-SlurmctldHost=$host
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-StateSaveLocation=$T/spool/ctld
-SlurmdSpoolDir=$T/spool/d
-SlurmctldPidFile=$T/slurmctld.pid
-SlurmdPidFile=$T/slurmd.pid
-SlurmctldLogFile=$T/log/slurmctld.log
-SlurmdLogFile=$T/log/slurmd.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-ReturnToService=2
-SchedulerParameters=batch_sched_delay=0
-MailProg=/bin/true
-$node
-PartitionName=main Nodes=$host Default=YES MaxTime=INFINITE State=UP
-CONF
-slurmctld -c -f "$SLURM_CONF" || { echo "slurmctld failed"; exit 1; }
-slurmd -f "$SLURM_CONF" || { echo "slurmd failed"; exit 1; }
-for _ in $(seq 1 100); do [ "$(sinfo -h -o %t 2>/dev/null)" = idle ] && break; sleep 0.2; done
-[ "$(sinfo -h -o %t)" = idle ] && ok || { bad "cluster not idle: $(sinfo 2>&1)"; exit 1; }
+if "$HERE/tools/slurm/local-cluster.sh" start "$T" >/dev/null; then ok; else bad "cluster did not start"; exit 1; fi
 echo "cluster up in $(awk -v a="$(date +%s.%N)" -v b="$started" 'BEGIN { printf "%.1f", a - b }') s"
 
 # --- data and the study plan: 2 optimizers x 2 GC modes x 2 seeds = 8 runs
