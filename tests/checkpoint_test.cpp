@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "synthetic.hpp"
@@ -195,4 +196,44 @@ TEST_CASE("divergence stops with a message naming the step and the layer") {
   CHECK(s.code() == Code::kNumericalError);
   CHECK(std::strstr(s.message(), "step 3") != nullptr);
   CHECK_MESSAGE(std::strstr(s.message(), "layer 2") != nullptr, s.message());
+}
+
+TEST_CASE("a convolutional network resumes exactly; its geometry is checked and checksummed") {
+  auto data = testing::make_separable(100, 6, 2, 8, 7, 3);
+  TrainConfig c = testing::config_for(data.view, {10}, 16, OptimizerKind::kAdam, GcMode::kGrad, 5);
+  REQUIRE(parse_net("conv3x3:5,maxpool2,conv3x3:4/s2,dense:9,dense:6", 2, 8, 7, &c.layers).ok());
+  c.augment = kAugmentCrop | kAugmentFlip;
+  auto whole = setup(c, data.view);
+  steps(&whole->t, 17);
+  auto first = setup(c, data.view);
+  steps(&first->t, 9);
+  std::vector<uint8_t> ckpt(checkpoint_size(first->t));
+  REQUIRE(checkpoint_save(first->t, nullptr, ckpt.data(), ckpt.size()).ok());
+  auto second = setup(c, data.view);
+  Status s = checkpoint_load(&second->t, ckpt.data(), ckpt.size(), nullptr);
+  REQUIRE_MESSAGE(s.ok(), s.message());
+  steps(&second->t, 8);
+  CHECK(trainer_parameters_crc32(second->t) == trainer_parameters_crc32(whole->t));
+
+  // The same widths with another pooling: refused, naming both networks.
+  TrainConfig other = c;
+  REQUIRE(parse_net("conv3x3:5,avgpool2,conv3x3:4/s2,dense:9,dense:6", 2, 8, 7, &other.layers).ok());
+  auto third = setup(other, data.view);
+  s = checkpoint_load(&third->t, ckpt.data(), ckpt.size(), nullptr);
+  CHECK_FALSE(s.ok());
+  CHECK(std::string(s.message()).find("maxpool2") != std::string::npos);
+  CHECK(std::string(s.message()).find("avgpool2") != std::string::npos);
+  // Any changed byte of the header, the geometry included, is refused.
+  for (size_t pos = 0; pos < 384; ++pos) {
+    auto bad = ckpt;
+    bad[pos] ^= 0x04;
+    CHECK_MESSAGE(!checkpoint_load(&second->t, bad.data(), bad.size(), nullptr).ok(), "byte ", pos);
+  }
+  // A dense model's checkpoint keeps the format it always had.
+  TrainConfig dense = testing::config_for(data.view, {10}, 16, OptimizerKind::kAdam, GcMode::kGrad, 5);
+  auto d = setup(dense, data.view);
+  std::vector<uint8_t> dense_ckpt(checkpoint_size(d->t));
+  REQUIRE(checkpoint_save(d->t, nullptr, dense_ckpt.data(), dense_ckpt.size()).ok());
+  CHECK(dense_ckpt[8] == 1);
+  CHECK(ckpt[8] == 2);
 }

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "bytes.hpp"
+#include "net_bytes.hpp"
 #include "gctrain/blob.hpp"
 #include "gctrain/crc32.hpp"
 #include "path.hpp"
@@ -13,8 +14,17 @@ namespace gct {
 namespace {
 
 constexpr char kMagic[8] = {'G', 'C', 'T', 'C', 'K', 'P', 'T', '1'};
+// Version 1: a 256-byte header. Version 2, written for networks with convolutions only (so that a
+// dense model's checkpoint is what it always was): the same fields, then each convolution's
+// geometry (net_bytes.hpp) at byte 256, its CRC-32 in the first reserved word.
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeader = 256;
+constexpr uint32_t kVersionConv = 2;
+constexpr size_t kHeaderConv = 384;
+constexpr size_t kGeometryAt = 256;
+static_assert(kGeometryAt + kNetGeometryBytes <= kHeaderConv);
+
+size_t header_bytes(const LayerSizes& layers) { return layers.has_conv() ? kHeaderConv : kHeader; }
 
 namespace off {
 constexpr size_t kMagic = 0, kVersion = 8, kHeaderSize = 12, kTotal = 16, kLayerCount = 24,
@@ -51,10 +61,11 @@ void for_each_tensor(const Trainer& t, F&& f) {
 }
 
 void write_header(const Trainer& t, const uint8_t* host, uint8_t* h, size_t total) {
-  std::memset(h, 0, kHeader);
+  const bool conv = t.config.layers.has_conv();
+  std::memset(h, 0, header_bytes(t.config.layers));
   std::memcpy(h + off::kMagic, kMagic, 8);
-  put32(h + off::kVersion, kVersion);
-  put32(h + off::kHeaderSize, kHeader);
+  put32(h + off::kVersion, conv ? kVersionConv : kVersion);
+  put32(h + off::kHeaderSize, static_cast<uint32_t>(header_bytes(t.config.layers)));
   put64(h + off::kTotal, total);
   const TrainConfig& c = t.config;
   put32(h + off::kLayerCount, static_cast<uint32_t>(c.layers.count));
@@ -83,7 +94,13 @@ void write_header(const Trainer& t, const uint8_t* host, uint8_t* h, size_t tota
   h[off::kFreeze] = c.freeze;
   put32(h + off::kWarmup, c.schedule.warmup_steps);
   put32(h + off::kScheduleSteps, c.schedule.kind == ScheduleKind::kConstant ? 0 : c.schedule.total_steps);
+  if (conv) {
+    put_net_geometry(c.layers, h + kGeometryAt);
+    put32(h + off::kReserved, crc32_update(0, h + kGeometryAt, kNetGeometryBytes));
+  }
 }
+
+bool is_conv_header(const uint8_t* h) { return get32(h + off::kVersion) == kVersionConv; }
 
 Status check_header(const uint8_t* bytes, size_t size) {
   if (!host_is_little_endian()) return Status::Error(Code::kUnsupported, "checkpoints need a little-endian host");
@@ -92,21 +109,35 @@ Status check_header(const uint8_t* bytes, size_t size) {
   if (crc32_update(0, bytes, off::kHeaderCrc) != get32(bytes + off::kHeaderCrc)) {
     return Status::Error(Code::kCorruptData, "checkpoint header checksum mismatch (corrupt)");
   }
-  if (get32(bytes + off::kVersion) != kVersion || get32(bytes + off::kHeaderSize) != kHeader) {
-    return Status::Error(Code::kUnsupported, "checkpoint format version %u, this build reads %u",
-                         static_cast<unsigned>(get32(bytes + off::kVersion)), static_cast<unsigned>(kVersion));
+  const uint32_t version = get32(bytes + off::kVersion);
+  if (!(version == kVersion && get32(bytes + off::kHeaderSize) == kHeader) &&
+      !(version == kVersionConv && get32(bytes + off::kHeaderSize) == kHeaderConv)) {
+    return Status::Error(Code::kUnsupported, "checkpoint format version %u, this build reads %u and %u",
+                         static_cast<unsigned>(version), static_cast<unsigned>(kVersion),
+                         static_cast<unsigned>(kVersionConv));
+  }
+  if (version == kVersionConv &&
+      (size < kHeaderConv || crc32_update(0, bytes + kGeometryAt, kNetGeometryBytes) != get32(bytes + off::kReserved))) {
+    return Status::Error(Code::kCorruptData, "checkpoint network geometry checksum mismatch (corrupt)");
   }
   return Status::Ok();
 }
 
-// "3072-512-100" into `out` (at least 100 bytes).
+// "3072-512-100", or a network with its convolutions, into `out`.
 void layers_text(const uint8_t* h, char* out, size_t n) {
-  size_t pos = 0;
+  LayerSizes s;
   const uint32_t count = get32(h + off::kLayerCount);
-  for (uint32_t i = 0; i < count && i <= kMaxLayers && pos + 12 < n; ++i) {
-    pos += static_cast<size_t>(std::snprintf(out + pos, n - pos, i ? "-%u" : "%u", static_cast<unsigned>(get32(h + off::kLayers + 4 * i))));
+  s.count = count <= kMaxLayers + 1 ? static_cast<int>(count) : 0;
+  for (int i = 0; i < s.count; ++i) s.size[i] = get32(h + off::kLayers + 4 * i);
+  if (is_conv_header(h) && !get_net_geometry(h + kGeometryAt, "checkpoint", &s).ok()) {
+    std::snprintf(out, n, "an unreadable network");
+    return;
   }
-  if (count == 0) std::snprintf(out, n, "none");
+  if (s.count == 0) {
+    std::snprintf(out, n, "none");
+    return;
+  }
+  format_layer_sizes(s, out, n);
 }
 
 // A stored header beside the one this trainer would write.
@@ -123,8 +154,10 @@ Status mismatch(const char* what, const char* was, const char* is) {
 // What shapes the payload or the run: layers, batch, data, seed, optimizer, GC, arithmetic,
 // augmentation and frozen layers.
 Status compare_run(const HeaderPair& h, const TrainConfig& config) {
-  char a[128], b[128];
-  if (h.differs(off::kLayerCount, off::kBatch - off::kLayerCount)) {
+  char a[256], b[256];
+  const bool geometry_differs = is_conv_header(h.stored) != is_conv_header(h.expect) ||
+                                (is_conv_header(h.stored) && h.differs(kGeometryAt, kNetGeometryBytes));
+  if (geometry_differs || h.differs(off::kLayerCount, off::kBatch - off::kLayerCount)) {
     layers_text(h.stored, a, sizeof a);
     layers_text(h.expect, b, sizeof b);
     return mismatch("layers", a, b);
@@ -191,7 +224,7 @@ Status compare_recipe(const HeaderPair& h, const TrainConfig& config) {
 // Compares what `stored` was made with against the header this trainer would write; the message
 // names both values.
 Status compare_config(const uint8_t* stored, const Trainer& t, size_t total, CheckpointResume mode) {
-  uint8_t expect[kHeader];
+  uint8_t expect[kHeaderConv];
   write_header(t, nullptr, expect, total);
   const HeaderPair h{stored, expect};
   GCT_RETURN_IF_ERROR(compare_run(h, t.config));
@@ -226,26 +259,18 @@ Status checkpoint_info(const uint8_t* bytes, size_t size, CheckpointInfo* info) 
 }
 
 size_t checkpoint_size(const Trainer& t) {
-  size_t total = kHeader;
+  size_t total = header_bytes(t.config.layers);
   for_each_tensor(t, [&](uint8_t*, size_t n) { total += n; });
   return total;
 }
 
-// The header records layer widths, not a convolution's kernel, stride or pooling: two networks
-// with the same widths could resume from each other's state.
-static Status refuse_convolutions(const TrainConfig& c) {
-  if (!c.layers.has_conv()) return Status::Ok();
-  return Status::Error(Code::kUnsupported, "checkpoints of networks with convolutions are not supported yet");
-}
-
 Status checkpoint_save(const Trainer& t, const uint8_t* host_data, uint8_t* out, size_t size) {
   if (!host_is_little_endian()) return Status::Error(Code::kUnsupported, "checkpoints need a little-endian host");
-  GCT_RETURN_IF_ERROR(refuse_convolutions(t.config));
   const size_t total = checkpoint_size(t);
   if (size < total) {
     return Status::Error(Code::kArenaTooSmall, "checkpoint needs %zu bytes, %zu given", total, size);
   }
-  size_t pos = kHeader;
+  size_t pos = header_bytes(t.config.layers);
   uint32_t crc = 0;
   for_each_tensor(t, [&](uint8_t* p, size_t n) {
     std::memcpy(out + pos, p, n);
@@ -259,7 +284,6 @@ Status checkpoint_save(const Trainer& t, const uint8_t* host_data, uint8_t* out,
 }
 
 Status checkpoint_load(Trainer* t, const uint8_t* bytes, size_t size, uint8_t* host_data, CheckpointResume mode) {
-  GCT_RETURN_IF_ERROR(refuse_convolutions(t->config));
   GCT_RETURN_IF_ERROR(check_header(bytes, size));
   const size_t total = checkpoint_size(*t);
   if (get64(bytes + off::kTotal) != size) {
@@ -270,10 +294,16 @@ Status checkpoint_load(Trainer* t, const uint8_t* bytes, size_t size, uint8_t* h
   if (size != total) {
     return Status::Error(Code::kShapeMismatch, "checkpoint holds %zu bytes, this configuration needs %zu", size, total);
   }
+  // Version 2 keeps its geometry's checksum in the first reserved word.
+  const size_t reserved_from = is_conv_header(bytes) ? off::kReserved + 4 : off::kReserved;
   for (size_t i = off::kUnused; i < off::kPayloadCrc; ++i) {
-    if ((i < off::kWarmup || i >= off::kReserved) && bytes[i] != 0) return Status::Error(Code::kCorruptData, "checkpoint reserved bytes are not zero");
+    if ((i < off::kWarmup || i >= reserved_from) && bytes[i] != 0) return Status::Error(Code::kCorruptData, "checkpoint reserved bytes are not zero");
   }
-  if (crc32_update(0, bytes + kHeader, size - kHeader) != get32(bytes + off::kPayloadCrc)) {
+  const size_t header = header_bytes(t->config.layers);
+  for (size_t i = kGeometryAt + kNetGeometryBytes; i < header; ++i) {
+    if (bytes[i] != 0) return Status::Error(Code::kCorruptData, "checkpoint reserved bytes are not zero");
+  }
+  if (crc32_update(0, bytes + header, size - header) != get32(bytes + off::kPayloadCrc)) {
     return Status::Error(Code::kCorruptData, "checkpoint payload checksum mismatch (corrupt)");
   }
   const uint32_t cursor = get32(bytes + off::kCursor);
@@ -290,7 +320,7 @@ Status checkpoint_load(Trainer* t, const uint8_t* bytes, size_t size, uint8_t* h
     }
   }
   // Everything checked: now restore.
-  size_t pos = kHeader;
+  size_t pos = header;
   for_each_tensor(*t, [&](uint8_t* p, size_t n) {
     std::memcpy(p, bytes + pos, n);
     pos += n;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "bytes.hpp"
+#include "net_bytes.hpp"
 #include "gctrain/crc32.hpp"
 #include "gctrain/trainer.hpp"
 #include "path.hpp"
@@ -29,11 +30,8 @@ constexpr size_t kMagic = 0, kVersion = 8, kHeaderSize = 12, kFileSize = 16, kSc
                  kSizeCount = 26, kChannels = 28, kHeight = 30, kWidth = 32, kClasses = 34, kSizes = 36,
                  kMean = 72, kStd = 88, kSteps = 104, kBatch = 112, kConv = 116, kReserved = 212, kPayloadCrc = 248,
                  kHeaderCrc = 252;
-// Per weight layer, a convolution's geometry (all zero for a dense layer, and so in files written
-// before convolutions existed): input channels, height, width, filters (16 bits each), kernel,
-// stride, padding, pooling (8 bits each).
-constexpr size_t kConvBytes = 12;
-static_assert(kConv + kConvBytes * kMaxLayers == kReserved);
+// kConv: each convolution's geometry (net_bytes.hpp).
+static_assert(kConv + kNetGeometryBytes == kReserved);
 }  // namespace off
 
 uint64_t align64(uint64_t x) { return (x + 63) / 64 * 64; }
@@ -90,28 +88,7 @@ Status read_description(const uint8_t* h, ModelView* m) {
     }
     m->layers.size[i] = s;
   }
-  for (int l = 0; l < kMaxLayers; ++l) {
-    const uint8_t* g = h + off::kConv + off::kConvBytes * l;
-    ConvShape& c = m->layers.conv[l];
-    c.in_channels = get16(g);
-    c.in_height = get16(g + 2);
-    c.in_width = get16(g + 4);
-    c.channels = get16(g + 6);
-    c.kernel = g[8];
-    c.stride = g[9];
-    c.pad = g[10];
-    c.pool = static_cast<PoolKind>(g[11]);
-    if (!c.is_conv()) {
-      const bool blank = c.in_channels == 0 && c.in_height == 0 && c.in_width == 0 && c.kernel == 0 && c.stride == 0 &&
-                         c.pad == 0 && c.pool == PoolKind::kNone;
-      if (!blank) return Status::Error(Code::kCorruptData, "model file: layer %d's convolution has no filters", l + 1);
-      c = ConvShape{};
-    } else if (l >= m->layers.num_layers()) {
-      return Status::Error(Code::kCorruptData, "model file: a convolution at layer %d of %d", l + 1, m->layers.num_layers());
-    }
-  }
-  const Status net = validate_net(m->layers);
-  if (!net.ok()) return Status::Error(Code::kCorruptData, "model file: %s", net.message());
+  GCT_RETURN_IF_ERROR(get_net_geometry(h + off::kConv, "model file", &m->layers));
   DatasetView& f = m->format;
   f.layout = static_cast<PixelLayout>(h[off::kLayout]);
   f.channels = get16(h + off::kChannels);
@@ -164,19 +141,7 @@ Status model_save(const Trainer& t, uint8_t* out, size_t size) {
   put16(h + off::kWidth, t.train.width);
   put16(h + off::kClasses, t.train.num_fine);
   for (int i = 0; i < layers.count; ++i) put32(h + off::kSizes + 4 * i, layers.size[i]);
-  for (int l = 0; l < layers.num_layers(); ++l) {
-    const ConvShape& c = layers.conv[l];
-    if (!c.is_conv()) continue;
-    uint8_t* g = h + off::kConv + off::kConvBytes * l;
-    put16(g, c.in_channels);
-    put16(g + 2, c.in_height);
-    put16(g + 4, c.in_width);
-    put16(g + 6, c.channels);
-    g[8] = c.kernel;
-    g[9] = c.stride;
-    g[10] = c.pad;
-    g[11] = static_cast<uint8_t>(c.pool);
-  }
+  put_net_geometry(layers, h + off::kConv);
   for (int c = 0; c < t.train.channels; ++c) {
     putf(h + off::kMean + 4 * c, t.train.mean[c]);
     putf(h + off::kStd + 4 * c, t.train.stddev[c]);

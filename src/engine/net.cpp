@@ -5,6 +5,9 @@
 
 #include "gctrain/config.hpp"
 
+#include "bytes.hpp"
+#include "net_bytes.hpp"
+
 namespace gct {
 namespace {
 
@@ -212,6 +215,50 @@ void format_net(const LayerSizes& s, char* buf, size_t buf_size) {
     if (c.stride != 1) put("/s%u", c.stride, 0);
     put(kPool[static_cast<int>(c.pool)], 0, 0);
   }
+}
+
+void put_net_geometry(const LayerSizes& sizes, uint8_t* out) {
+  std::memset(out, 0, kNetGeometryBytes);
+  for (int l = 0; l < sizes.num_layers(); ++l) {
+    const ConvShape& c = sizes.conv[l];
+    if (!c.is_conv()) continue;
+    uint8_t* g = out + kConvShapeBytes * l;
+    bytes::put16(g, c.in_channels);
+    bytes::put16(g + 2, c.in_height);
+    bytes::put16(g + 4, c.in_width);
+    bytes::put16(g + 6, c.channels);
+    g[8] = c.kernel;
+    g[9] = c.stride;
+    g[10] = c.pad;
+    g[11] = static_cast<uint8_t>(c.pool);
+  }
+}
+
+Status get_net_geometry(const uint8_t* in, const char* what, LayerSizes* sizes) {
+  for (int l = 0; l < kMaxLayers; ++l) {
+    const uint8_t* g = in + kConvShapeBytes * l;
+    ConvShape c;
+    c.in_channels = bytes::get16(g);
+    c.in_height = bytes::get16(g + 2);
+    c.in_width = bytes::get16(g + 4);
+    c.channels = bytes::get16(g + 6);
+    c.kernel = g[8];
+    c.stride = g[9];
+    c.pad = g[10];
+    c.pool = static_cast<PoolKind>(g[11]);
+    if (!c.is_conv()) {
+      for (size_t i = 0; i < kConvShapeBytes; ++i) {
+        if (g[i] != 0) return Status::Error(Code::kCorruptData, "%s: layer %d's convolution has no filters", what, l + 1);
+      }
+      c = ConvShape{};
+    } else if (l >= sizes->num_layers()) {
+      return Status::Error(Code::kCorruptData, "%s: a convolution at layer %d of %d", what, l + 1, sizes->num_layers());
+    }
+    sizes->conv[l] = c;
+  }
+  const Status net = validate_net(*sizes);
+  if (!net.ok()) return Status::Error(Code::kCorruptData, "%s: %s", what, net.message());
+  return Status::Ok();
 }
 
 }  // namespace gct

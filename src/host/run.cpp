@@ -150,9 +150,6 @@ Status Run::setup(const TrainConfig& config, const DatasetView& train) {
     trainer_set_runner(&trainer_, pool_->runner());
   }
   checkpointing_ = !options_.checkpoint_path.empty();
-  if (checkpointing_ && config.layers.has_conv()) {
-    return Status::Error(Code::kUnsupported, "--checkpoint: checkpoints of networks with convolutions are not supported yet");
-  }
   if (checkpointing_) {
     GCT_RETURN_IF_ERROR(claim_.acquire(options_.checkpoint_path));
     checkpoint_buffer_.resize(checkpoint_size(trainer_));
