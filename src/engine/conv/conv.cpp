@@ -7,6 +7,7 @@
 #include "../dense/fgemm.hpp"
 #include "../float/state.hpp"
 #include "../row_blocks.hpp"
+#include "im2col.hpp"
 
 namespace gct::conv {
 namespace {
@@ -38,54 +39,6 @@ void product(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsa, int64
   }
 }
 
-// The output columns [lo, hi) of kernel column kx whose input column ox * stride - pad + kx lies
-// inside the image; the others read the zero padding.
-struct Span {
-  int lo, hi;
-};
-Span inside(const ConvShape& g, int kx) {
-  const int w = g.in_width, s = g.stride, p = g.pad, ow = static_cast<int>(g.conv_width());
-  int lo = p - kx > 0 ? (p - kx + s - 1) / s : 0;
-  int hi = w - 1 + p - kx >= 0 ? (w - 1 + p - kx) / s + 1 : 0;
-  lo = lo < ow ? lo : ow;
-  hi = hi < ow ? hi : ow;
-  return {lo, hi < lo ? lo : hi};
-}
-
-// Calls f(f_index, c, ky, kx) for the columns' rows [f0, f1): input channel, kernel row, column.
-template <typename F>
-void each_filter_tap(const ConvShape& g, uint32_t f0, uint32_t f1, F&& f) {
-  const uint32_t kk = uint32_t{g.kernel} * g.kernel;
-  for (uint32_t i = f0; i < f1; ++i) f(i, i / kk, static_cast<int>(i % kk / g.kernel), static_cast<int>(i % g.kernel));
-}
-
-// cols[f - f0][oy * OW + ox] = x[c][oy * S - pad + ky][ox * S - pad + kx] (0 outside the image)
-// for the rows f = (c, ky, kx) in [f0, f1) of the sample's columns.
-void im2col(const ConvShape& g, const float* x, uint32_t f0, uint32_t f1, float* cols) {
-  const int oh = static_cast<int>(g.conv_height()), ow = static_cast<int>(g.conv_width());
-  const int h = g.in_height, w = g.in_width, s = g.stride, p = g.pad;
-  each_filter_tap(g, f0, f1, [&](uint32_t f, uint32_t c, int ky, int kx) {
-    const Span span = inside(g, kx);
-    const float* plane = x + size_t{c} * h * w;
-    float* row = cols + size_t{f - f0} * oh * ow;
-    for (int oy = 0; oy < oh; ++oy, row += ow) {
-      const int iy = oy * s - p + ky;
-      if (iy < 0 || iy >= h) {
-        std::memset(row, 0, sizeof(float) * ow);
-        continue;
-      }
-      const float* src = plane + size_t(iy) * w - p + kx;
-      for (int ox = 0; ox < span.lo; ++ox) row[ox] = 0.0f;
-      if (s == 1) {
-        for (int ox = span.lo; ox < span.hi; ++ox) row[ox] = src[ox];  // rows are short: no memcpy call
-      } else {
-        for (int ox = span.lo; ox < span.hi; ++ox) row[ox] = src[ox * s];
-      }
-      for (int ox = span.hi; ox < ow; ++ox) row[ox] = 0.0f;
-    }
-  });
-}
-
 // dst[j * ldd + i] = src[i * lds + j]: the AVX-512 kernels' blocked transpose where the CPU has
 // them.
 void transpose(const float* src, int64_t lds, int64_t rows, int64_t cols, float* dst, int64_t ldd) {
@@ -106,28 +59,6 @@ void im2col_transposed(const ConvShape& g, const float* x, uint32_t f0, uint32_t
   im2col(g, x, f0, f1, rows);
   const int64_t pixels = g.conv_pixels();
   transpose(rows, pixels, f1 - f0, pixels, colst, f1 - f0);
-}
-
-// dx[c][iy][ix] += dcols[f][pixel] over every (f, pixel) that read x[c][iy][ix], in a fixed order.
-void col2im(const ConvShape& g, const float* dcols, float* dx) {
-  const int oh = static_cast<int>(g.conv_height()), ow = static_cast<int>(g.conv_width());
-  const int h = g.in_height, w = g.in_width, s = g.stride, p = g.pad;
-  std::memset(dx, 0, sizeof(float) * g.inputs());
-  each_filter_tap(g, 0, g.fan_in(), [&](uint32_t f, uint32_t c, int ky, int kx) {
-    const Span span = inside(g, kx);
-    const float* row = dcols + size_t{f} * oh * ow;
-    float* plane = dx + size_t{c} * h * w;
-    for (int oy = 0; oy < oh; ++oy, row += ow) {
-      const int iy = oy * s - p + ky;
-      if (iy < 0 || iy >= h) continue;
-      float* dst = plane + size_t(iy) * w - p + kx;
-      if (s == 1) {
-        for (int ox = span.lo; ox < span.hi; ++ox) dst[ox] += row[ox];
-      } else {
-        for (int ox = span.lo; ox < span.hi; ++ox) dst[ox * s] += row[ox];
-      }
-    }
-  });
 }
 
 // One sample: pooled[c] from z[c] (after the ReLU). Windows of 2x2 start at even rows and columns.
@@ -183,22 +114,18 @@ void pool_backward(const ConvShape& g, const float* grad, float* z) {
         }
         continue;
       }
-      // Bitwise logic and selects, no branches (the comparisons are unpredictable): the first of
-      // the four, in row-major order, equal to the window's maximum gets the gradient, if that
-      // maximum passed the ReLU.
+      // The window's maximum gets the gradient, if it passed the ReLU.
       for (uint32_t x = 0; x < ow; ++x) {
         const float a = r0[2 * x], b = r0[2 * x + 1], d = r1[2 * x], e = r1[2 * x + 1];
-        const bool is_a = (a >= b) & (a >= d) & (a >= e);
-        const bool is_b = !is_a & (b >= d) & (b >= e);
-        const bool is_d = !is_a & !is_b & (d >= e);
-        const bool is_e = !is_a & !is_b & !is_d;
+        const WindowMax m = window_max(a, b, d, e);
         const bool passed = (a > 0.0f) | (b > 0.0f) | (d > 0.0f) | (e > 0.0f);
+        // Masks on the bits: selects of floats compile to branches here.
         const uint32_t g_bits = std::bit_cast<uint32_t>(gr[x]) & (0u - static_cast<uint32_t>(passed));
         auto pick = [g_bits](bool on) { return std::bit_cast<float>(g_bits & (0u - static_cast<uint32_t>(on))); };
-        r0[2 * x] = pick(is_a);
-        r0[2 * x + 1] = pick(is_b);
-        r1[2 * x] = pick(is_d);
-        r1[2 * x + 1] = pick(is_e);
+        r0[2 * x] = pick(m.a);
+        r0[2 * x + 1] = pick(m.b);
+        r1[2 * x] = pick(m.d);
+        r1[2 * x + 1] = pick(m.e);
       }
     }
   }
