@@ -443,6 +443,127 @@ TEST_CASE("a network whose image does not match the data is refused") {
   const Status st = trainer_setup(&t, config, data.view, buffer.data, buffer.size);
   CHECK_FALSE(st.ok());
   CHECK(std::string(st.message()).find("3x4x16") != std::string::npos);
+}
+
+namespace {
+
+// A fixed-point model with the float model's weights, rounded into Q28.
+void copy_weights_to_fixed(const Mlp& from, Mlp* to) {
+  for (int l = 0; l < from.num_layers; ++l) {
+    const auto& f = float_tensors(from).layer[l];
+    auto& q = fixed_tensors(*to).layer[l];
+    for (size_t i = 0; i < size_t{f.out} * f.in; ++i) q.w[i] = static_cast<int32_t>(std::lround(f.w[i] * 268435456.0));
+    for (uint32_t i = 0; i < f.out; ++i) q.b[i] = static_cast<int32_t>(std::lround(f.b[i] * 268435456.0));
+  }
+}
+
+struct FixedModel {
+  testing::AlignedBuffer buffer;
+  Mlp mlp;
+  FixedModel(const LayerSizes& sizes, uint32_t batch, uint32_t threads) : buffer(plan(sizes, batch, threads)) {
+    Arena arena;
+    REQUIRE(arena_init(&arena, buffer.data, buffer.size).ok());
+    mlp_layout(&mlp, sizes, batch, &arena, threads, ScalarKind::kFixed);
+    REQUIRE_FALSE(arena.exhausted);
+    REQUIRE(arena.used == buffer.size);
+  }
+  static size_t plan(const LayerSizes& sizes, uint32_t batch, uint32_t threads) {
+    Arena counting;
+    arena_init_counting(&counting);
+    Mlp probe;
+    mlp_layout(&probe, sizes, batch, &counting, threads, ScalarKind::kFixed);
+    return counting.used;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("fixed point computes what float32 does, for every layer type, on any thread count") {
+  const struct {
+    const char* spec;
+    uint32_t c, h, w;
+  } nets[] = {
+      {"conv3x3:6,maxpool2,dense:5", 2, 7, 5},
+      {"conv3x3:5/s2,avgpool2,conv1x1:4,gap,dense:6,dense:5", 2, 9, 11},
+      {"conv3x3:4/s2,conv3x3:3,maxpool2,dense:5", 3, 7, 7},
+  };
+  for (const auto& n : nets) {
+    const std::string what = n.spec;
+    INFO(what);
+    const LayerSizes sizes = net(n.spec, n.c, n.h, n.w);
+    const uint32_t batch = 4, rows = 3;
+    Model f(sizes, batch, 1, 7);
+    Rng rng;
+    rng_seed(&rng, 11, RngStream::kApplication);
+    std::vector<float> x(rows * sizes.input());
+    for (auto& v : x) v = rng_normal(&rng);
+    const std::vector<uint8_t> y = {0, 4, 2};
+    mlp_load_inputs(&f.mlp, x.data(), rows);
+    REQUIRE(mlp_forward(&f.mlp, rows).ok());
+    std::vector<float> float_logits(rows * sizes.output());  // backward replaces them with their gradient
+    for (uint32_t r = 0; r < rows; ++r) mlp_logits(f.mlp, r, float_logits.data() + r * sizes.output());
+    BatchLoss floss;
+    REQUIRE(mlp_backward(&f.mlp, y.data(), rows, &floss).ok());
+
+    std::vector<std::vector<int32_t>> first;
+    for (uint32_t threads : {1u, 3u}) {
+      FixedModel q(sizes, batch, threads);
+      copy_weights_to_fixed(f.mlp, &q.mlp);
+      mlp_load_inputs(&q.mlp, x.data(), rows);
+      REQUIRE(mlp_forward(&q.mlp, rows).ok());
+      for (uint32_t r = 0; r < rows; ++r) {
+        std::vector<float> zq(sizes.output());
+        mlp_logits(q.mlp, r, zq.data());
+        for (size_t i = 0; i < zq.size(); ++i) CHECK(std::fabs(zq[i] - float_logits[r * sizes.output() + i]) < 2e-3);
+      }
+      BatchLoss qloss;
+      REQUIRE(mlp_backward(&q.mlp, y.data(), rows, &qloss).ok());
+      CHECK(qloss.loss_sum == doctest::Approx(floss.loss_sum).epsilon(1e-3));
+      std::vector<std::vector<int32_t>> grads;
+      for (int l = 0; l < q.mlp.num_layers; ++l) {
+        const auto& fl = float_tensors(f.mlp).layer[l];
+        const auto& ql = fixed_tensors(q.mlp).layer[l];
+        double scale = 0;
+        for (size_t i = 0; i < size_t{fl.out} * fl.in; ++i) scale = std::fmax(scale, std::fabs(fl.dw[i]));
+        for (size_t i = 0; i < size_t{fl.out} * fl.in; ++i) {
+          CHECK(std::fabs(ql.dw[i] / 268435456.0 - fl.dw[i]) <= 2e-3 * scale + 1e-7);
+        }
+        for (uint32_t i = 0; i < fl.out; ++i) CHECK(std::fabs(ql.db[i] / 268435456.0 - fl.db[i]) <= 2e-3 * scale + 1e-7);
+        grads.emplace_back(ql.dw, ql.dw + size_t{fl.out} * fl.in);
+      }
+      if (first.empty()) {
+        first = grads;
+      } else {
+        CHECK(grads == first);
+      }
+    }
+  }
+}
+
+TEST_CASE("a small CNN trains in fixed point") {
+  testing::SyntheticData data = testing::make_separable(192, 4, 3, 12, 10, 21, 60);
+  TrainConfig config = default_train_config();
+  REQUIRE(parse_net("conv3x3:8,maxpool2,conv3x3:12/s2,gap,dense:4", 3, 12, 10, &config.layers).ok());
+  config.batch = 16;
   config.scalar = ScalarKind::kFixed;
-  CHECK_FALSE(validate_train_config(config).ok());
+  config.optimizer = OptimizerKind::kAdam;
+  config.hp = optimizer_defaults(OptimizerKind::kAdam);
+  config.hp.lr = 0.01f;
+  config.gc = GcMode::kGrad;
+  MemoryPlan plan;
+  REQUIRE(trainer_plan(config, data_shape_of(data.view), &plan).ok());
+  testing::AlignedBuffer buffer(plan.total);
+  Trainer t;
+  REQUIRE(trainer_setup(&t, config, data.view, buffer.data, buffer.size).ok());
+  CHECK(t.arena.used == plan.total);
+  for (int epoch = 0; epoch < 12; ++epoch) {
+    trainer_begin_epoch(&t);
+    while (!trainer_epoch_done(t)) {
+      StepResult r;
+      REQUIRE(trainer_step(&t, &r).ok());
+    }
+  }
+  EvalResult ev;
+  REQUIRE(trainer_evaluate(&t, data.view, &ev).ok());
+  CHECK(ev.top1_acc() > 0.9);
 }

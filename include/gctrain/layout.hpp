@@ -92,20 +92,31 @@ constexpr bool is_conv(const LayoutShape& s, int l) { return s.conv != nullptr &
 constexpr size_t weight_rows(const LayoutShape& s, int l) { return is_conv(s, l) ? s.conv[l].channels : s.sizes[l + 1]; }
 constexpr size_t weight_cols(const LayoutShape& s, int l) { return is_conv(s, l) ? s.conv[l].fan_in() : s.sizes[l]; }
 
-// The convolutions' working memory per thread, in floats: one sample's columns and the same
-// transposed (the weight gradient reads them pixel by pixel), and one sample's input gradient where
-// a convolution above the lowest trainable layer forms it.
+// The convolutions' working memory, in 4-byte values per set: one sample's columns, one sample's
+// input gradient where a convolution above the lowest trainable layer forms it, and what the
+// arithmetic needs besides. Float32 (a set per thread: threads take whole samples): the columns
+// transposed too, for the weight gradient. Fixed point (one set: the integer products split
+// themselves among the threads): the input gradient summed in int64, and one sample's weight
+// gradient before it joins the batch's.
 struct ConvWorkspace {
-  size_t columns = 0, input_gradient = 0;
-  constexpr size_t floats() const { return columns + input_gradient; }
+  size_t columns = 0, input_gradient = 0, product = 0;
+  uint32_t sets = 1;
+  constexpr size_t values() const { return columns + input_gradient + product; }
 };
 constexpr ConvWorkspace conv_workspace(const LayoutShape& s) {
+  const bool fixed = s.scalar == ScalarKind::kFixed;
   ConvWorkspace w;
+  w.sets = fixed || s.threads < 1 ? 1 : s.threads;
   for (int l = 0; l < s.layers; ++l) {
     if (!is_conv(s, l)) continue;
-    const size_t columns = size_t{s.conv[l].fan_in()} * s.conv[l].conv_pixels() * (l >= s.frozen ? 2 : 1);
-    w.columns = columns > w.columns ? columns : w.columns;
-    if (l > s.frozen && s.sizes[l] > w.input_gradient) w.input_gradient = s.sizes[l];
+    const ConvShape& g = s.conv[l];
+    const bool trainable = l >= s.frozen;
+    const size_t columns = size_t{g.fan_in()} * g.conv_pixels() * (trainable && !fixed ? 2 : 1);
+    const size_t input_gradient = l > s.frozen ? size_t{g.inputs()} * (fixed ? 2 : 1) : 0;
+    const size_t product = trainable && fixed ? size_t{g.channels} * g.fan_in() : 0;
+    w.columns = columns > w.columns ? (columns + 1) / 2 * 2 : w.columns;  // even: int64 values follow
+    w.input_gradient = input_gradient > w.input_gradient ? input_gradient : w.input_gradient;
+    w.product = product > w.product ? product : w.product;
   }
   return w;
 }
@@ -131,7 +142,7 @@ constexpr void walk_model_layout(const LayoutShape& s, Visit&& visit) {
   }
   visit(Piece::kProducts, -1, size_t{0});
   const ConvWorkspace w = conv_workspace(s);
-  if (w.floats() > 0) visit(Piece::kConvWorkspace, -1, w.floats() * 4 * (s.threads < 1 ? 1 : s.threads));
+  if (w.values() > 0) visit(Piece::kConvWorkspace, -1, w.values() * 4 * w.sets);
 }
 
 template <class Visit>

@@ -57,11 +57,31 @@ constexpr size_t max(size_t a, size_t b) { return a > b ? a : b; }
 struct PackedPairs {
   size_t a = 0, b = 0;
 };
+constexpr PackedPairs wider(const PackedPairs& x, const PackedPairs& y) {
+  return {plan_detail::max(x.a, y.a), plan_detail::max(x.b, y.b)};
+}
+
+// A convolution's products, one sample at a time (fixed/conv.cpp): forward [filters x fan_in] by
+// [fan_in x pixels]; weight gradient [filters x pixels] by [pixels x fan_in]; input gradient
+// [fan_in x filters] by [filters x pixels].
+constexpr PackedPairs conv_products_pairs(const ConvShape& g, bool weight_gradient, bool input_gradient) {
+  using plan_detail::max;
+  const size_t c = g.channels, f = g.fan_in(), p = g.conv_pixels();
+  PackedPairs r{qgemm_pack_a_pairs(c, f), qgemm_pack_b_pairs(p, f)};
+  if (weight_gradient) r = {max(r.a, qgemm_pack_a_pairs(c, p)), max(r.b, qgemm_pack_b_pairs(f, p))};
+  if (input_gradient) r = {max(r.a, qgemm_pack_a_pairs(f, c)), max(r.b, qgemm_pack_b_pairs(p, c))};
+  return r;
+}
+
 constexpr PackedPairs fixed_products_pairs(const LayoutShape& s) {
   using plan_detail::max;
   const size_t batch = s.batch;
   PackedPairs p;
   for (int l = 0; l < s.layers; ++l) {
+    if (is_conv(s, l)) {
+      p = wider(p, conv_products_pairs(s.conv[l], l >= s.frozen, l > s.frozen));
+      continue;
+    }
     const size_t in = s.sizes[l], out = s.sizes[l + 1];
     p.a = max(p.a, qgemm_pack_a_pairs(batch, in));  // forward: [batch x in] by [in x out]
     p.b = max(p.b, qgemm_pack_b_pairs(out, in));

@@ -266,9 +266,6 @@ static Status validate_shape(const TrainConfig& c) {
     }
   }
   GCT_RETURN_IF_ERROR(validate_net(c.layers));
-  if (c.layers.has_conv() && c.scalar == ScalarKind::kFixed) {
-    return Status::Error(Code::kUnsupported, "convolutional layers train in float32 only (--scalar float)");
-  }
   if (c.layers.output() > 256) {
     return Status::Error(Code::kInvalidArgument, "at most 256 classes (labels are uint8), got %u",
                          static_cast<unsigned>(c.layers.output()));

@@ -243,7 +243,7 @@ void place_workspace(Mlp* mlp, void* at) {
   MlpState& s = state(*mlp);
   const ConvWorkspace w = conv_workspace(layout_shape_of(*mlp));
   float* base = static_cast<float*>(at);
-  for (uint32_t t = 0; t < mlp->threads; ++t, base += w.floats()) {
+  for (uint32_t t = 0; t < w.sets; ++t, base += w.values()) {
     s.conv_columns[t] = base;
     s.conv_input_gradient[t] = base + w.columns;
   }

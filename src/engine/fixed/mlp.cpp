@@ -7,6 +7,7 @@
 #include "../loss.hpp"
 #include "../carve.hpp"
 #include "../path.hpp"
+#include "conv.hpp"
 #include "state.hpp"
 
 namespace gct::fixed_path {
@@ -14,8 +15,8 @@ namespace gct::fixed_path {
 void mlp_layout(Mlp* mlp, Arena* arena) {
   MlpState& s = *new (mlp->arithmetic) MlpState{};
   for (int l = 0; l < mlp->num_layers; ++l) {
-    s.layer[l].in = mlp->sizes.size[l];
-    s.layer[l].out = mlp->sizes.size[l + 1];
+    s.layer[l].in = mlp->sizes.weight_cols(l);
+    s.layer[l].out = mlp->sizes.weight_rows(l);
   }
   auto products = [&] {
     const PackedPairs pairs = fixed_products_pairs(layout_shape_of(*mlp));
@@ -23,7 +24,19 @@ void mlp_layout(Mlp* mlp, Arena* arena) {
     s.qgemm.b_pairs = pairs.b;
     qgemm_workspace_layout(&s.qgemm, arena);
   };
-  carve_model(*mlp, arena, [&](Piece p, int l, void* at) { place_model_piece(s, p, l, at); }, products);
+  auto place = [&](Piece p, int l, void* at) {
+    if (p == Piece::kConvOutput) {
+      s.layer[l].pre = static_cast<int32_t*>(at);
+    } else if (p == Piece::kConvWorkspace) {
+      place_conv_workspace(mlp, at);
+    } else {
+      place_model_piece(s, p, l, at);
+    }
+  };
+  carve_model(*mlp, arena, place, products);
+  for (int l = 0; l < mlp->num_layers; ++l) {
+    if (s.layer[l].pre == nullptr) s.layer[l].pre = s.act[l + 1];
+  }
 }
 
 // Irwin-Hall: the sum of 12 uniforms minus 6 has mean 0 and variance 1 (range +-6), Q24.
@@ -49,12 +62,14 @@ void mlp_init_params(Mlp* mlp, Rng* rng, InitScheme scheme) {
   for (int l = 0; l < mlp->num_layers; ++l) {
     Layer& d = s.layer[l];
     const size_t n = size_t{d.out} * d.in;
+    const ConvShape& g = mlp->sizes.conv[l];
+    const uint64_t fan_out = uint64_t{d.out} * (g.is_conv() ? uint64_t{g.kernel} * g.kernel : 1);  // PyTorch's
     if (scheme == InitScheme::kHeNormal) {
       const int64_t std_q28 = sqrt_ratio_q28(2, d.in);
       for (size_t i = 0; i < n; ++i) d.w[i] = sat32(shift_round(normal_q24(rng) * std_q28, 24));
     } else {
       const int64_t bound = scheme == InitScheme::kHeUniform       ? sqrt_ratio_q28(6, d.in)
-                            : scheme == InitScheme::kXavierUniform ? sqrt_ratio_q28(6, uint64_t{d.in} + d.out)
+                            : scheme == InitScheme::kXavierUniform ? sqrt_ratio_q28(6, uint64_t{d.in} + fan_out)
                                                                    : sqrt_ratio_q28(1, d.in);
       for (size_t i = 0; i < n; ++i) d.w[i] = uniform_q28(rng, bound);
     }
@@ -77,6 +92,10 @@ Status mlp_forward(Mlp* mlp, uint32_t rows) {
   const int L = mlp->num_layers;
   for (int l = 0; l < L; ++l) {
     const Layer& d = s.layer[l];
+    if (mlp->sizes.conv[l].is_conv()) {
+      if (!conv_forward(mlp, l, rows)) return gemm_failed("forward", l);
+      continue;
+    }
     s.shift_act[l] = static_cast<int8_t>(qgemm_operand_shift(s.act[l], uint64_t{rows} * d.in));
     s.shift_w[l] = static_cast<int8_t>(qgemm_operand_shift(d.w, uint64_t{d.out} * d.in));
     const QOperand x{s.act[l], d.in, 1, kActFrac, s.shift_act[l]};
@@ -116,6 +135,11 @@ Status backward_products(Mlp* mlp, uint32_t rows) {
   MlpState& s = state(*mlp);
   for (int l = mlp->num_layers - 1; l >= mlp->frozen; --l) {
     Layer& d = s.layer[l];
+    if (mlp->sizes.conv[l].is_conv()) {
+      if (!conv_weight_grad(mlp, l, rows)) return gemm_failed("weight-gradient", l);
+      if (l > mlp->frozen && !conv_input_grad(mlp, l, rows)) return gemm_failed("input-gradient", l);
+      continue;
+    }
     const int32_t* dz = s.act[l + 1];  // [rows x out], Q30
     const int dz_shift = qgemm_operand_shift(dz, uint64_t{rows} * d.out);  // for both products
     // dW = dZ^T X

@@ -13,7 +13,8 @@
 namespace gct::fixed_path {
 
 struct Layer {
-  uint32_t in = 0, out = 0;
+  uint32_t in = 0, out = 0;  // the weights' columns and rows: a convolution's fan-in and filters
+  int32_t* pre = nullptr;    // a convolution's output before its pooling (act[l + 1] when it has none)
   int32_t* w = nullptr;  // [out x in], Q3.28
   int32_t* b = nullptr;  // [out], Q3.28
   int32_t* dw = nullptr;
@@ -27,7 +28,13 @@ struct MlpState {
   // the backward products of the same step (both tensors are unchanged in between).
   int8_t shift_act[kMaxLayers] = {};
   int8_t shift_w[kMaxLayers] = {};
+  int8_t shift_dz_conv[kMaxLayers] = {};  // a convolution's dLoss/dz, for both of its backward products
   QGemmWorkspace qgemm;
+  // Convolutions (layout.hpp, ConvWorkspace): one sample's columns (Q16) or their gradient (Q30),
+  // its input gradient summed in int64, and its weight gradient (Q28).
+  int32_t* conv_columns = nullptr;
+  int64_t* conv_input_gradient = nullptr;
+  int32_t* conv_weight_gradient = nullptr;
 };
 
 // Per trainable layer: the first moment (momentum buffer Q3.28, Adam's m Q0.31) and the second
