@@ -125,5 +125,25 @@ grep -q "## Learning rates chosen on validation data" "$T/tstudy/report.md" && g
   [ "$(grep -c tuned "$T/tstudy/jobs.tsv")" = 2 ] && ok || bad "a tuned study's plan or report"
 expect 0 "already finished" -- "$GCTRAIN" study --out "$T/tstudy" --run-job 5
 
+# convolutional networks: plan per layer, train in both arithmetics, a study, model files, checkpoints
+NET=conv3x3:8,maxpool2,conv3x3:8/s2,gap,dense:100
+expect 0 "arena plan: network 3x32x32:conv3x3:8,maxpool2,conv3x3:8/s2,gap,dense:100 \(1708 parameters\)" -- "$GCTRAIN" plan --net "$NET"
+expect 0 " 2 conv3x3:8/s2 gap " -- "$GCTRAIN" plan --net "$NET" --optimizer adam
+expect 0 '"layers":"3x32x32:conv3x3:8,maxpool2' -- "$GCTRAIN" plan --net "$NET" --json
+expect 0 '"layers":"3x32x32:conv3x3:8,maxpool2,conv3x3:8/s2,gap,dense:100".*"top1":' -- "$GCTRAIN" train --data "$T/data" --net "$NET" --epochs 1 --json -q
+expect 0 '"scalar":"fixed"' -- "$GCTRAIN" train --data "$T/data" --net "$NET" --scalar fixed --optimizer adam --gc grad --epochs 1 --json -q
+expect 2 "bad layer 'conv3x3:8/x2' in the network" -- "$GCTRAIN" plan --net conv3x3:8/x2,dense:100
+expect 2 "pooling must follow a convolution" -- "$GCTRAIN" train --data "$T/data" --net maxpool2,dense:100
+expect 2 "--layers excludes --net" -- "$GCTRAIN" plan --net "$NET" --layers 3072,100
+expect 1 "the network reads 1x32x96 images, the data has 3x32x32" -- "$GCTRAIN" train --data "$T/data" --net "$NET" --image 1x32x96
+expect 0 "model: $T/cnn.gmod" -- "$GCTRAIN" train --data "$T/data" --net "$NET" --epochs 1 --save-model "$T/cnn.gmod" --checkpoint "$T/cnn.ckpt"
+expect 0 "top-1" -- "$GCTRAIN" evaluate --model "$T/cnn.gmod" --data "$T/data"
+expect 0 "resumed" -- "$GCTRAIN" train --data "$T/data" --net "$NET" --epochs 2 --checkpoint "$T/cnn.ckpt" --resume
+expect 1 "checkpoint was made with layers 3x32x32:conv3x3:8,maxpool2,conv3x3:8/s2,gap,dense:100, this run has 3x32x32:conv3x3:8,avgpool2" -- \
+  "$GCTRAIN" train --data "$T/data" --net conv3x3:8,avgpool2,conv3x3:8/s2,gap,dense:100 --epochs 2 --checkpoint "$T/cnn.ckpt" --resume
+expect 0 "wrote .*/report.md" -- "$GCTRAIN" study --data "$T/data" --out "$T/cstudy" --net "$NET" --optimizers sgdm --seeds 1 --epochs 1 -q
+grep -q "3x32x32:conv3x3:8,maxpool2,conv3x3:8/s2,gap,dense:100" "$T/cstudy/report.md" && grep -q "conv3x3:8 maxpool2 conv3x3:8/s2 gap dense:100" "$T/cstudy/results.csv" &&
+  ok || bad "a CNN study's report or CSV lacks its network"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
