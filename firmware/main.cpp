@@ -1,5 +1,6 @@
-// A Cortex-M firmware that trains an MLP on a small CIFAR-100 subset linked into flash, in a static
-// arena sized at compile time, and prints loss and accuracy per epoch through semihosting.
+// A Cortex-M firmware that trains an MLP (or, built with GCT_FIRMWARE_CNN, a small convolutional
+// network) on a small CIFAR-100 subset linked into flash, in a static arena sized at compile time,
+// and prints loss and accuracy per epoch through semihosting.
 //
 // Data: train_blob.c/.h and test_blob.c/.h made by
 //   cifar2blob cifar-100-binary.tar.gz DIR --resize 8x8 --grayscale --classes 10 --limit 1000 --c-array
@@ -38,10 +39,40 @@ constexpr gct::ScalarKind kScalar = gct::ScalarKind::kFixed;
 #else
 constexpr gct::ScalarKind kScalar = gct::ScalarKind::kFloat;
 #endif
-constexpr uint32_t kSizes[] = {GCT_TRAIN_BLOB_CHANNELS * GCT_TRAIN_BLOB_HEIGHT * GCT_TRAIN_BLOB_WIDTH, 32,
-                               GCT_TRAIN_BLOB_CLASSES};
-constexpr size_t kArenaBytes = gct::trainer_arena_bound(kSizes, 3, kBatch, kOptimizer,
-                                                        GCT_TRAIN_BLOB_CHANNELS, GCT_TRAIN_BLOB_RECORDS, 1, kScalar);
+constexpr uint32_t kInputs = GCT_TRAIN_BLOB_CHANNELS * GCT_TRAIN_BLOB_HEIGHT * GCT_TRAIN_BLOB_WIDTH;
+
+// The model, as a constant: an MLP inputs-32-classes, or conv3x3:8,maxpool2,conv3x3:16,gap,dense:classes.
+constexpr gct::ConvShape conv(uint32_t in_channels, uint32_t height, uint32_t width, uint32_t filters,
+                              gct::PoolKind pool) {
+  gct::ConvShape c;
+  c.in_channels = static_cast<uint16_t>(in_channels);
+  c.in_height = static_cast<uint16_t>(height);
+  c.in_width = static_cast<uint16_t>(width);
+  c.channels = static_cast<uint16_t>(filters);
+  c.kernel = 3;
+  c.pad = 1;
+  c.pool = pool;
+  return c;
+}
+constexpr gct::LayerSizes model() {
+  gct::LayerSizes s;
+  s.size[0] = kInputs;
+#if GCT_FIRMWARE_CNN
+  s.count = 4;
+  s.conv[0] = conv(GCT_TRAIN_BLOB_CHANNELS, GCT_TRAIN_BLOB_HEIGHT, GCT_TRAIN_BLOB_WIDTH, 8, gct::PoolKind::kMax2);
+  s.conv[1] = conv(8, s.conv[0].out_height(), s.conv[0].out_width(), 16, gct::PoolKind::kGlobalAvg);
+  s.size[1] = s.conv[0].outputs();
+  s.size[2] = s.conv[1].outputs();
+#else
+  s.count = 3;
+  s.size[1] = 32;
+#endif
+  s.size[s.count - 1] = GCT_TRAIN_BLOB_CLASSES;
+  return s;
+}
+constexpr gct::LayerSizes kModel = model();
+constexpr size_t kArenaBytes = gct::trainer_arena_bound(kModel, kBatch, kOptimizer, GCT_TRAIN_BLOB_CHANNELS,
+                                                        GCT_TRAIN_BLOB_RECORDS, 1, kScalar);
 // The board (board.ld): 256 KiB of RAM, 16 KiB of it stack; leave 8 KiB for everything else.
 constexpr size_t kBoardRam = 256 * 1024, kStack = 16 * 1024, kOther = 8 * 1024;
 static_assert(kArenaBytes + kStack + kOther <= kBoardRam, "the model and data do not fit the board's RAM");
@@ -53,9 +84,12 @@ gct::Trainer g_trainer;
 // products of every layer, the input gradient of every layer but the first.
 uint64_t macs_per_step(uint32_t rows) {
   uint64_t all = 0, above_first = 0;
-  for (int l = 0; l + 1 < 3; ++l) {
-    all += uint64_t{kSizes[l]} * kSizes[l + 1];
-    if (l > 0) above_first += uint64_t{kSizes[l]} * kSizes[l + 1];
+  for (int l = 0; l < kModel.num_layers(); ++l) {
+    const gct::ConvShape& c = kModel.conv[l];
+    const uint64_t macs = c.is_conv() ? uint64_t{c.channels} * c.fan_in() * c.conv_pixels()
+                                      : uint64_t{kModel.size[l]} * kModel.size[l + 1];
+    all += macs;
+    if (l > 0) above_first += macs;
   }
   return rows * (2 * all + above_first);
 }
@@ -87,8 +121,7 @@ int main() {
   if (!s.ok()) return fail("test blob", s);
 
   gct::TrainConfig config;
-  config.layers.count = 3;
-  for (int i = 0; i < 3; ++i) config.layers.size[i] = kSizes[i];
+  config.layers = kModel;
   config.batch = kBatch;
   config.optimizer = kOptimizer;
   config.hp = gct::optimizer_defaults(kOptimizer);
@@ -99,10 +132,10 @@ int main() {
   gct::MemoryPlan plan;
   s = gct::trainer_plan(config, gct::data_shape_of(train.data), &plan);
   if (!s.ok()) return fail("plan", s);
-  fw::write("gctrain firmware: MLP ");
-  fw::write_uint(kSizes[0]);
-  fw::write("-32-");
-  fw::write_uint(kSizes[2]);
+  char model_text[128];
+  gct::format_layer_sizes(kModel, model_text, sizeof model_text);
+  fw::write(kModel.has_conv() ? "gctrain firmware: network " : "gctrain firmware: MLP ");
+  fw::write(model_text);
   fw::write(kScalar == gct::ScalarKind::kFixed ? ", adam + GC in fixed point, batch 16, " : ", adam + GC, batch 16, ");
   fw::write_uint(train.data.count);
   fw::write(" training / ");

@@ -10,6 +10,7 @@
 
 #include "gctrain/mlp.hpp"
 #include "gctrain/optimizer.hpp"
+#include "gctrain/plan_bound.hpp"
 #include "gctrain/rng.hpp"
 #include "gctrain/trainer.hpp"
 #include "synthetic.hpp"
@@ -566,4 +567,27 @@ TEST_CASE("a small CNN trains in fixed point") {
   EvalResult ev;
   REQUIRE(trainer_evaluate(&t, data.view, &ev).ok());
   CHECK(ev.top1_acc() > 0.9);
+}
+
+TEST_CASE("the compile-time arena bound covers a CNN's plan (fixed point: equals it)") {
+  testing::SyntheticData data = testing::make_separable(64, 10, 1, 8, 8, 3);
+  for (const char* spec : {"conv3x3:8,maxpool2,conv3x3:16,gap,dense:10", "conv3x3:6/s2,avgpool2,dense:12,dense:10"}) {
+    for (ScalarKind scalar : {ScalarKind::kFloat, ScalarKind::kFixed}) {
+      for (int freeze : {0, 1}) {
+        TrainConfig c = default_train_config();
+        REQUIRE(parse_net(spec, 1, 8, 8, &c.layers).ok());
+        c.batch = 16;
+        c.scalar = scalar;
+        c.freeze = static_cast<uint8_t>(freeze);
+        c.optimizer = OptimizerKind::kAdam;
+        MemoryPlan plan;
+        REQUIRE(trainer_plan(c, data_shape_of(data.view), &plan).ok());
+        const size_t bound = trainer_arena_bound(c.layers, 16, OptimizerKind::kAdam, 1, 64, 1, scalar, freeze);
+        const std::string what = std::string(spec) + " " + scalar_name(scalar) + " freeze " + std::to_string(freeze);
+        INFO(what);
+        CHECK(bound >= plan.total);
+        if (scalar == ScalarKind::kFixed) CHECK(bound == plan.total);
+      }
+    }
+  }
 }

@@ -108,10 +108,11 @@ constexpr size_t products_bound(size_t used, const LayoutShape& s) {
   }
   if (kFloatProductsNeedNoMemory) return used;
   size_t widest_hidden = 0;  // the scratch: the input gradient of a layer above the lowest trainable one
-  for (int l = s.frozen + 1; l < s.layers; ++l) widest_hidden = max(widest_hidden, s.sizes[l]);
+  for (int l = s.frozen + 1; l < s.layers; ++l) widest_hidden = is_conv(s, l) ? widest_hidden : max(widest_hidden, s.sizes[l]);
   if (widest_hidden > 0) used = alloc(used, size_t{batch} * widest_hidden * 4);
   size_t block_a = 0, block_b = 0;  // floats; C[m x n] += A[m x k] B[k x n] needs <= k*n and k*m
   for (int l = 0; l < s.layers; ++l) {
+    if (is_conv(s, l)) continue;  // the convolutions' own working memory is a piece of the layout
     const size_t in = s.sizes[l], out = s.sizes[l + 1];
     block_a = max(block_a, max(in * out, out * batch));  // forward: m = batch, n = out, k = in
     block_b = max(block_b, in * batch);
@@ -138,13 +139,15 @@ struct Sum {
 
 }  // namespace plan_detail
 
-constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t batch,
-                                     OptimizerKind optimizer, uint32_t channels,
-                                     uint32_t train_count, uint32_t threads = 1,
+// The trainer arena of any network, convolutions included (a constexpr LayerSizes: its conv[] filled
+// in), as trainer_plan() would lay it out at most.
+constexpr size_t trainer_arena_bound(const LayerSizes& layers, uint32_t batch, OptimizerKind optimizer,
+                                     uint32_t channels, uint32_t train_count, uint32_t threads = 1,
                                      ScalarKind scalar = ScalarKind::kFloat, int freeze = 0) {
   LayoutShape s;
-  s.sizes = sizes;
-  s.layers = count - 1;
+  s.sizes = layers.size;
+  s.conv = layers.conv;
+  s.layers = layers.count - 1;
   s.batch = batch;
   s.threads = threads < 1 ? 1 : threads;
   s.scalar = scalar;
@@ -155,6 +158,18 @@ constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t 
   plan_detail::Sum sum{&s};
   walk_trainer_layout(s, sum);
   return sum.used;
+}
+
+
+// An MLP of `count` widths.
+constexpr size_t trainer_arena_bound(const uint32_t* sizes, int count, uint32_t batch,
+                                     OptimizerKind optimizer, uint32_t channels,
+                                     uint32_t train_count, uint32_t threads = 1,
+                                     ScalarKind scalar = ScalarKind::kFloat, int freeze = 0) {
+  LayerSizes layers;
+  layers.count = count;
+  for (int i = 0; i < count && i <= kMaxLayers; ++i) layers.size[i] = sizes[i];
+  return trainer_arena_bound(layers, batch, optimizer, channels, train_count, threads, scalar, freeze);
 }
 
 // The same for a predictor (predictor.hpp): one batch of activations, the forward products'
