@@ -50,6 +50,7 @@ constexpr gct::ConvShape conv(uint32_t in_channels, uint32_t height, uint32_t wi
   c.in_width = static_cast<uint16_t>(width);
   c.channels = static_cast<uint16_t>(filters);
   c.kernel = 3;
+  c.stride = 1;
   c.pad = 1;
   c.pool = pool;
   return c;

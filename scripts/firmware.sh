@@ -33,7 +33,7 @@ meson test -C "$dir" --print-errorlogs
 grep -E "^(gctrain|arena|instruction|epoch|training|soft-float|step|products|outside|evaluation|parameters|qgemm check)" "$dir/meson-logs/testlog.txt" || true
 echo "size report ($TARGET):"
 arm-none-eabi-size -A "$dir/firmware/firmware.elf" | awk '$1 ~ /^\.(text|ARM.exidx|data|bss|stack)$/ { printf "  %-11s %8d bytes\n", $1, $2 }'
-arena=$(grep -E "^arena: plan" "$dir/meson-logs/testlog.txt" | head -1 | sed 's/.*static array \([0-9]*\).*/\1/')
+arena=$(grep -E "^arena: plan" "$dir/meson-logs/testlog.txt" | sed -n 's/.*static array \([0-9]*\).*/\1/p' | sort -n | head -1)  # the MLP's: the smaller
 blobs=$(( $(stat -c %s "$DATA/train.blob") + $(stat -c %s "$DATA/test.blob") ))
 text=$(arm-none-eabi-size -A "$dir/firmware/firmware.elf" | awk '$1 == ".text" { print $2 }')
 echo "  flash: $text bytes of .text, of which $blobs are the two blobs and $((text - blobs)) code and constants"
@@ -43,3 +43,7 @@ products=$(arm-none-eabi-nm -S -C "$dir/firmware/firmware.elf" |
   grep -E " gct::dense::| gct::qgemm|gct::\(anonymous namespace\)::(run_block|kernel|pack<|store_tile)" |
   while read -r _ size _; do echo $((16#$size)); done | awk '{ s += $1 } END { print s + 0 }')
 echo "  products code: ${products} bytes"
+# The CNN firmware: its flash and its arena (the second "arena: plan" line of the log).
+cnn_text=$(arm-none-eabi-size -A "$dir/firmware/firmware_cnn.elf" | awk '$1 == ".text" { print $2 }')
+cnn_arena=$(grep -E "^arena: plan" "$dir/meson-logs/testlog.txt" | sed -n 's/.*static array \([0-9]*\).*/\1/p' | sort -n | tail -1)
+echo "  CNN firmware: flash $((cnn_text - blobs)) bytes of code and constants; RAM: arena ${cnn_arena:-?} bytes + stack 16384 bytes"

@@ -24,7 +24,7 @@ enum class PoolKind : uint8_t { kNone = 0, kMax2, kAvg2, kGlobalAvg };
 struct ConvShape {
   uint16_t in_channels = 0, in_height = 0, in_width = 0;
   uint16_t channels = 0;  // output channels (filters)
-  uint8_t kernel = 0, stride = 1, pad = 0;
+  uint8_t kernel = 0, stride = 0, pad = 0;  // all zero for a dense layer
   PoolKind pool = PoolKind::kNone;
 
   constexpr bool is_conv() const { return channels != 0; }
@@ -49,7 +49,7 @@ struct ConvShape {
 struct LayerSizes {
   uint32_t size[kMaxLayers + 1] = {};
   int count = 0;  // number of sizes, >= 2; the model has count - 1 weight layers
-  ConvShape conv[kMaxLayers] = {};
+  ConvShape conv[kMaxLayers];
   int num_layers() const { return count - 1; }
   uint32_t input() const { return size[0]; }
   uint32_t output() const { return size[count - 1]; }

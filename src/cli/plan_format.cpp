@@ -58,7 +58,7 @@ std::string per_layer_text(const TrainConfig& config, const DataShape& shape, bo
   } else {
     walk_trainer_layout(s, add);
   }
-  std::string out = fmt::format("  by layer: {:<24} {:>12} {:>12} {:>12} {:>12}\n", "", "parameters", "gradients",
+  std::string out = fmt::format("  by layer: {:<23} {:>12} {:>12} {:>12} {:>12}\n", "", "parameters", "gradients",
                                 "optimizer", "activations");
   for (int l = 0; l < s.layers; ++l) {
     out += fmt::format("    {:>2} {:<28} {:>12L} {:>12L} {:>12L} {:>12L}\n", l + 1, layer_name(config.layers, l),
