@@ -144,6 +144,11 @@ expect 1 "checkpoint was made with layers 3x32x32:conv3x3:8,maxpool2,conv3x3:8/s
 expect 0 "wrote .*/report.md" -- "$GCTRAIN" study --data "$T/data" --out "$T/cstudy" --net "$NET" --optimizers sgdm --seeds 1 --epochs 1 -q
 grep -q "3x32x32:conv3x3:8,maxpool2,conv3x3:8/s2,gap,dense:100" "$T/cstudy/report.md" && grep -q "conv3x3:8 maxpool2 conv3x3:8/s2 gap dense:100" "$T/cstudy/results.csv" &&
   ok || bad "a CNN study's report or CSV lacks its network"
+grep -q "Model: CNN" "$T/cstudy/report.md" && grep -q "convolution filter is centred over its fan-in" "$T/cstudy/report.md" &&
+  ! grep -q "say nothing about convolutional" "$T/cstudy/report.md" && ok || bad "a CNN study's report describes an MLP"
+# an absolute data path is named by its last folder only
+grep -q 'Data: `data` ' "$T/cstudy/report.md" && ! grep -q "$T" "$T/cstudy/report.md" && ok ||
+  bad "the report shows an absolute data path: $(grep 'Data:' "$T/cstudy/report.md")"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

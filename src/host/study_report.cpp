@@ -442,19 +442,38 @@ std::vector<Group> group_runs(const std::vector<StudyRun>& runs) {
   return groups;
 }
 
+bool study_has_conv(const StudySpec& spec) {
+  return std::any_of(spec.layers_grid.begin(), spec.layers_grid.end(), [](const LayerSizes& l) { return l.has_conv(); });
+}
+
+// As the user gave it, but an absolute path by its last component only: a report is read on
+// other machines, where this one's directories mean nothing.
+std::string data_for_report(const StudySpec& spec) {
+  std::string data = spec.data_as_given.empty() ? spec.data_dir : spec.data_as_given;
+  if (data.empty() || data.front() != '/') return data;
+  while (data.size() > 1 && data.back() == '/') data.pop_back();
+  return data.substr(data.find_last_of('/') + 1);
+}
+
+std::string gc_description(const StudySpec& spec) {
+  const char* what = spec.gc_mode == GcMode::kGrad ? "gradient" : "final update";
+  const char* when = spec.gc_mode == GcMode::kGrad ? ", after weight decay, before the optimizer's state update" : "";
+  if (!study_has_conv(spec)) return fmt::format("the {} of every weight matrix is centred per output unit{}", what, when);
+  return fmt::format("the {} of every convolution filter is centred over its fan-in, input channels x kernel height x kernel width, and that of every dense layer per output unit{}",
+                     what, when);
+}
+
 // What the study trains: data, model, arithmetic, epochs, recipe and the comparison.
 std::string setup_lines(const StudySpec& spec, const StudyEnvironment& env) {
   const char* gc_name = gc_mode_name(spec.gc_mode);
   std::string md;
-  // As the user gave it: a report is read on other machines, where this one's paths mean nothing.
-  md += fmt::format("- Data: `{}` — {} training samples{}, {} test samples\n",
-                    spec.data_as_given.empty() ? spec.data_dir : spec.data_as_given,
+  md += fmt::format("- Data: `{}` — {} training samples{}, {} test samples\n", data_for_report(spec),
                     env.train_count ? std::to_string(spec.subset ? std::min(spec.subset, env.train_count) : env.train_count) : "?",
                     spec.subset ? " (subset)" : " (full training set)", env.test_count ? std::to_string(env.test_count) : "?");
   std::string layers_list;
   for (const LayerSizes& l : spec.layers_grid) layers_list += (layers_list.empty() ? "" : " / ") + layers_text(l);
-  md += fmt::format("- Model: MLP {} (ReLU, softmax cross-entropy, {} initialisation{}), batch {}\n",
-                    layers_list, init_name(spec.init),
+  md += fmt::format("- Model: {} {} (ReLU, softmax cross-entropy, {} initialisation{}), batch {}\n",
+                    study_has_conv(spec) ? "CNN" : "MLP", layers_list, init_name(spec.init),
                     spec.init == InitScheme::kTorch ? ": weights and biases uniform in ±1/√fan_in" : ", zero biases",
                     spec.batch);
   md += fmt::format("- Arithmetic: {}\n", spec.scalar == ScalarKind::kFixed
@@ -475,7 +494,7 @@ std::string setup_lines(const StudySpec& spec, const StudyEnvironment& env) {
                       spec.validation);
   }
   md += fmt::format("- GC compared: `{}` ({}) against `off`. Paired design: for one seed, both runs start from identical weights and see identical batches, so their difference is GC's alone.\n",
-                    gc_name, spec.gc_mode == GcMode::kGrad ? "the gradient of every weight matrix is centred per output unit, after weight decay, before the optimizer's state update" : "the final update of every weight matrix is centred per output unit");
+                    gc_name, gc_description(spec));
   return md;
 }
 
@@ -654,8 +673,9 @@ std::string reading_section(const std::vector<Group>& groups, const char* gc_nam
                             const std::vector<PairedTest>& top1_tests, const StudySpec& spec) {
   std::string md = "\n## Reading\n\n";
   for (size_t i = 0; i < groups.size(); ++i) md += "- " + reading(groups[i], top1_tests[i], gc_name, groups.size()) + "\n";
-  md += fmt::format("\n{} seeds per configuration give a test with little power: an interval that includes zero means \"not shown\", not \"no effect\". These results hold for this MLP, these learning rates and {} epochs; they say nothing about convolutional networks, where GC was proposed.\n",
-                    spec.seeds, spec.epochs);
+  md += fmt::format("\n{} seeds per configuration give a test with little power: an interval that includes zero means \"not shown\", not \"no effect\". These results hold for this {}, these learning rates and {} epochs{}.\n",
+                    spec.seeds, study_has_conv(spec) ? "network" : "MLP", spec.epochs,
+                    study_has_conv(spec) ? "" : "; they say nothing about convolutional networks, where GC was proposed");
   return md;
 }
 
