@@ -5,6 +5,7 @@
 
 #include "../carve.hpp"
 #include "../dense/fgemm.hpp"
+#include "../dense/products.hpp"
 #include "../float/state.hpp"
 #include "../row_blocks.hpp"
 #include "im2col.hpp"
@@ -16,9 +17,10 @@ using float_path::Layer;
 using float_path::MlpState;
 using float_path::state;
 
-// C[m x n] (=, or += with `accumulate`) A[m x k] B[k x n] with A(i, p) = a[i * rsa + p * csa]: the
-// contract of fgemm (dense/fgemm.hpp), which runs it on AVX-512 CPUs. Elsewhere a loop along C's
-// rows that compilers vectorise; each element is one running sum over p in order on either.
+// C[m x n] (=, or += with `accumulate`) A[m x k] B[k x n] with A(i, p) = a[i * rsa + p * csa]
+// (rsa or csa is 1): the contract of fgemm (dense/fgemm.hpp), which runs it on AVX-512 CPUs, and of
+// the register-blocked loops on Cortex-M cores with an FPU. Elsewhere a loop along C's rows that
+// compilers vectorise. Each element is one running sum over p in order on any of them.
 void product(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsa, int64_t csa, const float* b,
              int64_t ldb, float* c, int64_t ldc, bool accumulate) {
 #if GCT_FGEMM_AVX512
@@ -26,6 +28,12 @@ void product(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsa, int64
     fgemm(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate, FgemmStore::kPlain);
     return;
   }
+#endif
+#if GCT_DENSE_MCU
+  dense::gemm(static_cast<uint32_t>(m), static_cast<uint32_t>(n), static_cast<uint32_t>(k), a,
+              static_cast<uint32_t>(rsa), static_cast<uint32_t>(csa), b, static_cast<uint32_t>(ldb), c,
+              static_cast<uint32_t>(ldc), accumulate);
+  return;
 #endif
   for (int64_t i = 0; i < m; ++i) {
     float* cr = c + i * ldc;

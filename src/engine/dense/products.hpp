@@ -48,6 +48,15 @@ GCT_DENSE_PRODUCTS_API
 #endif
 #undef GCT_DENSE_PRODUCTS_API
 
+#if GCT_DENSE_MCU
+// C[m x n] = A[m x k] B[k x n] (with `accumulate`, C + A B: each element one running sum that starts
+// from C's value) on the register-blocked loops, A(i, p) = a[i * rsa + p * csa] read along its
+// rows (csa == 1) or down its columns (rsa == 1), B(p, j) = b[p * ldb + j]. The convolutions'
+// products; nothing is packed, no working memory.
+void gemm(uint32_t m, uint32_t n, uint32_t k, const float* a, uint32_t rsa, uint32_t csa, const float* b,
+          uint32_t ldb, float* c, uint32_t ldc, bool accumulate);
+#endif
+
 // Working memory of the products of every layer, for up to mlp->batch rows and mlp->threads blocks.
 void layout(Mlp* mlp, Arena* arena);
 

@@ -24,6 +24,7 @@ enum class Epilogue : uint8_t {
   kBias,      // C = sum + bias
   kBiasRelu,  // C = max(sum + bias, 0)
   kMaskOld,   // C = C_old > 0 ? sum : 0 (the backward ReLU, in place of the activation)
+  kAccumulate,  // C = C_old + sum, as one running sum that starts from C_old
 };
 
 struct Out {
@@ -83,7 +84,11 @@ __attribute__((noinline)) void block(const float* a, uint32_t sa, const float* b
   // The forward product starts from the bias: one add fewer per output than adding it at the end.
   float sum[R][C];
   for (int i = 0; i < R; ++i)
-    for (int j = 0; j < C; ++j) sum[i][j] = E == Epilogue::kBias || E == Epilogue::kBiasRelu ? out.bias[j] : 0.0f;
+    for (int j = 0; j < C; ++j) {
+      sum[i][j] = E == Epilogue::kBias || E == Epilogue::kBiasRelu ? out.bias[j]
+                  : E == Epilogue::kAccumulate                    ? out.c[i * out.ldc + j]
+                                                                  : 0.0f;
+    }
   const float* const end = pa[0] + (WA == Walk::kRows ? k : k * sa);
   do {  // k >= 1: every layer has inputs, outputs and a row
     float va[R], vb[C];
@@ -134,6 +139,28 @@ void product(uint32_t m, uint32_t n, uint32_t k, const float* a, uint32_t sa, co
 }
 
 }  // namespace
+
+void gemm(uint32_t m, uint32_t n, uint32_t k, const float* a, uint32_t rsa, uint32_t csa, const float* b,
+          uint32_t ldb, float* c, uint32_t ldc, bool accumulate) {
+  if (k == 0) {  // the blocks sum at least one product
+    if (!accumulate) {
+      for (uint32_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, sizeof(float) * n);
+    }
+    return;
+  }
+  // B(p, j) = b[p * ldb + j]: the columns of C walk B's rows.
+  if (csa == 1) {
+    if (accumulate) {
+      product<Walk::kRows, Walk::kCols, Epilogue::kAccumulate>(m, n, k, a, rsa, b, ldb, c, ldc);
+    } else {
+      product<Walk::kRows, Walk::kCols, Epilogue::kPlain>(m, n, k, a, rsa, b, ldb, c, ldc);
+    }
+  } else if (accumulate) {
+    product<Walk::kCols, Walk::kCols, Epilogue::kAccumulate>(m, n, k, a, csa, b, ldb, c, ldc);
+  } else {
+    product<Walk::kCols, Walk::kCols, Epilogue::kPlain>(m, n, k, a, csa, b, ldb, c, ldc);
+  }
+}
 
 void layout(Mlp*, Arena*) {}  // the products need no working memory
 
