@@ -72,7 +72,8 @@ Status parse_layer_sizes(const char* text, LayerSizes* out) {
 void format_net(const LayerSizes& sizes, char* buf, size_t buf_size);  // net.cpp
 
 void format_layer_sizes(const LayerSizes& sizes, char* buf, size_t buf_size) {
-  if (sizes.has_conv()) return format_net(sizes, buf, buf_size);
+  // A build without convolutions never holds such a network (validate_net refuses it).
+  if (kWithConv && sizes.has_conv()) return format_net(sizes, buf, buf_size);
   if (buf_size == 0) return;
   buf[0] = '\0';
   size_t used = 0;

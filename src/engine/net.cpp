@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "arithmetic.hpp"
 #include "gctrain/config.hpp"
 
 #include "bytes.hpp"
@@ -163,6 +164,11 @@ Status validate_net(const LayerSizes& s) {
   for (int l = 0; l + 1 < s.count; ++l) {
     const ConvShape& c = s.conv[l];
     if (!c.is_conv()) continue;
+    if (!kWithConv) {
+      return Status::Error(Code::kUnsupported,
+                           "layer %d is a convolution, and this build of the engine has none (built with -Dconvolutions=false)",
+                           l + 1);
+    }
     const bool fits = c.kernel >= 1 && c.kernel <= kMaxKernel && c.stride >= 1 && c.stride <= kMaxStride &&
                       c.pad < c.kernel && c.in_channels > 0 && c.in_height + 2u * c.pad >= c.kernel &&
                       c.in_width + 2u * c.pad >= c.kernel && c.pool <= PoolKind::kGlobalAvg &&

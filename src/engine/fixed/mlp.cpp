@@ -28,7 +28,7 @@ void mlp_layout(Mlp* mlp, Arena* arena) {
     if (p == Piece::kConvOutput) {
       s.layer[l].pre = static_cast<int32_t*>(at);
     } else if (p == Piece::kConvWorkspace) {
-      place_conv_workspace(mlp, at);
+      if (kWithConv) place_conv_workspace(mlp, at);
     } else {
       place_model_piece(s, p, l, at);
     }
@@ -92,7 +92,7 @@ Status mlp_forward(Mlp* mlp, uint32_t rows) {
   const int L = mlp->num_layers;
   for (int l = 0; l < L; ++l) {
     const Layer& d = s.layer[l];
-    if (mlp->sizes.conv[l].is_conv()) {
+    if (conv_layer(mlp->sizes, l)) {
       if (!conv_forward(mlp, l, rows)) return gemm_failed("forward", l);
       continue;
     }
@@ -135,7 +135,7 @@ Status backward_products(Mlp* mlp, uint32_t rows) {
   MlpState& s = state(*mlp);
   for (int l = mlp->num_layers - 1; l >= mlp->frozen; --l) {
     Layer& d = s.layer[l];
-    if (mlp->sizes.conv[l].is_conv()) {
+    if (conv_layer(mlp->sizes, l)) {
       if (!conv_weight_grad(mlp, l, rows)) return gemm_failed("weight-gradient", l);
       if (l > mlp->frozen && !conv_input_grad(mlp, l, rows)) return gemm_failed("input-gradient", l);
       continue;

@@ -24,7 +24,7 @@ void mlp_layout(Mlp* mlp, Arena* arena) {
         if (p == Piece::kConvOutput) {
           s.layer[l].pre = static_cast<float*>(at);
         } else if (p == Piece::kConvWorkspace) {
-          conv::place_workspace(mlp, at);
+          if (kWithConv) conv::place_workspace(mlp, at);
         } else {
           place_model_piece(s, p, l, at);
         }
@@ -72,7 +72,7 @@ static Status gemm_failed(const char* what, int layer) {
 
 Status mlp_forward(Mlp* mlp, uint32_t rows) {
   for (int l = 0; l < mlp->num_layers; ++l) {
-    if (mlp->sizes.conv[l].is_conv()) {
+    if (conv_layer(mlp->sizes, l)) {
       conv::forward(mlp, l, rows);
     } else if (!dense::forward(mlp, l, rows)) {
       return gemm_failed("forward", l);
@@ -102,7 +102,7 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
 
 Status backward_products(Mlp* mlp, uint32_t rows) {
   for (int l = mlp->num_layers - 1; l >= mlp->frozen; --l) {
-    if (mlp->sizes.conv[l].is_conv()) {
+    if (conv_layer(mlp->sizes, l)) {
       conv::weight_grad(mlp, l, rows);
       if (l > mlp->frozen) conv::input_grad(mlp, l, rows);
       continue;
