@@ -1,6 +1,6 @@
 /* The C API (gctrain.h), compiled as C: a trainer that learns from samples given one at a time,
- * its predictions, a model file and a predictor that runs it, in float32 and fixed point, and the
- * errors a C caller sees. Exits 0 when every check passes. */
+ * its predictions, a model file and a predictor that runs it, in float32 and fixed point, for an
+ * MLP and a convolutional network, and the errors a C caller sees. Exits 0 when every check passes. */
 #include <stdio.h>
 #include <string.h>
 
@@ -39,12 +39,14 @@ static void make_samples(void) {
   }
 }
 
-static void run(gct_arithmetic arithmetic) {
+/* net: NULL for the MLP kPixels-12-kClasses, or a network in the --net grammar. */
+static void run(gct_arithmetic arithmetic, const char* net) {
   const uint32_t sizes[] = {kPixels, 12, kClasses};
   gct_config cfg;
   gct_config_default(&cfg);
   cfg.layer_sizes = sizes;
   cfg.layer_count = 3;
+  cfg.net = net;
   cfg.batch = 4;
   cfg.optimizer = GCT_ADAM;
   cfg.lr = 0.01f;
@@ -110,14 +112,24 @@ static void run(gct_arithmetic arithmetic) {
   cfg.freeze = 2;
   CHECK(gct_trainer_plan(&cfg, &fmt, &need, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
   CHECK(strstr(err.message, "freezing 2 layers leaves nothing to train") != NULL, "%s", err.message);
-  printf("%s: held-out top-1 %d/%d, trainer arena %zu bytes, predictor %zu, model file %zu\n",
-         arithmetic == GCT_FIXED ? "fixed point" : "float32", right, kHeld, need, pneed, model_bytes);
+  cfg.freeze = 0;
+  if (net != NULL) {
+    cfg.net = "conv3x3:4,maxpool2";
+    CHECK(gct_trainer_plan(&cfg, &fmt, &need, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
+    CHECK(strstr(err.message, "must end with a dense layer") != NULL, "%s", err.message);
+    cfg.net = "conv3x3:4,maxpool2,dense:5";
+    CHECK(gct_trainer_plan(&cfg, &fmt, &need, &err) != GCT_OK, "a network of 5 classes took a format of 4");
+  }
+  printf("%s %s: held-out top-1 %d/%d, trainer arena %zu bytes, predictor %zu, model file %zu\n",
+         arithmetic == GCT_FIXED ? "fixed point" : "float32", net ? net : "MLP", right, kHeld, need, pneed, model_bytes);
 }
 
 int main(void) {
   make_samples();
-  run(GCT_FLOAT);
-  run(GCT_FIXED);
+  run(GCT_FLOAT, NULL);
+  run(GCT_FIXED, NULL);
+  run(GCT_FLOAT, "conv3x3:4,maxpool2,dense:4");
+  run(GCT_FIXED, "conv3x3:4/s2,gap,dense:4");
   if (failures) printf("%d checks failed\n", failures);
   return failures ? 1 : 0;
 }

@@ -48,9 +48,10 @@ typedef enum { GCT_FLOAT = 0, GCT_FIXED = 1 } gct_arithmetic;
 typedef enum { GCT_PLANAR = 0, GCT_INTERLEAVED = 1 } gct_layout;
 
 /* A model and how it trains. gct_config_default() fills PyTorch's conventions: batch 1, SGD at
- * lr 0.1, GC off, float32, seed 1, nothing frozen; the layer sizes must be set. */
+ * lr 0.1, GC off, float32, seed 1, nothing frozen; the layer sizes (an MLP) or the network must be
+ * set. */
 typedef struct {
-  const uint32_t* layer_sizes; /* input, hidden..., classes */
+  const uint32_t* layer_sizes; /* an MLP: input, hidden..., classes */
   int layer_count;             /* 2..9 */
   uint32_t batch;              /* most samples per call */
   gct_optimizer optimizer;
@@ -59,6 +60,9 @@ typedef struct {
   gct_arithmetic arithmetic;
   uint64_t seed;
   uint32_t freeze;             /* weight layers, from the input, that keep their weights */
+  /* Or any network, in the grammar of gctrain's --net, over the format's image, e.g.
+   * "conv3x3:8,maxpool2,conv3x3:16,gap,dense:10"; when set, layer_sizes and layer_count are not read. */
+  const char* net;
 } gct_config;
 
 /* What a sample is: uint8 pixels, normalised per channel as (v / 255 - mean) / stddev. */

@@ -40,12 +40,21 @@ gct_status fail(const Status& s, gct_error* err) {
   return static_cast<gct_status>(s.code());
 }
 
-Status to_config(const gct_config* c, gct::TrainConfig* out) {
-  if (c == nullptr || c->layer_sizes == nullptr) return Status::Error(Code::kInvalidArgument, "no configuration or layer sizes");
+// The model: the network's text over the sample format's image, or the MLP's sizes.
+Status to_layers(const gct_config* c, const gct::DatasetView& f, gct::LayerSizes* out) {
+  if (c->net != nullptr) return gct::parse_net(c->net, f.channels, f.height, f.width, out);
+  if (c->layer_sizes == nullptr) return Status::Error(Code::kInvalidArgument, "no layer sizes and no network");
   if (c->layer_count < 2 || c->layer_count > gct::kMaxLayers + 1) {
     return Status::Error(Code::kInvalidArgument, "model needs 2 to %d layer sizes, got %d", gct::kMaxLayers + 1,
                          c->layer_count);
   }
+  out->count = c->layer_count;
+  for (int i = 0; i < c->layer_count; ++i) out->size[i] = c->layer_sizes[i];
+  return Status::Ok();
+}
+
+Status to_config(const gct_config* c, const gct::DatasetView& f, gct::TrainConfig* out) {
+  if (c == nullptr) return Status::Error(Code::kInvalidArgument, "no configuration");
   if (static_cast<unsigned>(c->optimizer) > GCT_ADAM || static_cast<unsigned>(c->gc) > GCT_GC_UPDATE ||
       static_cast<unsigned>(c->arithmetic) > GCT_FIXED || c->freeze > 255) {
     return Status::Error(Code::kInvalidArgument, "unknown optimizer %d, GC mode %d or arithmetic %d, or freeze %u",
@@ -53,8 +62,7 @@ Status to_config(const gct_config* c, gct::TrainConfig* out) {
                          static_cast<unsigned>(c->freeze));
   }
   gct::TrainConfig t;
-  t.layers.count = c->layer_count;
-  for (int i = 0; i < c->layer_count; ++i) t.layers.size[i] = c->layer_sizes[i];
+  GCT_RETURN_IF_ERROR(to_layers(c, f, &t.layers));
   t.batch = c->batch;
   t.optimizer = static_cast<gct::OptimizerKind>(c->optimizer);
   t.hp = gct::optimizer_defaults(t.optimizer);
@@ -128,8 +136,8 @@ void gct_config_default(gct_config* config) {
 gct_status gct_trainer_plan(const gct_config* config, const gct_format* format, size_t* arena_bytes, gct_error* err) {
   gct::TrainConfig c;
   gct::DatasetView f;
-  Status s = to_config(config, &c);
-  if (s.ok()) s = to_format(format, &f);
+  Status s = to_format(format, &f);
+  if (s.ok()) s = to_config(config, f, &c);
   gct::MemoryPlan plan;
   if (s.ok()) s = gct::trainer_plan(c, gct::data_shape_of(f), &plan);
   if (s.ok()) *arena_bytes = round64(sizeof(gct_trainer)) + plan.total;
@@ -141,8 +149,8 @@ gct_trainer* gct_trainer_create(const gct_config* config, const gct_format* form
   gct::TrainConfig c;
   gct::DatasetView f;
   const size_t handle = round64(sizeof(gct_trainer));
-  Status s = to_config(config, &c);
-  if (s.ok()) s = to_format(format, &f);
+  Status s = to_format(format, &f);
+  if (s.ok()) s = to_config(config, f, &c);
   if (s.ok()) s = check_arena(arena, handle, arena_bytes);
   if (!s.ok()) {
     fail(s, err);
