@@ -15,6 +15,11 @@ PyTorch's default initialisation (nn.Conv2d's and nn.Linear's, gctrain's --init 
 constant rate; the FLOP rate of each is reported against the FMA peak that fma_peak measures in
 the same run.
 
+With --isa avx2 both sides run as on a CPU without AVX-512: PyTorch through oneDNN's and OpenBLAS's
+own switches (ONEDNN_MAX_CPU_ISA=AVX2, OPENBLAS_CORETYPE=Haswell), gctrain as a build without its
+AVX-512 kernels (meson setup build-eigen -Dcpp_args=-DGCT_EIGEN_PRODUCTS: Eigen's products, as on
+such CPUs), and fma_peak measures the AVX2 peak.
+
 Needs Debian's python3-torch (run with /usr/bin/python3). Prints which BLAS library PyTorch has
 mapped: the reference BLAS is ~20x slower than OpenBLAS and would make the comparison meaningless.
 """
@@ -175,6 +180,8 @@ def main():
     ap.add_argument("--net", default="", help="a convolutional network in gctrain's --net grammar")
     ap.add_argument("--lr", type=float, default=0.0, help="learning rate (default: the optimizer's in LR)")
     ap.add_argument("--peak", default="", help="fma_peak binary: report FLOP rates against its peak")
+    ap.add_argument("--isa", default="native", choices=["native", "avx2"],
+                    help="avx2: both sides limited to AVX2 (gctrain: pass a build without AVX-512 kernels)")
     ap.add_argument("--variant", action="append", default=[],
                     help="also run gctrain with these extra arguments in each rep, e.g. '--scalar fixed' "
                          "or '--release-data-every 4' (repeatable)")
@@ -188,6 +195,9 @@ def main():
     openblas = "/usr/lib/x86_64-linux-gnu/openblas-pthread"
     if os.path.isdir(openblas):
         env["LD_LIBRARY_PATH"] = openblas + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+    torch_env = dict(env)
+    if args.isa == "avx2":
+        torch_env.update(ONEDNN_MAX_CPU_ISA="AVX2", OPENBLAS_CORETYPE="Haswell")
     g_times, t_times, g_rss, t_rss = [], [], [], []
     v_times, v_rss = {v: [] for v in args.variant}, {v: [] for v in args.variant}
     blas = None
@@ -196,12 +206,16 @@ def main():
     peaks = []
     for rep in range(args.reps):
         if args.peak:
-            peaks.append(json.loads(subprocess.run([args.peak], capture_output=True, text=True, check=True).stdout)["gflops"])
+            peak_cmd = [args.peak] + (["avx2"] if args.isa == "avx2" else [])
+            peaks.append(json.loads(subprocess.run(peak_cmd, capture_output=True, text=True, check=True).stdout)["gflops"])
         out_path = f"/tmp/gct_compare_{os.getpid()}.json"
         gcmd = ["/bin/sh", "-c", f"'{args.gctrain}' train --data '{args.data}' --optimizer {args.optimizer} "
                 f"--lr {lr} {model_args} --batch {args.batch} --threads {args.threads} --epochs 1 --json -q > {out_path}"]
         g_rss.append(measured(gcmd, env))
         g = json.load(open(out_path))
+        if args.isa == "avx2" and g.get("float_kernels") == "avx512":
+            sys.exit("--isa avx2: this gctrain runs its AVX-512 kernels; pass a build made with "
+                     "-Dcpp_args=-DGCT_EIGEN_PRODUCTS")
         g_times.append(g["train_seconds"])
         for v in args.variant:
             vcmd = ["/bin/sh", "-c", gcmd[2].replace(" --json", f" {v} --json")]
@@ -213,7 +227,7 @@ def main():
                 args.optimizer, "--threads", str(args.threads), "--batch", str(args.batch), "--lr", str(lr)]
         if args.net:
             tcmd += ["--net", args.net]
-        t_rss.append(measured(["/bin/sh", "-c", " ".join(f"'{c}'" for c in tcmd) + f" > {out_path}"], env))
+        t_rss.append(measured(["/bin/sh", "-c", " ".join(f"'{c}'" for c in tcmd) + f" > {out_path}"], torch_env))
         t = json.load(open(out_path))
         t_times.append(t["train_seconds"])
         blas = t["blas"]
@@ -221,7 +235,8 @@ def main():
         print(f"rep {rep + 1}: gctrain {g_times[-1]:.2f} s (top-1 {g['top1']:.3f}), "
               f"PyTorch {t_times[-1]:.2f} s (top-1 {t['top1']:.3f})", flush=True)
     gm, tm = statistics.median(g_times), statistics.median(t_times)
-    print(f"\n{args.optimizer}, batch {args.batch}, {args.threads} thread(s), one epoch of {args.data}, median of {args.reps}")
+    print(f"\n{args.optimizer}, batch {args.batch}, {args.threads} thread(s), one epoch of {args.data}, median of {args.reps}"
+          f"{', both limited to AVX2' if args.isa == 'avx2' else ''}; gctrain's float kernels: {g.get('float_kernels', '?')}")
     print(f"PyTorch BLAS libraries mapped: {', '.join(blas) or 'none found'}")
     print(f"epoch time:  gctrain {gm:.2f} s   PyTorch {tm:.2f} s   ratio gctrain/PyTorch {gm / tm:.3f}")
     if args.net and peaks:

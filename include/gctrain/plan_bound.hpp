@@ -112,7 +112,19 @@ constexpr size_t products_bound(size_t used, const LayoutShape& s) {
   if (widest_hidden > 0) used = alloc(used, size_t{batch} * widest_hidden * 4);
   size_t block_a = 0, block_b = 0;  // floats; C[m x n] += A[m x k] B[k x n] needs <= k*n and k*m
   for (int l = 0; l < s.layers; ++l) {
-    if (is_conv(s, l)) continue;  // the convolutions' own working memory is a piece of the layout
+    if (is_conv(s, l)) {  // one sample's products; the columns themselves are a piece of the layout
+      const size_t filters = s.conv[l].channels, fan_in = s.conv[l].fan_in(), pixels = s.conv[l].conv_pixels();
+      block_a = max(block_a, fan_in * pixels);  // forward: m = filters, n = pixels, k = fan_in
+      block_b = max(block_b, fan_in * filters);
+      if (l < s.frozen) continue;
+      block_a = max(block_a, pixels * fan_in);  // weight gradient: m = filters, n = fan_in, k = pixels
+      block_b = max(block_b, pixels * filters);
+      if (l > s.frozen) {
+        block_a = max(block_a, filters * pixels);  // input gradient: m = fan_in, n = pixels, k = filters
+        block_b = max(block_b, filters * fan_in);
+      }
+      continue;
+    }
     const size_t in = s.sizes[l], out = s.sizes[l + 1];
     block_a = max(block_a, max(in * out, out * batch));  // forward: m = batch, n = out, k = in
     block_b = max(block_b, in * batch);

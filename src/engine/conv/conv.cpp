@@ -17,34 +17,50 @@ using float_path::Layer;
 using float_path::MlpState;
 using float_path::state;
 
-// C[m x n] (=, or += with `accumulate`) A[m x k] B[k x n] with A(i, p) = a[i * rsa + p * csa]
-// (rsa or csa is 1): the contract of fgemm (dense/fgemm.hpp), which runs it on AVX-512 CPUs, and of
-// the register-blocked loops on Cortex-M cores with an FPU. Elsewhere a loop along C's rows that
-// compilers vectorise. Each element is one running sum over p in order on any of them.
-void product(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsa, int64_t csa, const float* b,
-             int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+// Which of a layer's products: on Eigen's path, the blocking planned for it.
+enum class Which : uint8_t { kForward, kWeightGrad, kInputGrad };
+
+// Where a product runs: the layer, which of its products, and the thread (its packing space).
+struct Site {
+  const Mlp* mlp;
+  int l;
+  Which which;
+  uint32_t thread;
+};
+
+// C[m x n] (=, or += with `accumulate`) A[m x k] B[k x n] with A(i, p) = a[i * rsa + p * csa] (rsa
+// or csa is 1) and B(p, j) = b[p * ldb + j]: on AVX-512 CPUs the own kernels (dense/fgemm.hpp), on
+// Cortex-M cores with an FPU the register-blocked loops (dense/products.hpp), elsewhere Eigen's
+// blocked GEMM in the thread's packing space, with the blocking planned for this product of this
+// layer (dense/products_eigen.cpp) so that every sample's product sums in the same order. Each
+// element is one running sum over p. False: less packing space than planned.
+bool product(const Site& at, int64_t m, int64_t n, int64_t k, const float* a, int64_t rsa, int64_t csa,
+             const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
 #if GCT_FGEMM_AVX512
   if (cpu_has_avx512()) {
     fgemm(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate, FgemmStore::kPlain);
-    return;
+    return true;
   }
 #endif
 #if GCT_DENSE_MCU
+  (void)at;
   dense::gemm(static_cast<uint32_t>(m), static_cast<uint32_t>(n), static_cast<uint32_t>(k), a,
               static_cast<uint32_t>(rsa), static_cast<uint32_t>(csa), b, static_cast<uint32_t>(ldb), c,
               static_cast<uint32_t>(ldc), accumulate);
-  return;
-#endif
-  for (int64_t i = 0; i < m; ++i) {
-    float* cr = c + i * ldc;
-    if (!accumulate) std::memset(cr, 0, sizeof(float) * static_cast<size_t>(n));
-    const float* ar = a + i * rsa;
-    for (int64_t p = 0; p < k; ++p) {
-      const float av = ar[p * csa];
-      const float* br = b + p * ldb;
-      for (int64_t j = 0; j < n; ++j) cr[j] += av * br[j];
-    }
+  return true;
+#else
+  const MlpState& s = state(*at.mlp);
+  const Layer& d = s.layer[at.l];
+  const GemmBlocking& blocking = at.which == Which::kForward      ? d.forward_blocking
+                                 : at.which == Which::kWeightGrad ? d.weight_grad_blocking
+                                                                  : d.input_grad_blocking;
+  if (!accumulate) {
+    for (int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, sizeof(float) * static_cast<size_t>(n));
   }
+  const bool transposed = csa != 1;  // A read down its columns: the transpose of a row-major matrix
+  return gemm(s.gemm[at.thread], blocking, transposed ? Trans::kYes : Trans::kNo, Trans::kNo, m, n, k, 1.0f, a,
+              transposed ? csa : rsa, b, ldb, c, ldc);
+#endif
 }
 
 // dst[j * ldd + i] = src[i * lds + j]: the AVX-512 kernels' blocked transpose where the CPU has
@@ -146,9 +162,10 @@ struct Job {
   int l;
   uint32_t rows;
   Stage stage;
+  bool failed[kMaxThreads];  // per block: a product had less packing space than planned
 };
 
-void forward_sample(Mlp* mlp, int l, uint32_t r, uint32_t thread) {
+bool forward_sample(Mlp* mlp, int l, uint32_t r, uint32_t thread) {
   MlpState& s = state(*mlp);
   const Layer& d = s.layer[l];
   const ConvShape& g = mlp->sizes.conv[l];
@@ -156,7 +173,9 @@ void forward_sample(Mlp* mlp, int l, uint32_t r, uint32_t thread) {
   float* cols = s.conv_columns[thread];
   float* z = d.pre + size_t{r} * g.conv_outputs();
   im2col(g, s.act[l] + size_t{r} * g.inputs(), 0, g.fan_in(), cols);
-  product(d.out, pixels, d.in, d.w, d.in, 1, cols, pixels, z, pixels, false);
+  if (!product(Site{mlp, l, Which::kForward, thread}, d.out, pixels, d.in, d.w, d.in, 1, cols, pixels, z, pixels, false)) {
+    return false;
+  }
   for (uint32_t c = 0; c < d.out; ++c) {
     float* zc = z + size_t{c} * pixels;
     const float b = d.b[c];
@@ -166,6 +185,7 @@ void forward_sample(Mlp* mlp, int l, uint32_t r, uint32_t thread) {
     }
   }
   if (g.pool != PoolKind::kNone) pool_forward(g, z, s.act[l + 1] + size_t{r} * g.outputs());
+  return true;
 }
 
 // The sum of rows x pixels values (row r at r * stride): each pixel summed over the rows in
@@ -180,29 +200,38 @@ float channel_sum(const float* x, uint32_t rows, size_t stride, uint32_t pixels,
   return sum;
 }
 
+// The weight gradient's column blocks start at multiples of this: of the AVX-512 kernels' 16
+// columns, and of Eigen's widest row panel, three vectors (12, 24 or 48 floats), so that a column's
+// sums take the same path through Eigen's kernel however the columns are split.
+constexpr uint32_t kWeightGradColumns = 48;
+
 // Block i of the weight gradient: the columns [f0, f1) of dW, summed over the samples in order,
 // and the biases of the filters [c0, c1).
-void weight_grad_block(Mlp* mlp, int l, uint32_t rows, uint32_t i) {
+bool weight_grad_block(Mlp* mlp, int l, uint32_t rows, uint32_t i) {
   MlpState& s = state(*mlp);
   Layer& d = s.layer[l];
   const ConvShape& g = mlp->sizes.conv[l];
   const uint32_t pixels = g.conv_pixels();
   int64_t f0 = 0, f1 = 0, c0 = 0, c1 = 0;
-  row_block_range(d.in, mlp->threads, i, 16, &f0, &f1);
+  row_block_range(d.in, mlp->threads, i, kWeightGradColumns, &f0, &f1);
   row_block_range(d.out, mlp->threads, i, 1, &c0, &c1);
   float* slice = s.conv_columns[i];
   float* colst = slice + size_t{d.in} * pixels;
   const uint32_t width = static_cast<uint32_t>(f1 - f0);
+  const Site at{mlp, l, Which::kWeightGrad, i};
   for (uint32_t r = 0; r < rows && f0 < f1; ++r) {
     im2col_transposed(g, s.act[l] + size_t{r} * g.inputs(), static_cast<uint32_t>(f0), static_cast<uint32_t>(f1), slice,
                       colst);
-    product(d.out, width, pixels, d.pre + size_t{r} * g.conv_outputs(), pixels, 1, colst, width, d.dw + f0, d.in,
-            r > 0);
+    if (!product(at, d.out, width, pixels, d.pre + size_t{r} * g.conv_outputs(), pixels, 1, colst, width, d.dw + f0,
+                 d.in, r > 0)) {
+      return false;
+    }
   }
   for (int64_t c = c0; c < c1; ++c) d.db[c] = channel_sum(d.pre + size_t(c) * pixels, rows, g.conv_outputs(), pixels, slice);
+  return true;
 }
 
-void input_grad_sample(Mlp* mlp, int l, uint32_t r, uint32_t thread) {
+bool input_grad_sample(Mlp* mlp, int l, uint32_t r, uint32_t thread) {
   MlpState& s = state(*mlp);
   const Layer& d = s.layer[l];
   const ConvShape& g = mlp->sizes.conv[l];
@@ -210,39 +239,48 @@ void input_grad_sample(Mlp* mlp, int l, uint32_t r, uint32_t thread) {
   float* dcols = s.conv_columns[thread];
   float* dx = s.conv_input_gradient[thread];
   // dcols = W^T dZ: W read down its columns in place.
-  product(d.in, pixels, d.out, d.w, 1, d.in, d.pre + size_t{r} * g.conv_outputs(), pixels, dcols, pixels, false);
+  if (!product(Site{mlp, l, Which::kInputGrad, thread}, d.in, pixels, d.out, d.w, 1, d.in,
+               d.pre + size_t{r} * g.conv_outputs(), pixels, dcols, pixels, false)) {
+    return false;
+  }
   col2im(g, dcols, dx);
   float* a = s.act[l] + size_t{r} * g.inputs();
   for (uint32_t j = 0; j < g.inputs(); ++j) a[j] = a[j] > 0.0f ? dx[j] : 0.0f;
+  return true;
 }
 
 void run_block(void* arg, uint32_t i) {
-  const Job& job = *static_cast<const Job*>(arg);
+  Job& job = *static_cast<Job*>(arg);
   Mlp* mlp = job.mlp;
+  job.failed[i] = false;
   if (job.stage == Stage::kWeightGrad) {
-    weight_grad_block(mlp, job.l, job.rows, i);
+    job.failed[i] = !weight_grad_block(mlp, job.l, job.rows, i);
     return;
   }
   int64_t begin = 0, end = 0;
   row_block_range(job.rows, mlp->threads, i, 1, &begin, &end);
   const ConvShape& g = mlp->sizes.conv[job.l];
   const Layer& d = state(*mlp).layer[job.l];
-  for (int64_t r = begin; r < end; ++r) {
+  for (int64_t r = begin; r < end && !job.failed[i]; ++r) {
     const uint32_t row = static_cast<uint32_t>(r);
     switch (job.stage) {
-      case Stage::kForward: forward_sample(mlp, job.l, row, i); break;
+      case Stage::kForward: job.failed[i] = !forward_sample(mlp, job.l, row, i); break;
       case Stage::kPoolBackward:
         pool_backward(g, state(*mlp).act[job.l + 1] + size_t{row} * g.outputs(), d.pre + size_t{row} * g.conv_outputs());
         break;
-      case Stage::kInputGrad: input_grad_sample(mlp, job.l, row, i); break;
+      case Stage::kInputGrad: job.failed[i] = !input_grad_sample(mlp, job.l, row, i); break;
       case Stage::kWeightGrad: break;
     }
   }
 }
 
-void run(Mlp* mlp, int l, uint32_t rows, Stage stage) {
-  Job job{mlp, l, rows, stage};
+bool run(Mlp* mlp, int l, uint32_t rows, Stage stage) {
+  Job job{mlp, l, rows, stage, {}};
   run_tasks(mlp->runner, run_block, &job, mlp->threads);
+  for (uint32_t i = 0; i < mlp->threads; ++i) {
+    if (job.failed[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -257,13 +295,13 @@ void place_workspace(Mlp* mlp, void* at) {
   }
 }
 
-void forward(Mlp* mlp, int l, uint32_t rows) { run(mlp, l, rows, Stage::kForward); }
+bool forward(Mlp* mlp, int l, uint32_t rows) { return run(mlp, l, rows, Stage::kForward); }
 
-void weight_grad(Mlp* mlp, int l, uint32_t rows) {
+bool weight_grad(Mlp* mlp, int l, uint32_t rows) {
   if (mlp->sizes.conv[l].pool != PoolKind::kNone) run(mlp, l, rows, Stage::kPoolBackward);
-  run(mlp, l, rows, Stage::kWeightGrad);
+  return run(mlp, l, rows, Stage::kWeightGrad);
 }
 
-void input_grad(Mlp* mlp, int l, uint32_t rows) { run(mlp, l, rows, Stage::kInputGrad); }
+bool input_grad(Mlp* mlp, int l, uint32_t rows) { return run(mlp, l, rows, Stage::kInputGrad); }
 
 }  // namespace gct::conv

@@ -19,12 +19,13 @@ namespace gct::conv {
 // The per-thread buffers, from the piece the layout walk carved (layout.hpp, kConvWorkspace).
 void place_workspace(Mlp* mlp, void* at);
 
+// Each returns false if a product needed more packing space than the plan gave (Eigen's path).
 // act[l + 1] from act[l]; the convolution's output before pooling goes to the layer's `pre` buffer.
-void forward(Mlp* mlp, int l, uint32_t rows);
+bool forward(Mlp* mlp, int l, uint32_t rows);
 // With act[l + 1] holding dLoss/d(act[l + 1]) (already zero where the activation is): the
 // pre-activation gradient into `pre`, then dW and db.
-void weight_grad(Mlp* mlp, int l, uint32_t rows);
+bool weight_grad(Mlp* mlp, int l, uint32_t rows);
 // act[l] = (act[l] > 0) * dLoss/d(act[l]); after weight_grad.
-void input_grad(Mlp* mlp, int l, uint32_t rows);
+bool input_grad(Mlp* mlp, int l, uint32_t rows);
 
 }  // namespace gct::conv

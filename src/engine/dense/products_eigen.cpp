@@ -68,8 +68,16 @@ void layout(Mlp* mlp, Arena* arena) {
     s.scratch = arena_alloc_array<float>(arena, size_t{batch} * widest_hidden, MemCategory::kScratch);
   }
   for (int l = 0; l < mlp->num_layers; ++l) {
-    if (sizes.conv[l].is_conv()) continue;
     Layer& d = s.layer[l];
+    if (sizes.conv[l].is_conv()) {
+      // One sample's products (conv/conv.cpp): each thread packs in its own space; the weight
+      // gradient's column blocks use the whole product's blocking, so sums run alike for any split.
+      const uint32_t pixels = sizes.conv[l].conv_pixels();
+      d.forward_blocking = gemm_workspace_require(&s.gemm[0], d.out, pixels, d.in);
+      if (l >= mlp->frozen) d.weight_grad_blocking = gemm_workspace_require(&s.gemm[0], d.out, d.in, pixels);
+      if (l > mlp->frozen) d.input_grad_blocking = gemm_workspace_require(&s.gemm[0], d.in, pixels, d.out);
+      continue;
+    }
     d.forward_blocking = gemm_workspace_require(&s.gemm[0], batch, d.out, d.in);
     if (l >= mlp->frozen) d.weight_grad_blocking = gemm_workspace_require(&s.gemm[0], d.out, d.in, batch);
     if (l > mlp->frozen) d.input_grad_blocking = gemm_workspace_require(&s.gemm[0], batch, d.in, d.out);

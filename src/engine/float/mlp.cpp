@@ -73,7 +73,7 @@ static Status gemm_failed(const char* what, int layer) {
 Status mlp_forward(Mlp* mlp, uint32_t rows) {
   for (int l = 0; l < mlp->num_layers; ++l) {
     if (conv_layer(mlp->sizes, l)) {
-      conv::forward(mlp, l, rows);
+      if (!conv::forward(mlp, l, rows)) return gemm_failed("forward", l);
     } else if (!dense::forward(mlp, l, rows)) {
       return gemm_failed("forward", l);
     }
@@ -103,8 +103,8 @@ Status mlp_backward(Mlp* mlp, const uint8_t* labels, uint32_t rows, BatchLoss* l
 Status backward_products(Mlp* mlp, uint32_t rows) {
   for (int l = mlp->num_layers - 1; l >= mlp->frozen; --l) {
     if (conv_layer(mlp->sizes, l)) {
-      conv::weight_grad(mlp, l, rows);
-      if (l > mlp->frozen) conv::input_grad(mlp, l, rows);
+      if (!conv::weight_grad(mlp, l, rows)) return gemm_failed("weight-gradient", l);
+      if (l > mlp->frozen && !conv::input_grad(mlp, l, rows)) return gemm_failed("input-gradient", l);
       continue;
     }
     if (!dense::weight_grad(mlp, l, rows)) return gemm_failed("weight-gradient", l);
