@@ -1,6 +1,5 @@
 #include "conv.hpp"
 
-#include <bit>
 #include <cstring>
 
 #include "../carve.hpp"
@@ -85,6 +84,44 @@ void im2col_transposed(const ConvShape& g, const float* x, uint32_t f0, uint32_t
   transpose(rows, pixels, f1 - f0, pixels, colst, f1 - f0);
 }
 
+// One row of 2x2 windows, from the rows r0 and r1 below it. Each its own function over restrict
+// pointers and a size_t count, which the compiler vectorises (inline in the pooling loops, with
+// 32-bit indices and possible aliasing, it did not).
+void max_pool_row(const float* __restrict r0, const float* __restrict r1, float* __restrict out, size_t ow) {
+  for (size_t x = 0; x < ow; ++x) {
+    const float a = r0[2 * x], b = r0[2 * x + 1], d = r1[2 * x], e = r1[2 * x + 1];
+    const float m0 = a >= b ? a : b, m1 = d >= e ? d : e;
+    out[x] = m0 >= m1 ? m0 : m1;
+  }
+}
+
+void avg_pool_row(const float* __restrict r0, const float* __restrict r1, float* __restrict out, size_t ow) {
+  for (size_t x = 0; x < ow; ++x) out[x] = ((r0[2 * x] + r0[2 * x + 1]) + (r1[2 * x] + r1[2 * x + 1])) * 0.25f;
+}
+
+// The window's maximum gets the gradient gr[x], if it passed the ReLU; the others none. Selects,
+// vectorised (as scalar code they compiled to branches, which the values make unpredictable).
+void max_pool_backward_row(float* __restrict r0, float* __restrict r1, const float* __restrict gr, size_t ow) {
+  for (size_t x = 0; x < ow; ++x) {
+    const float a = r0[2 * x], b = r0[2 * x + 1], d = r1[2 * x], e = r1[2 * x + 1];
+    const uint32_t m = window_max(a, b, d, e);
+    const bool passed = (a > 0.0f) | (b > 0.0f) | (d > 0.0f) | (e > 0.0f);
+    const float gv = passed ? gr[x] : 0.0f;
+    r0[2 * x] = m & kMaxA ? gv : 0.0f;
+    r0[2 * x + 1] = m & kMaxB ? gv : 0.0f;
+    r1[2 * x] = m & kMaxD ? gv : 0.0f;
+    r1[2 * x + 1] = m & kMaxE ? gv : 0.0f;
+  }
+}
+
+void avg_pool_backward_row(float* __restrict r0, float* __restrict r1, const float* __restrict gr, size_t ow) {
+  for (size_t x = 0; x < 2 * ow; ++x) {
+    const float gv = gr[x / 2] * 0.25f;
+    r0[x] = r0[x] > 0.0f ? gv : 0.0f;
+    r1[x] = r1[x] > 0.0f ? gv : 0.0f;
+  }
+}
+
 // One sample: pooled[c] from z[c] (after the ReLU). Windows of 2x2 start at even rows and columns.
 void pool_forward(const ConvShape& g, const float* z, float* pooled) {
   const uint32_t h = g.conv_height(), w = g.conv_width(), oh = g.out_height(), ow = g.out_width();
@@ -97,16 +134,7 @@ void pool_forward(const ConvShape& g, const float* z, float* pooled) {
     }
     for (uint32_t y = 0; y < oh; ++y) {
       const float* r0 = z + size_t{2 * y} * w;
-      const float* r1 = r0 + w;
-      for (uint32_t x = 0; x < ow; ++x) {
-        const float a = r0[2 * x], b = r0[2 * x + 1], d = r1[2 * x], e = r1[2 * x + 1];
-        if (g.pool == PoolKind::kAvg2) {
-          pooled[y * ow + x] = ((a + b) + (d + e)) * 0.25f;
-        } else {
-          const float m0 = a >= b ? a : b, m1 = d >= e ? d : e;
-          pooled[y * ow + x] = m0 >= m1 ? m0 : m1;
-        }
-      }
+      (g.pool == PoolKind::kAvg2 ? avg_pool_row : max_pool_row)(r0, r0 + w, pooled + size_t{y} * ow, ow);
     }
   }
 }
@@ -128,29 +156,7 @@ void pool_backward(const ConvShape& g, const float* grad, float* z) {
     }
     for (uint32_t y = 0; y < oh; ++y) {
       float* r0 = z + size_t{2 * y} * w;
-      float* r1 = r0 + w;
-      const float* gr = grad + size_t{y} * ow;
-      if (g.pool == PoolKind::kAvg2) {
-        for (uint32_t x = 0; x < 2 * ow; ++x) {
-          const float gv = gr[x / 2] * 0.25f;
-          r0[x] = r0[x] > 0.0f ? gv : 0.0f;
-          r1[x] = r1[x] > 0.0f ? gv : 0.0f;
-        }
-        continue;
-      }
-      // The window's maximum gets the gradient, if it passed the ReLU.
-      for (uint32_t x = 0; x < ow; ++x) {
-        const float a = r0[2 * x], b = r0[2 * x + 1], d = r1[2 * x], e = r1[2 * x + 1];
-        const WindowMax m = window_max(a, b, d, e);
-        const bool passed = (a > 0.0f) | (b > 0.0f) | (d > 0.0f) | (e > 0.0f);
-        // Masks on the bits: selects of floats compile to branches here.
-        const uint32_t g_bits = std::bit_cast<uint32_t>(gr[x]) & (0u - static_cast<uint32_t>(passed));
-        auto pick = [g_bits](bool on) { return std::bit_cast<float>(g_bits & (0u - static_cast<uint32_t>(on))); };
-        r0[2 * x] = pick(m.a);
-        r0[2 * x + 1] = pick(m.b);
-        r1[2 * x] = pick(m.d);
-        r1[2 * x + 1] = pick(m.e);
-      }
+      (g.pool == PoolKind::kAvg2 ? avg_pool_backward_row : max_pool_backward_row)(r0, r0 + w, grad + size_t{y} * ow, ow);
     }
   }
 }

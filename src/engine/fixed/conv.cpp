@@ -11,8 +11,11 @@ namespace {
 
 using conv::col2im;
 using conv::im2col;
+using conv::kMaxA;
+using conv::kMaxB;
+using conv::kMaxD;
+using conv::kMaxE;
 using conv::window_max;
-using conv::WindowMax;
 
 // x / n rounded to nearest (ties away from zero): an average of integers.
 int32_t divide_round(int64_t x, int64_t n) { return sat32(x >= 0 ? (x + n / 2) / n : -((-x + n / 2) / n)); }
@@ -67,13 +70,13 @@ void pool_backward(const ConvShape& g, const int32_t* grad, int32_t* z) {
           for (int32_t* p : v) *p = *p > 0 ? quarter : 0;
           continue;
         }
-        const WindowMax m = window_max(*v[0], *v[1], *v[2], *v[3]);
+        const uint32_t m = window_max(*v[0], *v[1], *v[2], *v[3]);
         const bool passed = (*v[0] > 0) | (*v[1] > 0) | (*v[2] > 0) | (*v[3] > 0);
         const int32_t routed = passed ? gv : 0;
-        *v[0] = m.a ? routed : 0;
-        *v[1] = m.b ? routed : 0;
-        *v[2] = m.d ? routed : 0;
-        *v[3] = m.e ? routed : 0;
+        *v[0] = m & kMaxA ? routed : 0;
+        *v[1] = m & kMaxB ? routed : 0;
+        *v[2] = m & kMaxD ? routed : 0;
+        *v[3] = m & kMaxE ? routed : 0;
       }
     }
   }
