@@ -4,13 +4,11 @@
 // starting from 0 or, accumulating, from C's value - bit for bit, for odd shapes that reach every
 // block size and edge, both walks of A and an empty sum. Exit code 0 when every product is equal,
 // 1 at the first difference, which it names.
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 
 #include "engine/dense/products.hpp"
-#include "gctrain/rng.hpp"
-#include "semihosting.hpp"
+#include "board_check.hpp"
 
 #if !GCT_DENSE_MCU
 #error "gemm_check is for Cortex-M cores with a single-precision FPU"
@@ -36,10 +34,10 @@ constexpr Case kCases[] = {
     {3, 3, 0, true, true},
 };
 
-void write_float_bits(float v) {
+uint32_t float_bits(float v) {
   uint32_t bits;
   std::memcpy(&bits, &v, 4);
-  write_uint(bits);
+  return bits;
 }
 
 void draw(float* x, int count, gct::Rng* rng) {
@@ -73,17 +71,7 @@ bool run_case(int index, const Case& c, gct::Rng* rng) {
   gct::dense::gemm(c.m, c.n, c.k, g_a, rsa, csa, g_b, c.n, g_got, c.n, c.accumulate);
   for (int i = 0; i < c.m * c.n; ++i) {
     if (std::memcmp(&g_got[i], &g_want[i], 4) == 0) continue;
-    write("gemm check: product ");
-    write_uint(index);
-    write(" differs at (");
-    write_uint(i / c.n);
-    write(", ");
-    write_uint(i % c.n);
-    write("): bits ");
-    write_float_bits(g_got[i]);
-    write(", reference ");
-    write_float_bits(g_want[i]);
-    write("\n");
+    report_difference("gemm check", index, i, c.n, "bits", float_bits(g_got[i]), float_bits(g_want[i]));
     return false;
   }
   return true;
@@ -93,14 +81,5 @@ bool run_case(int index, const Case& c, gct::Rng* rng) {
 }  // namespace fw
 
 int main() {
-  gct::Rng rng;
-  gct::rng_seed(&rng, 23, gct::RngStream::kApplication);
-  int index = 0;
-  for (const fw::Case& c : fw::kCases) {
-    if (!fw::run_case(index++, c, &rng)) return 1;
-  }
-  fw::write("gemm check: ");
-  fw::write_uint(index);
-  fw::write(" float products equal the reference bit for bit\n");
-  return 0;
+  return fw::run_checks("gemm check", fw::kCases, 23, fw::run_case, " float products equal the reference bit for bit");
 }

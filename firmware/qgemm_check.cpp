@@ -7,8 +7,7 @@
 
 #include "engine/fixed/qgemm.hpp"
 #include "engine/fixed/qgemm_reference.hpp"
-#include "gctrain/rng.hpp"
-#include "semihosting.hpp"
+#include "board_check.hpp"
 
 namespace fw {
 namespace {
@@ -38,11 +37,6 @@ constexpr Case kCases[] = {
     {13, 9, 31, 0, 3, 14, 16, -1}, {7, 11, 20, 1, 4, 24, 16, -1}, {12, 5, 40, 2, 5, 27, 16, -1},
     {5, 18, 24, 0, 1, 20, 40, -1}, {4, 6, 0, 0, 2, 20, 16, -1},
 };
-
-void write_int(int64_t v) {
-  if (v < 0) write("-");
-  write_uint(static_cast<uint64_t>(v < 0 ? -v : v));
-}
 
 void draw(int32_t* x, int count, int bits, gct::Rng* rng) {
   for (int i = 0; i < count; ++i) {
@@ -80,17 +74,7 @@ bool run_case(int index, const Case& c, gct::Rng* rng) {
   if (!gct::qgemm(ws, nullptr, 1, c.m, c.n, c.k, a, b, g_got, c.n, ep)) return false;
   for (int i = 0; i < c.m * c.n; ++i) {
     if (g_got[i] == g_want[i]) continue;
-    write("qgemm check: product ");
-    write_uint(index);
-    write(" differs at (");
-    write_uint(i / c.n);
-    write(", ");
-    write_uint(i % c.n);
-    write("): got ");
-    write_int(g_got[i]);
-    write(", reference ");
-    write_int(g_want[i]);
-    write("\n");
+    report_difference("qgemm check", index, i, c.n, "got", g_got[i], g_want[i]);
     return false;
   }
   return true;
@@ -100,14 +84,5 @@ bool run_case(int index, const Case& c, gct::Rng* rng) {
 }  // namespace fw
 
 int main() {
-  gct::Rng rng;
-  gct::rng_seed(&rng, 19, gct::RngStream::kApplication);
-  int index = 0;
-  for (const fw::Case& c : fw::kCases) {
-    if (!fw::run_case(index++, c, &rng)) return 1;
-  }
-  fw::write("qgemm check: ");
-  fw::write_uint(index);
-  fw::write(" products equal the reference bit for bit\n");
-  return 0;
+  return fw::run_checks("qgemm check", fw::kCases, 19, fw::run_case, " products equal the reference bit for bit");
 }
