@@ -110,31 +110,29 @@ constexpr size_t products_bound(size_t used, const LayoutShape& s) {
   size_t widest_hidden = 0;  // the scratch: the input gradient of a layer above the lowest trainable one
   for (int l = s.frozen + 1; l < s.layers; ++l) widest_hidden = is_conv(s, l) ? widest_hidden : max(widest_hidden, s.sizes[l]);
   if (widest_hidden > 0) used = alloc(used, size_t{batch} * widest_hidden * 4);
-  size_t block_a = 0, block_b = 0;  // floats; C[m x n] += A[m x k] B[k x n] needs <= k*n and k*m
+  size_t block_a = 0, block_b = 0;  // floats
+  struct Product {
+    size_t m, n, k;  // C[m x n] += A[m x k] B[k x n] packs at most k*n and k*m values
+  };
+  auto packs = [&](Product p) {
+    block_a = max(block_a, p.k * p.n);
+    block_b = max(block_b, p.k * p.m);
+  };
+  // Each layer's forward product, its weight gradient where it trains, its input gradient above the
+  // lowest trainable layer.
   for (int l = 0; l < s.layers; ++l) {
     if (is_conv(s, l)) {  // one sample's products; the columns themselves are a piece of the layout
       const size_t filters = s.conv[l].channels, fan_in = s.conv[l].fan_in(), pixels = s.conv[l].conv_pixels();
-      block_a = max(block_a, fan_in * pixels);  // forward: m = filters, n = pixels, k = fan_in
-      block_b = max(block_b, fan_in * filters);
-      if (l < s.frozen) continue;
-      block_a = max(block_a, pixels * fan_in);  // weight gradient: m = filters, n = fan_in, k = pixels
-      block_b = max(block_b, pixels * filters);
-      if (l > s.frozen) {
-        block_a = max(block_a, filters * pixels);  // input gradient: m = fan_in, n = pixels, k = filters
-        block_b = max(block_b, filters * fan_in);
-      }
+      packs({filters, pixels, fan_in});
+      if (l >= s.frozen) packs({filters, fan_in, pixels});
+      if (l > s.frozen) packs({fan_in, pixels, filters});
       continue;
     }
     const size_t in = s.sizes[l], out = s.sizes[l + 1];
-    block_a = max(block_a, max(in * out, out * batch));  // forward: m = batch, n = out, k = in
-    block_b = max(block_b, in * batch);
-    if (l < s.frozen) continue;
-    block_a = max(block_a, batch * in);  // weight gradient: m = out, n = in, k = batch
-    block_b = max(block_b, batch * out);
-    if (l > s.frozen) {
-      block_a = max(block_a, out * in);  // input gradient: m = batch, n = in, k = out
-      block_b = max(block_b, out * batch);
-    }
+    packs({batch, out, in});
+    block_a = max(block_a, out * batch);  // the AVX-512 kernels' transposed output
+    if (l >= s.frozen) packs({out, in, batch});
+    if (l > s.frozen) packs({batch, in, out});
   }
   for (uint32_t t = 0; t < (s.threads < 1 ? 1 : s.threads); ++t) used = alloc(alloc(used, block_a * 4), block_b * 4);
   return used;
