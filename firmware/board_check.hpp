@@ -33,6 +33,19 @@ inline void report_difference(const char* check, int index, int at, int cols, co
   write("\n");
 }
 
+// True when the rows x cols results equal the reference's by key (the value, or a float's bits);
+// otherwise the first difference is reported.
+template <typename T, typename Key>
+bool equal_or_report(const char* check, int index, const T* got, const T* want, int rows, int cols, const char* what,
+                     Key key) {
+  for (int i = 0; i < rows * cols; ++i) {
+    if (key(got[i]) == key(want[i])) continue;
+    report_difference(check, index, i, cols, what, key(got[i]), key(want[i]));
+    return false;
+  }
+  return true;
+}
+
 // Runs run_case(index, case, rng) for every case with a generator seeded `seed`; exit code 0 when
 // all pass, 1 at the first that does not (which has said why).
 template <typename Case, int N, typename Run>

@@ -69,12 +69,7 @@ bool run_case(int index, const Case& c, gct::Rng* rng) {
   reference(c, g_a, g_b, g_want);
   const uint32_t rsa = c.a_transposed ? 1 : c.k, csa = c.a_transposed ? c.m : 1;
   gct::dense::gemm(c.m, c.n, c.k, g_a, rsa, csa, g_b, c.n, g_got, c.n, c.accumulate);
-  for (int i = 0; i < c.m * c.n; ++i) {
-    if (std::memcmp(&g_got[i], &g_want[i], 4) == 0) continue;
-    report_difference("gemm check", index, i, c.n, "bits", float_bits(g_got[i]), float_bits(g_want[i]));
-    return false;
-  }
-  return true;
+  return equal_or_report("gemm check", index, g_got, g_want, c.m, c.n, "bits", float_bits);
 }
 
 }  // namespace

@@ -72,12 +72,7 @@ bool run_case(int index, const Case& c, gct::Rng* rng) {
   ep.mask_in_place = c.epilogue >= 3;
   gct::qgemm_reference(c.m, c.n, c.k, a, b, g_want, c.n, ep);
   if (!gct::qgemm(ws, nullptr, 1, c.m, c.n, c.k, a, b, g_got, c.n, ep)) return false;
-  for (int i = 0; i < c.m * c.n; ++i) {
-    if (g_got[i] == g_want[i]) continue;
-    report_difference("qgemm check", index, i, c.n, "got", g_got[i], g_want[i]);
-    return false;
-  }
-  return true;
+  return equal_or_report("qgemm check", index, g_got, g_want, c.m, c.n, "got", [](int32_t v) { return int64_t{v}; });
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -449,10 +450,11 @@ bool study_has_conv(const StudySpec& spec) {
 // As the user gave it, but an absolute path by its last component only: a report is read on
 // other machines, where this one's directories mean nothing.
 std::string data_for_report(const StudySpec& spec) {
-  std::string data = spec.data_as_given.empty() ? spec.data_dir : spec.data_as_given;
-  if (data.empty() || data.front() != '/') return data;
-  while (data.size() > 1 && data.back() == '/') data.pop_back();
-  return data.substr(data.find_last_of('/') + 1);
+  const std::string& data = spec.data_as_given.empty() ? spec.data_dir : spec.data_as_given;
+  std::filesystem::path path(data);
+  if (!path.is_absolute()) return data;
+  path = path.lexically_normal();
+  return (path.has_filename() ? path : path.parent_path()).filename().string();
 }
 
 std::string gc_description(const StudySpec& spec) {
