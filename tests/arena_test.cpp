@@ -56,3 +56,29 @@ TEST_CASE("a misaligned buffer is refused with a message") {
   CHECK_FALSE(s.ok());
   CHECK(std::strstr(s.message(), "aligned") != nullptr);
 }
+
+TEST_CASE("a layout larger than size_t counts is refused, not wrapped into a small arena") {
+  Arena arena;
+  arena_init_counting(&arena);
+  const uint64_t half = uint64_t{SIZE_MAX} / 2 + 1;
+  arena_alloc(&arena, half, MemCategory::kParameters);
+  CHECK_FALSE(arena.overflowed);
+  CHECK(arena_status(arena).ok());
+  const size_t used = arena.used;
+  arena_alloc(&arena, half, MemCategory::kGradients);
+  CHECK(arena.overflowed);
+  CHECK(arena.used == used);  // not wrapped round to a plausible total
+  const Status s = arena_status(arena);
+  CHECK(s.code() == Code::kArenaTooSmall);
+  CHECK_MESSAGE(std::strstr(s.message(), "more than this target can address") != nullptr, s.message());
+  // Once overflowed, nothing more is counted or handed out.
+  CHECK(arena_alloc(&arena, 1, MemCategory::kScratch) == nullptr);
+  CHECK(arena.used == used);
+  // A 64-bit size that a 32-bit size_t would truncate is refused whole.
+  if (sizeof(size_t) < sizeof(uint64_t)) {
+    Arena small;
+    arena_init_counting(&small);
+    arena_alloc(&small, uint64_t{1} << 32 | 64, MemCategory::kActivations);
+    CHECK(small.overflowed);
+  }
+}

@@ -124,12 +124,102 @@ static void run(gct_arithmetic arithmetic, const char* net) {
          arithmetic == GCT_FIXED ? "fixed point" : "float32", net ? net : "MLP", right, kHeld, need, pneed, model_bytes);
 }
 
+/* What a careless or hostile C caller passes: each refused with its own code and message. */
+static void refusals(void) {
+  const uint32_t sizes[] = {kPixels, 12, kClasses};
+  gct_config cfg;
+  CHECK(gct_config_default(&cfg) == GCT_OK, "gct_config_default");
+  CHECK(gct_config_default(NULL) == GCT_INVALID_ARGUMENT, "gct_config_default(NULL)");
+  cfg.layer_sizes = sizes;
+  cfg.layer_count = 3;
+  cfg.batch = 2;
+  gct_format fmt = {1, kSide, kSide, kClasses, GCT_PLANAR, {0.45f, 0, 0, 0}, {0.3f, 0, 0, 0}};
+  gct_error err;
+  size_t need = 0;
+  CHECK(gct_trainer_plan(&cfg, &fmt, &need, &err) == GCT_OK, "%s", err.message);
+  CHECK(gct_trainer_plan(&cfg, &fmt, NULL, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
+  CHECK(strcmp(err.message, "gct_trainer_plan: arena_bytes is NULL") == 0, "%s", err.message);
+
+  /* Only 0 means the default rate. */
+  const float zero = 0.0f;
+  const float bad_rates[] = {zero / zero, -5.0f, 1.0f / zero};
+  for (int i = 0; i < 3; ++i) {
+    cfg.lr = bad_rates[i];
+    size_t n = 0;
+    CHECK(gct_trainer_plan(&cfg, &fmt, &n, &err) == GCT_INVALID_ARGUMENT, "lr %g taken", (double)bad_rates[i]);
+    CHECK(strstr(err.message, "a learning rate must be > 0 (or 0 for the optimizer's default)") != NULL, "%s",
+          err.message);
+  }
+  cfg.lr = 0;
+  /* Each enum out of range named on its own. */
+  cfg.optimizer = (gct_optimizer)9;
+  CHECK(gct_trainer_plan(&cfg, &fmt, &need, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
+  CHECK(strcmp(err.message, "unknown optimizer 9 (GCT_SGD 0 .. GCT_ADAM 4)") == 0, "%s", err.message);
+  cfg.optimizer = GCT_SGD;
+  cfg.gc = (gct_gc_mode)7;
+  CHECK(gct_trainer_plan(&cfg, &fmt, &need, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
+  CHECK(strstr(err.message, "unknown GC mode 7") != NULL, "%s", err.message);
+  cfg.gc = GCT_GC_OFF;
+  cfg.arithmetic = (gct_arithmetic)3;
+  CHECK(gct_trainer_plan(&cfg, &fmt, &need, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
+  CHECK(strstr(err.message, "unknown arithmetic 3") != NULL, "%s", err.message);
+  cfg.arithmetic = GCT_FLOAT;
+  cfg.freeze = 1000;
+  CHECK(gct_trainer_plan(&cfg, &fmt, &need, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
+  CHECK(strstr(err.message, "freeze 1000") != NULL && strstr(err.message, "optimizer") == NULL, "%s", err.message);
+  cfg.freeze = 0;
+  fmt.layout = (gct_layout)7;
+  CHECK(gct_trainer_plan(&cfg, &fmt, &need, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
+  CHECK(strstr(err.message, "unknown pixel layout 7") != NULL, "%s", err.message);
+  fmt.layout = GCT_PLANAR;
+
+  /* A convolution over interleaved channels: the plan refuses what the create would. */
+  gct_format rgb = {3, kSide, kSide, kClasses, GCT_INTERLEAVED, {0.4f, 0.4f, 0.4f, 0}, {0.3f, 0.3f, 0.3f, 0}};
+  cfg.net = "conv3x3:4,gap,dense:4";
+  CHECK(gct_trainer_plan(&cfg, &rgb, &need, &err) == GCT_UNSUPPORTED, "code %d: %s", err.code, err.message);
+  CHECK(strstr(err.message, "a convolution reads planar images") != NULL, "%s", err.message);
+  cfg.net = NULL;
+
+  /* 2 x 65535 x 32769 values wrap 32 bits to 65534: refused, not read past the caller's buffer. */
+  const uint32_t wide[] = {65534, kClasses};
+  gct_config big = cfg;
+  big.layer_sizes = wide;
+  big.layer_count = 2;
+  gct_format huge = {2, 65535, 32769, kClasses, GCT_PLANAR, {0.5f, 0.5f, 0, 0}, {0.25f, 0.25f, 0, 0}};
+  CHECK(gct_trainer_plan(&big, &huge, &need, &err) == GCT_SHAPE_MISMATCH, "code %d: %s", err.code, err.message);
+  CHECK(strstr(err.message, "4295032830 values") != NULL, "%s", err.message);
+
+  /* A too small arena is named with the numbers the plan call gave the caller. */
+  CHECK(gct_trainer_plan(&cfg, &fmt, &need, &err) == GCT_OK, "%s", err.message);
+  CHECK(gct_trainer_create(&cfg, &fmt, arena, need - 1, &err) == NULL, "a too small arena was taken");
+  char want[200];
+  snprintf(want, sizeof want, "arena too small: gct_trainer_plan says %zu bytes, %zu given", need, need - 1);
+  CHECK(err.code == GCT_ARENA_TOO_SMALL && strcmp(err.message, want) == 0, "%s (want %s)", err.message, want);
+  gct_trainer* t = gct_trainer_create(&cfg, &fmt, arena, need, &err);
+  CHECK(t != NULL, "%s", err.message);
+  if (t == NULL) return;
+  const size_t model_bytes = gct_trainer_model_bytes(t);
+  CHECK(gct_trainer_save_model(t, NULL, model_bytes, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
+  CHECK(gct_trainer_load_model(t, NULL, model_bytes, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
+  CHECK(gct_trainer_save_model(t, model, model_bytes, &err) == GCT_OK, "%s", err.message);
+  size_t pneed = 0;
+  CHECK(gct_predictor_plan(NULL, model_bytes, 1, &pneed, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
+  CHECK(gct_predictor_plan(model, model_bytes, 1, NULL, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
+  CHECK(gct_predictor_plan(model, model_bytes, 1, &pneed, &err) == GCT_OK, "%s", err.message);
+  CHECK(gct_predictor_create(model, model_bytes, 1, predictor_arena, pneed - 1, &err) == NULL, "too small taken");
+  snprintf(want, sizeof want, "arena too small: gct_predictor_plan says %zu bytes, %zu given", pneed, pneed - 1);
+  CHECK(err.code == GCT_ARENA_TOO_SMALL && strcmp(err.message, want) == 0, "%s (want %s)", err.message, want);
+  CHECK(gct_trainer_train(NULL, pixels[0], labels, 1, NULL, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
+  CHECK(gct_predictor_run(NULL, pixels[0], 1, NULL, NULL, 0, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
+}
+
 int main(void) {
   make_samples();
   run(GCT_FLOAT, NULL);
   run(GCT_FIXED, NULL);
   run(GCT_FLOAT, "conv3x3:4,maxpool2,dense:4");
   run(GCT_FIXED, "conv3x3:4/s2,gap,dense:4");
+  refusals();
   if (failures) printf("%d checks failed\n", failures);
   return failures ? 1 : 0;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "gctrain/crc32.hpp"
 #include "synthetic.hpp"
 #include "trainer_fixture.hpp"
 
@@ -117,6 +118,90 @@ TEST_CASE("a corrupt, truncated or mismatched checkpoint is refused and changes 
   }
   REQUIRE(checkpoint_load(&b->t, good.data(), good.size(), nullptr).ok());
   CHECK(trainer_parameters_crc32(b->t) == trainer_parameters_crc32(a->t));
+}
+
+namespace {
+
+// Makes a checkpoint's checksums valid again after its bytes were changed: what a crafted file has.
+void reseal(std::vector<uint8_t>* ckpt, size_t header) {
+  const uint32_t payload = crc32_update(0, ckpt->data() + header, ckpt->size() - header);
+  std::memcpy(ckpt->data() + 248, &payload, 4);
+  const uint32_t head = crc32_update(0, ckpt->data(), 252);
+  std::memcpy(ckpt->data() + 252, &head, 4);
+}
+
+}  // namespace
+
+TEST_CASE("a crafted checkpoint whose state no step could make is refused, in either arithmetic") {
+  auto data = testing::make_separable(40, 4, 1, 3, 3, 6);
+  for (ScalarKind scalar : {ScalarKind::kFloat, ScalarKind::kFixed}) {
+    for (OptimizerKind kind : {OptimizerKind::kAdam, OptimizerKind::kAdagrad, OptimizerKind::kRmsprop}) {
+      CAPTURE(static_cast<int>(scalar));
+      CAPTURE(static_cast<int>(kind));
+      TrainConfig c = testing::config_for(data.view, {6}, 8, kind, GcMode::kGrad, 1);
+      c.scalar = scalar;
+      auto a = setup(c, data.view);
+      steps(&a->t, 4);
+      std::vector<uint8_t> good(checkpoint_size(a->t));
+      REQUIRE(checkpoint_save(a->t, nullptr, good.data(), good.size()).ok());
+      // Payload: W1 [6 x 9], b1 [6], W2 [4 x 6], b2 [4], then per layer the first moment (Adam) and
+      // the second; 4-byte values but fixed point's int64 second moments.
+      const size_t params = 4 * (6 * 9 + 6 + 4 * 6 + 4);
+      const size_t first = kind == OptimizerKind::kAdam ? 4 * (6 * 9 + 6) : 0;
+      const size_t second_at = 256 + params + first + (scalar == ScalarKind::kFixed ? 8 : 4) * 5;
+      auto b = setup(c, data.view);
+      const uint32_t before = trainer_parameters_crc32(b->t);
+      std::vector<uint8_t> negative = good;
+      if (scalar == ScalarKind::kFixed) {
+        const int64_t v = -(int64_t{1} << 40);
+        std::memcpy(negative.data() + second_at, &v, 8);
+      } else {
+        const float v = -0.25f;
+        std::memcpy(negative.data() + second_at, &v, 4);
+      }
+      reseal(&negative, 256);
+      Status s = checkpoint_load(&b->t, negative.data(), negative.size(), nullptr);
+      CHECK(s.code() == Code::kCorruptData);
+      CHECK_MESSAGE(std::strstr(s.message(), "negative second moment") != nullptr, std::string(s.message()));
+      CHECK(trainer_parameters_crc32(b->t) == before);
+      CHECK(b->t.steps == 0);
+      if (scalar == ScalarKind::kFixed) {  // a square's sum is at most 2^62 (the rules saturate there)
+        std::vector<uint8_t> huge = good;
+        const int64_t v = INT64_MAX;
+        std::memcpy(huge.data() + second_at, &v, 8);
+        reseal(&huge, 256);
+        s = checkpoint_load(&b->t, huge.data(), huge.size(), nullptr);
+        CHECK_MESSAGE(std::strstr(s.message(), "above 2^62") != nullptr, std::string(s.message()));
+      } else {  // and a float weight or moment that is not finite
+        for (size_t at : {size_t{256 + 12}, second_at + 4}) {
+          std::vector<uint8_t> nan = good;
+          const float v = at == second_at + 4 ? INFINITY : NAN;
+          std::memcpy(nan.data() + at, &v, 4);
+          reseal(&nan, 256);
+          s = checkpoint_load(&b->t, nan.data(), nan.size(), nullptr);
+          CHECK_MESSAGE(std::strstr(s.message(), "not finite") != nullptr, std::string(s.message()));
+        }
+      }
+      CHECK(trainer_parameters_crc32(b->t) == before);
+      // The untouched file, resealed the same way, still loads: the checks refuse values, not files.
+      std::vector<uint8_t> same = good;
+      reseal(&same, 256);
+      REQUIRE(same == good);
+      s = checkpoint_load(&b->t, same.data(), same.size(), nullptr);
+      REQUIRE_MESSAGE(s.ok(), std::string(s.message()));
+      steps(&b->t, 2);  // and trains on
+    }
+  }
+}
+
+TEST_CASE("checkpoints of a trainer that was never set up are refused") {
+  Trainer never;
+  std::vector<uint8_t> out(4096);
+  Status s = checkpoint_save(never, nullptr, out.data(), out.size());
+  CHECK(s.code() == Code::kInvalidArgument);
+  CHECK_MESSAGE(std::strstr(s.message(), "never set up") != nullptr, std::string(s.message()));
+  s = checkpoint_load(&never, out.data(), out.size(), nullptr);
+  CHECK_MESSAGE(std::strstr(s.message(), "never set up") != nullptr, std::string(s.message()));
 }
 
 TEST_CASE("new hyper-parameters may be taken on resume; nothing else may change") {

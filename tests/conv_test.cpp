@@ -437,13 +437,23 @@ TEST_CASE("a network whose image does not match the data is refused") {
   TrainConfig config = default_train_config();
   REQUIRE(parse_net("conv3x3:4,dense:4", 3, 4, 16, &config.layers).ok());  // 3x4x16: same size, other shape
   config.batch = 8;
+  // The plan refuses what the setup would, with the same message.
   MemoryPlan plan;
-  REQUIRE(trainer_plan(config, data_shape_of(data.view), &plan).ok());
+  const Status planned = trainer_plan(config, data_shape_of(data.view), &plan);
+  CHECK_FALSE(planned.ok());
+  CHECK(std::string(planned.message()) == "the network reads 3x4x16 images, the data has 3x8x8");
+  DataShape sizes_only = data_shape_of(data.view);  // a shape without its image: only sizes to check
+  sizes_only.height = sizes_only.width = 0;
+  REQUIRE(trainer_plan(config, sizes_only, &plan).ok());
   testing::AlignedBuffer buffer(plan.total);
   Trainer t;
   const Status st = trainer_setup(&t, config, data.view, buffer.data, buffer.size);
   CHECK_FALSE(st.ok());
-  CHECK(std::string(st.message()).find("3x4x16") != std::string::npos);
+  CHECK(std::string(st.message()) == planned.message());
+  // Another image of another size: the images are named, not their products.
+  REQUIRE(parse_net("conv3x3:4,dense:4", 1, 8, 8, &config.layers).ok());
+  const Status other = trainer_plan(config, data_shape_of(data.view), &plan);
+  CHECK(std::string(other.message()) == "the network reads 1x8x8 images, the data has 3x8x8");
 }
 
 namespace {

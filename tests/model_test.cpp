@@ -225,6 +225,176 @@ TEST_CASE("a corrupt, truncated, misaligned or foreign model file is refused") {
                 std::string(s.message()));
 }
 
+namespace {
+
+// A crafted file: fields changed in place, then both checksums made valid again, so that only the
+// model file's own validation stands between the bytes and the engine.
+void put16_at(ModelBytes* m, size_t at, uint16_t v) { std::memcpy(m->data() + at, &v, 2); }
+void put32_at(ModelBytes* m, size_t at, uint32_t v) { std::memcpy(m->data() + at, &v, 4); }
+void reseal(ModelBytes* m) {
+  put32_at(m, 248, crc32_update(0, m->data() + kModelHeaderBytes, m->size - kModelHeaderBytes));
+  put32_at(m, 252, crc32_update(0, m->data(), 252));
+}
+// Header offsets (model.cpp): the image, the widths, and layer l's convolution geometry.
+constexpr size_t kHeight = 30, kWidth = 32, kSizes = 36;
+constexpr size_t conv_at(int l) { return 116 + 12 * static_cast<size_t>(l); }
+
+ModelBytes cnn_file(const char* net, uint16_t channels, uint16_t height, uint16_t width) {
+  auto data = make_separable(16, 4, channels, height, width, 77);
+  TrainConfig c = config_for(data.view, {4}, 8, OptimizerKind::kSgd, GcMode::kOff, 1);
+  REQUIRE(parse_net(net, channels, height, width, &c.layers).ok());
+  auto run = make_trainer(c, data.view);
+  testing::train_epochs(&run->t, 1);
+  return save(run->t);
+}
+
+std::string open_message(const ModelBytes& m) {
+  ModelView view;
+  const Status s = model_open(m.data(), m.size, &view);
+  return s.ok() ? "ok" : s.message();
+}
+
+}  // namespace
+
+TEST_CASE("crafted model files whose geometry the grammar could not write are refused before any use") {
+  // 1x4096x4096 with a 1x1 convolution of 256 filters and global pooling: the weights are those of
+  // the 1x8x8 network the file was made from, but 256 x 2^24 values before pooling wrap 32 bits.
+  ModelBytes big = cnn_file("conv1x1:256,gap,dense:4", 1, 8, 8);
+  REQUIRE(open_message(big) == "ok");
+  put16_at(&big, kHeight, 4096);
+  put16_at(&big, kWidth, 4096);
+  put32_at(&big, kSizes, 4096u * 4096u);
+  put16_at(&big, conv_at(0) + 2, 4096);
+  put16_at(&big, conv_at(0) + 4, 4096);
+  reseal(&big);
+  std::string message = open_message(big);
+  CHECK_MESSAGE(message.find("4294967296 values per sample before pooling") != std::string::npos, message);
+  // The same network is what --net refuses.
+  LayerSizes net;
+  CHECK_FALSE(parse_net("conv1x1:256,gap,dense:4", 1, 4096, 4096, &net).ok());
+
+  // Padding 2 on a 3x3 kernel: the sizes still agree (global pooling), the grammar pads K/2.
+  ModelBytes padded = cnn_file("conv3x3:4,gap,dense:4", 1, 8, 8);
+  padded.data()[conv_at(0) + 10] = 2;
+  reseal(&padded);
+  message = open_message(padded);
+  CHECK_MESSAGE(message.find("padding 2") != std::string::npos, message);
+
+  // A convolution reading 8x4x16 above one that gives 8x8x8: 512 values either way.
+  ModelBytes chained = cnn_file("conv3x3:8,conv1x1:4,gap,dense:4", 1, 8, 8);
+  put16_at(&chained, conv_at(1) + 2, 4);
+  put16_at(&chained, conv_at(1) + 4, 16);
+  reseal(&chained);
+  message = open_message(chained);
+  CHECK_MESSAGE(message.find("reading 8x4x16 images above one that gives 8x8x8") != std::string::npos, message);
+
+  // A network over another image than the file's samples (same number of values).
+  ModelBytes other = cnn_file("conv3x3:4,gap,dense:4", 1, 8, 8);
+  put16_at(&other, conv_at(0) + 2, 4);
+  put16_at(&other, conv_at(0) + 4, 16);
+  reseal(&other);
+  message = open_message(other);
+  CHECK_MESSAGE(message.find("the network reads 1x4x16 images, its samples are 1x8x8") != std::string::npos, message);
+}
+
+TEST_CASE("a crafted model file whose sample size wraps 32 bits, or whose weights are not numbers, is refused") {
+  // Made from 2x1x32767 samples (65534 values); 2x65535x32769 is 4295032830 values, 65534 in uint32.
+  auto data = make_separable(4, 2, 2, 1, 32767, 5);
+  auto run = make_trainer(config_for(data.view, {2}, 4, OptimizerKind::kSgd, GcMode::kOff, 1), data.view);
+  ModelBytes wrapped = save(run->t);
+  put16_at(&wrapped, kHeight, 65535);
+  put16_at(&wrapped, kWidth, 32769);
+  reseal(&wrapped);
+  const std::string message = open_message(wrapped);
+  CHECK_MESSAGE(message.find("2x65535x32769 are 4295032830 values") != std::string::npos, message);
+  DatasetView view = data.view;
+  view.height = 65535;
+  view.width = 32769;
+  CHECK(dataset_validate_format(view).code() == Code::kShapeMismatch);
+
+  ModelBytes nan = save(run->t);
+  const float bad = NAN;
+  std::memcpy(nan.data() + kModelHeaderBytes + 4 * 100, &bad, 4);
+  reseal(&nan);
+  CHECK(open_message(nan) == "model file: layer 1's parameters hold a value that is not finite");
+}
+
+TEST_CASE("the predictor refuses non-finite inputs, another image shape or layout, and an object never set up") {
+  auto data = make_separable(24, 3, 1, 4, 4, 12);
+  for (ScalarKind scalar : {ScalarKind::kFloat, ScalarKind::kFixed}) {
+    CAPTURE(static_cast<int>(scalar));
+    TrainConfig c = config_for(data.view, {5}, 4, OptimizerKind::kSgd, GcMode::kOff, 1);
+    c.scalar = scalar;
+    auto run = make_trainer(c, data.view);
+    const ModelBytes file = save(run->t);
+    ModelView model;
+    REQUIRE(model_open(file.data(), file.size, &model).ok());
+    auto pred = make_predictor(model, 4);
+    std::vector<float> inputs(2 * 16, 0.5f);
+    float probabilities[2 * 3];
+    Prediction out;
+    out.probabilities = probabilities;
+    Samples samples;
+    samples.inputs = inputs.data();
+    samples.rows = 2;
+    REQUIRE(predictor_run(&pred->p, samples, out).ok());
+    for (float v : {NAN, INFINITY, -INFINITY}) {
+      inputs[16 + 7] = v;
+      const Status s = predictor_run(&pred->p, samples, out);
+      CHECK(s.code() == Code::kInvalidArgument);
+      CHECK(std::string(s.message()) == "sample 1: an input is NaN or infinite");
+      // The trainer refuses them the same way, before a step.
+      samples.labels = data.fine.data();
+      CHECK(std::string(trainer_train_samples(&run->t, samples, nullptr).message()) ==
+            "sample 1: an input is NaN or infinite");
+      samples.labels = nullptr;
+      CHECK(run->t.steps == 0);
+    }
+    // 1x16x1 samples are not the model's 1x4x4 images, nor are interleaved ones planar.
+    DatasetView column = data.view;
+    column.height = 16;
+    column.width = 1;
+    EvalResult r;
+    Status s = predictor_evaluate(&pred->p, column, &r);
+    CHECK(std::string(s.message()) == "evaluation data has 1x16x1 planar samples, the model's are 1x4x4 planar");
+    DatasetView interleaved = data.view;
+    interleaved.layout = PixelLayout::kInterleaved;
+    s = predictor_evaluate(&pred->p, interleaved, &r);
+    CHECK(std::string(s.message()) == "evaluation data has 1x4x4 interleaved samples, the model's are 1x4x4 planar");
+    s = trainer_evaluate(&run->t, column, &r);
+    CHECK(s.code() == Code::kShapeMismatch);
+  }
+
+  // Objects that were never set up are refused by name before anything reads their empty layout.
+  Predictor never;
+  Samples one;
+  const uint8_t pixels[16] = {};
+  one.pixels = pixels;
+  one.rows = 1;
+  uint16_t top = 0;
+  Prediction best;
+  best.top = &top;
+  best.k = 1;
+  CHECK(std::string(predictor_run(&never, one, best).message()) ==
+        "predictor_run on a predictor that was never set up (predictor_setup failed or was not called)");
+  EvalResult r;
+  CHECK(predictor_evaluate(&never, data.view, &r).code() == Code::kInvalidArgument);
+  CHECK(predictor_run(nullptr, one, best).code() == Code::kInvalidArgument);
+  Trainer unset;
+  CHECK(std::string(trainer_predict(&unset, one, best).message()) ==
+        "trainer_predict on a trainer that was never set up (trainer_setup failed or was not called)");
+  StepResult step;
+  CHECK(trainer_step(&unset, &step).code() == Code::kInvalidArgument);
+  CHECK(trainer_evaluate(&unset, data.view, &r).code() == Code::kInvalidArgument);
+  CHECK(trainer_train_samples(&unset, one, &step).code() == Code::kInvalidArgument);
+  std::vector<uint8_t> bytes(4096);
+  CHECK(model_save(unset, bytes.data(), bytes.size()).code() == Code::kInvalidArgument);
+  ModelView empty;
+  CHECK(trainer_load_model(&unset, empty).code() == Code::kInvalidArgument);
+  CHECK(model_open(nullptr, 300, &empty).code() == Code::kInvalidArgument);
+  CHECK(model_open(bytes.data(), bytes.size(), nullptr).code() == Code::kInvalidArgument);
+}
+
 TEST_CASE("the compile-time predictor bound covers the predictor's plan (fixed point: equals it)") {
   for (auto sizes : {std::vector<uint32_t>{64, 32, 10}, std::vector<uint32_t>{3072, 512, 256, 100},
                      std::vector<uint32_t>{10, 300, 200, 100, 5}}) {

@@ -118,6 +118,38 @@ TEST_CASE("too small an arena is refused, naming bytes needed and given") {
   CHECK(trainer_setup(&t, c, data.view, buffer.data, plan.total).ok());
 }
 
+TEST_CASE("a plan of the largest widths and batch is computed in 64 bits: exact, or refused on a 32-bit target") {
+  // 2^24 x 2^24 weights (2^50 bytes) and a batch of 65536 such rows: every product of the layout
+  // wraps a 32-bit size_t, so a 32-bit target must refuse it instead of planning a wrapped size.
+  TrainConfig c = default_train_config();
+  c.layers.count = 3;
+  c.layers.size[0] = kMaxLayerWidth;
+  c.layers.size[1] = kMaxLayerWidth;
+  c.layers.size[2] = 10;
+  c.batch = 65536;
+  c.optimizer = OptimizerKind::kAdam;
+  DataShape shape;
+  shape.channels = 1;
+  shape.sample_size = kMaxLayerWidth;
+  shape.num_classes = 10;
+  MemoryPlan plan;
+  const Status s = trainer_plan(c, shape, &plan);
+  if (sizeof(size_t) >= sizeof(uint64_t)) {
+    REQUIRE_MESSAGE(s.ok(), s.message());
+    const uint64_t weights = uint64_t{4} << 48;
+    CHECK(plan.by_category[static_cast<int>(MemCategory::kParameters)] >= weights);
+    CHECK(plan.by_category[static_cast<int>(MemCategory::kGradients)] >= weights);
+    CHECK(plan.by_category[static_cast<int>(MemCategory::kOptimizerState)] >= 2 * weights);
+    CHECK(plan.by_category[static_cast<int>(MemCategory::kActivations)] >= (uint64_t{4} << 40));
+  } else {
+    CHECK(s.code() == Code::kArenaTooSmall);
+    CHECK_MESSAGE(std::strstr(s.message(), "more than this target can address") != nullptr, s.message());
+  }
+  // A width past the bound is refused as --net and the file readers refuse it.
+  c.layers.size[1] = kMaxLayerWidth + 1;
+  CHECK(std::string(trainer_plan(c, shape, &plan).message()) == "layer size 1 is 16777217 (1..16777216)");
+}
+
 TEST_CASE("shape mismatches and bad labels are refused") {
   auto data = make_separable(50, 4, 1, 4, 4, 3);
   TrainConfig c = config_for(data.view, {8}, 8, OptimizerKind::kSgd, GcMode::kOff, 1);

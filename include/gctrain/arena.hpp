@@ -45,18 +45,23 @@ struct Arena {
   bool counting = false;
   bool exhausted = false;
   bool sealed = false;
+  // The layout needs more bytes than size_t counts (a 32-bit target): used is then meaningless.
+  bool overflowed = false;
 };
 
 // Real arena over caller memory. `buffer` must be 64-byte aligned.
 Status arena_init(Arena* arena, void* buffer, size_t bytes);
 // Counting arena: infinite capacity, no memory, for planning.
 void arena_init_counting(Arena* arena);
-// Returns 64-byte aligned memory, or nullptr (counting mode, exhausted or sealed).
-void* arena_alloc(Arena* arena, size_t bytes, MemCategory category);
+// Returns 64-byte aligned memory, or nullptr (counting mode, exhausted, sealed or overflowed).
+// `bytes` is 64-bit so that a size computed for a 32-bit target is not wrapped before it arrives.
+void* arena_alloc(Arena* arena, uint64_t bytes, MemCategory category);
 template <typename T>
 T* arena_alloc_array(Arena* arena, size_t count, MemCategory category) {
-  return static_cast<T*>(arena_alloc(arena, count * sizeof(T), category));
+  return static_cast<T*>(arena_alloc(arena, uint64_t{count} * sizeof(T), category));
 }
+// Ok, or the error a plan or a setup reports for an arena whose layout did not fit size_t.
+Status arena_status(const Arena& arena);
 // After sealing, every allocation fails: nothing may be carved during training.
 void arena_seal(Arena* arena);
 

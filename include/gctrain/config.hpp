@@ -12,6 +12,11 @@ namespace gct {
 
 // Maximum number of weight layers (so a model has up to kMaxLayers + 1 sizes).
 constexpr int kMaxLayers = 8;
+// The most values a layer takes or gives per sample (a convolution's before pooling too), and the
+// most filters a convolution has. The same bounds hold for --net, a LayerSizes made by hand and one
+// read from a file, so that every per-sample size fits 32 bits with room to multiply by a batch.
+constexpr uint32_t kMaxLayerWidth = 1u << 24;
+constexpr uint32_t kMaxConvChannels = 4096;
 
 // What follows a convolution's ReLU: nothing, 2x2 windows of stride 2 (an odd last row or column
 // is dropped, as PyTorch's floor mode does), or the mean of each channel (global average pooling).
@@ -81,8 +86,10 @@ void format_layer_sizes(const LayerSizes& sizes, char* buf, size_t buf_size);
 //                   classes' logits
 // e.g. "conv3x3:32,maxpool2,conv3x3:64,maxpool2,dense:256,dense:100". The last layer must be dense.
 Status parse_net(const char* text, uint32_t channels, uint32_t height, uint32_t width, LayerSizes* out);
-// Checks that a network's sizes agree with its convolutions' geometry (a LayerSizes made by hand
-// or read from a file).
+// Checks a LayerSizes made by hand or read from a file as parse_net checks its text: widths in
+// 1..kMaxLayerWidth, and every convolution one the grammar can write (padding K/2, kernel, stride,
+// filters and pooling in range), reading the image or the convolution below it, with sizes that
+// agree with its geometry. Products of the geometry are taken in 64 bits before any is used.
 Status validate_net(const LayerSizes& sizes);
 uint64_t parameter_count(const LayerSizes& sizes);
 

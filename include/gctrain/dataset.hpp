@@ -33,6 +33,8 @@ struct DatasetView {
   uint32_t sample_size() const { return uint32_t{channels} * height * width; }
 };
 
+const char* layout_name(PixelLayout layout);  // "planar", "interleaved"
+
 // Checks sizes, statistics and that every label is in range (one pass over the labels).
 Status dataset_validate(const DatasetView& data);
 // Checks only what describes a sample (shape, classes, statistics): for a view with no records.

@@ -55,7 +55,7 @@ typedef struct {
   int layer_count;             /* 2..9 */
   uint32_t batch;              /* most samples per call */
   gct_optimizer optimizer;
-  float lr;                    /* 0: the optimizer's default */
+  float lr;                    /* > 0, or 0 for the optimizer's default; anything else is refused */
   gct_gc_mode gc;
   gct_arithmetic arithmetic;
   uint64_t seed;
@@ -76,7 +76,8 @@ typedef struct {
 typedef struct gct_trainer gct_trainer;
 typedef struct gct_predictor gct_predictor;
 
-void gct_config_default(gct_config* config);
+/* GCT_INVALID_ARGUMENT for a NULL config; every pointer a call writes through is checked so. */
+gct_status gct_config_default(gct_config* config);
 
 /* Trainer: learns from the caller's samples, one call per optimizer step. `arena` must be 64-byte
  * aligned and at least the planned bytes; it holds the handle and every buffer of training. */

@@ -19,7 +19,9 @@
 //   predictor: normalisation
 //
 // Every value takes 4 bytes (float32 or an int32 Q format) except fixed point's second moments
-// (int64) and the labels (one byte).
+// (int64) and the labels (one byte). Sizes are 64-bit whatever the target: a piece too large for a
+// 32-bit target's size_t reaches the arena whole, which refuses it (arena_status) instead of
+// carving a wrapped size.
 #pragma once
 
 #include <cstddef>
@@ -89,8 +91,8 @@ struct LayoutShape {
 
 constexpr bool is_conv(const LayoutShape& s, int l) { return s.conv != nullptr && s.conv[l].is_conv(); }
 // Layer l's weights are [rows x cols]; it has `rows` biases.
-constexpr size_t weight_rows(const LayoutShape& s, int l) { return is_conv(s, l) ? s.conv[l].channels : s.sizes[l + 1]; }
-constexpr size_t weight_cols(const LayoutShape& s, int l) { return is_conv(s, l) ? s.conv[l].fan_in() : s.sizes[l]; }
+constexpr uint64_t weight_rows(const LayoutShape& s, int l) { return is_conv(s, l) ? s.conv[l].channels : s.sizes[l + 1]; }
+constexpr uint64_t weight_cols(const LayoutShape& s, int l) { return is_conv(s, l) ? s.conv[l].fan_in() : s.sizes[l]; }
 
 // The convolutions' working memory, in 4-byte values per set: one sample's columns, one sample's
 // input gradient where a convolution above the lowest trainable layer forms it, and what the
@@ -99,9 +101,9 @@ constexpr size_t weight_cols(const LayoutShape& s, int l) { return is_conv(s, l)
 // themselves among the threads): the input gradient summed in int64, and one sample's weight
 // gradient before it joins the batch's.
 struct ConvWorkspace {
-  size_t columns = 0, input_gradient = 0, product = 0;
+  uint64_t columns = 0, input_gradient = 0, product = 0;
   uint32_t sets = 1;
-  constexpr size_t values() const { return columns + input_gradient + product; }
+  constexpr uint64_t values() const { return columns + input_gradient + product; }
 };
 constexpr ConvWorkspace conv_workspace(const LayoutShape& s) {
   const bool fixed = s.scalar == ScalarKind::kFixed;
@@ -111,9 +113,9 @@ constexpr ConvWorkspace conv_workspace(const LayoutShape& s) {
     if (!is_conv(s, l)) continue;
     const ConvShape& g = s.conv[l];
     const bool trainable = l >= s.frozen;
-    const size_t columns = size_t{g.fan_in()} * g.conv_pixels() * (trainable && !fixed ? 2 : 1);
-    const size_t input_gradient = l > s.frozen ? size_t{g.inputs()} * (fixed ? 2 : 1) : 0;
-    const size_t product = trainable && fixed ? size_t{g.channels} * g.fan_in() : 0;
+    const uint64_t columns = uint64_t{g.fan_in()} * g.conv_pixels() * (trainable && !fixed ? 2 : 1);
+    const uint64_t input_gradient = l > s.frozen ? uint64_t{g.inputs()} * (fixed ? 2 : 1) : 0;
+    const uint64_t product = trainable && fixed ? uint64_t{g.channels} * g.fan_in() : 0;
     w.columns = columns > w.columns ? (columns + 1) / 2 * 2 : w.columns;  // even: int64 values follow
     w.input_gradient = input_gradient > w.input_gradient ? input_gradient : w.input_gradient;
     w.product = product > w.product ? product : w.product;
@@ -133,14 +135,14 @@ constexpr void walk_model_layout(const LayoutShape& s, Visit&& visit) {
     visit(Piece::kWeightGradient, l, weight_rows(s, l) * weight_cols(s, l) * 4);
     visit(Piece::kBiasGradient, l, weight_rows(s, l) * 4);
   }
-  visit(Piece::kInputBatch, 0, size_t{s.batch} * s.sizes[0] * 4);
-  for (int l = 1; l <= s.layers; ++l) visit(Piece::kActivations, l, size_t{s.batch} * s.sizes[l] * 4);
+  visit(Piece::kInputBatch, 0, uint64_t{s.batch} * s.sizes[0] * 4);
+  for (int l = 1; l <= s.layers; ++l) visit(Piece::kActivations, l, uint64_t{s.batch} * s.sizes[l] * 4);
   for (int l = 0; l < s.layers; ++l) {
     if (is_conv(s, l) && s.conv[l].pool != PoolKind::kNone) {
-      visit(Piece::kConvOutput, l, size_t{s.batch} * s.conv[l].conv_outputs() * 4);
+      visit(Piece::kConvOutput, l, uint64_t{s.batch} * s.conv[l].conv_outputs() * 4);
     }
   }
-  visit(Piece::kProducts, -1, size_t{0});
+  visit(Piece::kProducts, -1, uint64_t{0});
   const ConvWorkspace w = conv_workspace(s);
   if (w.values() > 0) visit(Piece::kConvWorkspace, -1, w.values() * 4 * w.sets);
 }
@@ -148,10 +150,10 @@ constexpr void walk_model_layout(const LayoutShape& s, Visit&& visit) {
 template <class Visit>
 constexpr void walk_optimizer_layout(const LayoutShape& s, Visit&& visit) {
   const OptimizerStateKept kept = optimizer_state_kept(s.optimizer);
-  const size_t second_bytes = s.scalar == ScalarKind::kFixed ? 8 : 4;
-  size_t widest = 0;
+  const uint64_t second_bytes = s.scalar == ScalarKind::kFixed ? 8 : 4;
+  uint64_t widest = 0;
   for (int l = s.frozen; l < s.layers; ++l) {
-    const size_t in = weight_cols(s, l), out = weight_rows(s, l);
+    const uint64_t in = weight_cols(s, l), out = weight_rows(s, l);
     if (kept.first) {
       visit(Piece::kFirstMomentWeights, l, out * in * 4);
       visit(Piece::kFirstMomentBiases, l, out * 4);
@@ -169,9 +171,9 @@ constexpr void walk_optimizer_layout(const LayoutShape& s, Visit&& visit) {
 // What the trainer itself keeps after the model and the optimizer.
 template <class Visit>
 constexpr void walk_trainer_inputs(const LayoutShape& s, Visit&& visit) {
-  visit(Piece::kNormalisation, -1, size_t{s.channels} * 2 * 4);
-  visit(Piece::kLabels, -1, size_t{s.batch});
-  visit(Piece::kOrder, -1, size_t{s.train_count} * 4);
+  visit(Piece::kNormalisation, -1, uint64_t{s.channels} * 2 * 4);
+  visit(Piece::kLabels, -1, uint64_t{s.batch});
+  visit(Piece::kOrder, -1, uint64_t{s.train_count} * 4);
 }
 
 template <class Visit>
@@ -185,7 +187,7 @@ constexpr void walk_trainer_layout(const LayoutShape& s, Visit&& visit) {
 // the predictor itself keeps.
 template <class Visit>
 constexpr void walk_predictor_inputs(const LayoutShape& s, Visit&& visit) {
-  visit(Piece::kNormalisation, -1, size_t{s.channels} * 2 * 4);
+  visit(Piece::kNormalisation, -1, uint64_t{s.channels} * 2 * 4);
 }
 
 template <class Visit>

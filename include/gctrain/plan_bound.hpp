@@ -142,8 +142,8 @@ constexpr size_t products_bound(size_t used, const LayoutShape& s) {
 struct Sum {
   const LayoutShape* shape;
   size_t used = 0;
-  constexpr void operator()(Piece piece, int, size_t bytes) {
-    used = piece == Piece::kProducts ? products_bound(used, *shape) : alloc(used, bytes);
+  constexpr void operator()(Piece piece, int, uint64_t bytes) {
+    used = piece == Piece::kProducts ? products_bound(used, *shape) : alloc(used, static_cast<size_t>(bytes));
   }
 };
 

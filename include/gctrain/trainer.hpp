@@ -38,6 +38,10 @@ struct DataShape {
   uint32_t sample_size = 0;   // channels * height * width
   uint32_t train_count = 0;   // records in the training split (size of the shuffle array)
   uint16_t num_classes = 0;   // fine classes
+  // The image, where known (0: only sample_size is): a network with convolutions is then checked
+  // against it as trainer_setup checks the data, so a plan refuses what the setup would.
+  uint16_t height = 0, width = 0;
+  PixelLayout layout = PixelLayout::kPlanar;
 };
 DataShape data_shape_of(const DatasetView& train);
 

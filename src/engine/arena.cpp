@@ -37,13 +37,19 @@ void arena_init_counting(Arena* arena) {
   arena->capacity = SIZE_MAX;
 }
 
-void* arena_alloc(Arena* arena, size_t bytes, MemCategory category) {
-  if (arena->sealed) {
+void* arena_alloc(Arena* arena, uint64_t bytes, MemCategory category) {
+  if (arena->sealed || arena->overflowed) {
     arena->exhausted = true;
     return nullptr;
   }
-  const size_t start = (arena->used + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
-  const size_t end = start + bytes;
+  constexpr uint64_t kLimit = SIZE_MAX;
+  const uint64_t start = (uint64_t{arena->used} + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+  if (start > kLimit || bytes > kLimit - start) {
+    arena->overflowed = true;
+    arena->exhausted = true;
+    return nullptr;
+  }
+  const size_t end = static_cast<size_t>(start + bytes);
   arena->by_category[static_cast<int>(category)] += end - arena->used;
   arena->used = end;
   if (arena->counting) return nullptr;
@@ -52,6 +58,12 @@ void* arena_alloc(Arena* arena, size_t bytes, MemCategory category) {
     return nullptr;
   }
   return arena->base + start;
+}
+
+Status arena_status(const Arena& arena) {
+  if (!arena.overflowed) return Status::Ok();
+  return Status::Error(Code::kArenaTooSmall, "the layout needs more than %llu bytes, more than this target can address",
+                       static_cast<unsigned long long>(SIZE_MAX));
 }
 
 void arena_seal(Arena* arena) { arena->sealed = true; }

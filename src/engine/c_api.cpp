@@ -1,8 +1,10 @@
 // The C API (gctrain.h) over the C++ engine: handles placed at the start of the caller's arena.
 #include "gctrain/gctrain.h"
 
+#include <cmath>
 #include <cstring>
 #include <new>
+#include <type_traits>
 
 #include "gctrain/model.hpp"
 #include "gctrain/predictor.hpp"
@@ -53,13 +55,35 @@ Status to_layers(const gct_config* c, const gct::DatasetView& f, gct::LayerSizes
   return Status::Ok();
 }
 
+// A C enum's value as its caller stored it: reading an out-of-range value through the enum type
+// is undefined in C++, so the bytes are read as the underlying integer first.
+template <class E>
+long long raw(const E& e) {
+  std::underlying_type_t<E> v;
+  static_assert(sizeof v == sizeof e, "an enum is its underlying integer");
+  std::memcpy(&v, &e, sizeof v);
+  return static_cast<long long>(v);
+}
+
 Status to_config(const gct_config* c, const gct::DatasetView& f, gct::TrainConfig* out) {
   if (c == nullptr) return Status::Error(Code::kInvalidArgument, "no configuration");
-  if (static_cast<unsigned>(c->optimizer) > GCT_ADAM || static_cast<unsigned>(c->gc) > GCT_GC_UPDATE ||
-      static_cast<unsigned>(c->arithmetic) > GCT_FIXED || c->freeze > 255) {
-    return Status::Error(Code::kInvalidArgument, "unknown optimizer %d, GC mode %d or arithmetic %d, or freeze %u",
-                         static_cast<int>(c->optimizer), static_cast<int>(c->gc), static_cast<int>(c->arithmetic),
-                         static_cast<unsigned>(c->freeze));
+  if (raw(c->optimizer) < GCT_SGD || raw(c->optimizer) > GCT_ADAM) {
+    return Status::Error(Code::kInvalidArgument, "unknown optimizer %lld (GCT_SGD 0 .. GCT_ADAM 4)", raw(c->optimizer));
+  }
+  if (raw(c->gc) < GCT_GC_OFF || raw(c->gc) > GCT_GC_UPDATE) {
+    return Status::Error(Code::kInvalidArgument, "unknown GC mode %lld (GCT_GC_OFF 0 .. GCT_GC_UPDATE 2)", raw(c->gc));
+  }
+  if (raw(c->arithmetic) < GCT_FLOAT || raw(c->arithmetic) > GCT_FIXED) {
+    return Status::Error(Code::kInvalidArgument, "unknown arithmetic %lld (GCT_FLOAT 0, GCT_FIXED 1)", raw(c->arithmetic));
+  }
+  if (c->freeze > 255) {
+    return Status::Error(Code::kInvalidArgument, "freeze %u: at most %d weight layers exist", static_cast<unsigned>(c->freeze),
+                         gct::kMaxLayers);
+  }
+  // 0 is documented as the optimizer's default; anything else must be a rate.
+  if (!(c->lr == 0.0f || (std::isfinite(c->lr) && c->lr > 0.0f))) {
+    return Status::Error(Code::kInvalidArgument, "lr %g: a learning rate must be > 0 (or 0 for the optimizer's default)",
+                         static_cast<double>(c->lr));
   }
   gct::TrainConfig t;
   GCT_RETURN_IF_ERROR(to_layers(c, f, &t.layers));
@@ -79,6 +103,10 @@ Status to_config(const gct_config* c, const gct::DatasetView& f, gct::TrainConfi
 // A view of no records: the trainer learns from the caller's samples alone.
 Status to_format(const gct_format* f, gct::DatasetView* out) {
   if (f == nullptr) return Status::Error(Code::kInvalidArgument, "no sample format");
+  if (raw(f->layout) != GCT_PLANAR && raw(f->layout) != GCT_INTERLEAVED) {
+    return Status::Error(Code::kInvalidArgument, "unknown pixel layout %lld (GCT_PLANAR 0, GCT_INTERLEAVED 1)",
+                         raw(f->layout));
+  }
   gct::DatasetView v;
   v.channels = f->channels;
   v.height = f->height;
@@ -110,38 +138,64 @@ gct::Samples to_samples(const uint8_t* pixels, const uint8_t* labels, uint32_t r
   return s;
 }
 
-Status check_arena(void* arena, size_t handle, size_t bytes) {
+// `needed` is what the plan call told the caller (handle included): the numbers they can compare.
+Status check_arena(void* arena, size_t needed, size_t bytes, const char* plan_call) {
   if (arena == nullptr || reinterpret_cast<uintptr_t>(arena) % 64 != 0) {
     return Status::Error(Code::kInvalidArgument, "the arena must be 64-byte aligned");
   }
-  if (bytes < handle) {
-    return Status::Error(Code::kArenaTooSmall, "arena too small: the handle alone needs %zu bytes, %zu given", handle, bytes);
+  if (bytes < needed) {
+    return Status::Error(Code::kArenaTooSmall, "arena too small: %s says %zu bytes, %zu given", plan_call, needed, bytes);
   }
   return Status::Ok();
+}
+
+Status no_pointer(const char* call, const char* what) {
+  return Status::Error(Code::kInvalidArgument, "%s: %s is NULL", call, what);
 }
 
 }  // namespace
 
 extern "C" {
 
-void gct_config_default(gct_config* config) {
+gct_status gct_config_default(gct_config* config) {
+  if (config == nullptr) return fail(no_pointer("gct_config_default", "config"), nullptr);
   std::memset(config, 0, sizeof *config);
   config->batch = 1;
   config->optimizer = GCT_SGD;
   config->gc = GCT_GC_OFF;
   config->arithmetic = GCT_FLOAT;
   config->seed = 1;
+  return GCT_OK;
 }
 
+namespace {
+
+Status trainer_plan_bytes(const gct_config* config, const gct_format* format, gct::TrainConfig* c, gct::DatasetView* f,
+                          size_t* bytes) {
+  GCT_RETURN_IF_ERROR(to_format(format, f));
+  GCT_RETURN_IF_ERROR(to_config(config, *f, c));
+  gct::MemoryPlan plan;
+  GCT_RETURN_IF_ERROR(gct::trainer_plan(*c, gct::data_shape_of(*f), &plan));
+  *bytes = round64(sizeof(gct_trainer)) + plan.total;
+  return Status::Ok();
+}
+
+Status predictor_plan_bytes(const uint8_t* model, size_t model_bytes, uint32_t batch, gct::ModelView* view,
+                            size_t* bytes) {
+  GCT_RETURN_IF_ERROR(gct::model_open(model, model_bytes, view));
+  gct::MemoryPlan plan;
+  GCT_RETURN_IF_ERROR(gct::predictor_plan(*view, batch, &plan));
+  *bytes = round64(sizeof(gct_predictor)) + plan.total;
+  return Status::Ok();
+}
+
+}  // namespace
+
 gct_status gct_trainer_plan(const gct_config* config, const gct_format* format, size_t* arena_bytes, gct_error* err) {
+  if (arena_bytes == nullptr) return fail(no_pointer("gct_trainer_plan", "arena_bytes"), err);
   gct::TrainConfig c;
   gct::DatasetView f;
-  Status s = to_format(format, &f);
-  if (s.ok()) s = to_config(config, f, &c);
-  gct::MemoryPlan plan;
-  if (s.ok()) s = gct::trainer_plan(c, gct::data_shape_of(f), &plan);
-  if (s.ok()) *arena_bytes = round64(sizeof(gct_trainer)) + plan.total;
-  return fail(s, err);
+  return fail(trainer_plan_bytes(config, format, &c, &f, arena_bytes), err);
 }
 
 gct_trainer* gct_trainer_create(const gct_config* config, const gct_format* format, void* arena, size_t arena_bytes,
@@ -149,9 +203,9 @@ gct_trainer* gct_trainer_create(const gct_config* config, const gct_format* form
   gct::TrainConfig c;
   gct::DatasetView f;
   const size_t handle = round64(sizeof(gct_trainer));
-  Status s = to_format(format, &f);
-  if (s.ok()) s = to_config(config, f, &c);
-  if (s.ok()) s = check_arena(arena, handle, arena_bytes);
+  size_t needed = 0;
+  Status s = trainer_plan_bytes(config, format, &c, &f, &needed);
+  if (s.ok()) s = check_arena(arena, needed, arena_bytes, "gct_trainer_plan");
   if (!s.ok()) {
     fail(s, err);
     return nullptr;
@@ -194,20 +248,18 @@ gct_status gct_trainer_save_model(const gct_trainer* t, uint8_t* out, size_t out
 
 gct_status gct_predictor_plan(const uint8_t* model, size_t model_bytes, uint32_t batch, size_t* arena_bytes,
                               gct_error* err) {
+  if (arena_bytes == nullptr) return fail(no_pointer("gct_predictor_plan", "arena_bytes"), err);
   gct::ModelView view;
-  Status s = gct::model_open(model, model_bytes, &view);
-  gct::MemoryPlan plan;
-  if (s.ok()) s = gct::predictor_plan(view, batch, &plan);
-  if (s.ok()) *arena_bytes = round64(sizeof(gct_predictor)) + plan.total;
-  return fail(s, err);
+  return fail(predictor_plan_bytes(model, model_bytes, batch, &view, arena_bytes), err);
 }
 
 gct_predictor* gct_predictor_create(const uint8_t* model, size_t model_bytes, uint32_t batch, void* arena,
                                     size_t arena_bytes, gct_error* err) {
   const size_t handle = round64(sizeof(gct_predictor));
   gct::ModelView view;
-  Status s = check_arena(arena, handle, arena_bytes);
-  if (s.ok()) s = gct::model_open(model, model_bytes, &view);
+  size_t needed = 0;
+  Status s = predictor_plan_bytes(model, model_bytes, batch, &view, &needed);
+  if (s.ok()) s = check_arena(arena, needed, arena_bytes, "gct_predictor_plan");
   if (!s.ok()) {
     fail(s, err);
     return nullptr;

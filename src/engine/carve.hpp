@@ -27,7 +27,7 @@ inline LayoutShape layout_shape_of(const Mlp& m) {
 // working memory, which the arithmetic's kernels carve themselves.
 template <class Place, class Products>
 void carve_model(const Mlp& m, Arena* arena, Place&& place, Products&& products) {
-  walk_model_layout(layout_shape_of(m), [&](Piece p, int layer, size_t bytes) {
+  walk_model_layout(layout_shape_of(m), [&](Piece p, int layer, uint64_t bytes) {
     if (p == Piece::kProducts) {
       products();
     } else {
@@ -57,8 +57,8 @@ template <class Place>
 void carve_optimizer(const Mlp& m, OptimizerKind kind, Arena* arena, Place&& place) {
   LayoutShape s = layout_shape_of(m);
   s.optimizer = kind;
-  walk_optimizer_layout(s, [&](Piece p, int layer, size_t bytes) {
-    place(p, layer, arena_alloc(arena, bytes, category_of(p)), bytes);
+  walk_optimizer_layout(s, [&](Piece p, int layer, uint64_t bytes) {
+    place(p, layer, arena_alloc(arena, bytes, category_of(p)), static_cast<size_t>(bytes));
   });
 }
 

@@ -9,6 +9,7 @@
 #include "gctrain/blob.hpp"
 #include "gctrain/crc32.hpp"
 #include "path.hpp"
+#include "trainer_internal.hpp"
 
 namespace gct {
 namespace {
@@ -43,21 +44,43 @@ using bytes::put32;
 using bytes::put64;
 using bytes::putf;
 
-// The payload as a list of (pointer, bytes) in a fixed order; visited for size, save and load.
+// The payload as a list of (pointer, bytes, role) in a fixed order; visited for size, save, check
+// and load. The role is null for the shuffle order, which is checked on its own.
 template <typename F>
 void for_each_tensor(const Trainer& t, F&& f) {
   const Mlp& m = t.mlp;
   auto bytes = [](const void* p) { return reinterpret_cast<uint8_t*>(const_cast<void*>(p)); };
   const ArithmeticPath& path = arithmetic_path(m.scalar);
+  constexpr TensorRole kParameters = TensorRole::kParameters;
   for (int l = 0; l < m.num_layers; ++l) {
     const size_t in = m.sizes.weight_cols(l), out = m.sizes.weight_rows(l);
-    f(bytes(path.weights(m, l)), out * in * 4);
-    f(bytes(path.biases(m, l)), out * 4);
+    f(bytes(path.weights(m, l)), out * in * 4, &kParameters);
+    f(bytes(path.biases(m, l)), out * 4, &kParameters);
   }
-  path.each_state_tensor(t.opt, m, [](void* context, void* data, size_t size) {
-    (*static_cast<std::remove_reference_t<F>*>(context))(static_cast<uint8_t*>(data), size);
+  path.each_state_tensor(t.opt, m, [](void* context, void* data, size_t size, TensorRole role) {
+    (*static_cast<std::remove_reference_t<F>*>(context))(static_cast<uint8_t*>(data), size, &role);
   }, &f);
-  f(bytes(t.order), size_t{t.train.count} * sizeof(uint32_t));
+  f(bytes(t.order), size_t{t.train.count} * sizeof(uint32_t), static_cast<const TensorRole*>(nullptr));
+}
+
+// Every stored value one this arithmetic's state can hold (path.hpp, check_stored).
+Status check_stored_values(const Trainer& t, const uint8_t* bytes, size_t header) {
+  const ArithmeticPath& path = arithmetic_path(t.mlp.scalar);
+  size_t pos = header;
+  int index = 0;
+  const char* bad = nullptr;
+  int bad_index = 0;
+  for_each_tensor(t, [&](uint8_t*, size_t n, const TensorRole* role) {
+    if (bad == nullptr && role != nullptr) {
+      bad = path.check_stored(*role, bytes + pos, n);
+      bad_index = index;
+    }
+    pos += n;
+    ++index;
+  });
+  if (bad == nullptr) return Status::Ok();
+  return Status::Error(Code::kCorruptData, "checkpoint tensor %d (in the payload's order) holds %s (corrupt or crafted)",
+                       bad_index + 1, bad);
 }
 
 void write_header(const Trainer& t, const uint8_t* host, uint8_t* h, size_t total) {
@@ -260,11 +283,13 @@ Status checkpoint_info(const uint8_t* bytes, size_t size, CheckpointInfo* info) 
 
 size_t checkpoint_size(const Trainer& t) {
   size_t total = header_bytes(t.config.layers);
-  for_each_tensor(t, [&](uint8_t*, size_t n) { total += n; });
+  for_each_tensor(t, [&](uint8_t*, size_t n, const TensorRole*) { total += n; });
   return total;
 }
 
 Status checkpoint_save(const Trainer& t, const uint8_t* host_data, uint8_t* out, size_t size) {
+  GCT_RETURN_IF_ERROR(check_trainer(&t, "checkpoint_save"));
+  if (out == nullptr) return Status::Error(Code::kInvalidArgument, "checkpoint_save: no output buffer");
   if (!host_is_little_endian()) return Status::Error(Code::kUnsupported, "checkpoints need a little-endian host");
   const size_t total = checkpoint_size(t);
   if (size < total) {
@@ -272,7 +297,7 @@ Status checkpoint_save(const Trainer& t, const uint8_t* host_data, uint8_t* out,
   }
   size_t pos = header_bytes(t.config.layers);
   uint32_t crc = 0;
-  for_each_tensor(t, [&](uint8_t* p, size_t n) {
+  for_each_tensor(t, [&](uint8_t* p, size_t n, const TensorRole*) {
     std::memcpy(out + pos, p, n);
     crc = crc32_update(crc, p, n);
     pos += n;
@@ -284,6 +309,8 @@ Status checkpoint_save(const Trainer& t, const uint8_t* host_data, uint8_t* out,
 }
 
 Status checkpoint_load(Trainer* t, const uint8_t* bytes, size_t size, uint8_t* host_data, CheckpointResume mode) {
+  GCT_RETURN_IF_ERROR(check_trainer(t, "checkpoint_load"));
+  if (bytes == nullptr) return Status::Error(Code::kInvalidArgument, "checkpoint_load: no checkpoint bytes");
   GCT_RETURN_IF_ERROR(check_header(bytes, size));
   const size_t total = checkpoint_size(*t);
   if (get64(bytes + off::kTotal) != size) {
@@ -319,9 +346,10 @@ Status checkpoint_load(Trainer* t, const uint8_t* bytes, size_t size, uint8_t* h
       return Status::Error(Code::kCorruptData, "checkpoint shuffle order out of range");
     }
   }
+  GCT_RETURN_IF_ERROR(check_stored_values(*t, bytes, header));
   // Everything checked: now restore.
   size_t pos = header;
-  for_each_tensor(*t, [&](uint8_t* p, size_t n) {
+  for_each_tensor(*t, [&](uint8_t* p, size_t n, const TensorRole*) {
     std::memcpy(p, bytes + pos, n);
     pos += n;
   });

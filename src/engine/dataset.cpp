@@ -2,12 +2,28 @@
 
 #include <cmath>
 
+#include "gctrain/config.hpp"
+
 namespace gct {
 
+const char* layout_name(PixelLayout layout) {
+  return layout == PixelLayout::kPlanar ? "planar" : layout == PixelLayout::kInterleaved ? "interleaved" : "unknown";
+}
+
 Status dataset_validate_format(const DatasetView& d) {
+  if (d.layout != PixelLayout::kPlanar && d.layout != PixelLayout::kInterleaved) {
+    return Status::Error(Code::kInvalidArgument, "unknown pixel layout %u (0 planar, 1 interleaved)",
+                         static_cast<unsigned>(d.layout));
+  }
   if (d.channels == 0 || d.channels > kMaxChannels || d.height == 0 || d.width == 0) {
     return Status::Error(Code::kShapeMismatch, "bad image shape %ux%ux%u", d.channels, d.height,
                          d.width);
+  }
+  // In 64 bits: 2x65535x32769 wraps a 32-bit product to 65534.
+  const uint64_t values = uint64_t{d.channels} * d.height * d.width;
+  if (values > kMaxLayerWidth) {
+    return Status::Error(Code::kShapeMismatch, "images of %ux%ux%u are %llu values, more than a model takes (%u)",
+                         d.channels, d.height, d.width, static_cast<unsigned long long>(values), kMaxLayerWidth);
   }
   if (d.num_fine == 0 || d.num_fine > 256 || d.num_coarse > 256) {
     return Status::Error(Code::kInvalidArgument, "bad class counts: %u fine, %u coarse",

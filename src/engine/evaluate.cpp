@@ -10,12 +10,13 @@ namespace gct {
 Status evaluate_split(Mlp* mlp, const DatasetView& format, const void* norm,
                       const DatasetView& data, EvalResult* result) {
   *result = EvalResult{};
-  if (data.sample_size() != format.sample_size() || data.channels != format.channels ||
+  // The whole shape and the layout, not only the sample's size: 1x16x1 pixels are not a 1x4x4
+  // image, and interleaved pixels read as planar ones are noise with the right statistics.
+  if (data.channels != format.channels || data.height != format.height || data.width != format.width ||
       data.layout != format.layout) {
-    return Status::Error(Code::kShapeMismatch,
-                         "evaluation data has %ux%ux%u samples, the model's %ux%ux%u",
-                         data.channels, data.height, data.width, format.channels,
-                         format.height, format.width);
+    return Status::Error(Code::kShapeMismatch, "evaluation data has %ux%ux%u %s samples, the model's are %ux%ux%u %s",
+                         data.channels, data.height, data.width, layout_name(data.layout), format.channels,
+                         format.height, format.width, layout_name(format.layout));
   }
   if (data.num_fine != format.num_fine) {
     return Status::Error(Code::kShapeMismatch, "evaluation data has %u classes, the model %u",

@@ -1,5 +1,7 @@
 #include "input.hpp"
 
+#include "finite.hpp"
+
 #include "path.hpp"
 
 namespace gct {
@@ -20,6 +22,15 @@ Status load_samples(Mlp* mlp, const DatasetView& format, const void* norm, const
                          samples.pixels == nullptr ? "neither" : "both");
   }
   if (samples.inputs != nullptr) {
+    // Refused here for every arithmetic: fixed point would saturate a NaN into a plausible input,
+    // and a float softmax can turn infinities into finite probabilities. Integer tests of the bits:
+    // no floating point on a core without an FPU.
+    const uint32_t d = format.sample_size();
+    for (uint32_t r = 0; r < samples.rows; ++r) {
+      if (any_non_finite(samples.inputs + size_t{r} * d, d)) {
+        return Status::Error(Code::kInvalidArgument, "sample %u: an input is NaN or infinite", static_cast<unsigned>(r));
+      }
+    }
     arithmetic_path(mlp->scalar).load_inputs(mlp, samples.inputs, size_t{samples.rows} * format.sample_size());
     return Status::Ok();
   }

@@ -8,6 +8,7 @@
 #include "gctrain/crc32.hpp"
 #include "gctrain/trainer.hpp"
 #include "path.hpp"
+#include "trainer_internal.hpp"
 
 namespace gct {
 namespace {
@@ -77,6 +78,10 @@ Status read_description(const uint8_t* h, ModelView* m) {
                          h[off::kLayout]);
   }
   m->scalar = static_cast<ScalarKind>(h[off::kScalar]);
+  if ((m->scalar == ScalarKind::kFloat && !kWithFloat) || (m->scalar == ScalarKind::kFixed && !kWithFixed)) {
+    return Status::Error(Code::kUnsupported, "the model file is in %s, and this build of the engine has no %s arithmetic",
+                         scalar_name(m->scalar), scalar_name(m->scalar));
+  }
   m->layers.count = h[off::kSizeCount];
   if (m->layers.count < 2 || m->layers.count > kMaxLayers + 1) {
     return Status::Error(Code::kCorruptData, "model file: %d layer sizes (2..%d)", m->layers.count, kMaxLayers + 1);
@@ -100,6 +105,15 @@ Status read_description(const uint8_t* h, ModelView* m) {
     f.stddev[c] = getf(h + off::kStd + 4 * c);
   }
   GCT_RETURN_IF_ERROR(dataset_validate_format(f));
+  const ConvShape& first = m->layers.conv[0];
+  if (first.is_conv() && (first.in_channels != f.channels || first.in_height != f.height || first.in_width != f.width)) {
+    return Status::Error(Code::kCorruptData, "model file: the network reads %ux%ux%u images, its samples are %ux%ux%u",
+                         first.in_channels, first.in_height, first.in_width, f.channels, f.height, f.width);
+  }
+  if (first.is_conv() && f.layout != PixelLayout::kPlanar && f.channels > 1) {
+    return Status::Error(Code::kCorruptData, "model file: a convolution reads planar images; its %u channels are interleaved",
+                         f.channels);
+  }
   if (m->layers.input() != f.sample_size() || m->layers.output() != f.num_fine) {
     return Status::Error(Code::kCorruptData, "model file: layers %u..%u do not fit %ux%ux%u samples of %u classes",
                          static_cast<unsigned>(m->layers.input()), static_cast<unsigned>(m->layers.output()),
@@ -119,6 +133,8 @@ size_t model_file_size(const LayerSizes& layers) {
 }
 
 Status model_save(const Trainer& t, uint8_t* out, size_t size) {
+  GCT_RETURN_IF_ERROR(check_trainer(&t, "model_save"));
+  if (out == nullptr) return Status::Error(Code::kInvalidArgument, "model_save: no output buffer");
   if (!bytes::host_is_little_endian()) return Status::Error(Code::kUnsupported, "model files need a little-endian host");
   const LayerSizes& layers = t.config.layers;
   uint64_t w_at[kMaxLayers], b_at[kMaxLayers];
@@ -160,7 +176,9 @@ Status model_save(const Trainer& t, uint8_t* out, size_t size) {
 }
 
 Status model_open(const uint8_t* bytes, size_t size, ModelView* out) {
+  if (out == nullptr) return Status::Error(Code::kInvalidArgument, "model_open: no view to fill");
   *out = ModelView{};
+  if (bytes == nullptr) return Status::Error(Code::kInvalidArgument, "model_open: no model bytes (%zu given)", size);
   if (!bytes::host_is_little_endian()) return Status::Error(Code::kUnsupported, "model files need a little-endian host");
   if (reinterpret_cast<uintptr_t>(bytes) % 4 != 0) {
     return Status::Error(Code::kInvalidArgument, "model bytes must be 4-byte aligned to be read in place");
@@ -177,9 +195,14 @@ Status model_open(const uint8_t* bytes, size_t size, ModelView* out) {
   if (crc32_update(0, bytes + kHeader, size - kHeader) != get32(bytes + off::kPayloadCrc)) {
     return Status::Error(Code::kCorruptData, "model file payload checksum mismatch (corrupt)");
   }
+  const ArithmeticPath& path = arithmetic_path(m.scalar);
   for (int l = 0; l < m.layers.num_layers(); ++l) {
     m.weights[l] = bytes + w_at[l];
     m.biases[l] = bytes + b_at[l];
+    const size_t rows = m.layers.weight_rows(l), cols = m.layers.weight_cols(l);
+    const char* bad = path.check_stored(TensorRole::kParameters, bytes + w_at[l], 4 * rows * cols);
+    if (bad == nullptr) bad = path.check_stored(TensorRole::kParameters, bytes + b_at[l], 4 * rows);
+    if (bad != nullptr) return Status::Error(Code::kCorruptData, "model file: layer %d's parameters hold %s", l + 1, bad);
   }
   m.fingerprint = get32(bytes + off::kHeaderCrc);
   *out = m;
@@ -187,6 +210,12 @@ Status model_open(const uint8_t* bytes, size_t size, ModelView* out) {
 }
 
 Status trainer_load_model(Trainer* t, const ModelView& model) {
+  GCT_RETURN_IF_ERROR(check_trainer(t, "trainer_load_model"));
+  for (int l = 0; l < model.layers.num_layers(); ++l) {
+    if (model.weights[l] == nullptr || model.biases[l] == nullptr) {
+      return Status::Error(Code::kInvalidArgument, "the model view has no weights for layer %d (use model_open)", l + 1);
+    }
+  }
   char want[160], have[160];
   format_layer_sizes(model.layers, want, sizeof want);
   format_layer_sizes(t->config.layers, have, sizeof have);
@@ -203,9 +232,8 @@ Status trainer_load_model(Trainer* t, const ModelView& model) {
   if (f.channels != t->train.channels || f.height != t->train.height || f.width != t->train.width ||
       f.layout != t->train.layout) {
     return Status::Error(Code::kShapeMismatch, "the model file takes %ux%ux%u %s samples, this data has %ux%ux%u %s",
-                         f.channels, f.height, f.width, f.layout == PixelLayout::kPlanar ? "planar" : "interleaved",
-                         t->train.channels, t->train.height, t->train.width,
-                         t->train.layout == PixelLayout::kPlanar ? "planar" : "interleaved");
+                         f.channels, f.height, f.width, layout_name(f.layout), t->train.channels, t->train.height,
+                         t->train.width, layout_name(t->train.layout));
   }
   const ArithmeticPath& path = arithmetic_path(model.scalar);
   for (int l = 0; l < t->mlp.num_layers; ++l) {

@@ -12,7 +12,7 @@
 namespace gct {
 namespace {
 
-constexpr uint32_t kMaxWidth = 1u << 24;
+constexpr uint32_t kMaxWidth = kMaxLayerWidth;
 constexpr uint32_t kMaxKernel = 15;
 constexpr uint32_t kMaxStride = 4;
 
@@ -47,7 +47,7 @@ Status add_conv(const char* token, size_t n, const Image& in, LayerSizes* net) {
     return bad_token(token, n, "expected convKxK:C[/sS] with a square kernel");
   }
   ++p;
-  const uint32_t c = read_number(&p, 4096);
+  const uint32_t c = read_number(&p, kMaxConvChannels);
   if (c == 0) return bad_token(token, n, "expected 1..4096 output channels after ':'");
   uint32_t stride = 1;
   if (p < token + n && *p == '/') {
@@ -160,7 +160,50 @@ Status parse_net(const char* text, uint32_t channels, uint32_t height, uint32_t 
   return validate_net(net);
 }
 
+namespace {
+
+// What parse_net would have made of this convolution, reading an image of in_c x in_h x in_w:
+// the grammar's ranges and padding, and the 64-bit size of its output before pooling.
+Status check_conv(const ConvShape& c, int layer) {
+  const bool fits = c.kernel >= 1 && c.kernel <= kMaxKernel && c.stride >= 1 && c.stride <= kMaxStride &&
+                    c.pad == c.kernel / 2 && c.channels <= kMaxConvChannels && c.in_channels > 0 &&
+                    c.in_height > 0 && c.in_width > 0 && c.in_height + 2u * c.pad >= c.kernel &&
+                    c.in_width + 2u * c.pad >= c.kernel && c.pool <= PoolKind::kGlobalAvg;
+  if (!fits) {
+    return Status::Error(Code::kInvalidArgument,
+                         "layer %d: bad convolution (%ux%u kernel, stride %u, padding %u, %u filters, pooling %u, input "
+                         "%ux%ux%u); the grammar's are 1..15, 1..4, K/2, 1..%u, 0..3",
+                         layer + 1, c.kernel, c.kernel, c.stride, c.pad, c.channels, static_cast<unsigned>(c.pool),
+                         c.in_channels, c.in_height, c.in_width, kMaxConvChannels);
+  }
+  const uint64_t inputs = uint64_t{c.in_channels} * c.in_height * c.in_width;
+  const uint64_t conv_outputs = uint64_t{c.channels} * c.conv_height() * c.conv_width();
+  if (inputs > kMaxLayerWidth || conv_outputs > kMaxLayerWidth) {
+    return Status::Error(Code::kInvalidArgument,
+                         "layer %d: a convolution of %ux%ux%u inputs gives %llu values per sample before pooling; at "
+                         "most %u either way",
+                         layer + 1, c.in_channels, c.in_height, c.in_width, static_cast<unsigned long long>(conv_outputs),
+                         kMaxLayerWidth);
+  }
+  if ((c.pool == PoolKind::kMax2 || c.pool == PoolKind::kAvg2) && (c.conv_height() < 2 || c.conv_width() < 2)) {
+    return Status::Error(Code::kInvalidArgument, "layer %d: a %ux%u image is too small for 2x2 pooling", layer + 1,
+                         c.conv_height(), c.conv_width());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status validate_net(const LayerSizes& s) {
+  if (s.count < 2 || s.count > kMaxLayers + 1) {
+    return Status::Error(Code::kInvalidArgument, "model needs 2 to %d layer sizes, got %d", kMaxLayers + 1, s.count);
+  }
+  for (int i = 0; i < s.count; ++i) {
+    if (s.size[i] == 0 || s.size[i] > kMaxLayerWidth) {
+      return Status::Error(Code::kInvalidArgument, "layer size %d is %u (1..%u)", i, static_cast<unsigned>(s.size[i]),
+                           kMaxLayerWidth);
+    }
+  }
   for (int l = 0; l + 1 < s.count; ++l) {
     const ConvShape& c = s.conv[l];
     if (!c.is_conv()) continue;
@@ -169,27 +212,26 @@ Status validate_net(const LayerSizes& s) {
                            "layer %d is a convolution, and this build of the engine has none (built with -Dconvolutions=false)",
                            l + 1);
     }
-    const bool fits = c.kernel >= 1 && c.kernel <= kMaxKernel && c.stride >= 1 && c.stride <= kMaxStride &&
-                      c.pad < c.kernel && c.in_channels > 0 && c.in_height + 2u * c.pad >= c.kernel &&
-                      c.in_width + 2u * c.pad >= c.kernel && c.pool <= PoolKind::kGlobalAvg &&
-                      (c.pool == PoolKind::kNone || c.pool == PoolKind::kGlobalAvg ||
-                       (c.conv_height() >= 2 && c.conv_width() >= 2));
-    if (!fits) {
-      return Status::Error(Code::kInvalidArgument,
-                           "layer %d: bad convolution (%ux%u kernel, stride %u, padding %u, pooling %u, input %ux%ux%u)",
-                           l + 1, c.kernel, c.kernel, c.stride, c.pad, static_cast<unsigned>(c.pool), c.in_channels,
-                           c.in_height, c.in_width);
-    }
-    if (c.inputs() != s.size[l] || c.outputs() != s.size[l + 1]) {
-      return Status::Error(Code::kInvalidArgument,
-                           "layer %d: a convolution of %ux%ux%u inputs and %u outputs does not fit sizes %u and %u",
-                           l + 1, c.in_channels, c.in_height, c.in_width, c.outputs(), s.size[l], s.size[l + 1]);
-    }
+    GCT_RETURN_IF_ERROR(check_conv(c, l));
     if (l == s.count - 2) {
       return Status::Error(Code::kInvalidArgument, "layer %d: the last layer (the logits) must be dense", l + 1);
     }
     if (l > 0 && !s.conv[l - 1].is_conv()) {
       return Status::Error(Code::kInvalidArgument, "layer %d: a convolution cannot follow a dense layer", l + 1);
+    }
+    if (l > 0) {
+      const ConvShape& below = s.conv[l - 1];
+      if (c.in_channels != below.channels || c.in_height != below.out_height() || c.in_width != below.out_width()) {
+        return Status::Error(Code::kInvalidArgument,
+                             "layer %d: a convolution reading %ux%ux%u images above one that gives %ux%ux%u",
+                             l + 1, c.in_channels, c.in_height, c.in_width, below.channels, below.out_height(),
+                             below.out_width());
+      }
+    }
+    if (c.inputs() != s.size[l] || c.outputs() != s.size[l + 1]) {
+      return Status::Error(Code::kInvalidArgument,
+                           "layer %d: a convolution of %ux%ux%u inputs and %u outputs does not fit sizes %u and %u",
+                           l + 1, c.in_channels, c.in_height, c.in_width, c.outputs(), s.size[l], s.size[l + 1]);
     }
   }
   return Status::Ok();

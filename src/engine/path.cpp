@@ -9,7 +9,7 @@ namespace gct {
   {                                                                                                        \
     ns::mlp_layout, ns::mlp_init_params, ns::mlp_forward, ns::mlp_backward, ns::backward_products,         \
         ns::optimizer_layout, ns::optimizer_reset, ns::optimizer_step, ns::weights, ns::biases,            \
-        ns::use_parameters, ns::each_state_tensor, ns::mean_loss, first_non_finite_layer,                  \
+        ns::use_parameters, ns::each_state_tensor, ns::check_stored, ns::mean_loss, first_non_finite_layer, \
         ns::input_normalisation, ns::load_sample, ns::load_inputs, ns::score_row, ns::top_k,               \
         ns::logits_as_float,                                                                               \
   }

@@ -24,7 +24,9 @@ struct RowScore {
   uint32_t elementwise = 0;  // classes where p > 0.5 agrees with the one-hot label
 };
 
-using TensorVisit = void (*)(void* context, void* data, size_t bytes);
+// What a stored tensor holds, for the checks a file's values pass before they are restored.
+enum class TensorRole : uint8_t { kParameters, kFirstMoment, kSecondMoment };
+using TensorVisit = void (*)(void* context, void* data, size_t bytes, TensorRole role);
 
 struct ArithmeticPath {
   // The model's own state (its struct in Mlp::arithmetic, its tensors in the arena), after the shared
@@ -48,6 +50,11 @@ struct ArithmeticPath {
   void (*use_parameters)(Mlp* mlp, int layer, const void* weights, const void* biases);
   // Every optimizer-state tensor of the trainable layers, in the checkpoints' order.
   void (*each_state_tensor)(const OptimizerState& state, const Mlp& mlp, TensorVisit visit, void* context);
+  // Null if the `bytes` of a stored tensor (a checkpoint's or a model file's, little-endian, any
+  // alignment) are values of this arithmetic in their role: what the rules assume of their state
+  // (a second moment is never negative), so a crafted file cannot drive a step out of its range.
+  // Otherwise what is wrong, for the message.
+  const char* (*check_stored)(TensorRole role, const uint8_t* bytes, size_t n);
   // The step's mean loss.
   double (*mean_loss)(const BatchLoss& loss, uint32_t rows);
   // Floating point, whose loss and parameters can become NaN or infinite: the first layer whose
@@ -85,6 +92,7 @@ struct ArithmeticPath {
   void* biases(const Mlp& mlp, int layer);                                                               \
   void use_parameters(Mlp* mlp, int layer, const void* weights, const void* biases);                     \
   void each_state_tensor(const OptimizerState& state, const Mlp& mlp, TensorVisit visit, void* context); \
+  const char* check_stored(TensorRole role, const uint8_t* bytes, size_t n);                             \
   double mean_loss(const BatchLoss& loss, uint32_t rows);                                                \
   void input_normalisation(const DatasetView& format, void* norm);                                       \
   void load_sample(Mlp* mlp, const void* norm, const DatasetView& data, const uint8_t* sample,           \

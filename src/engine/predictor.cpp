@@ -14,7 +14,7 @@ static void predictor_layout(Predictor* p, const ModelView& model, uint32_t batc
   mlp_layout(&p->mlp, model.layers, batch, arena, 1, model.scalar, model.layers.num_layers(), true);
   LayoutShape s = layout_shape_of(p->mlp);
   s.channels = model.format.channels;
-  walk_predictor_inputs(s, [&](Piece piece, int, size_t bytes) { p->norm = arena_alloc(arena, bytes, category_of(piece)); });
+  walk_predictor_inputs(s, [&](Piece piece, int, uint64_t bytes) { p->norm = arena_alloc(arena, bytes, category_of(piece)); });
 }
 
 static Status check_batch(uint32_t batch) {
@@ -24,12 +24,35 @@ static Status check_batch(uint32_t batch) {
   return Status::Ok();
 }
 
+// A view model_open filled: its layers and format valid, its tensors present.
+static Status check_model(const ModelView& model) {
+  GCT_RETURN_IF_ERROR(validate_net(model.layers));
+  GCT_RETURN_IF_ERROR(dataset_validate_format(model.format));
+  for (int l = 0; l < model.layers.num_layers(); ++l) {
+    if (model.weights[l] == nullptr || model.biases[l] == nullptr) {
+      return Status::Error(Code::kInvalidArgument, "the model view has no weights for layer %d (use model_open)", l + 1);
+    }
+  }
+  return Status::Ok();
+}
+
+static Status check_predictor(const Predictor* p, const char* call) {
+  if (p == nullptr) return Status::Error(Code::kInvalidArgument, "%s: no predictor", call);
+  if (!p->arena.sealed) {
+    return Status::Error(Code::kInvalidArgument,
+                         "%s on a predictor that was never set up (predictor_setup failed or was not called)", call);
+  }
+  return Status::Ok();
+}
+
 Status predictor_plan(const ModelView& model, uint32_t batch, MemoryPlan* plan) {
   GCT_RETURN_IF_ERROR(check_batch(batch));
+  GCT_RETURN_IF_ERROR(validate_net(model.layers));  // the plan needs the layers alone
   Arena counting;
   arena_init_counting(&counting);
   Predictor scratch;
   predictor_layout(&scratch, model, batch, &counting);
+  GCT_RETURN_IF_ERROR(arena_status(counting));
   *plan = memory_plan_of(counting);
   return Status::Ok();
 }
@@ -37,14 +60,14 @@ Status predictor_plan(const ModelView& model, uint32_t batch, MemoryPlan* plan) 
 Status predictor_setup(Predictor* p, const ModelView& model, uint32_t batch, void* buffer, size_t bytes) {
   *p = Predictor{};
   GCT_RETURN_IF_ERROR(check_batch(batch));
-  GCT_RETURN_IF_ERROR(dataset_validate_format(model.format));
-  for (int l = 0; l < model.layers.num_layers(); ++l) {
-    if (model.weights[l] == nullptr || model.biases[l] == nullptr) {
-      return Status::Error(Code::kInvalidArgument, "the model view has no weights for layer %d (use model_open)", l + 1);
-    }
-  }
+  GCT_RETURN_IF_ERROR(check_model(model));
   GCT_RETURN_IF_ERROR(arena_init(&p->arena, buffer, bytes));
   predictor_layout(p, model, batch, &p->arena);
+  if (p->arena.overflowed) {
+    const Status s = arena_status(p->arena);
+    *p = Predictor{};
+    return s;
+  }
   if (p->arena.exhausted) {
     const size_t needed = p->arena.used;
     *p = Predictor{};
@@ -59,10 +82,12 @@ Status predictor_setup(Predictor* p, const ModelView& model, uint32_t batch, voi
 }
 
 Status predictor_run(Predictor* p, const Samples& samples, const Prediction& out) {
+  GCT_RETURN_IF_ERROR(check_predictor(p, "predictor_run"));
   return predict_samples(&p->mlp, p->format, p->norm, samples, out);
 }
 
 Status predictor_evaluate(Predictor* p, const DatasetView& data, EvalResult* result) {
+  GCT_RETURN_IF_ERROR(check_predictor(p, "predictor_evaluate"));
   return evaluate_split(&p->mlp, p->format, p->norm, data, result);
 }
 

@@ -20,7 +20,20 @@ DataShape data_shape_of(const DatasetView& train) {
   s.sample_size = train.sample_size();
   s.train_count = train.count;
   s.num_classes = train.num_fine;
+  s.height = train.height;
+  s.width = train.width;
+  s.layout = train.layout;
   return s;
+}
+
+Status check_trainer(const Trainer* t, const char* call) {
+  if (t == nullptr) return Status::Error(Code::kInvalidArgument, "%s: no trainer", call);
+  // Setup seals the arena last, after everything it checks: a sealed arena is a trainer set up.
+  if (!t->arena.sealed) {
+    return Status::Error(Code::kInvalidArgument, "%s on a trainer that was never set up (trainer_setup failed or was not called)",
+                         call);
+  }
+  return Status::Ok();
 }
 
 // The single description of the arena layout, run by both the plan and the setup.
@@ -31,12 +44,28 @@ static void trainer_layout(Trainer* t, const TrainConfig& config, const DataShap
   LayoutShape s = layout_shape_of(t->mlp);
   s.channels = shape.channels;
   s.train_count = shape.train_count;
-  walk_trainer_inputs(s, [&](Piece p, int, size_t bytes) {
+  walk_trainer_inputs(s, [&](Piece p, int, uint64_t bytes) {
     void* at = arena_alloc(arena, bytes, category_of(p));
     if (p == Piece::kNormalisation) t->norm = at;
     if (p == Piece::kLabels) t->batch_labels = static_cast<uint8_t*>(at);
     if (p == Piece::kOrder) t->order = static_cast<uint32_t*>(at);
   });
+}
+
+// A network whose first layer is a convolution reads planar images of its input's shape. Checked
+// before the sizes, so that the message names the images rather than their product.
+static Status check_image(const TrainConfig& config, const DataShape& data) {
+  const ConvShape& g = config.layers.conv[0];
+  if (!g.is_conv() || data.height == 0) return Status::Ok();
+  if (g.in_channels != data.channels || g.in_height != data.height || g.in_width != data.width) {
+    return Status::Error(Code::kShapeMismatch, "the network reads %ux%ux%u images, the data has %ux%ux%u",
+                         g.in_channels, g.in_height, g.in_width, data.channels, data.height, data.width);
+  }
+  if (data.layout != PixelLayout::kPlanar && data.channels > 1) {
+    return Status::Error(Code::kUnsupported, "a convolution reads planar images; the data's %u channels are interleaved",
+                         data.channels);
+  }
+  return Status::Ok();
 }
 
 static Status check_shape(const TrainConfig& config, const DataShape& shape) {
@@ -45,6 +74,7 @@ static Status check_shape(const TrainConfig& config, const DataShape& shape) {
     return Status::Error(Code::kShapeMismatch, "data has %u channels (1..%d supported)",
                          shape.channels, kMaxChannels);
   }
+  GCT_RETURN_IF_ERROR(check_image(config, shape));
   if (config.layers.input() != shape.sample_size) {
     return Status::Error(Code::kShapeMismatch,
                          "model input is %u values but each sample has %u (channels x height x width)",
@@ -57,27 +87,13 @@ static Status check_shape(const TrainConfig& config, const DataShape& shape) {
   return Status::Ok();
 }
 
-// A network whose first layer is a convolution reads planar images of its input's shape.
-static Status check_image(const TrainConfig& config, const DatasetView& data) {
-  const ConvShape& g = config.layers.conv[0];
-  if (!g.is_conv()) return Status::Ok();
-  if (g.in_channels != data.channels || g.in_height != data.height || g.in_width != data.width) {
-    return Status::Error(Code::kShapeMismatch, "the network reads %ux%ux%u images, the data has %ux%ux%u",
-                         g.in_channels, g.in_height, g.in_width, data.channels, data.height, data.width);
-  }
-  if (data.layout != PixelLayout::kPlanar && data.channels > 1) {
-    return Status::Error(Code::kUnsupported, "a convolution reads planar images; the data's %u channels are interleaved",
-                         data.channels);
-  }
-  return Status::Ok();
-}
-
 Status trainer_plan(const TrainConfig& config, const DataShape& shape, MemoryPlan* plan) {
   GCT_RETURN_IF_ERROR(check_shape(config, shape));
   Arena counting;
   arena_init_counting(&counting);
   Trainer scratch;
   trainer_layout(&scratch, config, shape, &counting);
+  GCT_RETURN_IF_ERROR(arena_status(counting));
   *plan = memory_plan_of(counting);
   return Status::Ok();
 }
@@ -95,9 +111,13 @@ Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& t
   GCT_RETURN_IF_ERROR(train.count == 0 ? dataset_validate_format(train) : dataset_validate(train));
   const DataShape shape = data_shape_of(train);
   GCT_RETURN_IF_ERROR(check_shape(config, shape));
-  GCT_RETURN_IF_ERROR(check_image(config, train));
   GCT_RETURN_IF_ERROR(arena_init(&t->arena, buffer, bytes));
   trainer_layout(t, config, shape, &t->arena);
+  if (t->arena.overflowed) {
+    const Status s = arena_status(t->arena);
+    *t = Trainer{};
+    return s;
+  }
   if (t->arena.exhausted) {
     const size_t needed = t->arena.used;
     *t = Trainer{};
@@ -216,9 +236,13 @@ uint32_t trainer_next_batch(const Trainer& t, const uint32_t** indices) {
 static Status step(Trainer* t, const uint8_t* staged, StepResult* result);
 static Status learn(Trainer* t, uint32_t rows, StepResult* result);
 
-Status trainer_step(Trainer* t, StepResult* result) { return step(t, nullptr, result); }
+Status trainer_step(Trainer* t, StepResult* result) {
+  GCT_RETURN_IF_ERROR(check_trainer(t, "trainer_step"));
+  return step(t, nullptr, result);
+}
 
 Status trainer_step_staged(Trainer* t, const uint8_t* pixels, StepResult* result) {
+  GCT_RETURN_IF_ERROR(check_trainer(t, "trainer_step_staged"));
   if (pixels == nullptr) return Status::Error(Code::kInvalidArgument, "trainer_step_staged without pixels");
   return step(t, pixels, result);
 }
@@ -274,6 +298,7 @@ static Status learn(Trainer* t, uint32_t rows, StepResult* result) {
 }
 
 Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result) {
+  GCT_RETURN_IF_ERROR(check_trainer(t, "trainer_evaluate"));
   const Status s = evaluate_split(&t->mlp, t->train, t->norm, data, result);
   if (s.code() == Code::kNumericalError) {
     return Status::Error(Code::kNumericalError, "evaluation after step %llu (epoch %u): %s; lower the learning rate",
@@ -302,6 +327,7 @@ uint32_t trainer_parameters_crc32(const Trainer& t) {
 namespace gct {
 
 Status trainer_train_samples(Trainer* t, const Samples& samples, StepResult* result) {
+  GCT_RETURN_IF_ERROR(check_trainer(t, "trainer_train_samples"));
   if (samples.labels == nullptr) return Status::Error(Code::kInvalidArgument, "samples to train on need labels");
   const uint32_t classes = t->config.layers.output();
   for (uint32_t r = 0; r < samples.rows && r < t->config.batch; ++r) {
@@ -316,6 +342,7 @@ Status trainer_train_samples(Trainer* t, const Samples& samples, StepResult* res
 }
 
 Status trainer_predict(Trainer* t, const Samples& samples, const Prediction& out) {
+  GCT_RETURN_IF_ERROR(check_trainer(t, "trainer_predict"));
   return predict_samples(&t->mlp, t->train, t->norm, samples, out);
 }
 

@@ -1,6 +1,7 @@
 // What the shared code reads and writes through the fixed-point path: parameters, optimizer state,
 // the input batch (Q16) and the logits (Q16).
 #include <cmath>
+#include <cstring>
 
 #include "../row_ranks.hpp"
 #include "fixed.hpp"
@@ -25,14 +26,29 @@ void each_state_tensor(const OptimizerState& opt, const Mlp& m, TensorVisit visi
   for (int l = m.frozen; l < m.num_layers; ++l) {  // frozen layers keep no optimizer state
     const Layer& d = state(m).layer[l];
     if (o.first[l].w != nullptr) {
-      visit(context, o.first[l].w, size_t{d.out} * d.in * sizeof(int32_t));
-      visit(context, o.first[l].b, size_t{d.out} * sizeof(int32_t));
+      visit(context, o.first[l].w, size_t{d.out} * d.in * sizeof(int32_t), TensorRole::kFirstMoment);
+      visit(context, o.first[l].b, size_t{d.out} * sizeof(int32_t), TensorRole::kFirstMoment);
     }
     if (o.second[l].w != nullptr) {
-      visit(context, o.second[l].w, size_t{d.out} * d.in * sizeof(int64_t));
-      visit(context, o.second[l].b, size_t{d.out} * sizeof(int64_t));
+      visit(context, o.second[l].w, size_t{d.out} * d.in * sizeof(int64_t), TensorRole::kSecondMoment);
+      visit(context, o.second[l].b, size_t{d.out} * sizeof(int64_t), TensorRole::kSecondMoment);
     }
   }
+}
+
+// Every int32 is a parameter or a first moment of its Q format (the rules saturate to it); a second
+// moment is a sum or mean of squares, in [0, 2^62] (optimizer.cpp's sat_add64), which keeps the
+// rules' int64 differences from overflowing.
+const char* check_stored(TensorRole role, const uint8_t* bytes, size_t n) {
+  if (role != TensorRole::kSecondMoment) return nullptr;
+  constexpr int64_t kMax = int64_t{1} << 62;
+  for (size_t j = 0; j + 8 <= n; j += 8) {
+    int64_t v;
+    std::memcpy(&v, bytes + j, sizeof v);
+    if (v < 0) return "a negative second moment";
+    if (v > kMax) return "a second moment above 2^62";
+  }
+  return nullptr;
 }
 
 // No floating point in the step, not even for the reported loss (Q16 sum -> Q32 mean, assembled as

@@ -26,12 +26,27 @@ void each_state_tensor(const OptimizerState& opt, const Mlp& m, TensorVisit visi
   const OptimizerTensors& o = state(opt);
   for (int l = m.frozen; l < m.num_layers; ++l) {  // frozen layers keep no optimizer state
     const Layer& d = s.layer[l];
-    for (const StateTensors& t : {o.first[l], o.second[l]}) {
-      if (t.w == nullptr) continue;
-      visit(context, t.w, size_t{d.out} * d.in * sizeof(float));
-      visit(context, t.b, size_t{d.out} * sizeof(float));
+    const TensorRole roles[2] = {TensorRole::kFirstMoment, TensorRole::kSecondMoment};
+    const StateTensors tensors[2] = {o.first[l], o.second[l]};
+    for (int i = 0; i < 2; ++i) {
+      if (tensors[i].w == nullptr) continue;
+      visit(context, tensors[i].w, size_t{d.out} * d.in * sizeof(float), roles[i]);
+      visit(context, tensors[i].b, size_t{d.out} * sizeof(float), roles[i]);
     }
   }
+}
+
+const char* check_stored(TensorRole role, const uint8_t* bytes, size_t n) {
+  uint32_t bad = 0, negative = 0;
+  for (size_t j = 0; j + 4 <= n; j += 4) {
+    uint32_t bits;
+    std::memcpy(&bits, bytes + j, sizeof bits);
+    bad |= static_cast<uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
+    negative |= static_cast<uint32_t>(bits > 0x80000000u);  // below zero; -0 is zero
+  }
+  if (bad) return "a value that is not finite";
+  if (role == TensorRole::kSecondMoment && negative) return "a negative second moment";
+  return nullptr;
 }
 
 double mean_loss(const BatchLoss& loss, uint32_t rows) { return loss.loss_sum / rows; }
