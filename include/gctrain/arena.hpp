@@ -57,7 +57,7 @@ void arena_init_counting(Arena* arena);
 // `bytes` is 64-bit so that a size computed for a 32-bit target is not wrapped before it arrives.
 void* arena_alloc(Arena* arena, uint64_t bytes, MemCategory category);
 template <typename T>
-T* arena_alloc_array(Arena* arena, size_t count, MemCategory category) {
+T* arena_alloc_array(Arena* arena, uint64_t count, MemCategory category) {
   return static_cast<T*>(arena_alloc(arena, uint64_t{count} * sizeof(T), category));
 }
 // Ok, or the error a plan or a setup reports for an arena whose layout did not fit size_t.

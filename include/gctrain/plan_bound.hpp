@@ -27,12 +27,12 @@ namespace gct {
 constexpr int kQGemmPanelRows = 8;   // A
 constexpr int kQGemmPanelCols = 16;  // B
 constexpr int kQGemmKAlign = 32;     // 2 * fx::kChunkPairs (fixed/fixed.hpp checks it)
-constexpr size_t qgemm_round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
+constexpr uint64_t qgemm_round_up(uint64_t x, uint64_t to) { return (x + to - 1) / to * to; }
 // int32 pairs of the packed operands of an M x K by K x N product.
-constexpr size_t qgemm_pack_a_pairs(size_t m, size_t k) {
+constexpr uint64_t qgemm_pack_a_pairs(uint64_t m, uint64_t k) {
   return qgemm_round_up(m, kQGemmPanelRows) * qgemm_round_up(k, kQGemmKAlign) / 2;
 }
-constexpr size_t qgemm_pack_b_pairs(size_t n, size_t k) {
+constexpr uint64_t qgemm_pack_b_pairs(uint64_t n, uint64_t k) {
   return qgemm_round_up(n, kQGemmPanelCols) * qgemm_round_up(k, kQGemmKAlign) / 2;
 }
 
@@ -46,8 +46,12 @@ constexpr bool kFloatProductsNeedNoMemory = true;
 constexpr bool kFloatProductsNeedNoMemory = false;
 #endif
 
-constexpr size_t alloc(size_t used, size_t bytes) { return (used + 63) / 64 * 64 + bytes; }
-constexpr size_t max(size_t a, size_t b) { return a > b ? a : b; }
+constexpr uint64_t alloc(uint64_t used, uint64_t bytes) { return (used + 63) / 64 * 64 + bytes; }
+constexpr uint64_t max(uint64_t a, uint64_t b) { return a > b ? a : b; }
+// Sums are taken in 64 bits whatever the target; a bound past what size_t counts comes out as
+// SIZE_MAX, which no static array can take: a 32-bit firmware fails to compile instead of sizing
+// its arena from a wrapped number.
+constexpr size_t to_size(uint64_t bytes) { return bytes > SIZE_MAX ? SIZE_MAX : static_cast<size_t>(bytes); }
 
 }  // namespace plan_detail
 
@@ -55,7 +59,7 @@ constexpr size_t max(size_t a, size_t b) { return a > b ? a : b; }
 // of each layer's products (forward; weight gradient where trainable; input gradient above the
 // lowest trainable layer), in int32 pairs. The fixed path lays out exactly this.
 struct PackedPairs {
-  size_t a = 0, b = 0;
+  uint64_t a = 0, b = 0;
 };
 constexpr PackedPairs wider(const PackedPairs& x, const PackedPairs& y) {
   return {plan_detail::max(x.a, y.a), plan_detail::max(x.b, y.b)};
@@ -66,7 +70,7 @@ constexpr PackedPairs wider(const PackedPairs& x, const PackedPairs& y) {
 // [fan_in x filters] by [filters x pixels].
 constexpr PackedPairs conv_products_pairs(const ConvShape& g, bool weight_gradient, bool input_gradient) {
   using plan_detail::max;
-  const size_t c = g.channels, f = g.fan_in(), p = g.conv_pixels();
+  const uint64_t c = g.channels, f = g.fan_in(), p = g.conv_pixels();
   PackedPairs r{qgemm_pack_a_pairs(c, f), qgemm_pack_b_pairs(p, f)};
   if (weight_gradient) r = {max(r.a, qgemm_pack_a_pairs(c, p)), max(r.b, qgemm_pack_b_pairs(f, p))};
   if (input_gradient) r = {max(r.a, qgemm_pack_a_pairs(f, c)), max(r.b, qgemm_pack_b_pairs(p, c))};
@@ -75,14 +79,14 @@ constexpr PackedPairs conv_products_pairs(const ConvShape& g, bool weight_gradie
 
 constexpr PackedPairs fixed_products_pairs(const LayoutShape& s) {
   using plan_detail::max;
-  const size_t batch = s.batch;
+  const uint64_t batch = s.batch;
   PackedPairs p;
   for (int l = 0; l < s.layers; ++l) {
     if (is_conv(s, l)) {
       p = wider(p, conv_products_pairs(s.conv[l], l >= s.frozen, l > s.frozen));
       continue;
     }
-    const size_t in = s.sizes[l], out = s.sizes[l + 1];
+    const uint64_t in = s.sizes[l], out = s.sizes[l + 1];
     p.a = max(p.a, qgemm_pack_a_pairs(batch, in));  // forward: [batch x in] by [in x out]
     p.b = max(p.b, qgemm_pack_b_pairs(out, in));
     if (l < s.frozen) continue;
@@ -100,19 +104,19 @@ namespace plan_detail {
 
 // The products' working memory: exact in fixed point, an upper bound in float32 (Eigen's blocks
 // by whole panels, which also covers the AVX-512 kernels' transposed input and output).
-constexpr size_t products_bound(size_t used, const LayoutShape& s) {
+constexpr uint64_t products_bound(uint64_t used, const LayoutShape& s) {
   const uint32_t batch = s.batch;
   if (s.scalar == ScalarKind::kFixed) {
     const PackedPairs p = fixed_products_pairs(s);
     return alloc(alloc(used, p.a * 4), p.b * 4);
   }
   if (kFloatProductsNeedNoMemory) return used;
-  size_t widest_hidden = 0;  // the scratch: the input gradient of a layer above the lowest trainable one
+  uint64_t widest_hidden = 0;  // the scratch: the input gradient of a layer above the lowest trainable one
   for (int l = s.frozen + 1; l < s.layers; ++l) widest_hidden = is_conv(s, l) ? widest_hidden : max(widest_hidden, s.sizes[l]);
-  if (widest_hidden > 0) used = alloc(used, size_t{batch} * widest_hidden * 4);
-  size_t block_a = 0, block_b = 0;  // floats
+  if (widest_hidden > 0) used = alloc(used, uint64_t{batch} * widest_hidden * 4);
+  uint64_t block_a = 0, block_b = 0;  // floats
   struct Product {
-    size_t m, n, k;  // C[m x n] += A[m x k] B[k x n] packs at most k*n and k*m values
+    uint64_t m, n, k;  // C[m x n] += A[m x k] B[k x n] packs at most k*n and k*m values
   };
   auto packs = [&](Product p) {
     block_a = max(block_a, p.k * p.n);
@@ -122,13 +126,13 @@ constexpr size_t products_bound(size_t used, const LayoutShape& s) {
   // lowest trainable layer.
   for (int l = 0; l < s.layers; ++l) {
     if (is_conv(s, l)) {  // one sample's products; the columns themselves are a piece of the layout
-      const size_t filters = s.conv[l].channels, fan_in = s.conv[l].fan_in(), pixels = s.conv[l].conv_pixels();
+      const uint64_t filters = s.conv[l].channels, fan_in = s.conv[l].fan_in(), pixels = s.conv[l].conv_pixels();
       packs({filters, pixels, fan_in});
       if (l >= s.frozen) packs({filters, fan_in, pixels});
       if (l > s.frozen) packs({fan_in, pixels, filters});
       continue;
     }
-    const size_t in = s.sizes[l], out = s.sizes[l + 1];
+    const uint64_t in = s.sizes[l], out = s.sizes[l + 1];
     packs({batch, out, in});
     block_a = max(block_a, out * batch);  // the AVX-512 kernels' transposed output
     if (l >= s.frozen) packs({out, in, batch});
@@ -141,9 +145,9 @@ constexpr size_t products_bound(size_t used, const LayoutShape& s) {
 // Walks a layout adding up its pieces, each 64-byte aligned.
 struct Sum {
   const LayoutShape* shape;
-  size_t used = 0;
+  uint64_t used = 0;
   constexpr void operator()(Piece piece, int, uint64_t bytes) {
-    used = piece == Piece::kProducts ? products_bound(used, *shape) : alloc(used, static_cast<size_t>(bytes));
+    used = piece == Piece::kProducts ? products_bound(used, *shape) : alloc(used, bytes);
   }
 };
 
@@ -167,7 +171,7 @@ constexpr size_t trainer_arena_bound(const LayerSizes& layers, uint32_t batch, O
   s.train_count = train_count;
   plan_detail::Sum sum{&s};
   walk_trainer_layout(s, sum);
-  return sum.used;
+  return plan_detail::to_size(sum.used);
 }
 
 
@@ -196,7 +200,7 @@ constexpr size_t predictor_arena_bound(const uint32_t* sizes, int count, uint32_
   inference.frozen = s.layers;
   plan_detail::Sum sum{&inference};
   walk_predictor_layout(s, sum);
-  return sum.used;
+  return plan_detail::to_size(sum.used);
 }
 
 }  // namespace gct

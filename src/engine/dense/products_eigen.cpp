@@ -65,7 +65,7 @@ void layout(Mlp* mlp, Arena* arena) {
     if (!sizes.conv[l].is_conv() && sizes.size[l] > widest_hidden) widest_hidden = sizes.size[l];
   }
   if (widest_hidden > 0) {
-    s.scratch = arena_alloc_array<float>(arena, size_t{batch} * widest_hidden, MemCategory::kScratch);
+    s.scratch = arena_alloc_array<float>(arena, uint64_t{batch} * widest_hidden, MemCategory::kScratch);
   }
   for (int l = 0; l < mlp->num_layers; ++l) {
     Layer& d = s.layer[l];

@@ -51,8 +51,8 @@ int qgemm_operand_shift(const int32_t* data, uint64_t count) {
 }
 
 void qgemm_workspace_require(QGemmWorkspace* ws, int64_t m, int64_t n, int64_t k) {
-  const size_t a = qgemm_pack_a_pairs(static_cast<size_t>(m), static_cast<size_t>(k));
-  const size_t b = qgemm_pack_b_pairs(static_cast<size_t>(n), static_cast<size_t>(k));
+  const uint64_t a = qgemm_pack_a_pairs(static_cast<uint64_t>(m), static_cast<uint64_t>(k));
+  const uint64_t b = qgemm_pack_b_pairs(static_cast<uint64_t>(n), static_cast<uint64_t>(k));
   if (a > ws->a_pairs) ws->a_pairs = a;
   if (b > ws->b_pairs) ws->b_pairs = b;
 }
@@ -65,8 +65,8 @@ void qgemm_workspace_layout(QGemmWorkspace* ws, Arena* arena) {
 bool qgemm(const QGemmWorkspace& ws, const TaskRunner* runner, uint32_t threads, int64_t m, int64_t n,
            int64_t k, const QOperand& a, const QOperand& b, int32_t* c, int64_t ldc,
            const QEpilogue& epilogue) {
-  if (qgemm_pack_a_pairs(static_cast<size_t>(m), static_cast<size_t>(k)) > ws.a_pairs ||
-      qgemm_pack_b_pairs(static_cast<size_t>(n), static_cast<size_t>(k)) > ws.b_pairs) {
+  if (qgemm_pack_a_pairs(static_cast<uint64_t>(m), static_cast<uint64_t>(k)) > ws.a_pairs ||
+      qgemm_pack_b_pairs(static_cast<uint64_t>(n), static_cast<uint64_t>(k)) > ws.b_pairs) {
     return false;
   }
 #if GCT_X86_DISPATCH && !GCT_QGEMM_AVX512

@@ -52,7 +52,7 @@ struct QEpilogue {
 struct QGemmWorkspace {
   int32_t* pack_a = nullptr;  // int16 pairs
   int32_t* pack_b = nullptr;
-  size_t a_pairs = 0, b_pairs = 0;
+  uint64_t a_pairs = 0, b_pairs = 0;  // 64-bit: a batch times a width wraps 32 bits
 };
 
 void qgemm_workspace_require(QGemmWorkspace* ws, int64_t m, int64_t n, int64_t k);
