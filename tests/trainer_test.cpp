@@ -9,8 +9,10 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "gctrain/plan_bound.hpp"
 #include "synthetic.hpp"
 #include "trainer_fixture.hpp"
 
@@ -134,8 +136,13 @@ TEST_CASE("a plan of the largest widths and batch is computed in 64 bits: exact,
   shape.num_classes = 10;
   MemoryPlan plan;
   const Status s = trainer_plan(c, shape, &plan);
+  // The compile-time bound sums in 64 bits too: where the layout does not fit size_t it is SIZE_MAX,
+  // so that a firmware's static arena of that size fails to compile.
+  const size_t bound = trainer_arena_bound(c.layers, c.batch, c.optimizer, 1, 0);
   if (sizeof(size_t) >= sizeof(uint64_t)) {
     REQUIRE_MESSAGE(s.ok(), s.message());
+    CHECK(bound >= plan.total);
+    CHECK(bound < SIZE_MAX);
     const uint64_t weights = uint64_t{4} << 48;
     CHECK(plan.by_category[static_cast<int>(MemCategory::kParameters)] >= weights);
     CHECK(plan.by_category[static_cast<int>(MemCategory::kGradients)] >= weights);
@@ -144,6 +151,7 @@ TEST_CASE("a plan of the largest widths and batch is computed in 64 bits: exact,
   } else {
     CHECK(s.code() == Code::kArenaTooSmall);
     CHECK_MESSAGE(std::strstr(s.message(), "more than this target can address") != nullptr, s.message());
+    CHECK(bound == SIZE_MAX);
   }
   // A width past the bound is refused as --net and the file readers refuse it.
   c.layers.size[1] = kMaxLayerWidth + 1;
