@@ -480,6 +480,10 @@ struct FixedModel {
 }  // namespace
 
 TEST_CASE("fixed point computes what float32 does, for every layer type, on any thread count") {
+  // The integer products quantise each operand to 14 bits of its tensor's largest value
+  // (docs/design.md, Products), so fixed point is float32 within that quantisation, not within one
+  // rounding: the bounds are two to four times the worst measured over these networks and thread
+  // counts (logits 1.2e-4 apart, the loss 3e-5 relative, a gradient 5.5e-4 of its layer's largest).
   const struct {
     const char* spec;
     uint32_t c, h, w;
@@ -515,11 +519,11 @@ TEST_CASE("fixed point computes what float32 does, for every layer type, on any 
       for (uint32_t r = 0; r < rows; ++r) {
         std::vector<float> zq(sizes.output());
         mlp_logits(q.mlp, r, zq.data());
-        for (size_t i = 0; i < zq.size(); ++i) CHECK(std::fabs(zq[i] - float_logits[r * sizes.output() + i]) < 2e-3);
+        for (size_t i = 0; i < zq.size(); ++i) CHECK(std::fabs(zq[i] - float_logits[r * sizes.output() + i]) < 5e-4);
       }
       BatchLoss qloss;
       REQUIRE(mlp_backward(&q.mlp, y.data(), rows, &qloss).ok());
-      CHECK(qloss.loss_sum == doctest::Approx(floss.loss_sum).epsilon(1e-3));
+      CHECK(qloss.loss_sum == doctest::Approx(floss.loss_sum).epsilon(2e-4));
       std::vector<std::vector<int32_t>> grads;
       for (int l = 0; l < q.mlp.num_layers; ++l) {
         const auto& fl = float_tensors(f.mlp).layer[l];
@@ -527,9 +531,9 @@ TEST_CASE("fixed point computes what float32 does, for every layer type, on any 
         double scale = 0;
         for (size_t i = 0; i < size_t{fl.out} * fl.in; ++i) scale = std::fmax(scale, std::fabs(fl.dw[i]));
         for (size_t i = 0; i < size_t{fl.out} * fl.in; ++i) {
-          CHECK(std::fabs(ql.dw[i] / 268435456.0 - fl.dw[i]) <= 2e-3 * scale + 1e-7);
+          CHECK(std::fabs(ql.dw[i] / 268435456.0 - fl.dw[i]) <= 1.2e-3 * scale + 1e-7);
         }
-        for (uint32_t i = 0; i < fl.out; ++i) CHECK(std::fabs(ql.db[i] / 268435456.0 - fl.db[i]) <= 2e-3 * scale + 1e-7);
+        for (uint32_t i = 0; i < fl.out; ++i) CHECK(std::fabs(ql.db[i] / 268435456.0 - fl.db[i]) <= 1.2e-3 * scale + 1e-7);
         grads.emplace_back(ql.dw, ql.dw + size_t{fl.out} * fl.in);
       }
       if (first.empty()) {
@@ -595,7 +599,9 @@ TEST_CASE("the compile-time arena bound covers a CNN's plan (fixed point: equals
 TEST_CASE("a max-pool window the ReLU zeroed entirely passes no gradient, in float and fixed point") {
   // One 1x1 filter reading channel 0 only: the left window's values are positive, the right one's
   // all negative before the ReLU (dead). Channel 1 numbers the pixels, so a gradient sent into the
-  // dead window would show in dW[1] with that window's pixel numbers.
+  // dead window would show in dW[1] with that window's pixel numbers. Two guards keep it out: the
+  // layer above masks the gradient of a pooled zero, and the pooling's backward passes none into a
+  // window without a live value; either alone suffices (so breaking one alone changes nothing).
   const LayerSizes sizes = net("conv1x1:1,maxpool2,dense:2", 2, 2, 4);
   Model m(sizes, 1, 1, 3);
   auto& conv = float_tensors(m.mlp).layer[0];
