@@ -127,12 +127,11 @@ static void run(gct_arithmetic arithmetic, const char* net) {
 /* ---- Every field of gct_config and gct_format is honoured: three-channel images given planar and
  * interleaved, and one field changed at a time from a base run. ---- */
 
-enum { kRgb = 3 * kPixels, kRgbTrain = 64, kRgbProbe = 8, kRgbHidden = 12 };
+enum { kRgb = 3 * kPixels, kRgbTrain = 64, kRgbProbe = 8, kRgbHidden = 12, kRgbModelMax = 1 << 13 };
 
 static uint8_t rgb_planar[kRgbTrain + kRgbProbe][kRgb];
 static uint8_t rgb_interleaved[kRgbTrain + kRgbProbe][kRgb];
 static uint8_t rgb_labels[kRgbTrain + kRgbProbe];
-static _Alignas(64) uint8_t rgb_model[1 << 13];
 
 /* Class c: row c bright in channel c % 3, the other channels noise of their own levels, so that
  * every channel's statistics matter. */
@@ -167,7 +166,7 @@ static void rgb_base(gct_config* cfg, gct_format* fmt, const uint32_t* sizes) {
 typedef struct {
   float probabilities[kRgbProbe * kClasses];
   size_t model_bytes;
-  uint8_t model[sizeof rgb_model];
+  _Alignas(4) uint8_t model[kRgbModelMax]; /* a model file is read in place: 4-byte aligned */
 } Outcome;
 
 /* Trains on the first kRgbTrain samples, `rows` per call (0: no training at all), from the trainer's
