@@ -55,15 +55,28 @@ def parse(path):
     return entries
 
 lists = []
-for dirpath, _, files in os.walk(os.path.join(src, "src")):
-    if "mutants.txt" in files:
-        lists.append(os.path.join(dirpath, "mutants.txt"))
+for top in ("src", "tools"):
+    for dirpath, _, files in os.walk(os.path.join(src, top)):
+        if "mutants.txt" in files:
+            lists.append(os.path.join(dirpath, "mutants.txt"))
 entries = [e for path in sorted(lists) for e in parse(path) if any(f in e[0] for f in name_filter.split("|"))]
 if not entries:
     sys.exit("no mutants selected")
 
-def target(suite):
-    return {"cli": "gctrain", "resume": "gctrain"}.get(suite, suite + "_test")
+# Targets by folder and type: a bare name can be ambiguous (the gctrain library and executable, the
+# cifar2blob library and executable), and meson refuses to build an ambiguous name.
+SHELL_SUITE = ["src/cli/gctrain:executable", "tools/cifar2blob:executable", "tests/make_cifar100:executable"]
+
+def targets(suite):
+    if suite == "consumer":
+        return None  # builds and installs the whole project
+    if suite in ("cli", "model_cli", "hardening", "resume"):
+        return SHELL_SUITE
+    return [f"tests/{suite}_test:executable"]
+
+def build_targets(suites):
+    wanted = [targets(s) for s in suites]
+    return [] if any(t is None for t in wanted) else sorted({t for ts in wanted for t in ts})
 
 rows, survived = [], 0
 for name, path, suites, old, new in entries:
@@ -76,10 +89,10 @@ for name, path, suites, old, new in entries:
     start = time.time()
     open(path, "w").write(text.replace(old, new))
     try:
-        built = subprocess.run(["meson", "compile", "-C", build] + sorted({target(s) for s in suites}),
+        built = subprocess.run(["meson", "compile", "-C", build] + build_targets(suites),
                                capture_output=True, text=True)
         if built.returncode != 0:
-            caught = "compile error (the mutant is not a program: fix the list)"
+            caught = "compile error (the mutant is not a program, or a target is misnamed: fix the list)"
             survived += 1
         else:
             failed = []

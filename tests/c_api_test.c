@@ -213,6 +213,263 @@ static void refusals(void) {
   CHECK(gct_predictor_run(NULL, pixels[0], 1, NULL, NULL, 0, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
 }
 
+/* ---- Every field of gct_config and gct_format is honoured: three-channel images given planar and
+ * interleaved, and one field changed at a time from a base run. ---- */
+
+enum { kRgb = 3 * kPixels, kRgbTrain = 64, kRgbProbe = 8, kRgbHidden = 12, kRgbModelMax = 1 << 13 };
+
+static uint8_t rgb_planar[kRgbTrain + kRgbProbe][kRgb];
+static uint8_t rgb_interleaved[kRgbTrain + kRgbProbe][kRgb];
+static uint8_t rgb_labels[kRgbTrain + kRgbProbe];
+
+/* Class c: row c bright in channel c % 3, the other channels noise of their own levels, so that
+ * every channel's statistics matter. */
+static void make_rgb_samples(void) {
+  uint32_t s = 777;
+  for (int i = 0; i < kRgbTrain + kRgbProbe; ++i) {
+    rgb_labels[i] = (uint8_t)(lcg(&s) % kClasses);
+    for (int k = 0; k < 3; ++k) {
+      for (int p = 0; p < kPixels; ++p) {
+        const int bright = k == rgb_labels[i] % 3 && p / kSide == rgb_labels[i];
+        const uint8_t v = (uint8_t)((bright ? 170 : 30 + 40 * k) + lcg(&s) % 70);
+        rgb_planar[i][k * kPixels + p] = v;
+        rgb_interleaved[i][p * 3 + k] = v;
+      }
+    }
+  }
+}
+
+static void rgb_base(gct_config* cfg, gct_format* fmt, const uint32_t* sizes) {
+  gct_config_default(cfg);
+  cfg->layer_sizes = sizes;
+  cfg->layer_count = 3;
+  cfg->batch = 4;
+  cfg->optimizer = GCT_ADAM;
+  cfg->lr = 0.01f;
+  cfg->seed = 2;
+  const gct_format f = {3, kSide, kSide, kClasses, GCT_PLANAR, {0.4f, 0.35f, 0.5f, 0}, {0.25f, 0.3f, 0.2f, 0}};
+  *fmt = f;
+}
+
+/* What training leaves: the probabilities of the probe samples and the model file. */
+typedef struct {
+  float probabilities[kRgbProbe * kClasses];
+  size_t model_bytes;
+  _Alignas(4) uint8_t model[kRgbModelMax]; /* a model file is read in place: 4-byte aligned */
+} Outcome;
+
+/* Trains on the first kRgbTrain samples, `rows` per call (0: no training at all), from the trainer's
+ * initial weights or from a model file's (start). Returns 0 when a call failed. */
+static int rgb_train_from(const gct_config* cfg, const gct_format* fmt, uint32_t rows, const Outcome* start,
+                          Outcome* out) {
+  gct_error err;
+  size_t need = 0;
+  CHECK(gct_trainer_plan(cfg, fmt, &need, &err) == GCT_OK, "%s", err.message);
+  gct_trainer* t = need <= sizeof arena ? gct_trainer_create(cfg, fmt, arena, need, &err) : NULL;
+  CHECK(t != NULL, "%s", err.message);
+  if (t == NULL) return 0;
+  if (start != NULL && gct_trainer_load_model(t, start->model, start->model_bytes, &err) != GCT_OK) {
+    CHECK(0, "load model: %s", err.message);
+    return 0;
+  }
+  const uint8_t* px = fmt->layout == GCT_INTERLEAVED ? &rgb_interleaved[0][0] : &rgb_planar[0][0];
+  for (uint32_t i = 0; rows > 0 && i + rows <= kRgbTrain; i += rows) {
+    if (gct_trainer_train(t, px + i * kRgb, &rgb_labels[i], rows, NULL, &err) != GCT_OK) {
+      CHECK(0, "train: %s", err.message);
+      return 0;
+    }
+  }
+  for (int i = 0; i < kRgbProbe; ++i) {
+    if (gct_trainer_predict(t, px + (kRgbTrain + i) * kRgb, 1, out->probabilities + i * kClasses, NULL, 0, &err) !=
+        GCT_OK) {
+      CHECK(0, "predict: %s", err.message);
+      return 0;
+    }
+  }
+  out->model_bytes = gct_trainer_model_bytes(t);
+  CHECK(out->model_bytes <= sizeof out->model, "model %zu bytes", out->model_bytes);
+  if (out->model_bytes > sizeof out->model) return 0;
+  CHECK(gct_trainer_save_model(t, out->model, out->model_bytes, &err) == GCT_OK, "%s", err.message);
+  return 1;
+}
+
+static int rgb_train(const gct_config* cfg, const gct_format* fmt, uint32_t rows, Outcome* out) {
+  return rgb_train_from(cfg, fmt, rows, NULL, out);
+}
+
+/* CRC-32 as zlib computes it, to re-seal a model file the test has edited. */
+static uint32_t crc32_of(const uint8_t* p, size_t n) {
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < n; ++i) {
+    c ^= p[i];
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+  }
+  return ~c;
+}
+static void put32le(uint8_t* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A planar MLP's model file as the same model for interleaved samples: the layout byte (25) set and
+ * the first layer's columns reordered from c * 16 + p to p * 3 + c, then both checksums (payload at
+ * 248, header at 252) recomputed (include/gctrain/model.hpp). */
+static void as_interleaved(const Outcome* planar, Outcome* out) {
+  *out = *planar;
+  out->model[25] = GCT_INTERLEAVED;
+  for (int o = 0; o < kRgbHidden; ++o) {
+    for (int c = 0; c < 3; ++c) {
+      for (int p = 0; p < kPixels; ++p) {
+        memcpy(out->model + 256 + 4 * ((size_t)o * kRgb + p * 3 + c),
+               planar->model + 256 + 4 * ((size_t)o * kRgb + c * kPixels + p), 4);
+      }
+    }
+  }
+  put32le(out->model + 248, crc32_of(out->model + 256, out->model_bytes - 256));
+  put32le(out->model + 252, crc32_of(out->model, 252));
+}
+
+static int same_probabilities(const Outcome* a, const Outcome* b) {
+  return memcmp(a->probabilities, b->probabilities, sizeof a->probabilities) == 0;
+}
+static int same_model(const Outcome* a, const Outcome* b) {
+  return a->model_bytes == b->model_bytes && memcmp(a->model, b->model, a->model_bytes) == 0;
+}
+
+static Outcome base, other, again;
+
+static void every_field_is_honoured(void) {
+  const uint32_t sizes[] = {kRgb, kRgbHidden, kClasses};
+  gct_config cfg;
+  gct_format fmt;
+  rgb_base(&cfg, &fmt, sizes);
+  if (!rgb_train(&cfg, &fmt, 4, &base)) return;
+
+  /* The seed: the same one repeats the run bit for bit, another gives other weights. */
+  CHECK(rgb_train(&cfg, &fmt, 4, &again) && same_model(&base, &again), "seed 2 twice gave different models");
+  cfg.seed = 3;
+  CHECK(rgb_train(&cfg, &fmt, 4, &other) && !same_model(&base, &other) && !same_probabilities(&base, &other),
+        "seeds 2 and 3 gave the same model");
+  cfg.seed = 2;
+
+  /* Interleaved images train as the same images planar, given the same model with its first layer's
+   * columns in the interleaved order: in fixed point bit for bit (integer sums do not depend on
+   * their order), in float32 up to the order of the first layer's sums. */
+  for (int a = 0; a < 2; ++a) {
+    static Outcome planar_start, interleaved_start, planar, interleaved;
+    cfg.arithmetic = a == 0 ? GCT_FIXED : GCT_FLOAT;
+    rgb_train(&cfg, &fmt, 0, &planar_start);
+    as_interleaved(&planar_start, &interleaved_start);
+    rgb_train_from(&cfg, &fmt, 4, &planar_start, &planar);
+    fmt.layout = GCT_INTERLEAVED;
+    if (rgb_train_from(&cfg, &fmt, 4, &interleaved_start, &interleaved)) {
+      if (a == 0) {
+        CHECK(same_probabilities(&planar, &interleaved), "fixed point: interleaved RGB trained otherwise than planar");
+      } else {
+        float worst = 0;
+        for (int i = 0; i < kRgbProbe * kClasses; ++i) {
+          const float d = planar.probabilities[i] - interleaved.probabilities[i];
+          worst = d > worst ? d : (-d > worst ? -d : worst);
+        }
+        CHECK(worst < 1e-5f, "float32: interleaved RGB trained otherwise than planar (%g apart)", (double)worst);
+      }
+      CHECK(interleaved.model[25] == GCT_INTERLEAVED, "the model file does not record the interleaved layout");
+    }
+    fmt.layout = GCT_PLANAR;
+  }
+  cfg.arithmetic = GCT_FLOAT;
+
+  /* Each channel's mean and stddev normalise its own values. */
+  for (int k = 0; k < 3; ++k) {
+    const float mean = fmt.mean[k], stddev = fmt.stddev[k];
+    fmt.mean[k] = mean + 0.1f;
+    CHECK(rgb_train(&cfg, &fmt, 4, &other) && !same_probabilities(&base, &other), "mean[%d] changed nothing", k);
+    fmt.mean[k] = mean;
+    fmt.stddev[k] = stddev * 1.5f;
+    CHECK(rgb_train(&cfg, &fmt, 4, &other) && !same_probabilities(&base, &other), "stddev[%d] changed nothing", k);
+    fmt.stddev[k] = stddev;
+  }
+
+  /* Every optimizer and GC mode is its own rule. */
+  static Outcome by_optimizer[5], by_gc[3];
+  for (int o = 0; o < 5; ++o) {
+    cfg.optimizer = (gct_optimizer)o;
+    rgb_train(&cfg, &fmt, 4, &by_optimizer[o]);
+    for (int p = 0; p < o; ++p) CHECK(!same_model(&by_optimizer[o], &by_optimizer[p]), "optimizers %d and %d trained alike", p, o);
+  }
+  cfg.optimizer = GCT_ADAM;
+  for (int g = 0; g < 3; ++g) {
+    cfg.gc = (gct_gc_mode)g;
+    rgb_train(&cfg, &fmt, 4, &by_gc[g]);
+    for (int p = 0; p < g; ++p) CHECK(!same_model(&by_gc[g], &by_gc[p]), "GC modes %d and %d trained alike", p, g);
+  }
+  cfg.gc = GCT_GC_OFF;
+
+  /* The rate: another one trains otherwise; 0 is the optimizer's default (Adam's 1e-3, PyTorch's). */
+  cfg.lr = 0.02f;
+  CHECK(rgb_train(&cfg, &fmt, 4, &other) && !same_model(&base, &other), "lr 0.02 trained as 0.01");
+  cfg.lr = 0.0f;
+  rgb_train(&cfg, &fmt, 4, &other);
+  cfg.lr = 1e-3f;
+  CHECK(rgb_train(&cfg, &fmt, 4, &again) && same_model(&other, &again) && !same_model(&base, &other),
+        "lr 0 is not Adam's default rate");
+  cfg.lr = 0.01f;
+
+  /* The batch: four samples in one step are not four steps of one; more rows than the batch refused. */
+  CHECK(rgb_train(&cfg, &fmt, 1, &other) && !same_model(&base, &other), "one step of 4 rows trained as 4 steps of 1");
+  cfg.batch = 3;
+  {
+    gct_error err;
+    size_t need = 0;
+    gct_trainer* t = gct_trainer_plan(&cfg, &fmt, &need, &err) == GCT_OK && need <= sizeof arena
+                         ? gct_trainer_create(&cfg, &fmt, arena, need, &err)
+                         : NULL;
+    CHECK(t != NULL, "%s", err.message);
+    CHECK(t == NULL || gct_trainer_train(t, rgb_planar[0], rgb_labels, 4, NULL, &err) == GCT_INVALID_ARGUMENT,
+          "4 rows taken with batch 3");
+  }
+  cfg.batch = 4;
+
+  /* Fixed point is another arithmetic: another model file. */
+  cfg.arithmetic = GCT_FIXED;
+  CHECK(rgb_train(&cfg, &fmt, 4, &other) && !same_model(&base, &other), "fixed point trained as float32");
+  cfg.arithmetic = GCT_FLOAT;
+
+  /* Freezing the first layer keeps its weights, the first tensor after the model file's 256-byte
+   * header (include/gctrain/model.hpp), as the untrained trainer had them; unfrozen they move. */
+  static Outcome untrained;
+  rgb_train(&cfg, &fmt, 0, &untrained);
+  const size_t first_layer = 4 * (size_t)kRgb * kRgbHidden;
+  CHECK(memcmp(base.model + 256, untrained.model + 256, first_layer) != 0, "training left the first layer alone");
+  cfg.freeze = 1;
+  CHECK(rgb_train(&cfg, &fmt, 4, &other) && memcmp(other.model + 256, untrained.model + 256, first_layer) == 0 &&
+            !same_probabilities(&other, &untrained),
+        "freeze 1 moved the first layer or trained nothing");
+  cfg.freeze = 0;
+
+  /* The layer sizes and the network are the model's. */
+  const uint32_t wider[] = {kRgb, kRgbHidden + 4, kClasses};
+  cfg.layer_sizes = wider;
+  CHECK(rgb_train(&cfg, &fmt, 4, &other) && other.model_bytes > base.model_bytes, "a wider hidden layer was not built");
+  cfg.layer_sizes = sizes;
+  cfg.net = "conv3x3:4,maxpool2,dense:4";
+  CHECK(rgb_train(&cfg, &fmt, 4, &other) && !same_model(&base, &other), "the network was not built");
+  cfg.net = NULL;
+
+  /* The format's shape and classes must be the model's. */
+  {
+    gct_error err;
+    size_t need = 0;
+    fmt.channels = 1;
+    CHECK(gct_trainer_plan(&cfg, &fmt, &need, &err) != GCT_OK, "1x4x4 samples taken by a %d-input MLP", kRgb);
+    fmt.channels = 3;
+    fmt.classes = kClasses + 1;
+    CHECK(gct_trainer_plan(&cfg, &fmt, &need, &err) != GCT_OK, "5 classes taken by a 4-class MLP");
+    fmt.classes = kClasses;
+  }
+  printf("every field honoured: three channels planar and interleaved, seeds, statistics, optimizers, GC, lr, batch, "
+         "arithmetic, freeze, layers, network\n");
+}
+
 int main(void) {
   make_samples();
   run(GCT_FLOAT, NULL);
@@ -220,6 +477,8 @@ int main(void) {
   run(GCT_FLOAT, "conv3x3:4,maxpool2,dense:4");
   run(GCT_FIXED, "conv3x3:4/s2,gap,dense:4");
   refusals();
+  make_rgb_samples();
+  every_field_is_honoured();
   if (failures) printf("%d checks failed\n", failures);
   return failures ? 1 : 0;
 }

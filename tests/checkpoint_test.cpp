@@ -322,3 +322,64 @@ TEST_CASE("a convolutional network resumes exactly; its geometry is checked and 
   CHECK(dense_ckpt[8] == 1);
   CHECK(ckpt[8] == 2);
 }
+
+TEST_CASE("every recorded hyper-parameter is reported, and an exact resume refuses each one changed, naming it") {
+  auto data = testing::make_separable(50, 4, 1, 3, 3, 4);
+  TrainConfig c = testing::config_for(data.view, {6}, 8, OptimizerKind::kSgdMomentum, GcMode::kOff, 5);
+  // Distinct values in every field, none of them a default, so that a field read from its
+  // neighbour's place shows.
+  c.hp.lr = 0.02f;
+  c.hp.momentum = 0.8f;
+  c.hp.nesterov = true;
+  c.hp.alpha = 0.7f;
+  c.hp.beta1 = 0.6f;
+  c.hp.beta2 = 0.95f;
+  c.hp.eps = 1e-5f;
+  c.hp.initial_accumulator = 0.3f;
+  c.hp.weight_decay = 1e-4f;
+  auto a = setup(c, data.view);
+  steps(&a->t, 3);
+  std::vector<uint8_t> bytes(checkpoint_size(a->t));
+  REQUIRE(checkpoint_save(a->t, nullptr, bytes.data(), bytes.size()).ok());
+  CheckpointInfo info;
+  REQUIRE(checkpoint_info(bytes.data(), bytes.size(), &info).ok());
+  CHECK(info.hp.lr == c.hp.lr);
+  CHECK(info.hp.momentum == c.hp.momentum);
+  CHECK(info.hp.alpha == c.hp.alpha);
+  CHECK(info.hp.beta1 == c.hp.beta1);
+  CHECK(info.hp.beta2 == c.hp.beta2);
+  CHECK(info.hp.eps == c.hp.eps);
+  CHECK(info.hp.initial_accumulator == c.hp.initial_accumulator);
+  CHECK(info.hp.weight_decay == c.hp.weight_decay);
+  CHECK(info.hp.nesterov);
+  CHECK(info.seed == 5);
+  CHECK(info.steps == 3);
+
+  struct Change {
+    const char* name;
+    float OptimizerParams::*field;
+  };
+  for (const Change& ch : {Change{"lr", &OptimizerParams::lr}, Change{"momentum", &OptimizerParams::momentum},
+                           Change{"alpha", &OptimizerParams::alpha}, Change{"beta1", &OptimizerParams::beta1},
+                           Change{"beta2", &OptimizerParams::beta2}, Change{"eps", &OptimizerParams::eps},
+                           Change{"initial accumulator", &OptimizerParams::initial_accumulator},
+                           Change{"weight decay", &OptimizerParams::weight_decay}}) {
+    CAPTURE(std::string(ch.name));
+    TrainConfig other = c;
+    other.hp.*ch.field *= 0.5f;
+    auto b = setup(other, data.view);
+    const Status s = checkpoint_load(&b->t, bytes.data(), bytes.size(), nullptr);
+    CHECK(s.code() == Code::kShapeMismatch);
+    CHECK_MESSAGE(std::strstr(s.message(), (std::string("made with ") + ch.name + " ").c_str()) != nullptr,
+                  std::string(s.message()));
+    // As new hyper-parameters it is taken, and the trainer resumes at the checkpoint's step.
+    REQUIRE(checkpoint_load(&b->t, bytes.data(), bytes.size(), nullptr, CheckpointResume::kNewHyperparameters).ok());
+    CHECK(b->t.steps == 3);
+    CHECK(trainer_parameters_crc32(b->t) == trainer_parameters_crc32(a->t));
+  }
+  TrainConfig plain = c;
+  plain.hp.nesterov = false;
+  auto n = setup(plain, data.view);
+  const Status s = checkpoint_load(&n->t, bytes.data(), bytes.size(), nullptr);
+  CHECK_MESSAGE(std::strstr(s.message(), "made with nesterov on, this run has off") != nullptr, std::string(s.message()));
+}

@@ -375,3 +375,38 @@ TEST_CASE("inputs that crashed the archive fuzzer now give a clear error") {
     CHECK_MESSAGE(!message.empty(), name);
   }
 }
+
+TEST_CASE("interleaved output keeps each pixel's three channels together; --classes keeps each record's labels") {
+  // Labels start at 95, so the classes kept (fine < 10) are records 5..14 of the training file and
+  // 3..12 of the test file: every kept record moves, and its coarse label (fine % 20) with it.
+  TempDir t;
+  write_file(t / "src/cifar-100-binary/train.bin", cifar100_records(30, 95));
+  write_file(t / "src/cifar-100-binary/test.bin", cifar100_records(20, 97));
+  write_text(t / "src/cifar-100-binary/fine_label_names.txt", names("fine", 100));
+  write_text(t / "src/cifar-100-binary/coarse_label_names.txt", names("coarse", 20));
+  ConvertOptions o = options(t / "src", t / "out");
+  o.transform.classes = 10;
+  o.transform.layout = gct::PixelLayout::kInterleaved;
+  convert(o);
+  for (const auto& [split, first_label] : {std::pair<const char*, int>{"train", 95}, {"test", 97}}) {
+    CAPTURE(std::string(split));
+    auto blob = open_blob(t / (std::string("out/") + split + ".blob"));
+    const gct::DatasetView& d = blob->view.data;
+    const int skipped = 100 - first_label;
+    REQUIRE(d.count == 10);
+    REQUIRE(d.channels == 3);
+    CHECK(d.layout == gct::PixelLayout::kInterleaved);
+    const auto records = cifar100_records(skipped + 10, first_label);
+    for (uint32_t r = 0; r < d.count; ++r) {
+      CAPTURE(r);
+      const uint8_t* rec = records.data() + (r + skipped) * 3074;
+      CHECK(d.fine[r] == rec[1]);
+      CHECK(d.coarse[r] == rec[0]);
+      // Interleaved: pixel p's channel k at p * 3 + k; the record holds plane k at k * 1024.
+      int wrong = 0;
+      for (int p = 0; p < 1024; ++p)
+        for (int k = 0; k < 3; ++k) wrong += d.pixels[r * 3072 + p * 3 + k] != rec[2 + k * 1024 + p];
+      CHECK(wrong == 0);
+    }
+  }
+}

@@ -150,5 +150,22 @@ grep -q "Model: CNN" "$T/cstudy/report.md" && grep -q "convolution filter is cen
 grep -q 'Data: `data` ' "$T/cstudy/report.md" && ! grep -q "$T" "$T/cstudy/report.md" && ok ||
   bad "the report shows an absolute data path: $(grep 'Data:' "$T/cstudy/report.md")"
 
+# --low-memory over several slices: evaluation there runs in slices of 8 batches, so --batch 8 cuts
+# the 200 test samples into 4 slices (the last one partial) and a 150-sample validation split into 3.
+# Every count must equal the run that evaluates in one pass; the losses, summed slice by slice, may
+# differ in the last digits. The model must have learnt, so that a slice scored against another
+# slice's labels shows.
+lowmem() { "$GCTRAIN" train --data "$T/data" --layers 3072,32,100 --optimizer sgdm --lr 0.01 --batch 8 --epochs 2 \
+  --val 150 --schedule constant --json -q "$@"; }
+counts() { sed 's/"train_seconds":[^,]*,"steps_per_second":[^,]*,//; s/"\(val\|test\)_loss":[^,]*,//g' <<<"$1"; }
+one=$(lowmem) sliced=$(lowmem --low-memory)
+[ -n "$one" ] && [ "$(counts "$one")" = "$(counts "$sliced")" ] && ok || bad "--low-memory over several slices changed the results: $one / $sliced"
+for loss in val_loss test_loss; do
+  awk -v a="$(field $loss "$one")" -v b="$(field $loss "$sliced")" 'BEGIN { d = a - b; exit !(a > 0 && (d < 0 ? -d : d) <= 1e-12 * a) }' &&
+    ok || bad "--low-memory over several slices changed $loss: $(field $loss "$one") / $(field $loss "$sliced")"
+done
+awk -v a="$(field top1 "$one")" -v v="$(field val_top1 "$one")" 'BEGIN { exit !(a >= 0.8 && v >= 0.8) }' && ok ||
+  bad "the several-slice run learnt too little to test the slices' labels: $one"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

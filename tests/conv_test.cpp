@@ -490,6 +490,10 @@ struct FixedModel {
 }  // namespace
 
 TEST_CASE("fixed point computes what float32 does, for every layer type, on any thread count") {
+  // The integer products quantise each operand to 14 bits of its tensor's largest value
+  // (docs/design.md, Products), so fixed point is float32 within that quantisation, not within one
+  // rounding: the bounds are two to four times the worst measured over these networks and thread
+  // counts (logits 1.2e-4 apart, the loss 3e-5 relative, a gradient 5.5e-4 of its layer's largest).
   const struct {
     const char* spec;
     uint32_t c, h, w;
@@ -525,11 +529,11 @@ TEST_CASE("fixed point computes what float32 does, for every layer type, on any 
       for (uint32_t r = 0; r < rows; ++r) {
         std::vector<float> zq(sizes.output());
         mlp_logits(q.mlp, r, zq.data());
-        for (size_t i = 0; i < zq.size(); ++i) CHECK(std::fabs(zq[i] - float_logits[r * sizes.output() + i]) < 2e-3);
+        for (size_t i = 0; i < zq.size(); ++i) CHECK(std::fabs(zq[i] - float_logits[r * sizes.output() + i]) < 5e-4);
       }
       BatchLoss qloss;
       REQUIRE(mlp_backward(&q.mlp, y.data(), rows, &qloss).ok());
-      CHECK(qloss.loss_sum == doctest::Approx(floss.loss_sum).epsilon(1e-3));
+      CHECK(qloss.loss_sum == doctest::Approx(floss.loss_sum).epsilon(2e-4));
       std::vector<std::vector<int32_t>> grads;
       for (int l = 0; l < q.mlp.num_layers; ++l) {
         const auto& fl = float_tensors(f.mlp).layer[l];
@@ -537,9 +541,9 @@ TEST_CASE("fixed point computes what float32 does, for every layer type, on any 
         double scale = 0;
         for (size_t i = 0; i < size_t{fl.out} * fl.in; ++i) scale = std::fmax(scale, std::fabs(fl.dw[i]));
         for (size_t i = 0; i < size_t{fl.out} * fl.in; ++i) {
-          CHECK(std::fabs(ql.dw[i] / 268435456.0 - fl.dw[i]) <= 2e-3 * scale + 1e-7);
+          CHECK(std::fabs(ql.dw[i] / 268435456.0 - fl.dw[i]) <= 1.2e-3 * scale + 1e-7);
         }
-        for (uint32_t i = 0; i < fl.out; ++i) CHECK(std::fabs(ql.db[i] / 268435456.0 - fl.db[i]) <= 2e-3 * scale + 1e-7);
+        for (uint32_t i = 0; i < fl.out; ++i) CHECK(std::fabs(ql.db[i] / 268435456.0 - fl.db[i]) <= 1.2e-3 * scale + 1e-7);
         grads.emplace_back(ql.dw, ql.dw + size_t{fl.out} * fl.in);
       }
       if (first.empty()) {
@@ -600,4 +604,42 @@ TEST_CASE("the compile-time arena bound covers a CNN's plan (fixed point: equals
       }
     }
   }
+}
+
+TEST_CASE("a max-pool window the ReLU zeroed entirely passes no gradient, in float and fixed point") {
+  // One 1x1 filter reading channel 0 only: the left window's values are positive, the right one's
+  // all negative before the ReLU (dead). Channel 1 numbers the pixels, so a gradient sent into the
+  // dead window would show in dW[1] with that window's pixel numbers. Two guards keep it out: the
+  // layer above masks the gradient of a pooled zero, and the pooling's backward passes none into a
+  // window without a live value; either alone suffices (so breaking one alone changes nothing).
+  const LayerSizes sizes = net("conv1x1:1,maxpool2,dense:2", 2, 2, 4);
+  Model m(sizes, 1, 1, 3);
+  auto& conv = float_tensors(m.mlp).layer[0];
+  conv.w[0] = 1.0f;
+  conv.w[1] = 0.0f;
+  conv.b[0] = 0.0f;
+  const std::vector<float> x = {1, 2, -1, -2, 3, 4, -3, -4, 1, 2, 3, 4, 5, 6, 7, 8};
+  const std::vector<double> xd(x.begin(), x.end());
+  const RefNet ref = reference_of(m.mlp);
+  const std::vector<double> pooled = ref_pool(sizes.conv[0], ref_conv(sizes.conv[0], xd, ref.w[0], ref.b[0]));
+  REQUIRE(pooled == std::vector<double>{4, 0});  // the right window is dead
+  const std::vector<uint8_t> y = {1};
+  mlp_load_inputs(&m.mlp, x.data(), 1);
+  REQUIRE(mlp_forward(&m.mlp, 1).ok());
+  BatchLoss loss;
+  REQUIRE(mlp_backward(&m.mlp, y.data(), 1, &loss).ok());
+  // The left window's maximum is pixel (1,1), number 6: the only pixel the gradient reaches.
+  REQUIRE(conv.db[0] != 0.0f);
+  CHECK(conv.dw[0] == doctest::Approx(4.0 * conv.db[0]));
+  CHECK(conv.dw[1] == doctest::Approx(6.0 * conv.db[0]));
+  CHECK(worst_gradient_error(m.mlp, ref, xd, y, 1) < 2e-3);
+
+  FixedModel q(sizes, 1, 1);
+  copy_weights_to_fixed(m.mlp, &q.mlp);
+  mlp_load_inputs(&q.mlp, x.data(), 1);
+  REQUIRE(mlp_forward(&q.mlp, 1).ok());
+  REQUIRE(mlp_backward(&q.mlp, y.data(), 1, &loss).ok());
+  const auto& qc = fixed_tensors(q.mlp).layer[0];
+  CHECK(qc.db[0] / 268435456.0 == doctest::Approx(conv.db[0]).epsilon(1e-3));
+  CHECK(qc.dw[1] / 268435456.0 == doctest::Approx(conv.dw[1]).epsilon(1e-3));
 }

@@ -464,3 +464,36 @@ TEST_CASE("a convolutional network's model file keeps its geometry, predicts as 
   CHECK_FALSE(s.ok());
   CHECK(std::string(s.message()).find("model file: layer 1") != std::string::npos);
 }
+
+TEST_CASE("loading a model restores every channel's mean and standard deviation, in both arithmetics") {
+  auto data = make_separable(60, 4, 3, 4, 4, 41, 50, 2, PixelLayout::kInterleaved);
+  for (ScalarKind scalar : {ScalarKind::kFloat, ScalarKind::kFixed}) {
+    CAPTURE(static_cast<int>(scalar));
+    TrainConfig c = config_for(data.view, {10}, 16, OptimizerKind::kAdam, GcMode::kOff, 3);
+    c.scalar = scalar;
+    auto source = make_trainer(c, data.view);
+    testing::train_epochs(&source->t, 2);
+    const ModelBytes file = save(source->t);
+    ModelView model;
+    REQUIRE(model_open(file.data(), file.size, &model).ok());
+
+    // Fine-tuning data whose every statistic differs from the model's.
+    DatasetView other = data.view;
+    for (int k = 0; k < 3; ++k) {
+      other.mean[k] = data.view.mean[k] + 0.05f * static_cast<float>(k + 1);
+      other.stddev[k] = data.view.stddev[k] * (1.1f + 0.1f * static_cast<float>(k));
+    }
+    auto target = make_trainer(c, other);
+    REQUIRE(trainer_load_model(&target->t, model).ok());
+    for (int k = 0; k < 3; ++k) {
+      CAPTURE(k);
+      CHECK(target->t.train.mean[k] == data.view.mean[k]);
+      CHECK(target->t.train.stddev[k] == data.view.stddev[k]);
+    }
+    // The normalisation follows: the loaded trainer scores the model's data exactly as its source.
+    EvalResult a, b;
+    REQUIRE(trainer_evaluate(&source->t, data.view, &a).ok());
+    REQUIRE(trainer_evaluate(&target->t, data.view, &b).ok());
+    CHECK(a.loss_sum == b.loss_sum);
+  }
+}

@@ -701,3 +701,34 @@ TEST_CASE("frozen layers keep their weights; the layers above learn exactly as w
   CHECK_MESSAGE(std::strstr(s.message(), "freezing 2 layers leaves nothing to train: the model has 2 weight layers"),
                 std::string(s.message()));
 }
+
+TEST_CASE("the shuffle is uniform: every sample reaches every position, and stays in place as often as chance") {
+  // Each epoch's shuffle starts from the previous order; resetting the order to the identity makes
+  // every epoch one independent draw of a permutation of 6 samples.
+  constexpr uint32_t n = 6;
+  constexpr int draws = 12000;
+  auto data = make_separable(n, 3, 1, 2, 2, 6);
+  auto run = setup(config_for(data.view, {}, 2, OptimizerKind::kSgd, GcMode::kOff, 1), data.view);
+  std::vector<int> at(n * n, 0);  // at[sample * n + position]
+  long fixed_points = 0;
+  for (int d = 0; d < draws; ++d) {
+    for (uint32_t i = 0; i < n; ++i) run->t.order[i] = i;
+    trainer_begin_epoch(&run->t);
+    for (uint32_t p = 0; p < n; ++p) {
+      at[run->t.order[p] * n + p]++;
+      fixed_points += run->t.order[p] == p;
+    }
+  }
+  // A uniform permutation's sample-by-position table: Pearson's statistic is chi-square with
+  // (n - 1)^2 = 25 degrees of freedom (each row and column sums to the draws); rejected at ~5 sd.
+  const double expect = static_cast<double>(draws) / n, df = (n - 1) * (n - 1);
+  double chi2 = 0;
+  for (int c : at) {
+    CHECK(c > 0);
+    chi2 += (c - expect) * (c - expect) / expect;
+  }
+  CHECK(chi2 < df + 5 * std::sqrt(2 * df));
+  // A uniform permutation has one fixed point on average, with variance 1: within 4 standard errors.
+  const double mean_fixed = static_cast<double>(fixed_points) / draws;
+  CHECK(std::fabs(mean_fixed - 1.0) < 4.0 / std::sqrt(static_cast<double>(draws)));
+}
