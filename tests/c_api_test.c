@@ -155,6 +155,9 @@ static void refusals(void) {
   cfg.optimizer = (gct_optimizer)9;
   CHECK(gct_trainer_plan(&cfg, &fmt, &need, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
   CHECK(strcmp(err.message, "unknown optimizer 9 (GCT_SGD 0 .. GCT_ADAM 4)") == 0, "%s", err.message);
+  cfg.optimizer = (gct_optimizer)-1;
+  CHECK(gct_trainer_plan(&cfg, &fmt, &need, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);
+  CHECK(strcmp(err.message, "unknown optimizer -1 (GCT_SGD 0 .. GCT_ADAM 4)") == 0, "%s", err.message);
   cfg.optimizer = GCT_SGD;
   cfg.gc = (gct_gc_mode)7;
   CHECK(gct_trainer_plan(&cfg, &fmt, &need, &err) == GCT_INVALID_ARGUMENT, "code %d", err.code);

@@ -172,15 +172,30 @@ TEST_CASE("a crafted checkpoint whose state no step could make is refused, in ei
         reseal(&huge, 256);
         s = checkpoint_load(&b->t, huge.data(), huge.size(), nullptr);
         CHECK_MESSAGE(std::strstr(s.message(), "above 2^62") != nullptr, std::string(s.message()));
-      } else {  // and a float weight or moment that is not finite
-        for (size_t at : {size_t{256 + 12}, second_at + 4}) {
-          std::vector<uint8_t> nan = good;
-          const float v = at == second_at + 4 ? INFINITY : NAN;
-          std::memcpy(nan.data() + at, &v, 4);
-          reseal(&nan, 256);
-          s = checkpoint_load(&b->t, nan.data(), nan.size(), nullptr);
-          CHECK_MESSAGE(std::strstr(s.message(), "not finite") != nullptr, std::string(s.message()));
+      } else {  // a NaN anywhere, an infinite weight or first moment, a second moment of -inf
+        struct Bad {
+          size_t at;
+          float value;
+          const char* says;
+        };
+        std::vector<Bad> bad = {{256 + 12, NAN, "a NaN"}, {256 + 12, INFINITY, "an infinite value"},
+                                {second_at + 4, NAN, "a NaN"}, {second_at + 4, -INFINITY, "negative second moment"}};
+        if (kind == OptimizerKind::kAdam) bad.push_back({256 + params + 8, -INFINITY, "an infinite value"});
+        for (const Bad& x : bad) {
+          std::vector<uint8_t> crafted = good;
+          std::memcpy(crafted.data() + x.at, &x.value, 4);
+          reseal(&crafted, 256);
+          s = checkpoint_load(&b->t, crafted.data(), crafted.size(), nullptr);
+          CHECK_MESSAGE(std::strstr(s.message(), x.says) != nullptr, std::string(s.message()));
         }
+        // +inf is a second moment a step can store (g * g overflowed; the update is m / inf = 0).
+        std::vector<uint8_t> overflowed = good;
+        const float inf = INFINITY;
+        std::memcpy(overflowed.data() + second_at + 4, &inf, 4);
+        reseal(&overflowed, 256);
+        auto c2 = setup(c, data.view);
+        s = checkpoint_load(&c2->t, overflowed.data(), overflowed.size(), nullptr);
+        CHECK_MESSAGE(s.ok(), std::string(s.message()));
       }
       CHECK(trainer_parameters_crc32(b->t) == before);
       // The untouched file, resealed the same way, still loads: the checks refuse values, not files.
@@ -192,6 +207,35 @@ TEST_CASE("a crafted checkpoint whose state no step could make is refused, in ei
       steps(&b->t, 2);  // and trains on
     }
   }
+}
+
+TEST_CASE("a float step whose squared gradients overflow leaves +inf second moments, and its checkpoint resumes") {
+  auto data = testing::make_separable(8, 2, 1, 2, 2, 3);
+  TrainConfig c = testing::config_for(data.view, {4}, 1, OptimizerKind::kAdam, GcMode::kOff, 1);
+  auto a = setup(c, data.view);
+  const std::vector<float> x = {1e30f, -1e30f, 1e30f, 1e30f};
+  const uint8_t label = 0;
+  Samples huge;
+  huge.inputs = x.data();
+  huge.labels = &label;
+  huge.rows = 1;
+  StepResult r;
+  const Status step = trainer_train_samples(&a->t, huge, &r);
+  REQUIRE_MESSAGE(step.ok(), step.message());
+  std::vector<uint8_t> ckpt(checkpoint_size(a->t));
+  REQUIRE(checkpoint_save(a->t, nullptr, ckpt.data(), ckpt.size()).ok());
+  // The payload holds an infinite second moment (else this test shows nothing).
+  bool infinite = false;
+  for (size_t at = 256; at + 4 <= ckpt.size(); at += 4) {
+    float v;
+    std::memcpy(&v, ckpt.data() + at, 4);
+    infinite = infinite || std::isinf(v);
+  }
+  REQUIRE(infinite);
+  auto b = setup(c, data.view);
+  const Status s = checkpoint_load(&b->t, ckpt.data(), ckpt.size(), nullptr);
+  CHECK_MESSAGE(s.ok(), s.message());
+  CHECK(trainer_parameters_crc32(b->t) == trainer_parameters_crc32(a->t));
 }
 
 TEST_CASE("checkpoints of a trainer that was never set up are refused") {

@@ -316,7 +316,7 @@ TEST_CASE("a crafted model file whose sample size wraps 32 bits, or whose weight
   const float bad = NAN;
   std::memcpy(nan.data() + kModelHeaderBytes + 4 * 100, &bad, 4);
   reseal(&nan);
-  CHECK(open_message(nan) == "model file: layer 1's parameters hold a value that is not finite");
+  CHECK(open_message(nan) == "model file: layer 1's parameters hold a NaN");
 }
 
 TEST_CASE("the predictor refuses non-finite inputs, another image shape or layout, and an object never set up") {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "gctrain/gctrain.h"
 #include "gctrain/plan_bound.hpp"
 #include "synthetic.hpp"
 #include "trainer_fixture.hpp"
@@ -156,6 +157,54 @@ TEST_CASE("a plan of the largest widths and batch is computed in 64 bits: exact,
   // A width past the bound is refused as --net and the file readers refuse it.
   c.layers.size[1] = kMaxLayerWidth + 1;
   CHECK(std::string(trainer_plan(c, shape, &plan).message()) == "layer size 1 is 16777217 (1..16777216)");
+}
+
+TEST_CASE("the C API adds its handle to the plan without wrapping a 32-bit size_t") {
+  // For each width, the largest batch whose layout fits size_t (found by bisection): on a 32-bit
+  // target some of these layouts lie within a handle's size of SIZE_MAX, where layout + handle wraps
+  // to a plan smaller than the handle. The C plan must exceed the layout, or refuse.
+  int refused = 0;
+  for (uint32_t w = 16384; w < 16584; ++w) {
+    auto config = [&](uint32_t batch) {
+      TrainConfig c = default_train_config();
+      c.layers.count = 2;
+      c.layers.size[0] = w;
+      c.layers.size[1] = 2;
+      c.batch = batch;
+      return c;
+    };
+    DataShape shape;
+    shape.channels = 1;
+    shape.sample_size = w;
+    shape.num_classes = 2;
+    MemoryPlan plan;
+    uint32_t lo = 1, hi = 65536;
+    if (!trainer_plan(config(lo), shape, &plan).ok()) continue;
+    while (lo < hi) {  // the largest batch that plans
+      const uint32_t mid = lo + (hi - lo + 1) / 2;
+      if (trainer_plan(config(mid), shape, &plan).ok()) lo = mid; else hi = mid - 1;
+    }
+    REQUIRE(trainer_plan(config(lo), shape, &plan).ok());
+    const uint32_t sizes[] = {w, 2};
+    gct_config cfg;
+    gct_config_default(&cfg);
+    cfg.layer_sizes = sizes;
+    cfg.layer_count = 2;
+    cfg.batch = lo;
+    gct_format fmt = {1, 1, static_cast<uint16_t>(w), 2, GCT_PLANAR, {0.5f, 0, 0, 0}, {0.25f, 0, 0, 0}};
+    size_t need = 0;
+    gct_error err;
+    const gct_status st = gct_trainer_plan(&cfg, &fmt, &need, &err);
+    if (st == GCT_OK) {
+      CHECK_MESSAGE(need > plan.total, "width ", w, " batch ", lo, ": C plan ", need, ", layout ", plan.total);
+    } else {
+      CHECK_MESSAGE(st == GCT_ARENA_TOO_SMALL, err.message);
+      CHECK_MESSAGE(std::strstr(err.message, "more than this target can address") != nullptr, err.message);
+      ++refused;
+    }
+    if (sizeof(size_t) >= sizeof(uint64_t)) break;  // nothing comes near SIZE_MAX: one width shows the sum
+  }
+  if (sizeof(size_t) < sizeof(uint64_t)) CHECK(refused > 0);  // the scan reached the wrapping case
 }
 
 TEST_CASE("shape mismatches and bad labels are refused") {

@@ -57,9 +57,11 @@ Status to_layers(const gct_config* c, const gct::DatasetView& f, gct::LayerSizes
 
 // A C enum's value as its caller stored it: reading an out-of-range value through the enum type
 // is undefined in C++, so the bytes are read as the underlying integer first.
+// Read as signed: compilers give these enums an unsigned type, and (gct_optimizer)-1 is then
+// 4294967295, which names nothing the caller wrote.
 template <class E>
 long long raw(const E& e) {
-  std::underlying_type_t<E> v;
+  std::make_signed_t<std::underlying_type_t<E>> v;
   static_assert(sizeof v == sizeof e, "an enum is its underlying integer");
   std::memcpy(&v, &e, sizeof v);
   return static_cast<long long>(v);
@@ -149,6 +151,17 @@ Status check_arena(void* arena, size_t needed, size_t bytes, const char* plan_ca
   return Status::Ok();
 }
 
+// The arena's layout fits size_t (arena_status); with the handle in front it must still fit, or on a
+// 32-bit target the sum wraps to a plan smaller than the handle and a tiny arena is taken.
+Status with_handle(size_t handle, size_t layout, size_t* bytes) {
+  if (layout > SIZE_MAX - handle) {
+    return Status::Error(Code::kArenaTooSmall, "the arena needs %zu + %zu bytes, more than this target can address",
+                         handle, layout);
+  }
+  *bytes = handle + layout;
+  return Status::Ok();
+}
+
 Status no_pointer(const char* call, const char* what) {
   return Status::Error(Code::kInvalidArgument, "%s: %s is NULL", call, what);
 }
@@ -176,8 +189,7 @@ Status trainer_plan_bytes(const gct_config* config, const gct_format* format, gc
   GCT_RETURN_IF_ERROR(to_config(config, *f, c));
   gct::MemoryPlan plan;
   GCT_RETURN_IF_ERROR(gct::trainer_plan(*c, gct::data_shape_of(*f), &plan));
-  *bytes = round64(sizeof(gct_trainer)) + plan.total;
-  return Status::Ok();
+  return with_handle(round64(sizeof(gct_trainer)), plan.total, bytes);
 }
 
 Status predictor_plan_bytes(const uint8_t* model, size_t model_bytes, uint32_t batch, gct::ModelView* view,
@@ -185,8 +197,7 @@ Status predictor_plan_bytes(const uint8_t* model, size_t model_bytes, uint32_t b
   GCT_RETURN_IF_ERROR(gct::model_open(model, model_bytes, view));
   gct::MemoryPlan plan;
   GCT_RETURN_IF_ERROR(gct::predictor_plan(*view, batch, &plan));
-  *bytes = round64(sizeof(gct_predictor)) + plan.total;
-  return Status::Ok();
+  return with_handle(round64(sizeof(gct_predictor)), plan.total, bytes);
 }
 
 }  // namespace

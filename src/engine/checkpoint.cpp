@@ -257,6 +257,7 @@ Status compare_config(const uint8_t* stored, const Trainer& t, size_t total, Che
 }  // namespace
 
 Status checkpoint_info(const uint8_t* bytes, size_t size, CheckpointInfo* info) {
+  if (bytes == nullptr || info == nullptr) return Status::Error(Code::kInvalidArgument, "checkpoint_info: a NULL pointer");
   GCT_RETURN_IF_ERROR(check_header(bytes, size));
   CheckpointInfo i;
   OptimizerParams& hp = i.hp;

@@ -104,21 +104,8 @@ Status read_description(const uint8_t* h, ModelView* m) {
     f.mean[c] = getf(h + off::kMean + 4 * c);
     f.stddev[c] = getf(h + off::kStd + 4 * c);
   }
-  GCT_RETURN_IF_ERROR(dataset_validate_format(f));
-  const ConvShape& first = m->layers.conv[0];
-  if (first.is_conv() && (first.in_channels != f.channels || first.in_height != f.height || first.in_width != f.width)) {
-    return Status::Error(Code::kCorruptData, "model file: the network reads %ux%ux%u images, its samples are %ux%ux%u",
-                         first.in_channels, first.in_height, first.in_width, f.channels, f.height, f.width);
-  }
-  if (first.is_conv() && f.layout != PixelLayout::kPlanar && f.channels > 1) {
-    return Status::Error(Code::kCorruptData, "model file: a convolution reads planar images; its %u channels are interleaved",
-                         f.channels);
-  }
-  if (m->layers.input() != f.sample_size() || m->layers.output() != f.num_fine) {
-    return Status::Error(Code::kCorruptData, "model file: layers %u..%u do not fit %ux%ux%u samples of %u classes",
-                         static_cast<unsigned>(m->layers.input()), static_cast<unsigned>(m->layers.output()),
-                         f.channels, f.height, f.width, f.num_fine);
-  }
+  const Status fits = model_layers_fit_format(m->layers, f);
+  if (!fits.ok()) return Status::Error(Code::kCorruptData, "model file: %s", fits.message());
   m->steps = get64(h + off::kSteps);
   m->batch = get32(h + off::kBatch);
   if (m->batch == 0) return Status::Error(Code::kCorruptData, "model file: training batch 0");
@@ -126,6 +113,26 @@ Status read_description(const uint8_t* h, ModelView* m) {
 }
 
 }  // namespace
+
+Status model_layers_fit_format(const LayerSizes& layers, const DatasetView& f) {
+  GCT_RETURN_IF_ERROR(validate_net(layers));
+  GCT_RETURN_IF_ERROR(dataset_validate_format(f));
+  const ConvShape& first = layers.conv[0];
+  if (first.is_conv() && (first.in_channels != f.channels || first.in_height != f.height || first.in_width != f.width)) {
+    return Status::Error(Code::kShapeMismatch, "the network reads %ux%ux%u images, its samples are %ux%ux%u",
+                         first.in_channels, first.in_height, first.in_width, f.channels, f.height, f.width);
+  }
+  if (first.is_conv() && f.layout != PixelLayout::kPlanar && f.channels > 1) {
+    return Status::Error(Code::kShapeMismatch, "a convolution reads planar images; its %u channels are interleaved",
+                         f.channels);
+  }
+  if (layers.input() != f.sample_size() || layers.output() != f.num_fine) {
+    return Status::Error(Code::kShapeMismatch, "layers %u..%u do not fit %ux%ux%u samples of %u classes",
+                         static_cast<unsigned>(layers.input()), static_cast<unsigned>(layers.output()), f.channels,
+                         f.height, f.width, f.num_fine);
+  }
+  return Status::Ok();
+}
 
 size_t model_file_size(const LayerSizes& layers) {
   uint64_t w_at[kMaxLayers], b_at[kMaxLayers];

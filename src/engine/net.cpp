@@ -178,10 +178,15 @@ Status check_conv(const ConvShape& c, int layer) {
   }
   const uint64_t inputs = uint64_t{c.in_channels} * c.in_height * c.in_width;
   const uint64_t conv_outputs = uint64_t{c.channels} * c.conv_height() * c.conv_width();
-  if (inputs > kMaxLayerWidth || conv_outputs > kMaxLayerWidth) {
+  if (inputs > kMaxLayerWidth) {
+    return Status::Error(Code::kInvalidArgument, "layer %d: a convolution reading %ux%ux%u images takes %llu values per "
+                         "sample; at most %u", layer + 1, c.in_channels, c.in_height, c.in_width,
+                         static_cast<unsigned long long>(inputs), kMaxLayerWidth);
+  }
+  if (conv_outputs > kMaxLayerWidth) {
     return Status::Error(Code::kInvalidArgument,
                          "layer %d: a convolution of %ux%ux%u inputs gives %llu values per sample before pooling; at "
-                         "most %u either way",
+                         "most %u",
                          layer + 1, c.in_channels, c.in_height, c.in_width, static_cast<unsigned long long>(conv_outputs),
                          kMaxLayerWidth);
   }

@@ -26,8 +26,7 @@ static Status check_batch(uint32_t batch) {
 
 // A view model_open filled: its layers and format valid, its tensors present.
 static Status check_model(const ModelView& model) {
-  GCT_RETURN_IF_ERROR(validate_net(model.layers));
-  GCT_RETURN_IF_ERROR(dataset_validate_format(model.format));
+  GCT_RETURN_IF_ERROR(model_layers_fit_format(model.layers, model.format));
   for (int l = 0; l < model.layers.num_layers(); ++l) {
     if (model.weights[l] == nullptr || model.biases[l] == nullptr) {
       return Status::Error(Code::kInvalidArgument, "the model view has no weights for layer %d (use model_open)", l + 1);
@@ -58,6 +57,7 @@ Status predictor_plan(const ModelView& model, uint32_t batch, MemoryPlan* plan) 
 }
 
 Status predictor_setup(Predictor* p, const ModelView& model, uint32_t batch, void* buffer, size_t bytes) {
+  if (p == nullptr) return Status::Error(Code::kInvalidArgument, "predictor_setup: no predictor");
   *p = Predictor{};
   GCT_RETURN_IF_ERROR(check_batch(batch));
   GCT_RETURN_IF_ERROR(check_model(model));

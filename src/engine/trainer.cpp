@@ -107,6 +107,7 @@ MemoryPlan memory_plan_of(const Arena& counting) {
 
 Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& train, void* buffer,
                      size_t bytes) {
+  if (t == nullptr) return Status::Error(Code::kInvalidArgument, "trainer_setup: no trainer");
   *t = Trainer{};
   GCT_RETURN_IF_ERROR(train.count == 0 ? dataset_validate_format(train) : dataset_validate(train));
   const DataShape shape = data_shape_of(train);

@@ -14,6 +14,11 @@ MemoryPlan memory_plan_of(const Arena& counting);
 // default-constructed or failed trainer is refused before anything reads its empty layout.
 Status check_trainer(const Trainer* t, const char* call);
 
+// A model's layers against the samples it reads (network and format each valid, the first
+// convolution's image the format's, sizes and classes agreeing): model_open checks a file with it,
+// predictor_setup a view made by hand.
+Status model_layers_fit_format(const LayerSizes& layers, const DatasetView& format);
+
 // Normalises `rows` samples of `data` (by index, or consecutive from `first` when indices is null)
 // into the model's input, without augmentation.
 void trainer_load_batch(Trainer* t, const DatasetView& data, const uint32_t* indices, uint32_t first,

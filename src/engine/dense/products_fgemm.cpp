@@ -80,8 +80,8 @@ void layout(Mlp* mlp, Arena* arena) {
     if (s.layer[l].in > widest_in) widest_in = s.layer[l].in;
     if (s.layer[l].out > widest_out) widest_out = s.layer[l].out;
   }
-  s.input_t = arena_alloc_array<float>(arena, size_t{widest_in} * mlp->batch, MemCategory::kGemmWorkspace);
-  s.output_t = arena_alloc_array<float>(arena, size_t{widest_out} * mlp->batch, MemCategory::kGemmWorkspace);
+  s.input_t = arena_alloc_array<float>(arena, uint64_t{widest_in} * mlp->batch, MemCategory::kGemmWorkspace);
+  s.output_t = arena_alloc_array<float>(arena, uint64_t{widest_out} * mlp->batch, MemCategory::kGemmWorkspace);
 }
 
 bool forward(Mlp* mlp, int l, uint32_t rows) {

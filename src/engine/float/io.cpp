@@ -36,17 +36,23 @@ void each_state_tensor(const OptimizerState& opt, const Mlp& m, TensorVisit visi
   }
 }
 
+// A second moment may be +inf: a step whose g * g overflows stores it and updates by m / inf = 0,
+// and the weights stay finite. NaN, a negative second moment or an infinite weight or first moment
+// no successful step leaves (the step refuses non-finite weights).
 const char* check_stored(TensorRole role, const uint8_t* bytes, size_t n) {
-  uint32_t bad = 0, negative = 0;
+  constexpr uint32_t kInf = 0x7F800000u;
+  uint32_t nan = 0, infinite = 0, negative = 0;
   for (size_t j = 0; j + 4 <= n; j += 4) {
     uint32_t bits;
     std::memcpy(&bits, bytes + j, sizeof bits);
-    bad |= static_cast<uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
-    negative |= static_cast<uint32_t>(bits > 0x80000000u);  // below zero; -0 is zero
+    const uint32_t magnitude = bits & 0x7FFFFFFFu;
+    nan |= static_cast<uint32_t>(magnitude > kInf);
+    infinite |= static_cast<uint32_t>(magnitude == kInf);
+    negative |= static_cast<uint32_t>(bits > 0x80000000u);  // below zero, -inf too; -0 is zero
   }
-  if (bad) return "a value that is not finite";
-  if (role == TensorRole::kSecondMoment && negative) return "a negative second moment";
-  return nullptr;
+  if (nan) return "a NaN";
+  if (role == TensorRole::kSecondMoment) return negative ? "a negative second moment" : nullptr;
+  return infinite ? "an infinite value" : nullptr;
 }
 
 double mean_loss(const BatchLoss& loss, uint32_t rows) { return loss.loss_sum / rows; }
