@@ -17,6 +17,7 @@
 #include "host/data.hpp"
 #include "host/mapped_file.hpp"
 #include "host/progress.hpp"
+#include "host/resources.hpp"
 #include "host/signals.hpp"
 #include "host/stats.hpp"
 #include "host/study.hpp"
@@ -58,7 +59,7 @@ struct StudyCommand {
   RecipeOptions recipe;
   uint32_t tune_seeds = 1;
   bool tune = false;
-  bool nesterov = false, plan_only = false, collect = false, quiet = false;
+  bool nesterov = false, plan_only = false, collect = false, quiet = false, ignore_memory_limit = false;
   int64_t run_job = -1;
   std::string exe;
 
@@ -216,6 +217,8 @@ struct StudyCommand {
       const TrainConfig job_config = host::job_config(spec, job);
       s = host::check_network_reads(job_config.layers, folder.train.data);
       if (s.ok()) s = trainer_plan(job_config, data_shape_of(folder.train.data), &plan);
+      // Each run refuses an arena larger than the memory available; every run would.
+      if (s.ok() && !ignore_memory_limit) s = host::check_memory_for(plan.total, "the arena of one run");
       if (!s.ok()) {
         print_error("study", s);
         return kExitFailure;
@@ -361,6 +364,7 @@ struct StudyCommand {
         host::RunOptions options;
         options.stop = &stop;
         options.threads = model.threads;
+        options.check_memory = !ignore_memory_limit;
         options.on_step = [&, i, slot, name](const host::RunProgress& p) { phase.step(i, slot, name, p); };
         bool skipped = false;
         std::string diverged;
@@ -455,6 +459,7 @@ struct StudyCommand {
     host::RunOptions options;
     options.stop = &host::stop_requested();
     options.threads = model.threads;
+    options.check_memory = !ignore_memory_limit;
     options.on_epoch = [&](const host::EpochRecord& r) {
       progress.println(fmt::format("job {} {}/{}/seed{} epoch {} train loss {:.4f} test top-1 {:.2f}%", job.index,
                                    optimizer_name(job.optimizer), gc_mode_name(job.gc), job.seed, r.epoch,
@@ -514,6 +519,8 @@ Runner add_study_command(CLI::App* app) {
   CLI::Option* collect = sub->add_flag("--collect", cmd->collect, "merge finished runs into results, report and plots");
   plan_only->excludes(run_job)->excludes(collect);
   run_job->excludes(collect);
+  sub->add_flag("--ignore-memory-limit", cmd->ignore_memory_limit,
+                "allocate each run's arena even if it is larger than the memory available");
   sub->add_flag("-q,--quiet", cmd->quiet, "no progress output");
   return [cmd] { return cmd->run(); };
 }
