@@ -3,7 +3,6 @@
 #include <fmt/core.h>
 
 #include <memory>
-#include <regex>
 #include <set>
 #include <vector>
 
@@ -16,6 +15,32 @@
 
 namespace gct::cli {
 namespace {
+
+// What <stddef.h> and <stdint.h> define: the types and their limits' macros.
+const std::set<std::string>& header_names() {
+  static const std::set<std::string> names = [] {
+    std::set<std::string> n = {"NULL", "offsetof", "size_t", "ptrdiff_t", "max_align_t", "wchar_t", "intmax_t",
+                               "uintmax_t", "intptr_t", "uintptr_t", "INTMAX_MAX", "INTMAX_MIN", "INTMAX_C",
+                               "UINTMAX_MAX", "UINTMAX_C", "INTPTR_MAX", "INTPTR_MIN", "UINTPTR_MAX", "PTRDIFF_MAX",
+                               "PTRDIFF_MIN", "SIZE_MAX", "SIG_ATOMIC_MAX", "SIG_ATOMIC_MIN", "WCHAR_MAX",
+                               "WCHAR_MIN", "WINT_MAX", "WINT_MIN"};
+    for (const char* bits : {"8", "16", "32", "64"}) {
+      for (const char* kind : {"", "_least", "_fast"}) {
+        std::string upper_kind = kind;
+        for (char& c : upper_kind) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+        n.insert(std::string("int") + kind + bits + "_t");
+        n.insert(std::string("uint") + kind + bits + "_t");
+        n.insert("INT" + upper_kind + bits + "_MAX");
+        n.insert("INT" + upper_kind + bits + "_MIN");
+        n.insert("UINT" + upper_kind + bits + "_MAX");
+      }
+      n.insert(std::string("INT") + bits + "_C");
+      n.insert(std::string("UINT") + bits + "_C");
+    }
+    return n;
+  }();
+  return names;
+}
 
 // Why `name` cannot name the array in the generated C (and C++) source, or "" when it can: not an
 // identifier, a keyword, reserved to the implementation (a leading underscore), or a name that the
@@ -42,12 +67,7 @@ std::string c_name_problem(const std::string& v) {
       "template", "this", "throw", "try", "typeid", "typename", "using", "virtual", "wchar_t", "xor", "xor_eq"};
   if (kKeywords.count(v)) return v + " is a C or C++ keyword; choose another --name";
   if (v[0] == '_') return v + " is reserved to the C implementation (it starts with an underscore); choose another --name";
-  static const std::set<std::string> kHeaderNames = {"NULL", "offsetof", "size_t", "ptrdiff_t", "max_align_t",
-                                                      "intmax_t", "uintmax_t", "intptr_t", "uintptr_t"};
-  // <stdint.h>: [u]int{N,_leastN,_fastN}_t and its macros (INT8_MAX, UINT64_C, SIZE_MAX, ...).
-  static const std::regex kStdint("u?int(_least|_fast)?[0-9]+_t|U?INT(_LEAST|_FAST)?[0-9]+_(MAX|MIN|C)|U?INTMAX_(MAX|MIN|C)|"
-                                  "U?INTPTR_(MAX|MIN)|(PTRDIFF|SIZE|SIG_ATOMIC|WCHAR|WINT)_(MAX|MIN)");
-  if (kHeaderNames.count(v) || std::regex_match(v, kStdint)) {
+  if (header_names().count(v)) {
     return v + " is already defined by <stddef.h> or <stdint.h>, which the generated source includes; choose another --name";
   }
   return "";

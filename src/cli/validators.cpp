@@ -3,7 +3,6 @@
 
 #include <fmt/core.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -55,8 +54,7 @@ CLI::Validator whole_from_to(uint64_t lo, uint64_t hi) {
         if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) {
           return "must be a whole number " + rule + ", got '" + text + "'";
         }
-        if (negative) return std::all_of(digits.begin(), digits.end(), [](char c) { return c == '0'; }) && lo == 0
-                                 ? std::string() : "must be " + rule + ", got " + text;
+        if (negative) return "must be " + rule + ", got " + text;  // every integer option is 0 or more
         errno = 0;
         const unsigned long long v = std::strtoull(digits.c_str(), nullptr, 10);
         if (errno == ERANGE || v > hi) return fmt::format("must be at most {}, got {}", hi, text);
