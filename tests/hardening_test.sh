@@ -335,6 +335,12 @@ expect 0 "wrote .*trainonly_out/train.blob" -- "$CIFAR2BLOB" "$T/trainonly" "$T/
 mkdir -p "$T/foreign"; echo "my notes" > "$T/foreign/test.blob"
 expect 1 "refusing to overwrite .*foreign/test.blob with a blob: it holds something else" -- "$CIFAR2BLOB" "$T/src" "$T/foreign"
 grep -q "my notes" "$T/foreign/test.blob" && [ ! -e "$T/foreign/train.blob" ] && ok || bad "cifar2blob replaced a file that is not a blob"
+mkdir -p "$T/testonly"; cp "$T/src/test.bin" "$T/src/"*names.txt "$T/testonly/"
+expect 1 "has no train split, but .*pair100/train.blob holds one from another conversion" -- "$CIFAR2BLOB" "$T/testonly" "$T/pair100" --classes 10
+same "$T/pair100/train.blob" "$train_sum" && same "$T/pair100/test.blob" "$test_sum" && ok || bad "a test-only input made a mixed pair"
+mkdir -p "$T/foreign_c"; echo "int main(void) { return 0; }" > "$T/foreign_c/train_blob.c"
+expect 1 "refusing to overwrite .*foreign_c/train_blob.c with generated C source" -- "$CIFAR2BLOB" "$T/src" "$T/foreign_c" --c-array
+grep -q "int main" "$T/foreign_c/train_blob.c" && [ ! -e "$T/foreign_c/train.blob" ] && ok || bad "cifar2blob --c-array replaced a file of the user's"
 expect 2 "OUTDIR: must not be empty" -- "$CIFAR2BLOB" "$T/src" ""
 expect 2 "INPUT: must not be empty" -- "$CIFAR2BLOB" "" "$T/empty_in"
 
