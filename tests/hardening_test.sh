@@ -294,6 +294,7 @@ expect 0 "2 of 2 runs" -- \
 expect 1 "the arena of one run needs [0-9]+ bytes, but" -- \
   "$GCTRAIN" study --data "$D" --out "$T/mem_study" --layers 3072,2000000,100 --optimizers adam --seeds 1 --epochs 1 -q
 [ ! -e "$T/mem_study" ] && ok || bad "a study refused for its memory left its folder: $(ls "$T/mem_study")"
+expect 0 "planned 2 runs" -- "$GCTRAIN" study --data "$D" --out "$T/mem_plan" --layers 3072,2000000,100 --optimizers adam --seeds 1 --epochs 1 --plan-only
 expect 2 "--net and --layers-grid cannot be combined" -- \
   "$GCTRAIN" study --data "$D" --out "$T/grid" --net conv3x3:4,dense:100 --layers-grid '3072,10,100;3072,20,100'
 expect 2 "--layers and --layers-grid cannot be combined" -- \
