@@ -11,7 +11,6 @@
 #include <cstring>
 #include <ctime>
 #include <string>
-#include <vector>
 
 namespace gct::host {
 namespace {
