@@ -218,5 +218,132 @@ expect 2 "--plan-only excludes --collect" -- "$GCTRAIN" study --out "$T/spec" --
 expect 2 "--run-job excludes --collect" -- "$GCTRAIN" study --out "$T/spec" --run-job 0 --collect
 expect 2 "unknown command 'bogus'" -- "$GCTRAIN" bogus
 
+# --- a lock file is never followed through a link, nor taken over from a file that is not ours
+echo "victim" > "$T/victim.txt"
+ln -s victim.txt "$T/sl.ck.lock"
+expect 1 "sl.ck.lock is a symbolic link, not a lock file of gctrain's" -- "$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --checkpoint "$T/sl.ck"
+[ "$(cat "$T/victim.txt")" = victim ] && [ ! -e "$T/sl.ck" ] && ok || bad "a symlinked lock was followed: $(cat "$T/victim.txt")"
+ln -s "$T/created-by-lock.txt" "$T/dl.ck.lock"
+expect 1 "dl.ck.lock is a symbolic link" -- "$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --checkpoint "$T/dl.ck"
+[ ! -e "$T/created-by-lock.txt" ] && ok || bad "a dangling lock link created its target"
+ln "$T/victim.txt" "$T/hl.ck.lock"
+expect 1 "hl.ck.lock has 2 links" -- "$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --checkpoint "$T/hl.ck"
+[ "$(cat "$T/victim.txt")" = victim ] && ok || bad "a hard-linked lock overwrote its other name: $(cat "$T/victim.txt")"
+echo "my notes" > "$T/fl.ck.lock"
+expect 1 "fl.ck.lock holds something other than a gctrain process id" -- "$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --checkpoint "$T/fl.ck"
+grep -q "my notes" "$T/fl.ck.lock" && ok || bad "a foreign lock file was overwritten"
+echo 999999 > "$T/stale.ck.lock"  # left by a run killed with -9: taken over
+expect 0 "" -- "$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --checkpoint "$T/stale.ck"
+[ ! -e "$T/stale.ck.lock" ] && ok || bad "a stale lock stayed"
+
+# --- outputs follow the umask, as any program's would
+(umask 077
+ "$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --checkpoint "$T/um.ck" --save-model "$T/um.gmod" >/dev/null
+ "$GCTRAIN" export --model "$T/um.gmod" --c-array "$T/um.c" >/dev/null
+ "$CIFAR2BLOB" -q "$T/src" "$T/um_data"
+ "$GCTRAIN" study --data "$D" --out "$T/um_study" "${M[@]}" --optimizers sgd --seeds 1 --epochs 1 --subset 50 -q >/dev/null)
+modes=$(stat -c '%a' "$T/um.ck" "$T/um.gmod" "$T/um.c" "$T/um.h" "$T/um_data/train.blob" "$T/um_data/test.blob" \
+  "$T/um_study/report.md" "$T/um_study/study.json" "$T/um_study/runs/0.json" | sort -u | tr '\n' ' ')
+[ "$modes" = "600 " ] && ok || bad "under umask 077 outputs were written with modes $modes"
+(umask 022; "$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --save-model "$T/um022.gmod" >/dev/null)
+[ "$(stat -c '%a' "$T/um022.gmod")" = 644 ] && ok || bad "under umask 022: mode $(stat -c '%a' "$T/um022.gmod")"
+
+# --- evaluate and export stop on a signal, exit 128 + its number and leave nothing; train stops on
+# SIGHUP (a closed terminal) as on SIGTERM
+mkdir -p "$T/evsrc"; "$MAKE" "$T/evsrc" 2000 10 >/dev/null; "$CIFAR2BLOB" -q "$T/evsrc" "$T/evdata"
+"$GCTRAIN" train --data "$T/evdata" --net conv3x3:64,conv3x3:64,conv3x3:64,gap,dense:100 --batch 10 --epochs 1 --subset 10 -q \
+  --save-model "$T/slow.gmod" >/dev/null
+"$GCTRAIN" evaluate --model "$T/slow.gmod" --data "$T/evdata" --split train >/dev/null 2>&1 &
+pid=$!; sleep 0.3; kill -INT "$pid"; wait "$pid"; rc=$?
+[ "$rc" = 130 ] && ok || bad "evaluate after SIGINT: exit $rc, want 130"
+"$GCTRAIN" train --data "$D" --layers 3072,2000,100 --batch 50 --epochs 1 --subset 50 -q --save-model "$T/big.gmod" >/dev/null
+for sig in TERM HUP INT; do
+  mkdir -p "$T/exp_$sig"
+  "$GCTRAIN" export --model "$T/big.gmod" --c-array "$T/exp_$sig/model.c" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 15000); do ls "$T/exp_$sig" | grep -q '\.tmp\.' && break; sleep 0.002; done
+  kill -"$sig" "$pid"; wait "$pid"; rc=$?
+  want=$((128 + $(kill -l "$sig")))
+  [ "$rc" = "$want" ] && [ -z "$(ls "$T/exp_$sig")" ] && ok || bad "export after SIG$sig: exit $rc (want $want), left: $(ls "$T/exp_$sig")"
+done
+"$GCTRAIN" train --data "$D" --layers 3072,256,100 --batch 10 --epochs 200 -q --checkpoint "$T/hup.ck" >/dev/null 2>&1 &
+pid=$!
+wait_for "$T/hup.ck"
+kill -HUP "$pid"; wait "$pid"; rc=$?
+[ "$rc" = 130 ] && [ ! -e "$T/hup.ck.lock" ] && [ -z "$(ls "$T" | grep 'hup.ck.tmp')" ] && ok || bad "train after SIGHUP: exit $rc, $(ls "$T" | grep hup)"
+
+# --- outputs that are one file under two names are refused before training, not after it
+cd "$T"
+expect 1 "--save-model ./same.ck and --checkpoint same.ck are the same file" -- \
+  "$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --checkpoint same.ck --save-model ./same.ck
+cd - >/dev/null
+[ ! -e "$T/same.ck" ] && ok || bad "the run trained before refusing its outputs"
+mkdir -p "$T/linked"; ln -s "$T/linked" "$T/linkdir"
+expect 1 "are the same file" -- "$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --checkpoint "$T/linked/x.ck" --save-model "$T/linkdir/x.ck"
+ln -s "$D/test.blob" "$T/test_link"
+expect 1 "--save-model .*test_link is the data file" -- "$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --save-model "$T/test_link"
+expect 1 "--checkpoint .*data/./train.blob is the data file" -- "$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --checkpoint "$D/./train.blob"
+
+# --- shapes are checked against the data before any run: plan, and a study that leaves nothing
+expect 1 "the network reads 1x32x96 images, the data has 3x32x32" -- "$GCTRAIN" plan --net conv3x3:4,dense:100 --image 1x32x96 --data "$D"
+expect 1 "the network reads 1x32x96 images, the data has 3x32x32" -- \
+  "$GCTRAIN" study --data "$D" --out "$T/img_study" --net conv3x3:4,dense:100 --image 1x32x96 --optimizers sgd --seeds 1 --epochs 1 --subset 50 -q
+[ ! -e "$T/img_study" ] && ok || bad "a refused study left its folder: $(ls "$T/img_study")"
+expect 0 "2 of 2 runs" -- \
+  "$GCTRAIN" study --data "$D" --out "$T/img_study" --net conv3x3:4,dense:100 --image 3x32x32 --optimizers sgd --seeds 1 --epochs 1 --subset 50 -q
+expect 1 "the arena of one run needs [0-9]+ bytes, but" -- \
+  "$GCTRAIN" study --data "$D" --out "$T/mem_study" --layers 3072,2000000,100 --optimizers adam --seeds 1 --epochs 1 -q
+[ ! -e "$T/mem_study" ] && ok || bad "a study refused for its memory left its folder: $(ls "$T/mem_study")"
+expect 0 "planned 2 runs" -- "$GCTRAIN" study --data "$D" --out "$T/mem_plan" --layers 3072,2000000,100 --optimizers adam --seeds 1 --epochs 1 --plan-only
+expect 2 "--net and --layers-grid cannot be combined" -- \
+  "$GCTRAIN" study --data "$D" --out "$T/grid" --net conv3x3:4,dense:100 --layers-grid '3072,10,100;3072,20,100'
+expect 2 "--layers and --layers-grid cannot be combined" -- \
+  "$GCTRAIN" study --data "$D" --out "$T/grid" --layers 3072,10,100 --layers-grid '3072,10,100;3072,20,100'
+[ ! -e "$T/grid" ] && ok || bad "a refused study left its folder"
+
+# --- evaluate checks the memory as train does
+"$GCTRAIN" train --data "$D" --net conv3x3:256,gap,dense:100 --batch 10 --epochs 1 --subset 10 -q --save-model "$T/wide.gmod" >/dev/null
+expect 1 "the predictor's arena needs [0-9]+ bytes, but (the system has [0-9]+ bytes available|the container's memory limit).*--ignore-memory-limit" -- \
+  "$GCTRAIN" evaluate --model "$T/wide.gmod" --data "$D" --batch 65536
+
+# --- the study's report says which augmentation was used
+for a in crop flip crop,flip; do
+  "$GCTRAIN" study --data "$D" --out "$T/aug_$a" "${M[@]}" --optimizers sgd --seeds 1 --epochs 1 --augment "$a" --plan-only -q >/dev/null
+  "$GCTRAIN" study --out "$T/aug_$a" --collect -q >/dev/null
+done
+grep -q "augmentation: crop (random crop of the image padded by 4 pixels)$" "$T/aug_crop/report.md" &&
+  grep -q "augmentation: flip (horizontal flip of half the images)$" "$T/aug_flip/report.md" &&
+  grep -q "augmentation: crop,flip (random crop of the image padded by 4 pixels, horizontal flip of half the images)$" "$T/aug_crop,flip/report.md" &&
+  ok || bad "the report describes augmentation wrongly: $(grep -h augmentation "$T"/aug_*/report.md)"
+
+# --- integer options out of their type's range are refused, not clamped
+expect 2 "--seed: must be at most 18446744073709551615, got 18446744073709551616" -- "$GCTRAIN" train --data "$D" --seed 18446744073709551616
+expect 2 "--checkpoint-every: must be at most 18446744073709551615, got 99999999999999999999999" -- "$GCTRAIN" train --data "$D" --checkpoint-every 99999999999999999999999
+expect 2 "--first-seed: must be at most 18446744073709551615" -- "$GCTRAIN" study --data "$D" --out "$T/big_seed" --first-seed 18446744073709551616
+expect 2 "--run-job: must be at most 9223372036854775807" -- "$GCTRAIN" study --out "$T/spec" --run-job 9223372036854775808
+expect 2 "--subset: must be at most 4294967295, got 4294967296" -- "$GCTRAIN" train --data "$D" --subset 4294967296
+expect 2 "--batch: must be a whole number from 1 to 65536, got '1.5'" -- "$GCTRAIN" train --data "$D" --batch 1.5
+expect 2 "--limit: must be at most 4294967295" -- "$CIFAR2BLOB" "$T/src" "$T/lim" --limit 4294967296
+out=$("$GCTRAIN" train --data "$D" "${M[@]}" --epochs 1 -q --seed 18446744073709551615 --json); rc=$?
+[ "$rc" = 0 ] && [ "$(field seed "$out")" = 18446744073709551615 ] && ok || bad "the largest seed: rc $rc: $out"
+
+# --- cifar2blob: no mixed pair from an input with one split, no foreign file replaced, no empty path
+cp -r "$D" "$T/pair100"; mkdir -p "$T/trainonly"; cp "$T/src/train.bin" "$T/src/"*names.txt "$T/trainonly/"
+train_sum=$(cksum < "$T/pair100/train.blob") test_sum=$(cksum < "$T/pair100/test.blob")
+expect 1 "has no test split, but .*pair100/test.blob holds one from another conversion" -- "$CIFAR2BLOB" "$T/trainonly" "$T/pair100" --classes 10
+same "$T/pair100/train.blob" "$train_sum" && same "$T/pair100/test.blob" "$test_sum" && ok || bad "a train-only input made a mixed pair"
+expect 0 "wrote .*trainonly_out/train.blob" -- "$CIFAR2BLOB" "$T/trainonly" "$T/trainonly_out" --classes 10
+mkdir -p "$T/foreign"; echo "my notes" > "$T/foreign/test.blob"
+expect 1 "refusing to overwrite .*foreign/test.blob with a blob: it holds something else" -- "$CIFAR2BLOB" "$T/src" "$T/foreign"
+grep -q "my notes" "$T/foreign/test.blob" && [ ! -e "$T/foreign/train.blob" ] && ok || bad "cifar2blob replaced a file that is not a blob"
+mkdir -p "$T/testonly"; cp "$T/src/test.bin" "$T/src/"*names.txt "$T/testonly/"
+expect 1 "has no train split, but .*pair100/train.blob holds one from another conversion" -- "$CIFAR2BLOB" "$T/testonly" "$T/pair100" --classes 10
+same "$T/pair100/train.blob" "$train_sum" && same "$T/pair100/test.blob" "$test_sum" && ok || bad "a test-only input made a mixed pair"
+mkdir -p "$T/foreign_c"; echo "int main(void) { return 0; }" > "$T/foreign_c/train_blob.c"
+expect 1 "refusing to overwrite .*foreign_c/train_blob.c with generated C source" -- "$CIFAR2BLOB" "$T/src" "$T/foreign_c" --c-array
+grep -q "int main" "$T/foreign_c/train_blob.c" && [ ! -e "$T/foreign_c/train.blob" ] && ok || bad "cifar2blob --c-array replaced a file of the user's"
+expect 2 "OUTDIR: must not be empty" -- "$CIFAR2BLOB" "$T/src" ""
+expect 2 "INPUT: must not be empty" -- "$CIFAR2BLOB" "" "$T/empty_in"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

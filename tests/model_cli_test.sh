@@ -87,5 +87,26 @@ expect 1 "--save-model .*float.gmod is the model file" -- \
   "$GCTRAIN" train --data "$T/data" --from-model "$T/float.gmod" --epochs 1 -q --save-model "$T/float.gmod"
 expect 2 "--save-model" -- "$GCTRAIN" train --data "$T/data" "${M[@]}" --save-model ""
 
+# export --name: a name the generated C cannot declare is refused before anything is written; the
+# names allowed compile, as C and as C++.
+for name in int _Bool register bool class; do
+  expect 2 "$name is a C or C\+\+ keyword" -- "$GCTRAIN" export --model "$T/float.gmod" --c-array "$T/out/kw.c" --name "$name"
+done
+expect 2 "_Foo is reserved to the C implementation" -- "$GCTRAIN" export --model "$T/float.gmod" --c-array "$T/out/kw.c" --name _Foo
+expect 2 "__x is reserved to the C implementation" -- "$GCTRAIN" export --model "$T/float.gmod" --c-array "$T/out/kw.c" --name __x
+for name in size_t uint8_t NULL INT8_MAX; do
+  expect 2 "$name is already defined by <stddef.h> or <stdint.h>" -- "$GCTRAIN" export --model "$T/float.gmod" --c-array "$T/out/kw.c" --name "$name"
+done
+[ ! -e "$T/out/kw.c" ] && ok || bad "a refused --name wrote its file"
+if command -v cc >/dev/null; then
+  for name in int8 model_int If x_t; do
+    "$GCTRAIN" export --model "$T/float.gmod" --c-array "$T/out/n_$name.c" --name "$name" >/dev/null &&
+      printf '#include "n_%s.h"\nsize_t f(void) { return %s_size + sizeof %s; }\n' "$name" "$name" "$name" > "$T/out/use_$name.c" &&
+      cc -std=c11 -Wall -Werror -c "$T/out/n_$name.c" -o "$T/out/n_$name.o" &&
+      cc -std=c11 -Wall -Werror -c "$T/out/use_$name.c" -I "$T/out" -o "$T/out/use_$name.o" && ok ||
+      bad "export --name $name does not compile"
+  done
+fi
+
 echo "model_cli_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

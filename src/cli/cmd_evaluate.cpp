@@ -13,6 +13,8 @@
 #include "host/mapped_file.hpp"
 #include "host/model_file.hpp"
 #include "host/aligned_buffer.hpp"
+#include "host/atomic_file.hpp"
+#include "host/resources.hpp"
 #include "options.hpp"
 #include "plan_format.hpp"
 
@@ -25,6 +27,7 @@ struct EvaluateCommand {
   std::string split = "test";
   uint32_t batch = 0;
   bool json = false;
+  bool ignore_memory_limit = false;
 
   void print(const host::ModelFile& model, const EvalResult& r, uint32_t used_batch, const MemoryPlan& plan) const {
     if (json) {
@@ -54,6 +57,9 @@ struct EvaluateCommand {
   }
 
   int run() {
+    // Nothing is written, so a signal may end the process at once - but it must end it: started in
+    // the background by a script, SIGINT arrives ignored and a long evaluation would run on.
+    host::remove_temporaries_on_signals();
     host::ModelFile model;
     Status s = host::open_model_file(model_path, &model);
     host::DataFolder folder;
@@ -67,14 +73,20 @@ struct EvaluateCommand {
     const uint32_t used_batch = batch ? batch : model.view.batch;
     MemoryPlan plan;
     s = predictor_plan(model.view, used_batch, &plan);
+    // As train: refused with the numbers before allocating, rather than killed by the OOM killer.
+    if (s.ok() && !ignore_memory_limit) s = host::check_memory_for(plan.total, "the predictor's arena");
     host::AlignedBuffer arena = s.ok() ? host::allocate_aligned(kArenaAlignment, plan.total) : nullptr;
+    if (s.ok() && !arena) {
+      s = Status::Error(Code::kArenaTooSmall, "cannot allocate the predictor's %zu-byte arena (batch %u)", plan.total,
+                        used_batch);
+    }
     Predictor predictor;
     if (s.ok()) s = predictor_setup(&predictor, model.view, used_batch, arena.get(), plan.total);
     EvalResult result;
     if (s.ok()) s = host::guard_mapped_reads([&] { return predictor_evaluate(&predictor, view, &result); });
     if (!s.ok()) {
-      print_error("evaluate", Status::Error(s.code(), "%s on %s/%s.blob: %s", model_path.c_str(), data.c_str(),
-                                            split.c_str(), s.message()));
+      // Into a string: a Status holds a bounded message, and the memory check's would be cut short.
+      print_error("evaluate", fmt::format("{} on {}/{}.blob: {}", model_path, data, split, s.message()));
       return kExitFailure;
     }
     print(model, result, used_batch, plan);
@@ -94,8 +106,10 @@ Runner add_evaluate_command(CLI::App* app) {
   sub->add_option("--batch", cmd->batch,
                   "samples per forward pass (default: the model's training batch, which reproduces the training "
                   "run's fixed-point figures exactly)")
-      ->check(from_to(1, 65536));
+      ->check(whole_from_to(1, 65536));
   sub->add_flag("--json", cmd->json, "print the result as one JSON object");
+  sub->add_flag("--ignore-memory-limit", cmd->ignore_memory_limit,
+                "allocate the arena even if it is larger than the memory available");
   return [cmd] { return cmd->run(); };
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "commands.hpp"
@@ -14,6 +15,63 @@
 
 namespace gct::cli {
 namespace {
+
+// What <stddef.h> and <stdint.h> define: the types and their limits' macros.
+const std::set<std::string>& header_names() {
+  static const std::set<std::string> names = [] {
+    std::set<std::string> n = {"NULL", "offsetof", "size_t", "ptrdiff_t", "max_align_t", "wchar_t", "intmax_t",
+                               "uintmax_t", "intptr_t", "uintptr_t", "INTMAX_MAX", "INTMAX_MIN", "INTMAX_C",
+                               "UINTMAX_MAX", "UINTMAX_C", "INTPTR_MAX", "INTPTR_MIN", "UINTPTR_MAX", "PTRDIFF_MAX",
+                               "PTRDIFF_MIN", "SIZE_MAX", "SIG_ATOMIC_MAX", "SIG_ATOMIC_MIN", "WCHAR_MAX",
+                               "WCHAR_MIN", "WINT_MAX", "WINT_MIN"};
+    for (const char* bits : {"8", "16", "32", "64"}) {
+      for (const char* kind : {"", "_least", "_fast"}) {
+        std::string upper_kind = kind;
+        for (char& c : upper_kind) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+        n.insert(std::string("int") + kind + bits + "_t");
+        n.insert(std::string("uint") + kind + bits + "_t");
+        n.insert("INT" + upper_kind + bits + "_MAX");
+        n.insert("INT" + upper_kind + bits + "_MIN");
+        n.insert("UINT" + upper_kind + bits + "_MAX");
+      }
+      n.insert(std::string("INT") + bits + "_C");
+      n.insert(std::string("UINT") + bits + "_C");
+    }
+    return n;
+  }();
+  return names;
+}
+
+// Why `name` cannot name the array in the generated C (and C++) source, or "" when it can: not an
+// identifier, a keyword, reserved to the implementation (a leading underscore), or a name that the
+// included <stddef.h>/<stdint.h> already define.
+std::string c_name_problem(const std::string& v) {
+  bool identifier = !v.empty() && !(v[0] >= '0' && v[0] <= '9');
+  for (char c : v) identifier = identifier && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
+  if (!identifier) return "not a C identifier: " + v;
+  static const std::set<std::string> kKeywords = {
+      // C11
+      "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
+      "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
+      "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while",
+      "_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
+      "_Static_assert", "_Thread_local",
+      // C23
+      "alignas", "alignof", "bool", "constexpr", "false", "nullptr", "static_assert", "thread_local", "true",
+      "typeof", "typeof_unqual",
+      // C++ (the source declares its array for C++ too)
+      "and", "and_eq", "asm", "bitand", "bitor", "catch", "char8_t", "char16_t", "char32_t", "class", "compl",
+      "concept", "consteval", "constinit", "const_cast", "co_await", "co_return", "co_yield", "decltype", "delete",
+      "dynamic_cast", "explicit", "export", "friend", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
+      "operator", "or", "or_eq", "private", "protected", "public", "reinterpret_cast", "requires", "static_cast",
+      "template", "this", "throw", "try", "typeid", "typename", "using", "virtual", "wchar_t", "xor", "xor_eq"};
+  if (kKeywords.count(v)) return v + " is a C or C++ keyword; choose another --name";
+  if (v[0] == '_') return v + " is reserved to the C implementation (it starts with an underscore); choose another --name";
+  if (header_names().count(v)) {
+    return v + " is already defined by <stddef.h> or <stdint.h>, which the generated source includes; choose another --name";
+  }
+  return "";
+}
 
 struct ExportCommand {
   std::string model_path;
@@ -34,6 +92,9 @@ struct ExportCommand {
   }
 
   int run() {
+    // SIGINT, SIGTERM or SIGHUP while the source is written: the temporaries go, the process ends as
+    // the signal ends it (also when it arrives ignored, as in a script's background job).
+    host::remove_temporaries_on_signals();
     if (c_array.size() < 3 || c_array.compare(c_array.size() - 2, 2, ".c") != 0) {
       print_error("export", fmt::format("--c-array {}: the file name must end in .c (the header goes beside it as .h)",
                                         c_array));
@@ -79,11 +140,7 @@ Runner add_export_command(CLI::App* app) {
   sub->add_option("--model", cmd->model_path, "model file (train --save-model)")->required()->check(not_empty());
   sub->add_option("--c-array", cmd->c_array, "C file to write (OUT.c; OUT.h beside it)")->required()->check(not_empty());
   sub->add_option("--name", cmd->name, "name of the array (a C identifier)")
-      ->check([](const std::string& v) {
-        bool ok = !v.empty() && !(v[0] >= '0' && v[0] <= '9');
-        for (char c : v) ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
-        return ok ? std::string() : "not a C identifier: " + v;
-      })
+      ->check([](const std::string& v) { return c_name_problem(v); })
       ->capture_default_str();
   return [cmd] { return cmd->run(); };
 }

@@ -47,6 +47,11 @@ struct PlanCommand {
         return kExitFailure;
       }
       shape = data_shape_of(folder.train.data);
+      s = host::check_network_reads(config.layers, folder.train.data);
+      if (!s.ok()) {
+        print_error("plan", s);
+        return kExitFailure;
+      }
     } else {
       shape.channels = channels;
       shape.sample_size = config.layers.input();
@@ -87,9 +92,9 @@ Runner add_plan_command(CLI::App* app) {
   cmd->optimizer.add_to(sub, false);
   sub->add_option("--data", cmd->data, "take sample shape and count from this blob folder")->check(not_empty());
   sub->add_option("--train-count", cmd->train_count, "training samples (size of the shuffle array)")
-      ->capture_default_str()->check(at_least(1));
+      ->capture_default_str()->check(whole_at_least<uint32_t>(1));
   sub->add_option("--channels", cmd->channels, "image channels (size of the normalisation table)")
-      ->capture_default_str()->check(from_to(1, 4));
+      ->capture_default_str()->check(whole_from_to(1, 4));
   cmd->model.add_freeze_to(sub);
   sub->add_flag("--predict", cmd->predict,
                 "the plan of predictions only (a predictor reading a model file in place: no parameters, "

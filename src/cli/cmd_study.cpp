@@ -17,6 +17,7 @@
 #include "host/data.hpp"
 #include "host/mapped_file.hpp"
 #include "host/progress.hpp"
+#include "host/resources.hpp"
 #include "host/signals.hpp"
 #include "host/stats.hpp"
 #include "host/study.hpp"
@@ -58,7 +59,7 @@ struct StudyCommand {
   RecipeOptions recipe;
   uint32_t tune_seeds = 1;
   bool tune = false;
-  bool nesterov = false, plan_only = false, collect = false, quiet = false;
+  bool nesterov = false, plan_only = false, collect = false, quiet = false, ignore_memory_limit = false;
   int64_t run_job = -1;
   std::string exe;
 
@@ -162,6 +163,13 @@ struct StudyCommand {
     spec->subset = subset;
     if (!parse_scalar(model.scalar.c_str(), &spec->scalar)) return "--scalar must be float or fixed";
     if (!parse_init(model.init.c_str(), &spec->init)) return "unknown --init '" + model.init + "'";
+    // The grid is every model of the study: a --net or --layers beside it would be dropped unseen.
+    for (const CLI::Option* given : {model.net_opt, model.layers_opt}) {
+      if (!layers_grid.empty() && given != nullptr && given->count() > 0) {
+        return given->get_name() + " and --layers-grid cannot be combined: --layers-grid lists every model of the "
+               "study (a network with convolutions as CxHxW:SPEC, e.g. '3x32x32:conv3x3:8,dense:100;3072,64,100')";
+      }
+    }
     for (const std::string& text : layers_grid.empty() ? std::vector<std::string>{model.layers_or_net()} : split(layers_grid, ';')) {
       LayerSizes sizes;
       const Status parsed = parse_layer_sizes(text.c_str(), &sizes);
@@ -202,9 +210,16 @@ struct StudyCommand {
       print_error("study", s);
       return kExitFailure;
     }
+    // Every run's shape against the data before the folder is made: a study whose runs would all fail
+    // must leave nothing that a corrected command is then refused by ("holds a different study").
     for (const host::StudyJob& job : host::study_jobs(spec)) {
       MemoryPlan plan;
-      s = trainer_plan(host::job_config(spec, job), data_shape_of(folder.train.data), &plan);
+      const TrainConfig job_config = host::job_config(spec, job);
+      s = host::check_network_reads(job_config.layers, folder.train.data);
+      if (s.ok()) s = trainer_plan(job_config, data_shape_of(folder.train.data), &plan);
+      // Each run refuses an arena larger than the memory available, so every run here would; a plan
+      // for a cluster (--plan-only) runs on other machines, whose memory is theirs to check.
+      if (s.ok() && !ignore_memory_limit && !plan_only) s = host::check_memory_for(plan.total, "the arena of one run");
       if (!s.ok()) {
         print_error("study", s);
         return kExitFailure;
@@ -281,29 +296,44 @@ struct StudyCommand {
     std::atomic<int> failures{0};
     std::mutex mutex;
     std::vector<double> fraction;
-    std::vector<std::string> running;
+    // What each slot runs, kept as figures and formatted only when the line is shown: this is
+    // called after every step of every run.
+    struct Slot {
+      const std::string* name = nullptr;  // null: idle
+      uint32_t epoch = 0, epochs = 0;
+      double loss = 0;
+    };
+    std::vector<Slot> running;
 
     PhaseProgress(host::Progress& p, size_t jobs_total, uint32_t slots)
-        : progress(p), total(jobs_total), fraction(jobs_total, 0.0), running(slots, "") {}
+        : progress(p), total(jobs_total), fraction(jobs_total, 0.0), running(slots) {}
 
     void step(size_t i, uint32_t slot, const std::string& name, const host::RunProgress& p) {
       std::lock_guard<std::mutex> lock(mutex);
       fraction[i] = (p.epoch - 1 + static_cast<double>(p.step) / p.steps) / p.epochs;
-      running[slot] = fmt::format("{} ep {}/{} loss {:.3f}", name, p.epoch, p.epochs, p.loss);
+      running[slot] = Slot{&name, p.epoch, p.epochs, p.loss};
+      if (!progress.status_due()) return;
       double finished = 0;
       for (double f : fraction) finished += f;
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::string line = fmt::format("[{}/{} runs] {}", done.load(), total, fmt::join(running, " | "));
-      line += fmt::format(" | elapsed {} eta {}", host::format_duration(elapsed),
-                          host::format_duration(elapsed / finished * (total - finished)));
-      progress.status(line);
+      fmt::memory_buffer line;
+      fmt::format_to(std::back_inserter(line), "[{}/{} runs]", done.load(), total);
+      for (size_t k = 0; k < running.size(); ++k) {
+        const Slot& r = running[k];
+        fmt::format_to(std::back_inserter(line), "{}", k ? " | " : " ");
+        if (r.name) fmt::format_to(std::back_inserter(line), "{} ep {}/{} loss {:.3f}", *r.name, r.epoch, r.epochs, r.loss);
+      }
+      fmt::format_to(std::back_inserter(line), " | elapsed {} eta {}", host::format_duration(elapsed),
+                     host::format_duration(elapsed / finished * (total - finished)));
+      line.push_back('\0');
+      progress.status(line.data());
     }
 
     void finished(size_t i, uint32_t slot, const host::StudyJob& job, const std::string& name, const Status& s,
                   bool run_recorded, bool skipped, const std::string& diverged) {
       std::lock_guard<std::mutex> lock(mutex);
       fraction[i] = 1.0;
-      running[slot] = "";
+      running[slot] = Slot{};
       if (!s.ok()) {
         ++failures;
         progress.println(fmt::format("run {} ({}) failed: {}", job.index, name, s.message()));
@@ -335,6 +365,7 @@ struct StudyCommand {
         host::RunOptions options;
         options.stop = &stop;
         options.threads = model.threads;
+        options.check_memory = !ignore_memory_limit;
         options.on_step = [&, i, slot, name](const host::RunProgress& p) { phase.step(i, slot, name, p); };
         bool skipped = false;
         std::string diverged;
@@ -429,6 +460,7 @@ struct StudyCommand {
     host::RunOptions options;
     options.stop = &host::stop_requested();
     options.threads = model.threads;
+    options.check_memory = !ignore_memory_limit;
     options.on_epoch = [&](const host::EpochRecord& r) {
       progress.println(fmt::format("job {} {}/{}/seed{} epoch {} train loss {:.4f} test top-1 {:.2f}%", job.index,
                                    optimizer_name(job.optimizer), gc_mode_name(job.gc), job.seed, r.epoch,
@@ -464,14 +496,14 @@ Runner add_study_command(CLI::App* app) {
       ->capture_default_str();
   sub->add_option("--gc", cmd->gc, "GC mode compared against off: grad | update")
       ->check(CLI::IsMember({"grad", "update"}))->capture_default_str();
-  sub->add_option("--seeds", cmd->seeds, "seeds per configuration")->check(from_to(1, 1000))->capture_default_str();
-  sub->add_option("--first-seed", cmd->first_seed, "first seed")->check(at_least(0))->capture_default_str();
-  sub->add_option("--epochs", cmd->epochs, "epochs per run")->check(from_to(1, 100000))->capture_default_str();
+  sub->add_option("--seeds", cmd->seeds, "seeds per configuration")->check(whole_from_to(1, 1000))->capture_default_str();
+  sub->add_option("--first-seed", cmd->first_seed, "first seed")->check(whole_at_least<uint64_t>(0))->capture_default_str();
+  sub->add_option("--epochs", cmd->epochs, "epochs per run")->check(whole_from_to(1, 100000))->capture_default_str();
   cmd->model.add_to(sub);
   sub->add_option("--layers-grid", cmd->layers_grid, "several models, ';'-separated, e.g. '3072,512,100;3072,256,100'");
-  sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(at_least(1));
+  sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(whole_at_least<uint32_t>(1));
   sub->add_option("--jobs,-j", cmd->jobs, "runs in parallel (threads, each with its own arena)")
-      ->check(from_to(1, 256))->capture_default_str();
+      ->check(whole_from_to(1, 256))->capture_default_str();
   sub->add_option("--lr", cmd->lr_overrides, "learning rate of one optimizer, e.g. --lr adam=3e-4 (repeatable)");
   sub->add_option("--lr-grid", cmd->lr_grids, "several learning rates, e.g. --lr-grid sgd=0.01,0.05 (repeatable)");
   sub->add_option("--weight-decay", cmd->weight_decay, "L2 weight decay for every optimizer")->check(at_least(0));
@@ -481,13 +513,15 @@ Runner add_study_command(CLI::App* app) {
                 "choose each optimizer's learning rate, with and without GC separately, from its --lr-grid by "
                 "validation top-1 (needs --val N); the study's runs then train on the whole training split");
   sub->add_option("--tune-seeds", cmd->tune_seeds, "seeds per learning rate in tuning")
-      ->check(from_to(1, 1000))->capture_default_str();
+      ->check(whole_from_to(1, 1000))->capture_default_str();
   CLI::Option* plan_only = sub->add_flag("--plan-only", cmd->plan_only, "write study.json and jobs.tsv and stop (for a cluster)");
   CLI::Option* run_job = sub->add_option("--run-job", cmd->run_job, "run job N of a planned study (OUTDIR/study.json)")
-                             ->check(at_least(0));
+                             ->check(whole_at_least<int64_t>(0));
   CLI::Option* collect = sub->add_flag("--collect", cmd->collect, "merge finished runs into results, report and plots");
   plan_only->excludes(run_job)->excludes(collect);
   run_job->excludes(collect);
+  sub->add_flag("--ignore-memory-limit", cmd->ignore_memory_limit,
+                "allocate each run's arena even if it is larger than the memory available");
   sub->add_flag("-q,--quiet", cmd->quiet, "no progress output");
   return [cmd] { return cmd->run(); };
 }

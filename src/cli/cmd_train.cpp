@@ -45,11 +45,9 @@ struct TrainCommand {
   // An output written over an input (the data, the model fine-tuned) would destroy it.
   static Status check_output_is_not_input(const char* option, const std::string& out,
                                           std::initializer_list<std::pair<const char*, const host::MappedFile*>> inputs) {
-    struct stat c {};
-    if (out.empty() || stat(out.c_str(), &c) != 0) return Status::Ok();
+    if (out.empty()) return Status::Ok();
     for (const auto& [kind, f] : inputs) {
-      struct stat d {};
-      if (!f->path().empty() && stat(f->path().c_str(), &d) == 0 && d.st_dev == c.st_dev && d.st_ino == c.st_ino) {
+      if (!f->path().empty() && host::same_file(out, f->path())) {
         return Status::Error(Code::kInvalidArgument, "%s %s is the %s file %s; choose another path", option,
                              out.c_str(), kind, f->path().c_str());
       }
@@ -191,8 +189,16 @@ struct TrainCommand {
       }
     }
     if (s.ok() && !save_model.empty()) s = host::check_ours_to_overwrite(save_model, "GCTMODEL", "a model file");
-    if (s.ok() && !save_model.empty() && save_model == checkpoint) {
-      s = Status::Error(Code::kInvalidArgument, "--save-model and --checkpoint are both %s", save_model.c_str());
+    // Compared as files, not strings ("ck" and "./ck"), and before training: found when the model is
+    // written, the whole run would be lost.
+    if (s.ok() && !save_model.empty() && !checkpoint.empty()) {
+      if (host::same_file(save_model, checkpoint)) {
+        s = Status::Error(Code::kInvalidArgument, "--save-model %s and --checkpoint %s are the same file; choose "
+                          "another path for one of them", save_model.c_str(), checkpoint.c_str());
+      } else if (host::same_file(save_model, checkpoint + ".lock")) {
+        s = Status::Error(Code::kInvalidArgument, "--save-model %s is the lock file of --checkpoint %s, removed when "
+                          "the run ends; choose another path", save_model.c_str(), checkpoint.c_str());
+      }
     }
     return s;
   }
@@ -241,20 +247,37 @@ struct TrainCommand {
       };
       options.release_data = [&folder] { folder.test_file.release_pages(); };
     }
+    // Called every step: the line is formatted only when it is shown, into a buffer on the stack, so
+    // that the training loop allocates nothing (tests/train_alloc_test.sh counts).
     options.on_step = [&progress](const host::RunProgress& p) {
+      if (!progress.status_due()) return;
       const double done = (p.epoch - 1 + static_cast<double>(p.step) / p.steps) / p.epochs;
-      progress.status(fmt::format("epoch {}/{}  step {}/{}  loss {:.4f}  elapsed {}  eta {}", p.epoch,
-                                  p.epochs, p.step, p.steps, p.loss, host::format_duration(p.elapsed),
-                                  host::format_duration(p.elapsed / done * (1 - done))));
+      char line[256], elapsed[32], eta[32];
+      const auto end = fmt::format_to_n(line, sizeof line - 1, "epoch {}/{}  step {}/{}  loss {:.4f}  elapsed {}  eta {}",
+                                        p.epoch, p.epochs, p.step, p.steps, p.loss,
+                                        host::format_duration(p.elapsed, elapsed, sizeof elapsed),
+                                        host::format_duration(p.elapsed / done * (1 - done), eta, sizeof eta));
+      *end.out = '\0';
+      progress.status(line);
     };
+    // Once per epoch, also into a fixed buffer: the line's length varies with its figures, and a
+    // string's growth with it would make the allocations of two runs differ by chance.
     options.on_epoch = [&progress](const host::EpochRecord& r) {
-      std::string line = fmt::format("epoch {:>3}  train loss {:.4f}  {:.1f} s", r.epoch, r.train_loss, r.seconds);
+      char line[512];
+      char* out = fmt::format_to_n(line, sizeof line - 1, "epoch {:>3}  train loss {:.4f}  {:.1f} s", r.epoch,
+                                   r.train_loss, r.seconds).out;
+      const char* end = line + sizeof line - 1;
       if (r.test.count) {
-        line += fmt::format("  | test loss {:.4f}  top-1 {:.2f}%  top-5 {:.2f}%", r.test.loss(),
-                            100 * r.test.top1_acc(), 100 * r.test.top5_acc());
-        if (r.test.has_coarse) line += fmt::format("  superclass {:.2f}%", 100 * r.test.coarse_top1_acc());
+        out = fmt::format_to_n(out, static_cast<size_t>(end - out), "  | test loss {:.4f}  top-1 {:.2f}%  top-5 {:.2f}%",
+                               r.test.loss(), 100 * r.test.top1_acc(), 100 * r.test.top5_acc()).out;
+        if (r.test.has_coarse) {
+          out = fmt::format_to_n(out, static_cast<size_t>(end - out), "  superclass {:.2f}%", 100 * r.test.coarse_top1_acc()).out;
+        }
       }
-      if (r.validation.count) line += fmt::format("  | val top-1 {:.2f}%", 100 * r.validation.top1_acc());
+      if (r.validation.count) {
+        out = fmt::format_to_n(out, static_cast<size_t>(end - out), "  | val top-1 {:.2f}%", 100 * r.validation.top1_acc()).out;
+      }
+      *out = '\0';
       progress.println(line);
     };
     return options;
@@ -355,13 +378,13 @@ Runner add_train_command(CLI::App* app) {
                   "write the trained model to this file when the last epoch is done (for gctrain evaluate, export, "
                   "--from-model, or a board)")
       ->check(not_empty());
-  sub->add_option("--epochs", cmd->epochs, "epochs")->check(from_to(1, 100000))->capture_default_str();
-  sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(at_least(1));
+  sub->add_option("--epochs", cmd->epochs, "epochs")->check(whole_from_to(1, 100000))->capture_default_str();
+  sub->add_option("--subset", cmd->subset, "use only the first N training samples")->check(whole_at_least<uint32_t>(1));
   sub->add_flag("--json", cmd->json, "print the final metrics as one JSON object on stdout");
   sub->add_option("--checkpoint", cmd->checkpoint,
                   "checkpoint file: written atomically after every epoch, every --checkpoint-every steps and on Ctrl-C")
       ->check(not_empty());
-  sub->add_option("--checkpoint-every", cmd->checkpoint_every, "also checkpoint every N steps")->check(at_least(1));
+  sub->add_option("--checkpoint-every", cmd->checkpoint_every, "also checkpoint every N steps")->check(whole_at_least<uint64_t>(1));
   sub->add_flag("--low-memory", cmd->low_memory,
                 "keep the data set out of resident memory: read each batch's samples with pread, "
                 "evaluate in slices releasing their pages (results are identical)");

@@ -29,9 +29,9 @@ void ModelOptions::add_to(CLI::App* app) {
   app->add_option("--image", image, "the images --net reads: channels x height x width (the data's shape)")
       ->capture_default_str()
       ->needs(net_opt);
-  app->add_option("--batch", batch, "batch size")->check(from_to(1, 65536))->capture_default_str();
+  app->add_option("--batch", batch, "batch size")->check(whole_from_to(1, 65536))->capture_default_str();
   app->add_option("--threads", threads, "threads for the matrix products (results do not depend on it)")
-      ->check(from_to(1, 16))->capture_default_str();
+      ->check(whole_from_to(1, 16))->capture_default_str();
   scalar_opt = app->add_option("--scalar", scalar, "arithmetic of training: float (float32) | fixed (integer fixed point)")
                    ->check(CLI::IsMember({"float", "fixed"}))
                    ->capture_default_str();
@@ -46,7 +46,7 @@ void ModelOptions::add_freeze_to(CLI::App* app) {
   app->add_option("--freeze", freeze,
                   "keep the first N weight layers as they are (with --from-model: fine-tune the layers above): no "
                   "gradients, no optimizer state for them")
-      ->check(from_to(0, kMaxLayers - 1));
+      ->check(whole_from_to(0, kMaxLayers - 1));
 }
 
 void RecipeOptions::add_to(CLI::App* app) {
@@ -55,7 +55,7 @@ void RecipeOptions::add_to(CLI::App* app) {
       ->check(CLI::IsMember({"constant", "step", "cosine"}))
       ->capture_default_str();
   app->add_option("--warmup", warmup, "epochs of linear learning-rate warm-up before the schedule")
-      ->check(from_to(0, 100000))->capture_default_str();
+      ->check(whole_from_to(0, 100000))->capture_default_str();
   app->add_option("--augment", augment,
                   "augmentation of training batches: none | crop (random crop, 4-pixel zero padding) | flip "
                   "(horizontal) | crop,flip")
@@ -63,7 +63,7 @@ void RecipeOptions::add_to(CLI::App* app) {
       ->capture_default_str();
   app->add_option("--val", validation,
                   "hold out the last N training samples as a validation split (never trained on; scored every epoch)")
-      ->check(at_least(1));
+      ->check(whole_at_least<uint32_t>(1));
 }
 
 Status RecipeOptions::apply(TrainConfig* config) const {
@@ -85,7 +85,7 @@ void OptimizerOptions::add_to(CLI::App* app, bool with_gc_and_seed) {
         ->check(CLI::IsMember({"off", "grad", "update"}))
         ->capture_default_str();
     app->add_option("--seed", seed, "seed of weight initialisation and shuffling")
-        ->check(at_least(0))->capture_default_str();
+        ->check(whole_at_least<uint64_t>(0))->capture_default_str();
   }
   lr_opt = app->add_option("--lr", lr, "learning rate (default: per optimizer, see README)")
                ->check(greater_than(0));

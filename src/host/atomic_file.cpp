@@ -9,7 +9,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
+#include <ctime>
+#include <string>
 
 namespace gct::host {
 namespace {
@@ -75,20 +76,48 @@ void AtomicFile::abandon() {
   slot_ = -1;
 }
 
+namespace {
+
+// PATH.tmp.XXXXXX created as open(2) creates a file: mode 0666 less the umask (mkstemp's 0600
+// widened to a fixed 0644 would ignore a umask of 077), O_EXCL so that nothing already there - a
+// planted link included - is ever opened.
+int create_temporary(const std::string& path, std::string* temp_path) {
+  static std::atomic<uint64_t> counter{0};
+  static const char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    struct timespec ts {};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (static_cast<uint64_t>(ts.tv_nsec) << 20) ^ static_cast<uint64_t>(ts.tv_sec) ^
+                 (static_cast<uint64_t>(getpid()) << 40) ^ (counter.fetch_add(1) * 0x9E3779B97F4A7C15ull);
+    char suffix[7];
+    for (int i = 0; i < 6; ++i) {
+      x ^= x >> 29;
+      x *= 0xBF58476D1CE4E5B9ull;
+      x ^= x >> 32;
+      suffix[i] = kChars[x % (sizeof kChars - 1)];
+    }
+    suffix[6] = '\0';
+    *temp_path = path + ".tmp." + suffix;
+    const int fd = ::open(temp_path->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  errno = EEXIST;
+  return -1;
+}
+
+}  // namespace
+
 Status AtomicFile::open(const std::string& path) {
   abandon();
   path_ = path;
   failed_ = false;
-  std::vector<char> name(path.begin(), path.end());
-  const char suffix[] = ".tmp.XXXXXX";
-  name.insert(name.end(), suffix, suffix + sizeof suffix);
-  const int fd = mkstemp(name.data());
+  std::string name;
+  const int fd = create_temporary(path, &name);
   if (fd < 0) {
     return Status::Error(Code::kIoError, "cannot write %s: %s", path.c_str(), std::strerror(errno));
   }
-  temp_path_ = name.data();
+  temp_path_ = name;
   slot_ = claim_slot(temp_path_);
-  fchmod(fd, 0644);
   file_ = fdopen(fd, "wb");
   if (file_ == nullptr) {
     ::close(fd);

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -93,6 +94,17 @@ CheckpointClaim::~CheckpointClaim() {
   }
 }
 
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  const bool a_exists = stat(a.c_str(), &sa) == 0, b_exists = stat(b.c_str(), &sb) == 0;
+  if (a_exists && b_exists) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  if (a_exists != b_exists) return false;
+  std::error_code ea, eb;
+  const std::filesystem::path pa = std::filesystem::weakly_canonical(std::filesystem::absolute(a, ea), ea);
+  const std::filesystem::path pb = std::filesystem::weakly_canonical(std::filesystem::absolute(b, eb), eb);
+  return !ea && !eb && pa == pb;
+}
+
 Status check_ours_to_overwrite(const std::string& path, const char* magic, const char* what) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) return Status::Ok();
@@ -114,8 +126,39 @@ Status check_ours_to_overwrite(const std::string& path, const char* magic, const
 Status CheckpointClaim::acquire(const std::string& path) {
   GCT_RETURN_IF_ERROR(check_ours_to_overwrite(path, "GCTCKPT1", "a checkpoint"));
   lock_path_ = path + ".lock";
-  const int fd = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // O_NOFOLLOW: a link planted at PATH.lock would have the pid written through it into its target
+  // (or create a dangling link's target). What is opened must be a lock file as a run leaves it:
+  // a regular file of this user's, with no other name, empty or holding a pid.
+  const int fd = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == ELOOP) {
+    return Status::Error(Code::kInvalidArgument, "%s is a symbolic link, not a lock file of gctrain's; remove it or "
+                         "choose another --checkpoint", lock_path_.c_str());
+  }
   if (fd < 0) return Status::Error(Code::kIoError, "cannot create %s: %s", lock_path_.c_str(), std::strerror(errno));
+  struct stat st {};
+  const char* wrong = nullptr;
+  char links[48] = {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    wrong = "is not a regular file";
+  } else if (st.st_uid != geteuid()) {
+    wrong = "belongs to another user";
+  } else if (st.st_nlink != 1) {
+    std::snprintf(links, sizeof links, "has %llu links (another name of the same file)",
+                  static_cast<unsigned long long>(st.st_nlink));
+    wrong = links;
+  } else {
+    char text[32] = {};
+    const ssize_t n = st.st_size < static_cast<off_t>(sizeof text) ? pread(fd, text, sizeof text - 1, 0) : -1;
+    const size_t digits = n > 0 ? std::strspn(text, "0123456789") : 0;
+    const bool pid_line = n > 0 && digits > 0 && (text[digits] == '\n' || text[digits] == '\0') &&
+                          static_cast<ssize_t>(digits + (text[digits] == '\n')) == n;
+    if (st.st_size != 0 && !pid_line) wrong = "holds something other than a gctrain process id";
+  }
+  if (wrong != nullptr) {
+    ::close(fd);
+    return Status::Error(Code::kInvalidArgument, "%s %s, so it is not a lock file of gctrain's; remove it or choose "
+                         "another --checkpoint", lock_path_.c_str(), wrong);
+  }
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     char pid[32] = {};
     const ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
@@ -136,8 +179,8 @@ Status CheckpointClaim::acquire(const std::string& path) {
   const std::string prefix = (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp.";
   if (DIR* d = opendir(dir.c_str())) {
     while (const dirent* e = readdir(d)) {
-      const std::string name = e->d_name;
-      if (name.size() == prefix.size() + 6 && name.compare(0, prefix.size(), prefix) == 0 &&
+      const char* name = e->d_name;
+      if (std::strlen(name) == prefix.size() + 6 && std::strncmp(name, prefix.c_str(), prefix.size()) == 0 &&
           ::unlink((dir + "/" + name).c_str()) == 0) {
         ++removed_;
       }

@@ -25,6 +25,10 @@ Status check_memory_for(uint64_t bytes, const char* what);
 // ours, of that kind). Anything else would be destroyed by the write and is refused.
 Status check_ours_to_overwrite(const std::string& path, const char* magic, const char* what);
 
+// Whether two paths name one file: the same inode when both exist, else the same path once every
+// existing folder and link on the way is resolved ("ck", "./ck" and "link-to-here/ck" are one file).
+bool same_file(const std::string& a, const std::string& b);
+
 // Exclusive use of a checkpoint path for a run's lifetime. acquire() refuses a path that holds
 // anything but a gctrain checkpoint (it would be overwritten), takes an flock on PATH.lock (a second
 // writer is refused, naming the first one's pid) and removes temporaries that earlier runs killed

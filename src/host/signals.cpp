@@ -26,8 +26,9 @@ void install_stop_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  // SIGHUP too: a closed terminal or ssh session is a request to stop, not a reason to lose the
+  // epoch in progress and leave the checkpoint's lock behind.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
 }
 
 const std::atomic<bool>& stop_requested() { return g_stop; }

@@ -1,4 +1,4 @@
-// SIGINT/SIGTERM handling: the first signal asks for a clean stop (finish the step, keep results);
+// SIGINT/SIGTERM/SIGHUP handling: the first signal asks for a clean stop (finish the step, keep results);
 // a second one ends the process at once.
 #pragma once
 

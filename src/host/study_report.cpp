@@ -42,6 +42,15 @@ std::string diverged_note(const std::map<uint64_t, const StudyRun*>& finished,
 
 double pct(double v) { return 100.0 * v; }
 
+// Only what the study used: a crop alone is no flip, nor a flip alone a crop.
+std::string augment_description(uint8_t flags) {
+  if (flags == kAugmentNone) return "none";
+  std::string what;
+  if (flags & kAugmentCrop) what = "random crop of the image padded by 4 pixels";
+  if (flags & kAugmentFlip) what += std::string(what.empty() ? "" : ", ") + "horizontal flip of half the images";
+  return fmt::format("{} ({})", augment_name(flags), what);
+}
+
 std::string mean_std(const std::vector<double>& v, int digits = 2, double scale = 100.0) {
   const Summary s = summarize(v);
   if (s.n == 0) return "—";
@@ -488,9 +497,7 @@ std::string setup_lines(const StudySpec& spec, const StudyEnvironment& env) {
                     : spec.schedule == ScheduleKind::kStep   ? "step schedule (x0.1 after half of the steps, x0.01 after three quarters)"
                                                              : "cosine schedule (0.5 (1 + cos(pi t / T)) per step)",
                     spec.warmup_epochs ? fmt::format(", after {} epochs of linear warm-up", spec.warmup_epochs) : "",
-                    spec.augment == kAugmentNone ? "none"
-                                                 : fmt::format("{} (random crop of the image padded by 4 pixels, horizontal flip)",
-                                                               augment_name(spec.augment)));
+                    augment_description(spec.augment));
   if (spec.validation > 0 && !spec.tune) {
     md += fmt::format("- Validation: the last {} training samples were held out of every run and scored after every epoch (`epochs.csv`)\n",
                       spec.validation);

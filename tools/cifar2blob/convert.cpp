@@ -1,5 +1,7 @@
 #include "convert.hpp"
 
+#include <fmt/core.h>
+
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -9,6 +11,7 @@
 #include "gctrain/blob.hpp"
 #include "host/atomic_file.hpp"
 #include "host/c_array.hpp"
+#include "host/resources.hpp"
 
 namespace c2b {
 
@@ -59,6 +62,8 @@ ConvertSummary convert_into(const ConvertOptions& o, OutputSet* outputs);
 }  // namespace
 
 ConvertSummary convert(const ConvertOptions& o) {
+  if (o.input.empty()) fail("", "the input path is empty");
+  if (o.outdir.empty()) fail("", "the output folder's path is empty");
   const std::string created = first_missing_folder(o.outdir);
   try {
     std::error_code ec;
@@ -150,9 +155,39 @@ ConvertSummary::Split write_split(const ConvertOptions& o, const char* name, con
   return {path, set.count(), bytes};
 }
 
+// The outputs' paths of one split: the blob, and with --c-array its C source and header.
+std::vector<std::pair<std::string, const char*>> split_outputs(const ConvertOptions& o, const char* name, bool c_array) {
+  std::vector<std::pair<std::string, const char*>> out = {{o.outdir + "/" + name + ".blob", "GCTBLOB1"}};
+  if (c_array) {
+    out.emplace_back(o.outdir + "/" + name + "_blob.c", "/* Generated: ");
+    out.emplace_back(o.outdir + "/" + name + "_blob.h", "/* Generated: ");
+  }
+  return out;
+}
+
+// Before anything is written: every file replaced must be one that cifar2blob wrote, and a split the
+// input lacks must not be left in OUTDIR from another conversion, where it would pair with the new
+// split (another class count, image size or source) - the mixed pair gctrain refuses only after the
+// earlier, valid pair is gone.
+void check_outputs(const ConvertOptions& o, const SourceData& data) {
+  for (const auto& [name, present] : {std::pair{"train", data.has_train}, std::pair{"test", data.has_test}}) {
+    for (const auto& [path, magic] : split_outputs(o, name, o.c_array)) {
+      const bool blob = path.compare(path.size() - 5, 5, ".blob") == 0;
+      if (present) {
+        OutputSet::check(gct::host::check_ours_to_overwrite(path, magic, blob ? "a blob" : "generated C source"));
+      } else if (std::filesystem::exists(std::filesystem::symlink_status(path))) {
+        fail(o.input, fmt::format("has no {0} split, but {1} holds one from another conversion: the new {2} split "
+                                  "beside it would make a mixed pair; remove {1} (or convert into another folder)",
+                                  name, path, data.has_train ? "training" : "test"));
+      }
+    }
+  }
+}
+
 ConvertSummary convert_into(const ConvertOptions& o, OutputSet* outputs) {
   const auto start = std::chrono::steady_clock::now();
   SourceData data = read_source(o);
+  check_outputs(o, data);
   ConvertSummary summary;
   gct::host::BlobMeta meta = describe(data, &summary);
   struct Pending { const char* name; gct::BlobSplit split; gct::host::ImageSet* set; bool present; };

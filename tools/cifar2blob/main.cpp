@@ -21,17 +21,18 @@ struct Typed {
 void add_options(CLI::App* app, c2b::ConvertOptions* o, Typed* t) {
   app->add_option("INPUT", o->input,
                   "cifar-100-binary.tar.gz (read directly), an extracted folder, or one .bin / IDX file")
-      ->required();
-  app->add_option("OUTDIR", o->outdir, "output folder (created if missing)")->required();
+      ->required()
+      ->check(gct::cli::not_empty());
+  app->add_option("OUTDIR", o->outdir, "output folder (created if missing)")->required()->check(gct::cli::not_empty());
   app->add_option("--format", t->format, "input format")
       ->check(CLI::IsMember({"auto", "cifar100", "cifar10", "idx"}))
       ->capture_default_str();
   app->add_option("--resize", t->size, "shrink images to HxW by area averaging, e.g. 16x16");
   app->add_flag("--grayscale", o->transform.grayscale, "convert RGB to one luma channel (BT.601)");
   app->add_option("--classes", o->transform.classes, "keep only fine labels 0..N-1")
-      ->check(gct::cli::from_to(1, 256));
+      ->check(gct::cli::whole_from_to(1, 256));
   app->add_option("--limit", o->transform.limit, "keep the first N records of each split")
-      ->check(gct::cli::at_least(1));
+      ->check(gct::cli::whole_at_least<uint32_t>(1));
   app->add_option("--layout", t->layout, "pixel order in the blob")
       ->check(CLI::IsMember({"planar", "interleaved"}))
       ->capture_default_str();
