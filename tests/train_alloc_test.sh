@@ -49,13 +49,14 @@ same_count low_memory --layers 3072,64,100 --epochs 2 -q --low-memory
 same_count threads --layers 3072,256,100 --epochs 1 -q --threads 2
 same_count conv --net conv3x3:8,maxpool2,dense:100 --epochs 1 -q --no-test
 
-# On a terminal the status line is redrawn every 0.1 s: slow steps draw it several times.
+# On a terminal the status line is redrawn every 0.1 s: steps slow enough (about 10 GFLOP each, 0.05 s
+# on a fast AVX-512 core) that 30 of them draw it several times on any machine.
 on_pty() { python3 -c 'import os, pty, sys; sys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))' "$@"; }
 if python3 -c 'import os, pty; os.waitstatus_to_exitcode' 2>/dev/null; then
   for steps in 10 30; do
     # Preloaded into gctrain alone, not into python, whose allocations follow the output it relays.
     on_pty env GCT_ALLOC_COUNT_FILE="$T/tty.$steps.count" LD_PRELOAD="$SHIM" "$GCTRAIN" train --data "$T/data" \
-      --layers 3072,1024,100 --batch 32 --subset $((steps * 32)) --epochs 1 --no-test </dev/null >"$T/tty.$steps.out" 2>&1 ||
+      --layers 3072,4096,4096,100 --batch 32 --subset $((steps * 32)) --epochs 1 --no-test </dev/null >"$T/tty.$steps.out" 2>&1 ||
       bad "train on a terminal failed: $(cat "$T/tty.$steps.out")"
   done
   a=$(cat "$T/tty.10.count") b=$(cat "$T/tty.30.count")
