@@ -44,6 +44,10 @@ struct DataShape {
   PixelLayout layout = PixelLayout::kPlanar;
 };
 DataShape data_shape_of(const DatasetView& train);
+// Ok unless the network's first layer is a convolution that reads another image than the data's
+// (or interleaved channels): a check trainer_plan and trainer_setup make before comparing sizes,
+// for a caller that plans otherwise (a predictor's plan). A shape without its image passes.
+Status check_network_image(const LayerSizes& layers, const DataShape& data);
 
 struct MemoryPlan {
   size_t total = 0;

@@ -47,7 +47,7 @@ struct PlanCommand {
         return kExitFailure;
       }
       shape = data_shape_of(folder.train.data);
-      s = host::check_network_reads(config.layers, folder.train.data);
+      s = check_network_image(config.layers, shape);  // trainer_plan checks it too; a predictor's plan does not
       if (!s.ok()) {
         print_error("plan", s);
         return kExitFailure;

@@ -215,8 +215,7 @@ struct StudyCommand {
     for (const host::StudyJob& job : host::study_jobs(spec)) {
       MemoryPlan plan;
       const TrainConfig job_config = host::job_config(spec, job);
-      s = host::check_network_reads(job_config.layers, folder.train.data);
-      if (s.ok()) s = trainer_plan(job_config, data_shape_of(folder.train.data), &plan);
+      s = trainer_plan(job_config, data_shape_of(folder.train.data), &plan);
       // Each run refuses an arena larger than the memory available, so every run here would; a plan
       // for a cluster (--plan-only) runs on other machines, whose memory is theirs to check.
       if (s.ok() && !ignore_memory_limit && !plan_only) s = host::check_memory_for(plan.total, "the arena of one run");

@@ -54,8 +54,8 @@ static void trainer_layout(Trainer* t, const TrainConfig& config, const DataShap
 
 // A network whose first layer is a convolution reads planar images of its input's shape. Checked
 // before the sizes, so that the message names the images rather than their product.
-static Status check_image(const TrainConfig& config, const DataShape& data) {
-  const ConvShape& g = config.layers.conv[0];
+Status check_network_image(const LayerSizes& layers, const DataShape& data) {
+  const ConvShape& g = layers.conv[0];
   if (!g.is_conv() || data.height == 0) return Status::Ok();
   if (g.in_channels != data.channels || g.in_height != data.height || g.in_width != data.width) {
     return Status::Error(Code::kShapeMismatch, "the network reads %ux%ux%u images, the data has %ux%ux%u",
@@ -74,7 +74,7 @@ static Status check_shape(const TrainConfig& config, const DataShape& shape) {
     return Status::Error(Code::kShapeMismatch, "data has %u channels (1..%d supported)",
                          shape.channels, kMaxChannels);
   }
-  GCT_RETURN_IF_ERROR(check_image(config, shape));
+  GCT_RETURN_IF_ERROR(check_network_image(config.layers, shape));
   if (config.layers.input() != shape.sample_size) {
     return Status::Error(Code::kShapeMismatch,
                          "model input is %u values but each sample has %u (channels x height x width)",

@@ -72,20 +72,6 @@ Status open_data_folder(const std::string& dir, DataFolder* out, bool with_test,
   return Status::Ok();
 }
 
-Status check_network_reads(const LayerSizes& layers, const DatasetView& data) {
-  const ConvShape& g = layers.conv[0];
-  if (!g.is_conv()) return Status::Ok();
-  if (g.in_channels != data.channels || g.in_height != data.height || g.in_width != data.width) {
-    return Status::Error(Code::kShapeMismatch, "the network reads %ux%ux%u images, the data has %ux%ux%u",
-                         g.in_channels, g.in_height, g.in_width, data.channels, data.height, data.width);
-  }
-  if (data.layout != PixelLayout::kPlanar && data.channels > 1) {
-    return Status::Error(Code::kUnsupported, "a convolution reads planar images; the data's %u channels are interleaved",
-                         data.channels);
-  }
-  return Status::Ok();
-}
-
 Status split_validation(const DatasetView& train, uint32_t n, DatasetView* fit, DatasetView* validation) {
   if (n >= train.count) {
     return Status::Error(Code::kInvalidArgument,

@@ -26,12 +26,6 @@ struct DataFolder {
 // nothing resident (pair it with MappedFile::release_pages during training).
 Status open_data_folder(const std::string& dir, DataFolder* out, bool with_test, bool low_memory = false);
 
-// Refuses a network whose first convolution reads images of another shape than the data's, or a
-// convolution over interleaved pixels, with train's message. trainer_plan compares only the number
-// of values per sample (1x32x96 and 3x32x32 both have 3072): plan and study check this first, so
-// that neither a plan nor a study that cannot train is made.
-Status check_network_reads(const LayerSizes& layers, const DatasetView& data);
-
 // Splits the last `n` samples of `train` off as a validation set: `fit` keeps the others, with the
 // per-channel mean and standard deviation recomputed over them alone (the held-out samples must not
 // shape the model, not even through its normalisation); `validation` shares fit's statistics.
