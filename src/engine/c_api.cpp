@@ -56,9 +56,8 @@ Status to_layers(const gct_config* c, const gct::DatasetView& f, gct::LayerSizes
 }
 
 // A C enum's value as its caller stored it: reading an out-of-range value through the enum type
-// is undefined in C++, so the bytes are read as the underlying integer first.
-// Read as signed: compilers give these enums an unsigned type, and (gct_optimizer)-1 is then
-// 4294967295, which names nothing the caller wrote.
+// is undefined in C++, so the bytes are read as an integer, signed because compilers give these
+// enums an unsigned type and (gct_optimizer)-1 would be named 4294967295.
 template <class E>
 long long raw(const E& e) {
   std::make_signed_t<std::underlying_type_t<E>> v;
