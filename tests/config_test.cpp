@@ -4,6 +4,9 @@
 
 #include <cstring>
 #include <initializer_list>
+#include <string>
+
+#include "engine/decimal.hpp"
 
 using namespace gct;
 
@@ -76,4 +79,13 @@ TEST_CASE("the default recipe: PyTorch's initialisation, a constant rate, no aug
   CHECK(c.schedule.kind == ScheduleKind::kConstant);
   CHECK(c.schedule.warmup_steps == 0);
   CHECK(c.augment == kAugmentNone);
+}
+
+TEST_CASE("messages print sizes and 64-bit counts as decimal text, without %zu or %ll") {
+  CHECK(std::string(decimal(0).text) == "0");
+  CHECK(std::string(decimal(4294967296u).text) == "4294967296");
+  CHECK(std::string(decimal(UINT64_MAX).text) == "18446744073709551615");
+  CHECK(std::string(decimal_signed(-1).text) == "-1");
+  CHECK(std::string(decimal_signed(INT64_MIN).text) == "-9223372036854775808");
+  CHECK(std::string(decimal_signed(INT64_MAX).text) == "9223372036854775807");
 }

@@ -1,4 +1,5 @@
 #include "gctrain/arena.hpp"
+#include "decimal.hpp"
 
 namespace gct {
 
@@ -20,11 +21,11 @@ const char* mem_category_name(MemCategory category) {
 Status arena_init(Arena* arena, void* buffer, size_t bytes) {
   *arena = Arena{};
   if (buffer == nullptr && bytes > 0) {
-    return Status::Error(Code::kInvalidArgument, "arena buffer is null but %zu bytes were given", bytes);
+    return Status::Error(Code::kInvalidArgument, "arena buffer is null but %s bytes were given", decimal(bytes).text);
   }
   if (reinterpret_cast<uintptr_t>(buffer) % kArenaAlignment != 0) {
-    return Status::Error(Code::kInvalidArgument, "arena buffer is not %zu-byte aligned",
-                         kArenaAlignment);
+    return Status::Error(Code::kInvalidArgument, "arena buffer is not %u-byte aligned",
+                         static_cast<unsigned>(kArenaAlignment));
   }
   arena->base = static_cast<uint8_t*>(buffer);
   arena->capacity = bytes;
@@ -62,8 +63,8 @@ void* arena_alloc(Arena* arena, uint64_t bytes, MemCategory category) {
 
 Status arena_status(const Arena& arena) {
   if (!arena.overflowed) return Status::Ok();
-  return Status::Error(Code::kArenaTooSmall, "the layout needs more than %llu bytes, more than this target can address",
-                       static_cast<unsigned long long>(SIZE_MAX));
+  return Status::Error(Code::kArenaTooSmall, "the layout needs more than %s bytes, more than this target can address",
+                       decimal(SIZE_MAX).text);
 }
 
 void arena_seal(Arena* arena) { arena->sealed = true; }

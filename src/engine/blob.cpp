@@ -5,6 +5,7 @@
 
 #include "bytes.hpp"
 #include "gctrain/crc32.hpp"
+#include "decimal.hpp"
 
 namespace gct {
 namespace {
@@ -46,8 +47,8 @@ Status check_header(const uint8_t* bytes, size_t size) {
     return Status::Error(Code::kUnsupported, "blob reader needs a little-endian host");
   }
   if (bytes == nullptr || size < kBlobHeaderSize) {
-    return Status::Error(Code::kCorruptData, "truncated: %zu bytes, a blob header alone is %u",
-                         size, static_cast<unsigned>(kBlobHeaderSize));
+    return Status::Error(Code::kCorruptData, "truncated: %s bytes, a blob header alone is %u",
+                         decimal(size).text, static_cast<unsigned>(kBlobHeaderSize));
   }
   if (std::memcmp(bytes, kBlobMagic, sizeof kBlobMagic) != 0) {
     return Status::Error(Code::kCorruptData, "not a gctrain blob (bad magic)");
@@ -66,9 +67,9 @@ Status check_header(const uint8_t* bytes, size_t size) {
   }
   const uint64_t file_size = get64(bytes + o::kFileSize);
   if (file_size != size) {
-    return Status::Error(Code::kCorruptData, "%s: file is %zu bytes, header says %llu",
-                         size < file_size ? "truncated" : "trailing bytes", size,
-                         static_cast<unsigned long long>(file_size));
+    return Status::Error(Code::kCorruptData, "%s: file is %s bytes, header says %s",
+                         size < file_size ? "truncated" : "trailing bytes", decimal(size).text,
+                         decimal(file_size).text);
   }
   if (!all_zero(bytes + o::kReserved0, 4) || !all_zero(bytes + o::kReserved1, o::kHeaderCrc - o::kReserved1)) {
     return Status::Error(Code::kCorruptData, "reserved header bytes are not zero");
@@ -127,8 +128,8 @@ Status read_sections(const uint8_t* bytes, uint64_t file_size, const DatasetView
       return Status::Error(Code::kCorruptData, "%s section out of bounds or misaligned", section_name(s));
     }
     if (s < kSectionFineNames && length != expected[s]) {
-      return Status::Error(Code::kCorruptData, "%s section is %llu bytes, expected %llu", section_name(s),
-                           static_cast<unsigned long long>(length), static_cast<unsigned long long>(expected[s]));
+      return Status::Error(Code::kCorruptData, "%s section is %s bytes, expected %s", section_name(s),
+                           decimal(length).text, decimal(expected[s]).text);
     }
     out->offset[s] = offset;
     out->length[s] = length;

@@ -9,6 +9,7 @@
 #include "gctrain/model.hpp"
 #include "gctrain/predictor.hpp"
 #include "gctrain/trainer.hpp"
+#include "decimal.hpp"
 
 struct gct_trainer {
   gct::Trainer t;
@@ -69,13 +70,13 @@ long long raw(const E& e) {
 Status to_config(const gct_config* c, const gct::DatasetView& f, gct::TrainConfig* out) {
   if (c == nullptr) return Status::Error(Code::kInvalidArgument, "no configuration");
   if (raw(c->optimizer) < GCT_SGD || raw(c->optimizer) > GCT_ADAM) {
-    return Status::Error(Code::kInvalidArgument, "unknown optimizer %lld (GCT_SGD 0 .. GCT_ADAM 4)", raw(c->optimizer));
+    return Status::Error(Code::kInvalidArgument, "unknown optimizer %s (GCT_SGD 0 .. GCT_ADAM 4)", gct::decimal_signed(raw(c->optimizer)).text);
   }
   if (raw(c->gc) < GCT_GC_OFF || raw(c->gc) > GCT_GC_UPDATE) {
-    return Status::Error(Code::kInvalidArgument, "unknown GC mode %lld (GCT_GC_OFF 0 .. GCT_GC_UPDATE 2)", raw(c->gc));
+    return Status::Error(Code::kInvalidArgument, "unknown GC mode %s (GCT_GC_OFF 0 .. GCT_GC_UPDATE 2)", gct::decimal_signed(raw(c->gc)).text);
   }
   if (raw(c->arithmetic) < GCT_FLOAT || raw(c->arithmetic) > GCT_FIXED) {
-    return Status::Error(Code::kInvalidArgument, "unknown arithmetic %lld (GCT_FLOAT 0, GCT_FIXED 1)", raw(c->arithmetic));
+    return Status::Error(Code::kInvalidArgument, "unknown arithmetic %s (GCT_FLOAT 0, GCT_FIXED 1)", gct::decimal_signed(raw(c->arithmetic)).text);
   }
   if (c->freeze > 255) {
     return Status::Error(Code::kInvalidArgument, "freeze %u: at most %d weight layers exist", static_cast<unsigned>(c->freeze),
@@ -105,8 +106,8 @@ Status to_config(const gct_config* c, const gct::DatasetView& f, gct::TrainConfi
 Status to_format(const gct_format* f, gct::DatasetView* out) {
   if (f == nullptr) return Status::Error(Code::kInvalidArgument, "no sample format");
   if (raw(f->layout) != GCT_PLANAR && raw(f->layout) != GCT_INTERLEAVED) {
-    return Status::Error(Code::kInvalidArgument, "unknown pixel layout %lld (GCT_PLANAR 0, GCT_INTERLEAVED 1)",
-                         raw(f->layout));
+    return Status::Error(Code::kInvalidArgument, "unknown pixel layout %s (GCT_PLANAR 0, GCT_INTERLEAVED 1)",
+                         gct::decimal_signed(raw(f->layout)).text);
   }
   gct::DatasetView v;
   v.channels = f->channels;
@@ -145,7 +146,8 @@ Status check_arena(void* arena, size_t needed, size_t bytes, const char* plan_ca
     return Status::Error(Code::kInvalidArgument, "the arena must be 64-byte aligned");
   }
   if (bytes < needed) {
-    return Status::Error(Code::kArenaTooSmall, "arena too small: %s says %zu bytes, %zu given", plan_call, needed, bytes);
+    return Status::Error(Code::kArenaTooSmall, "arena too small: %s says %s bytes, %s given", plan_call,
+                         gct::decimal(needed).text, gct::decimal(bytes).text);
   }
   return Status::Ok();
 }
@@ -154,8 +156,8 @@ Status check_arena(void* arena, size_t needed, size_t bytes, const char* plan_ca
 // 32-bit target the sum wraps to a plan smaller than the handle and a tiny arena is taken.
 Status with_handle(size_t handle, size_t layout, size_t* bytes) {
   if (layout > SIZE_MAX - handle) {
-    return Status::Error(Code::kArenaTooSmall, "the arena needs %zu + %zu bytes, more than this target can address",
-                         handle, layout);
+    return Status::Error(Code::kArenaTooSmall, "the arena needs %s + %s bytes, more than this target can address",
+                         gct::decimal(handle).text, gct::decimal(layout).text);
   }
   *bytes = handle + layout;
   return Status::Ok();

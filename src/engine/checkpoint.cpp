@@ -10,6 +10,7 @@
 #include "gctrain/crc32.hpp"
 #include "path.hpp"
 #include "trainer_internal.hpp"
+#include "decimal.hpp"
 
 namespace gct {
 namespace {
@@ -127,7 +128,7 @@ bool is_conv_header(const uint8_t* h) { return get32(h + off::kVersion) == kVers
 
 Status check_header(const uint8_t* bytes, size_t size) {
   if (!host_is_little_endian()) return Status::Error(Code::kUnsupported, "checkpoints need a little-endian host");
-  if (size < kHeader) return Status::Error(Code::kCorruptData, "checkpoint truncated: %zu bytes", size);
+  if (size < kHeader) return Status::Error(Code::kCorruptData, "checkpoint truncated: %s bytes", decimal(size).text);
   if (std::memcmp(bytes, kMagic, 8) != 0) return Status::Error(Code::kCorruptData, "not a gctrain checkpoint");
   if (crc32_update(0, bytes, off::kHeaderCrc) != get32(bytes + off::kHeaderCrc)) {
     return Status::Error(Code::kCorruptData, "checkpoint header checksum mismatch (corrupt)");
@@ -189,9 +190,8 @@ Status compare_run(const HeaderPair& h, const TrainConfig& config) {
   const Number numbers[] = {{off::kBatch, 4, "batch"}, {off::kTrainCount, 4, "training-set size"}, {off::kSeed, 8, "seed"}};
   for (const Number& f : numbers) {
     if (!h.differs(f.at, f.len)) continue;
-    std::snprintf(a, sizeof a, "%llu", static_cast<unsigned long long>(f.len == 8 ? get64(h.stored + f.at) : get32(h.stored + f.at)));
-    std::snprintf(b, sizeof b, "%llu", static_cast<unsigned long long>(f.len == 8 ? get64(h.expect + f.at) : get32(h.expect + f.at)));
-    return mismatch(f.what, a, b);
+    return mismatch(f.what, decimal(f.len == 8 ? get64(h.stored + f.at) : get32(h.stored + f.at)).text,
+                    decimal(f.len == 8 ? get64(h.expect + f.at) : get32(h.expect + f.at)).text);
   }
   if (h.differs(off::kOptimizer, 1)) {
     const uint8_t k = h.stored[off::kOptimizer];
@@ -294,7 +294,8 @@ Status checkpoint_save(const Trainer& t, const uint8_t* host_data, uint8_t* out,
   if (!host_is_little_endian()) return Status::Error(Code::kUnsupported, "checkpoints need a little-endian host");
   const size_t total = checkpoint_size(t);
   if (size < total) {
-    return Status::Error(Code::kArenaTooSmall, "checkpoint needs %zu bytes, %zu given", total, size);
+    return Status::Error(Code::kArenaTooSmall, "checkpoint needs %s bytes, %s given", decimal(total).text,
+                         decimal(size).text);
   }
   size_t pos = header_bytes(t.config.layers);
   uint32_t crc = 0;
@@ -315,12 +316,13 @@ Status checkpoint_load(Trainer* t, const uint8_t* bytes, size_t size, uint8_t* h
   GCT_RETURN_IF_ERROR(check_header(bytes, size));
   const size_t total = checkpoint_size(*t);
   if (get64(bytes + off::kTotal) != size) {
-    return Status::Error(Code::kCorruptData, "checkpoint is %zu bytes, its header says %llu (truncated?)", size,
-                         static_cast<unsigned long long>(get64(bytes + off::kTotal)));
+    return Status::Error(Code::kCorruptData, "checkpoint is %s bytes, its header says %s (truncated?)", decimal(size).text,
+                         decimal(get64(bytes + off::kTotal)).text);
   }
   GCT_RETURN_IF_ERROR(compare_config(bytes, *t, total, mode));
   if (size != total) {
-    return Status::Error(Code::kShapeMismatch, "checkpoint holds %zu bytes, this configuration needs %zu", size, total);
+    return Status::Error(Code::kShapeMismatch, "checkpoint holds %s bytes, this configuration needs %s",
+                         decimal(size).text, decimal(total).text);
   }
   // Version 2 keeps its geometry's checksum in the first reserved word.
   const size_t reserved_from = is_conv_header(bytes) ? off::kReserved + 4 : off::kReserved;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "gctrain/config.hpp"
+#include "decimal.hpp"
 
 namespace gct {
 
@@ -22,8 +23,8 @@ Status dataset_validate_format(const DatasetView& d) {
   // In 64 bits: 2x65535x32769 wraps a 32-bit product to 65534.
   const uint64_t values = uint64_t{d.channels} * d.height * d.width;
   if (values > kMaxLayerWidth) {
-    return Status::Error(Code::kShapeMismatch, "images of %ux%ux%u are %llu values, more than a model takes (%u)",
-                         d.channels, d.height, d.width, static_cast<unsigned long long>(values), kMaxLayerWidth);
+    return Status::Error(Code::kShapeMismatch, "images of %ux%ux%u are %s values, more than a model takes (%u)",
+                         d.channels, d.height, d.width, decimal(values).text, kMaxLayerWidth);
   }
   if (d.num_fine == 0 || d.num_fine > 256 || d.num_coarse > 256) {
     return Status::Error(Code::kInvalidArgument, "bad class counts: %u fine, %u coarse",

@@ -9,6 +9,7 @@
 #include "gctrain/trainer.hpp"
 #include "path.hpp"
 #include "trainer_internal.hpp"
+#include "decimal.hpp"
 
 namespace gct {
 namespace {
@@ -52,7 +53,7 @@ uint64_t tensor_offsets(const LayerSizes& layers, uint64_t* w_at, uint64_t* b_at
 
 Status check_header(const uint8_t* h, size_t size) {
   if (size < kHeader || std::memcmp(h + off::kMagic, kMagic, sizeof kMagic) != 0) {
-    return Status::Error(Code::kCorruptData, "not a gctrain model file (%zu bytes, no GCTMODEL header)", size);
+    return Status::Error(Code::kCorruptData, "not a gctrain model file (%s bytes, no GCTMODEL header)", decimal(size).text);
   }
   if (crc32_update(0, h, off::kHeaderCrc) != get32(h + off::kHeaderCrc)) {
     return Status::Error(Code::kCorruptData, "model file header checksum mismatch (corrupt)");
@@ -62,8 +63,8 @@ Status check_header(const uint8_t* h, size_t size) {
                          static_cast<unsigned>(get32(h + off::kVersion)), static_cast<unsigned>(kVersion));
   }
   if (get64(h + off::kFileSize) != size) {
-    return Status::Error(Code::kCorruptData, "model file is %zu bytes, its header says %llu (truncated?)", size,
-                         static_cast<unsigned long long>(get64(h + off::kFileSize)));
+    return Status::Error(Code::kCorruptData, "model file is %s bytes, its header says %s (truncated?)", decimal(size).text,
+                         decimal(get64(h + off::kFileSize)).text);
   }
   bool zero = h[off::kSizeCount + 1] == 0;
   for (size_t i = off::kReserved; i < off::kPayloadCrc; ++i) zero = zero && h[i] == 0;
@@ -147,8 +148,8 @@ Status model_save(const Trainer& t, uint8_t* out, size_t size) {
   uint64_t w_at[kMaxLayers], b_at[kMaxLayers];
   const uint64_t total = tensor_offsets(layers, w_at, b_at);
   if (size != total) {
-    return Status::Error(Code::kInvalidArgument, "model file buffer is %zu bytes, the model needs %llu", size,
-                         static_cast<unsigned long long>(total));
+    return Status::Error(Code::kInvalidArgument, "model file buffer is %s bytes, the model needs %s", decimal(size).text,
+                         decimal(total).text);
   }
   std::memset(out, 0, size);
   uint8_t* h = out;
@@ -185,7 +186,7 @@ Status model_save(const Trainer& t, uint8_t* out, size_t size) {
 Status model_open(const uint8_t* bytes, size_t size, ModelView* out) {
   if (out == nullptr) return Status::Error(Code::kInvalidArgument, "model_open: no view to fill");
   *out = ModelView{};
-  if (bytes == nullptr) return Status::Error(Code::kInvalidArgument, "model_open: no model bytes (%zu given)", size);
+  if (bytes == nullptr) return Status::Error(Code::kInvalidArgument, "model_open: no model bytes (%s given)", decimal(size).text);
   if (!bytes::host_is_little_endian()) return Status::Error(Code::kUnsupported, "model files need a little-endian host");
   if (reinterpret_cast<uintptr_t>(bytes) % 4 != 0) {
     return Status::Error(Code::kInvalidArgument, "model bytes must be 4-byte aligned to be read in place");
@@ -196,8 +197,8 @@ Status model_open(const uint8_t* bytes, size_t size, ModelView* out) {
   uint64_t w_at[kMaxLayers], b_at[kMaxLayers];
   const uint64_t needed = tensor_offsets(m.layers, w_at, b_at);
   if (needed != size) {
-    return Status::Error(Code::kCorruptData, "model file is %zu bytes, its layer sizes need %llu", size,
-                         static_cast<unsigned long long>(needed));
+    return Status::Error(Code::kCorruptData, "model file is %s bytes, its layer sizes need %s", decimal(size).text,
+                         decimal(needed).text);
   }
   if (crc32_update(0, bytes + kHeader, size - kHeader) != get32(bytes + off::kPayloadCrc)) {
     return Status::Error(Code::kCorruptData, "model file payload checksum mismatch (corrupt)");

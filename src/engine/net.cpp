@@ -8,6 +8,7 @@
 
 #include "bytes.hpp"
 #include "net_bytes.hpp"
+#include "decimal.hpp"
 
 namespace gct {
 namespace {
@@ -179,15 +180,15 @@ Status check_conv(const ConvShape& c, int layer) {
   const uint64_t inputs = uint64_t{c.in_channels} * c.in_height * c.in_width;
   const uint64_t conv_outputs = uint64_t{c.channels} * c.conv_height() * c.conv_width();
   if (inputs > kMaxLayerWidth) {
-    return Status::Error(Code::kInvalidArgument, "layer %d: a convolution reading %ux%ux%u images takes %llu values per "
+    return Status::Error(Code::kInvalidArgument, "layer %d: a convolution reading %ux%ux%u images takes %s values per "
                          "sample; at most %u", layer + 1, c.in_channels, c.in_height, c.in_width,
-                         static_cast<unsigned long long>(inputs), kMaxLayerWidth);
+                         decimal(inputs).text, kMaxLayerWidth);
   }
   if (conv_outputs > kMaxLayerWidth) {
     return Status::Error(Code::kInvalidArgument,
-                         "layer %d: a convolution of %ux%ux%u inputs gives %llu values per sample before pooling; at "
+                         "layer %d: a convolution of %ux%ux%u inputs gives %s values per sample before pooling; at "
                          "most %u",
-                         layer + 1, c.in_channels, c.in_height, c.in_width, static_cast<unsigned long long>(conv_outputs),
+                         layer + 1, c.in_channels, c.in_height, c.in_width, decimal(conv_outputs).text,
                          kMaxLayerWidth);
   }
   if ((c.pool == PoolKind::kMax2 || c.pool == PoolKind::kAvg2) && (c.conv_height() < 2 || c.conv_width() < 2)) {

@@ -5,6 +5,7 @@
 #include "path.hpp"
 #include "prediction.hpp"
 #include "trainer_internal.hpp"
+#include "decimal.hpp"
 
 namespace gct {
 
@@ -71,7 +72,8 @@ Status predictor_setup(Predictor* p, const ModelView& model, uint32_t batch, voi
   if (p->arena.exhausted) {
     const size_t needed = p->arena.used;
     *p = Predictor{};
-    return Status::Error(Code::kArenaTooSmall, "arena too small: the predictor needs %zu bytes, %zu given", needed, bytes);
+    return Status::Error(Code::kArenaTooSmall, "arena too small: the predictor needs %s bytes, %s given", decimal(needed).text,
+                         decimal(bytes).text);
   }
   arena_seal(&p->arena);
   // The forward pass only reads the weights: they stay in the model's (possibly read-only) bytes.

@@ -11,6 +11,7 @@
 #include "path.hpp"
 #include "prediction.hpp"
 #include "trainer_internal.hpp"
+#include "decimal.hpp"
 
 namespace gct {
 
@@ -122,8 +123,8 @@ Status trainer_setup(Trainer* t, const TrainConfig& config, const DatasetView& t
   if (t->arena.exhausted) {
     const size_t needed = t->arena.used;
     *t = Trainer{};
-    return Status::Error(Code::kArenaTooSmall, "arena too small: plan needs %zu bytes, %zu given",
-                         needed, bytes);
+    return Status::Error(Code::kArenaTooSmall, "arena too small: plan needs %s bytes, %s given",
+                         decimal(needed).text, decimal(bytes).text);
   }
   arena_seal(&t->arena);
   t->config = config;
@@ -284,8 +285,8 @@ static Status learn(Trainer* t, uint32_t rows, StepResult* result) {
     char where[64] = "";
     if (bad_layer) std::snprintf(where, sizeof where, " (layer %d parameters are not finite)", bad_layer);
     return Status::Error(Code::kNumericalError,
-                         "step %llu (epoch %u): training loss is %s%s; lower the learning rate",
-                         static_cast<unsigned long long>(t->steps + 1), static_cast<unsigned>(t->epoch),
+                         "step %s (epoch %u): training loss is %s%s; lower the learning rate",
+                         decimal(t->steps + 1).text, static_cast<unsigned>(t->epoch),
                          std::isnan(mean_loss) ? "NaN" : "infinite", where);
   }
   OptimizerParams hp = t->config.hp;
@@ -302,8 +303,8 @@ Status trainer_evaluate(Trainer* t, const DatasetView& data, EvalResult* result)
   GCT_RETURN_IF_ERROR(check_trainer(t, "trainer_evaluate"));
   const Status s = evaluate_split(&t->mlp, t->train, t->norm, data, result);
   if (s.code() == Code::kNumericalError) {
-    return Status::Error(Code::kNumericalError, "evaluation after step %llu (epoch %u): %s; lower the learning rate",
-                         static_cast<unsigned long long>(t->steps), static_cast<unsigned>(t->epoch), s.message());
+    return Status::Error(Code::kNumericalError, "evaluation after step %s (epoch %u): %s; lower the learning rate",
+                         decimal(t->steps).text, static_cast<unsigned>(t->epoch), s.message());
   }
   return s;
 }

@@ -10,6 +10,7 @@
 #include "../path.hpp"
 #include "state.hpp"
 #include "../gc.hpp"
+#include "../decimal.hpp"
 
 namespace gct::float_path {
 
@@ -127,13 +128,13 @@ Status optimizer_step(OptimizerState* opt, Mlp* mlp, const OptimizerParams& hp, 
       tensor = "biases";
     }
     if (bad != 0) {
-      const unsigned long long step = static_cast<unsigned long long>(t);
+      const Decimal step = decimal(t);
       if (bad == 1) {
-        return Status::Error(Code::kNumericalError, "step %llu: the gradient of layer %d %s is NaN or infinite",
-                             step, l + 1, tensor);
+        return Status::Error(Code::kNumericalError, "step %s: the gradient of layer %d %s is NaN or infinite",
+                             step.text, l + 1, tensor);
       }
-      return Status::Error(Code::kNumericalError, "step %llu: layer %d %s became NaN or infinite in the update",
-                           step, l + 1, tensor);
+      return Status::Error(Code::kNumericalError, "step %s: layer %d %s became NaN or infinite in the update",
+                           step.text, l + 1, tensor);
     }
   }
   opt->step = t;
