@@ -135,6 +135,16 @@ Status model_layers_fit_format(const LayerSizes& layers, const DatasetView& f) {
   return Status::Ok();
 }
 
+Status check_model_view(const ModelView& model) {
+  GCT_RETURN_IF_ERROR(model_layers_fit_format(model.layers, model.format));
+  for (int l = 0; l < model.layers.num_layers(); ++l) {
+    if (model.weights[l] == nullptr || model.biases[l] == nullptr) {
+      return Status::Error(Code::kInvalidArgument, "the model view has no weights for layer %d (use model_open)", l + 1);
+    }
+  }
+  return Status::Ok();
+}
+
 size_t model_file_size(const LayerSizes& layers) {
   uint64_t w_at[kMaxLayers], b_at[kMaxLayers];
   return static_cast<size_t>(tensor_offsets(layers, w_at, b_at));
@@ -219,11 +229,7 @@ Status model_open(const uint8_t* bytes, size_t size, ModelView* out) {
 
 Status trainer_load_model(Trainer* t, const ModelView& model) {
   GCT_RETURN_IF_ERROR(check_trainer(t, "trainer_load_model"));
-  for (int l = 0; l < model.layers.num_layers(); ++l) {
-    if (model.weights[l] == nullptr || model.biases[l] == nullptr) {
-      return Status::Error(Code::kInvalidArgument, "the model view has no weights for layer %d (use model_open)", l + 1);
-    }
-  }
+  GCT_RETURN_IF_ERROR(check_model_view(model));
   char want[160], have[160];
   format_layer_sizes(model.layers, want, sizeof want);
   format_layer_sizes(t->config.layers, have, sizeof have);

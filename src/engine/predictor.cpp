@@ -25,17 +25,6 @@ static Status check_batch(uint32_t batch) {
   return Status::Ok();
 }
 
-// A view model_open filled: its layers and format valid, its tensors present.
-static Status check_model(const ModelView& model) {
-  GCT_RETURN_IF_ERROR(model_layers_fit_format(model.layers, model.format));
-  for (int l = 0; l < model.layers.num_layers(); ++l) {
-    if (model.weights[l] == nullptr || model.biases[l] == nullptr) {
-      return Status::Error(Code::kInvalidArgument, "the model view has no weights for layer %d (use model_open)", l + 1);
-    }
-  }
-  return Status::Ok();
-}
-
 static Status check_predictor(const Predictor* p, const char* call) {
   if (p == nullptr) return Status::Error(Code::kInvalidArgument, "%s: no predictor", call);
   if (!p->arena.sealed) {
@@ -61,7 +50,7 @@ Status predictor_setup(Predictor* p, const ModelView& model, uint32_t batch, voi
   if (p == nullptr) return Status::Error(Code::kInvalidArgument, "predictor_setup: no predictor");
   *p = Predictor{};
   GCT_RETURN_IF_ERROR(check_batch(batch));
-  GCT_RETURN_IF_ERROR(check_model(model));
+  GCT_RETURN_IF_ERROR(check_model_view(model));
   GCT_RETURN_IF_ERROR(arena_init(&p->arena, buffer, bytes));
   predictor_layout(p, model, batch, &p->arena);
   if (p->arena.overflowed) {

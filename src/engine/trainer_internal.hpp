@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "gctrain/model.hpp"
 #include "gctrain/trainer.hpp"
 
 namespace gct {
@@ -18,6 +19,9 @@ Status check_trainer(const Trainer* t, const char* call);
 // convolution's image the format's, sizes and classes agreeing): model_open checks a file with it,
 // predictor_setup a view made by hand.
 Status model_layers_fit_format(const LayerSizes& layers, const DatasetView& format);
+// The same for a view, and every layer's tensors present: what a view model_open filled has, and a
+// hand-made one must have before a predictor or a trainer reads it.
+Status check_model_view(const ModelView& model);
 
 // Normalises `rows` samples of `data` (by index, or consecutive from `first` when indices is null)
 // into the model's input, without augmentation.
